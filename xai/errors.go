@@ -1,0 +1,95 @@
+package xai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Error is the error type of every call in this package. It carries the gRPC
+// status code and message, whether the error came from the server or from
+// validation before anything was sent, so both errors.As and status.Code
+// work on it:
+//
+//	var xerr *xai.Error
+//	if errors.As(err, &xerr) && xerr.Code == codes.NotFound { ... }
+//	if status.Code(err) == codes.NotFound { ... }
+type Error struct {
+	// Code is the gRPC status code.
+	Code codes.Code
+	// Message says what went wrong. It never contains the API key.
+	Message string
+	// Details are the status details sent by the server, if any.
+	Details []any
+	// Partial holds what a stream delivered before it failed, or nil. Its
+	// content is the text of every chunk received.
+	Partial *Response
+
+	status *status.Status
+	cause  error
+}
+
+// Error formats the error as "xai: <code>: <message>".
+func (e *Error) Error() string {
+	return fmt.Sprintf("xai: %s: %s", e.Code, e.Message)
+}
+
+// GRPCStatus returns the error as a gRPC status, so that status.Code and
+// status.FromError see the original code.
+func (e *Error) GRPCStatus() *status.Status {
+	if e.status != nil {
+		return e.status
+	}
+	return status.New(e.Code, e.Message)
+}
+
+// Unwrap returns the underlying error: a context error for cancellations
+// and deadlines, otherwise the gRPC status error, or nil for local checks.
+func (e *Error) Unwrap() error { return e.cause }
+
+// invalidArgument returns a local validation error: nothing was sent.
+func invalidArgument(format string, args ...any) *Error {
+	return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf(format, args...)}
+}
+
+// fromGRPC converts an error returned by a gRPC call into an *Error. It
+// returns nil for nil and leaves an *Error as it is.
+func fromGRPC(err error) error {
+	if err == nil {
+		return nil
+	}
+	var xerr *Error
+	if errors.As(err, &xerr) {
+		return err
+	}
+	st, _ := status.FromError(err)
+	e := &Error{Code: st.Code(), Message: st.Message(), status: st, cause: err}
+	switch {
+	case errors.Is(err, context.Canceled):
+		e.Code, e.status = codes.Canceled, nil
+	case errors.Is(err, context.DeadlineExceeded):
+		e.Code, e.status = codes.DeadlineExceeded, nil
+	}
+	e.Details = st.Details()
+	return e
+}
+
+func hasCode(err error, c codes.Code) bool { return err != nil && status.Code(err) == c }
+
+// IsNotFound reports whether err means the resource does not exist, for
+// example a stored response that was deleted or has expired.
+func IsNotFound(err error) bool { return hasCode(err, codes.NotFound) }
+
+// IsUnauthenticated reports whether the API key was missing or rejected.
+func IsUnauthenticated(err error) bool { return hasCode(err, codes.Unauthenticated) }
+
+// IsRateLimited reports whether the call was refused for exceeding a rate
+// limit or quota (RESOURCE_EXHAUSTED); retry later, with backoff.
+func IsRateLimited(err error) bool { return hasCode(err, codes.ResourceExhausted) }
+
+// IsInvalidArgument reports whether the request was rejected as malformed,
+// locally before sending or by the server.
+func IsInvalidArgument(err error) bool { return hasCode(err, codes.InvalidArgument) }

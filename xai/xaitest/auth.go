@@ -1,0 +1,94 @@
+package xaitest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// authenticate checks the `authorization: Bearer <key>` metadata and
+// returns the key.
+func (s *Server) authenticate(md metadata.MD) (string, error) {
+	vals := md.Get("authorization")
+	switch {
+	case len(vals) == 0:
+		return "", status.Error(codes.Unauthenticated,
+			"missing API key: send gRPC metadata `authorization: Bearer <api key>`")
+	case len(vals) > 1:
+		return "", status.Errorf(codes.Unauthenticated,
+			"the authorization metadata appears %d times; send it once, as `Bearer <api key>`", len(vals))
+	}
+	scheme, key, found := strings.Cut(strings.TrimSpace(vals[0]), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", status.Error(codes.Unauthenticated,
+			"the authorization metadata must have the form `Bearer <api key>`")
+	}
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return "", status.Error(codes.Unauthenticated, "the authorization metadata holds an empty API key")
+	}
+	if _, ok := s.keys[key]; !ok {
+		return "", status.Errorf(codes.Unauthenticated, "incorrect API key provided: %s", redactKey(key))
+	}
+	return key, nil
+}
+
+// redactKey masks all of a key but a short prefix and suffix, which shrink
+// with the key so that a short key is never shown whole.
+func redactKey(key string) string {
+	n := min(4, len(key)/6)
+	return key[:n] + "***" + key[len(key)-n:]
+}
+
+// authService implements the Auth service.
+type authService struct {
+	xaiv1.UnimplementedAuthServer
+	s *Server
+}
+
+// GetApiKeyInfo describes the key the call was made with.
+func (a *authService) GetApiKeyInfo(ctx context.Context, _ *emptypb.Empty) (*xaiv1.ApiKey, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	key, err := a.s.authenticate(md)
+	if err != nil {
+		return nil, err
+	}
+	created := timestamppb.New(a.s.started)
+	return &xaiv1.ApiKey{
+		RedactedApiKey: redactKey(key),
+		UserId:         stableUUID("user", key),
+		Name:           fmt.Sprintf("xaitest key %d", a.s.keys[key]+1),
+		CreateTime:     created,
+		ModifyTime:     created,
+		ModifiedBy:     stableUUID("user", key),
+		TeamId:         stableUUID("team", ""),
+		Acls:           []string{"api-key:endpoint:*", "api-key:model:*"},
+		ApiKeyId:       stableUUID("api-key", key),
+	}, nil
+}
+
+// stableUUID derives a UUID-shaped identifier from its inputs.
+func stableUUID(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return formatUUID(h[:16])
+}
+
+// formatUUID renders 16 bytes as a version 4 UUID.
+func formatUUID(b []byte) string {
+	var u [16]byte
+	copy(u[:], b)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	h := hex.EncodeToString(u[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}

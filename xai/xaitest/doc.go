@@ -1,0 +1,31 @@
+// Package xaitest runs an in-memory fake of the xAI gRPC API for tests.
+//
+// The fake is a real gRPC server, on a loopback port or an in-memory
+// bufconn listener, that serves every service of the xAI wire contract from
+// state kept in memory behind a mutex. Start it in one line:
+//
+//	srv, err := xaitest.NewServer()
+//	if err != nil { t.Fatal(err) }
+//	defer srv.Close()
+//	chat := xaiv1.NewChatClient(srv.Conn())
+//
+// Conn returns a ready client connection that already sends the API key;
+// clients that dial on their own use Target, DialOptions and APIKey, and
+// must send the key as gRPC metadata `authorization: Bearer <key>`.
+//
+// What the fake emulates: Chat completions (unary, streamed and deferred)
+// with stored responses, previous_response_id chaining, usage accounting,
+// encrypted reasoning and context compaction; Models, Auth, Tokenize, Image
+// generation, Embeddings, Files and the legacy Sample API. Video, BatchMgmt,
+// Documents and Collections are registered but answer UNIMPLEMENTED.
+//
+// Replies are deterministic: the same request gives the same content over
+// the unary, streaming and deferred RPCs. Tests steer the fake with
+// EnqueueReply (scripted answers), InjectFault (errors, also part-way
+// through a stream), SetLatency and a movable Clock, and inspect what it
+// received with Requests.
+//
+// The file README.md next to this package lists where the fake differs from
+// the real service, and how to run the same fake as a process (cmd/xaifake)
+// for clients written in other languages.
+package xaitest

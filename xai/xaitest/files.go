@@ -1,0 +1,401 @@
+package xaitest
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+const (
+	// downloadChunkBytes is the size of the messages of a download.
+	downloadChunkBytes = 1 << 20
+	// maxUploadBytes bounds one file, to keep a runaway test from eating
+	// the machine's memory.
+	maxUploadBytes = 512 << 20
+	// Default and largest page of ListFiles.
+	defaultPageSize = 100
+	maxPageSize     = 1000
+	// Allowed lifetimes, in seconds, for files and public links.
+	minExpiresAfter = 3600
+	maxExpiresAfter = 30 * 24 * 3600
+)
+
+// storedFile is an uploaded file. data is never modified after upload, so
+// it is shared with downloads without copying.
+type storedFile struct {
+	id        string
+	name      string
+	data      []byte
+	seq       int64 // upload order, to break ties in listings
+	created   time.Time
+	expires   time.Time // zero: never
+	publicURL string
+	urlExpiry time.Time // zero: lives as long as the file
+}
+
+func (f *storedFile) live(now time.Time) bool {
+	return f.expires.IsZero() || now.Before(f.expires)
+}
+
+// share gives the file a new public link, living expiresAfter seconds or
+// as long as the file. The caller holds the server's lock.
+func (f *storedFile) share(now time.Time, expiresAfter *int64) {
+	f.publicURL = fmt.Sprintf("https://files.xaitest.invalid/public/%s/%s", f.id, newID())
+	f.urlExpiry = time.Time{}
+	if expiresAfter != nil {
+		f.urlExpiry = now.Add(secondsDuration(*expiresAfter))
+	}
+}
+
+func (f *storedFile) proto(now time.Time) *xaiv1.File {
+	pf := &xaiv1.File{
+		Id:        f.id,
+		Filename:  f.name,
+		Size:      int64(len(f.data)),
+		CreatedAt: timestamppb.New(f.created),
+	}
+	if !f.expires.IsZero() {
+		pf.ExpiresAt = timestamppb.New(f.expires)
+	}
+	if f.publicURL != "" && (f.urlExpiry.IsZero() || now.Before(f.urlExpiry)) {
+		pf.PublicUrl = &f.publicURL
+		if !f.urlExpiry.IsZero() {
+			pf.PublicUrlExpiresAt = timestamppb.New(f.urlExpiry)
+		}
+	}
+	return pf
+}
+
+// fileData returns the content of a live file.
+func (s *Server) fileData(id string) ([]byte, bool) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[id]
+	if !ok || !f.live(now) {
+		return nil, false
+	}
+	return f.data, true
+}
+
+// liveFileLocked returns a live file or NOT_FOUND; s.mu must be held.
+func (s *Server) liveFileLocked(id string, now time.Time) (*storedFile, error) {
+	if id == "" {
+		return nil, invalid("file_id is required")
+	}
+	f, ok := s.files[id]
+	if !ok || !f.live(now) {
+		if ok {
+			delete(s.files, id)
+		}
+		return nil, status.Errorf(codes.NotFound, "file %q not found", id)
+	}
+	return f, nil
+}
+
+// addFile stores new file content and returns its metadata.
+func (s *Server) addFile(name string, data []byte, expiresAfter *int64) *xaiv1.File {
+	now := s.clock.Now()
+	f := &storedFile{id: "file_" + newID(), name: name, data: data, created: now}
+	if expiresAfter != nil {
+		f.expires = now.Add(secondsDuration(*expiresAfter))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fileSeq++
+	f.seq = s.fileSeq
+	s.files[f.id] = f
+	return f.proto(now)
+}
+
+func checkLifetime(field string, v *int64) error {
+	if v != nil && (*v < minExpiresAfter || *v > maxExpiresAfter) {
+		return invalid("%s must be between %d and %d seconds, got %d", field, minExpiresAfter, maxExpiresAfter, *v)
+	}
+	return nil
+}
+
+// filesService implements the Files service.
+type filesService struct {
+	xaiv1.UnimplementedFilesServer
+	s *Server
+}
+
+// UploadFile reads an init message, then data chunks, and stores the file.
+func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.UploadFileChunk, xaiv1.File]) error {
+	first, err := stream.Recv()
+	if errors.Is(err, io.EOF) {
+		return invalid("the upload is empty: send an init message with the file name, then the data")
+	}
+	if err != nil {
+		return err
+	}
+	init := first.GetInit()
+	if init == nil {
+		return invalid("the first upload message must be init, with the file name")
+	}
+	if strings.TrimSpace(init.GetName()) == "" {
+		return invalid("init.name is required")
+	}
+	if err := checkLifetime("init.expires_after", init.ExpiresAfter); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		switch c := chunk.GetChunk().(type) {
+		case *xaiv1.UploadFileChunk_Data:
+			if buf.Len()+len(c.Data) > maxUploadBytes {
+				return status.Errorf(codes.InvalidArgument, "the file exceeds the fake's limit of %d bytes", maxUploadBytes)
+			}
+			buf.Write(c.Data)
+		case *xaiv1.UploadFileChunk_Init:
+			return invalid("init may only be sent once, as the first upload message")
+		default:
+			return invalid("an upload message after init must carry data")
+		}
+	}
+	data := buf.Bytes()
+	if cap(data)-len(data) > len(data)/4 {
+		data = bytes.Clone(data) // drop the buffer's spare capacity
+	}
+	return stream.SendAndClose(fs.s.addFile(init.GetName(), data, init.ExpiresAfter))
+}
+
+// pageToken marks where a listing stopped: the sort key of the last file
+// returned, and the order it was listed in.
+type pageToken struct {
+	SortBy xaiv1.FilesSortBy `json:"s"`
+	Desc   bool              `json:"d"`
+	Name   string            `json:"n,omitempty"`
+	Size   int64             `json:"z,omitempty"`
+	Seq    int64             `json:"q"`
+}
+
+func (t pageToken) encode() string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodePageToken(s string) (pageToken, error) {
+	var t pageToken
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &t)
+	}
+	return t, err
+}
+
+// compareFiles orders files by a sort attribute, then by upload order.
+func compareFiles(by xaiv1.FilesSortBy, aName string, aSize, aSeq int64, bName string, bSize, bSeq int64) int {
+	var c int
+	switch by {
+	case xaiv1.FilesSortBy_FILES_SORT_BY_FILENAME:
+		c = strings.Compare(aName, bName)
+	case xaiv1.FilesSortBy_FILES_SORT_BY_SIZE:
+		c = cmp.Compare(aSize, bSize)
+	}
+	return cmp.Or(c, cmp.Compare(aSeq, bSeq))
+}
+
+// ListFiles lists live files a page at a time. Pages follow on from the
+// last file of the previous page, so files deleted or added between pages
+// neither shift nor repeat entries.
+func (fs *filesService) ListFiles(_ context.Context, req *xaiv1.ListFilesRequest) (*xaiv1.ListFilesResponse, error) {
+	if req.GetLimit() < 0 {
+		return nil, invalid("limit must not be negative, got %d", req.GetLimit())
+	}
+	if req.GetFilter() != "" {
+		return nil, status.Error(codes.Unimplemented, "xaitest: ListFiles filter is not emulated by the fake server yet")
+	}
+	by := req.GetSortBy()
+	if _, ok := xaiv1.FilesSortBy_name[int32(by)]; !ok {
+		return nil, invalid("sort_by %d is not a valid sort attribute", by)
+	}
+	desc := false
+	switch req.GetOrder() {
+	case xaiv1.Ordering_ASCENDING:
+	case xaiv1.Ordering_DESCENDING:
+		desc = true
+	default:
+		return nil, invalid("order %d is not a valid order", req.GetOrder())
+	}
+	limit := int(req.GetLimit())
+	if limit == 0 {
+		limit = defaultPageSize
+	}
+	limit = min(limit, maxPageSize)
+	var after *pageToken
+	if req.PaginationToken != nil && req.GetPaginationToken() != "" {
+		t, err := decodePageToken(req.GetPaginationToken())
+		if err != nil {
+			return nil, invalid("pagination_token is not a token this server issued")
+		}
+		if t.SortBy != by || t.Desc != desc {
+			return nil, invalid("pagination_token was issued for a different sort_by or order")
+		}
+		after = &t
+	}
+
+	now := fs.s.clock.Now()
+	fs.s.mu.Lock()
+	var files []*storedFile
+	for _, f := range fs.s.files {
+		if f.live(now) {
+			files = append(files, f)
+		}
+	}
+	fs.s.mu.Unlock()
+
+	sign := 1
+	if desc {
+		sign = -1
+	}
+	slices.SortFunc(files, func(a, b *storedFile) int {
+		return sign * compareFiles(by, a.name, int64(len(a.data)), a.seq, b.name, int64(len(b.data)), b.seq)
+	})
+	start := 0
+	if after != nil {
+		start = len(files)
+		for i, f := range files {
+			if sign*compareFiles(by, f.name, int64(len(f.data)), f.seq, after.Name, after.Size, after.Seq) > 0 {
+				start = i
+				break
+			}
+		}
+	}
+	end := min(start+limit, len(files))
+	resp := &xaiv1.ListFilesResponse{}
+	fs.s.mu.Lock()
+	for _, f := range files[start:end] {
+		resp.Data = append(resp.Data, f.proto(now))
+	}
+	fs.s.mu.Unlock()
+	if end < len(files) {
+		last := files[end-1]
+		token := pageToken{SortBy: by, Desc: desc, Name: last.name, Size: int64(len(last.data)), Seq: last.seq}.encode()
+		resp.PaginationToken = &token
+	}
+	return resp, nil
+}
+
+// RetrieveFile returns a file's metadata.
+func (fs *filesService) RetrieveFile(_ context.Context, req *xaiv1.RetrieveFileRequest) (*xaiv1.File, error) {
+	now := fs.s.clock.Now()
+	fs.s.mu.Lock()
+	defer fs.s.mu.Unlock()
+	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	if err != nil {
+		return nil, err
+	}
+	return f.proto(now), nil
+}
+
+// DeleteFile deletes a file.
+func (fs *filesService) DeleteFile(_ context.Context, req *xaiv1.DeleteFileRequest) (*xaiv1.DeleteFileResponse, error) {
+	now := fs.s.clock.Now()
+	fs.s.mu.Lock()
+	defer fs.s.mu.Unlock()
+	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	if err != nil {
+		return nil, err
+	}
+	delete(fs.s.files, f.id)
+	return &xaiv1.DeleteFileResponse{Id: f.id, Deleted: true}, nil
+}
+
+// RetrieveFileContent streams a file's bytes in 1 MiB messages.
+// DOWNLOAD_FORMAT_TEXT works for files that are UTF-8 text, which the fake
+// returns unchanged.
+func (fs *filesService) RetrieveFileContent(req *xaiv1.RetrieveFileContentRequest, stream grpc.ServerStreamingServer[xaiv1.FileContentChunk]) error {
+	now := fs.s.clock.Now()
+	fs.s.mu.Lock()
+	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	var data []byte
+	if err == nil {
+		data = f.data
+	}
+	fs.s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	switch req.GetFormat() {
+	case xaiv1.DownloadFormat_DOWNLOAD_FORMAT_UNKNOWN, xaiv1.DownloadFormat_DOWNLOAD_FORMAT_ORIGINAL:
+	case xaiv1.DownloadFormat_DOWNLOAD_FORMAT_TEXT:
+		if !utf8.Valid(data) {
+			return status.Errorf(codes.FailedPrecondition,
+				"xaitest: file %q is not UTF-8 text, and the fake cannot extract text from other formats", req.GetFileId())
+		}
+	default:
+		return invalid("format %d is not a valid download format", req.GetFormat())
+	}
+	for off := 0; off < len(data); off += downloadChunkBytes {
+		end := min(off+downloadChunkBytes, len(data))
+		if err := stream.Send(&xaiv1.FileContentChunk{Data: data[off:end]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreatePublicUrl gives a file a public link (which the fake does not
+// serve). A new link replaces the previous one.
+func (fs *filesService) CreatePublicUrl(_ context.Context, req *xaiv1.CreatePublicUrlRequest) (*xaiv1.CreatePublicUrlResponse, error) {
+	if err := checkLifetime("expires_after", req.ExpiresAfter); err != nil {
+		return nil, err
+	}
+	now := fs.s.clock.Now()
+	fs.s.mu.Lock()
+	defer fs.s.mu.Unlock()
+	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	if err != nil {
+		return nil, err
+	}
+	f.share(now, req.ExpiresAfter)
+	resp := &xaiv1.CreatePublicUrlResponse{PublicUrl: f.publicURL}
+	if !f.urlExpiry.IsZero() {
+		resp.ExpiresAt = timestamppb.New(f.urlExpiry)
+	}
+	return resp, nil
+}
+
+// RevokePublicUrl removes a file's public link, if it has a live one.
+func (fs *filesService) RevokePublicUrl(_ context.Context, req *xaiv1.RevokePublicUrlRequest) (*xaiv1.RevokePublicUrlResponse, error) {
+	now := fs.s.clock.Now()
+	fs.s.mu.Lock()
+	defer fs.s.mu.Unlock()
+	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	if err != nil {
+		return nil, err
+	}
+	resp := &xaiv1.RevokePublicUrlResponse{FileId: f.id}
+	if f.publicURL != "" && (f.urlExpiry.IsZero() || now.Before(f.urlExpiry)) {
+		url := f.publicURL
+		resp.Revoked = true
+		resp.PublicUrl = &url
+	}
+	f.publicURL, f.urlExpiry = "", time.Time{}
+	return resp, nil
+}

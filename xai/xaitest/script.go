@@ -1,0 +1,227 @@
+package xaitest
+
+import (
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// Reply is a scripted chat answer; see EnqueueReply.
+type Reply struct {
+	// Content is the visible answer. Ignored when Chunks is set.
+	Content string
+	// Reasoning is the reasoning trace. When empty, reasoning models still
+	// get the fake's default reasoning; other models get none.
+	Reasoning string
+	// ToolCalls are returned as they are; a call without an ID gets one.
+	ToolCalls []*xaiv1.ToolCall
+	// Chunks, when set, are the exact content deltas of a stream, and the
+	// content of every kind of completion is their concatenation. By
+	// default a stream splits Content into several deltas.
+	Chunks []string
+	// FinishReason defaults to REASON_TOOL_CALLS when ToolCalls is set and
+	// to REASON_STOP otherwise.
+	FinishReason xaiv1.FinishReason
+}
+
+// EnqueueReply queues r as the answer to a future chat completion. Replies
+// are used first in, first out, one per completion of any kind (unary,
+// streamed or deferred), by requests that pass validation; each of the n
+// outputs of that completion gets r. The limits of max_tokens, stop and
+// response_format are not applied to scripted replies.
+func (s *Server) EnqueueReply(r Reply) {
+	r.ToolCalls = cloneToolCalls(r.ToolCalls)
+	r.Chunks = append([]string(nil), r.Chunks...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replies = append(s.replies, r)
+}
+
+// nextReply pops the oldest scripted reply, if any.
+func (s *Server) nextReply() (Reply, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.replies) == 0 {
+		return Reply{}, false
+	}
+	r := s.replies[0]
+	s.replies = s.replies[1:]
+	return r, true
+}
+
+// Fault is an error the server returns instead of answering; see
+// InjectFault.
+type Fault struct {
+	// Code is the gRPC status code returned. codes.OK counts as
+	// codes.Unknown, since a fault must fail.
+	Code codes.Code
+	// Message is the status message; a default naming the code is used
+	// when empty.
+	Message string
+	// AfterChunks, for server-streaming methods, is how many messages are
+	// sent before the stream fails. A stream with fewer messages fails at
+	// its end. Other methods ignore it.
+	AfterChunks int
+	// Times is how many calls fail; 0 means 1.
+	Times int
+}
+
+// status returns the error the fault produces.
+func (f Fault) status() error {
+	code := f.Code
+	if code == codes.OK {
+		code = codes.Unknown
+	}
+	msg := f.Message
+	if msg == "" {
+		msg = fmt.Sprintf("xaitest: injected %s fault", code)
+	}
+	return status.Error(code, msg)
+}
+
+// InjectFault makes the next f.Times calls of fullMethod (for example
+// xaiv1.Chat_GetCompletion_FullMethodName) fail with f.Code and f.Message.
+// Only calls that pass authentication count. Faults injected for the same
+// method apply one after another, in order.
+func (s *Server) InjectFault(fullMethod string, f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[fullMethod] = append(s.faults[fullMethod], &f)
+}
+
+// takeFault consumes one use of the first pending fault of a method.
+func (s *Server) takeFault(fullMethod string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	queue := s.faults[fullMethod]
+	if len(queue) == 0 {
+		return Fault{}, false
+	}
+	f := queue[0]
+	f.Times--
+	if f.Times == 0 {
+		queue = queue[1:]
+		if len(queue) == 0 {
+			delete(s.faults, fullMethod)
+		} else {
+			s.faults[fullMethod] = queue
+		}
+	}
+	return *f, true
+}
+
+// Request is one call the server received.
+type Request struct {
+	// FullMethod is the method called, like "/xai_api.Chat/GetCompletion".
+	FullMethod string
+	// Message is a copy of the request message. For client-streaming
+	// methods (Files.UploadFile) it is the first message of the stream, and
+	// nil when the call was rejected before reading it.
+	Message proto.Message
+	// Metadata is a copy of the incoming metadata, authorization included.
+	Metadata metadata.MD
+	// Time is when the call arrived, on the server's Clock.
+	Time time.Time
+	// RestoredReasoning holds, for chat completions, the reasoning texts
+	// the server recovered from encrypted_content in the request, in
+	// message order.
+	RestoredReasoning []string
+}
+
+// clone returns a deep copy of r.
+func (r *Request) clone() Request {
+	c := *r
+	if r.Message != nil {
+		c.Message = proto.Clone(r.Message)
+	}
+	c.Metadata = r.Metadata.Copy()
+	c.RestoredReasoning = append([]string(nil), r.RestoredReasoning...)
+	return c
+}
+
+// Requests returns every call received since the start or the last
+// ResetRequests, oldest first, including calls that were rejected.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// ResetRequests forgets the calls received so far.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// RestoredReasoning returns, oldest first, every reasoning text the server
+// recovered from encrypted_content in the requests that Requests still
+// holds.
+func (s *Server) RestoredReasoning() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, r := range s.requests {
+		out = append(out, r.RestoredReasoning...)
+	}
+	return out
+}
+
+// record appends a call to the request log and returns its entry.
+func (s *Server) record(fullMethod string, msg any, md metadata.MD) *Request {
+	r := &Request{FullMethod: fullMethod, Metadata: md.Copy(), Time: s.clock.Now()}
+	if m, ok := msg.(proto.Message); ok && m != nil {
+		r.Message = proto.Clone(m)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, r)
+	return r
+}
+
+// setRecordedMessage fills in the message of a call recorded without one.
+func (s *Server) setRecordedMessage(r *Request, msg any) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return
+	}
+	c := proto.Clone(m)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.Message = c
+}
+
+// addRestored notes reasoning recovered while serving a call.
+func (s *Server) addRestored(r *Request, texts []string) {
+	if r == nil || len(texts) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r.RestoredReasoning = append(r.RestoredReasoning, texts...)
+}
+
+// cloneToolCalls deep-copies tool calls.
+func cloneToolCalls(in []*xaiv1.ToolCall) []*xaiv1.ToolCall {
+	if in == nil {
+		return nil
+	}
+	out := make([]*xaiv1.ToolCall, len(in))
+	for i, tc := range in {
+		out[i] = proto.CloneOf(tc)
+	}
+	return out
+}

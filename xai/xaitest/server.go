@@ -1,0 +1,368 @@
+package xaitest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/test/bufconn"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
+)
+
+// DefaultAPIKey is the API key the server accepts when WithAPIKeys is not
+// given.
+const DefaultAPIKey = "xai-test-key"
+
+const (
+	// maxMessageBytes is the gRPC message limit of the real service, in both
+	// directions.
+	maxMessageBytes = 20 << 20
+	// defaultRetention is how long the real service keeps stored responses.
+	defaultRetention = 30 * 24 * time.Hour
+	// bufconnTarget is the target paired with a bufconn listener.
+	bufconnTarget = "passthrough:///bufnet"
+	// bufconnSize is the buffer of the in-memory listener.
+	bufconnSize = 1 << 20
+)
+
+// config holds what the options set.
+type config struct {
+	apiKeys       []string
+	addr          string
+	bufconn       bool
+	retention     time.Duration
+	clock         *Clock
+	latency       time.Duration
+	encryptionKey []byte
+	maxImageBytes int
+}
+
+// Option configures a Server made by NewServer.
+type Option func(*config)
+
+// WithAPIKeys sets the API keys the server accepts in the metadata
+// `authorization: Bearer <key>`. Without this option only DefaultAPIKey is
+// accepted. The first key is the one Conn sends and APIKey returns.
+func WithAPIKeys(keys ...string) Option {
+	return func(c *config) { c.apiKeys = append([]string(nil), keys...) }
+}
+
+// WithAddress sets the TCP address to listen on. The default is
+// "127.0.0.1:0": loopback, on a port the system picks.
+func WithAddress(addr string) Option {
+	return func(c *config) { c.addr = addr }
+}
+
+// WithBufconn serves on an in-memory bufconn listener instead of TCP. Addr
+// then returns "bufconn", and clients must dial with DialOptions and Target.
+func WithBufconn() Option {
+	return func(c *config) { c.bufconn = true }
+}
+
+// WithRetention sets how long stored chat responses live, measured on the
+// server's Clock from their creation. The default is 30 days, as on the real
+// service. It must be positive.
+func WithRetention(d time.Duration) Option {
+	return func(c *config) { c.retention = d }
+}
+
+// WithClock makes the server use c, for example a clock the test shares with
+// other fakes or a manual one from NewClock. By default the server follows
+// the wall clock.
+func WithClock(c *Clock) Option {
+	return func(cfg *config) { cfg.clock = c }
+}
+
+// WithLatency adds d before every reply. Server streams also wait d/10
+// between consecutive messages. SetLatency changes it later. Waiting ends
+// early, with the context's error, when the call is cancelled.
+func WithLatency(d time.Duration) Option {
+	return func(c *config) { c.latency = d }
+}
+
+// WithEncryptionKey sets the 32-byte AES-256 key that seals encrypted
+// reasoning and compacted contexts. By default each server draws a random
+// key, so blobs from one server are rejected by another; share a key to let
+// several servers (or restarts) accept each other's blobs.
+func WithEncryptionKey(key []byte) Option {
+	return func(c *config) { c.encryptionKey = append([]byte(nil), key...) }
+}
+
+// withMaxImageBytes lowers the decoded image size limit; the default limit
+// of 20 MiB cannot be exceeded through a 20 MiB gRPC message, so tests use
+// this to reach the check.
+func withMaxImageBytes(n int) Option {
+	return func(c *config) { c.maxImageBytes = n }
+}
+
+// Server is a running fake xAI server. All its methods are safe for
+// concurrent use.
+type Server struct {
+	cfg     config
+	clock   *Clock
+	sealer  *sealer
+	keys    map[string]int // accepted key -> position in cfg.apiKeys
+	started time.Time
+
+	gs        *grpc.Server
+	lis       net.Listener
+	buf       *bufconn.Listener
+	addr      string
+	conn      *grpc.ClientConn
+	serveDone chan struct{}
+	closing   chan struct{}
+	closeOnce sync.Once
+
+	mu        sync.Mutex
+	latency   time.Duration
+	replies   []Reply
+	faults    map[string][]*Fault
+	requests  []*Request
+	responses map[string]*storedResponse
+	deferred  map[string]*deferredJob
+	files     map[string]*storedFile
+	fileSeq   int64
+}
+
+// NewServer starts a fake xAI server and returns once it accepts
+// connections. Close it when done.
+func NewServer(opts ...Option) (*Server, error) {
+	cfg := config{
+		addr:          "127.0.0.1:0",
+		retention:     defaultRetention,
+		maxImageBytes: maxImageBytes,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if len(cfg.apiKeys) == 0 {
+		cfg.apiKeys = []string{DefaultAPIKey}
+	}
+	keys := make(map[string]int, len(cfg.apiKeys))
+	for i, k := range cfg.apiKeys {
+		if k == "" || strings.TrimSpace(k) != k || strings.ContainsAny(k, " \t\r\n") {
+			return nil, fmt.Errorf("xaitest: API key %d is empty or contains white space", i)
+		}
+		if _, dup := keys[k]; !dup {
+			keys[k] = i
+		}
+	}
+	if cfg.retention <= 0 {
+		return nil, fmt.Errorf("xaitest: retention must be positive, got %v", cfg.retention)
+	}
+	if cfg.latency < 0 {
+		return nil, fmt.Errorf("xaitest: latency must not be negative, got %v", cfg.latency)
+	}
+	if cfg.encryptionKey == nil {
+		cfg.encryptionKey = make([]byte, 32)
+		if _, err := rand.Read(cfg.encryptionKey); err != nil {
+			return nil, fmt.Errorf("xaitest: drawing an encryption key: %w", err)
+		}
+	}
+	sl, err := newSealer(cfg.encryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	clock := cfg.clock
+	if clock == nil {
+		clock = newWallClock()
+	}
+
+	s := &Server{
+		cfg:       cfg,
+		clock:     clock,
+		sealer:    sl,
+		keys:      keys,
+		started:   clock.Now(),
+		serveDone: make(chan struct{}),
+		closing:   make(chan struct{}),
+		latency:   cfg.latency,
+		faults:    make(map[string][]*Fault),
+		responses: make(map[string]*storedResponse),
+		deferred:  make(map[string]*deferredJob),
+		files:     make(map[string]*storedFile),
+	}
+
+	if cfg.bufconn {
+		s.buf = bufconn.Listen(bufconnSize)
+		s.lis = s.buf
+		s.addr = "bufconn"
+	} else {
+		lis, err := net.Listen("tcp", cfg.addr)
+		if err != nil {
+			return nil, fmt.Errorf("xaitest: listening on %s: %w", cfg.addr, err)
+		}
+		s.lis = lis
+		s.addr = lis.Addr().String()
+	}
+
+	s.gs = grpc.NewServer(
+		grpc.MaxRecvMsgSize(maxMessageBytes),
+		grpc.MaxSendMsgSize(maxMessageBytes),
+		grpc.UnaryInterceptor(s.unaryInterceptor),
+		grpc.StreamInterceptor(s.streamInterceptor),
+		// The official SDKs ping every 30 s, also when idle; accept that
+		// instead of answering with GOAWAY "too_many_pings".
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime:             10 * time.Second,
+			PermitWithoutStream: true,
+		}),
+		grpc.WaitForHandlers(true),
+	)
+	s.register()
+
+	conn, err := grpc.NewClient(s.Target(), append(s.DialOptions(),
+		grpc.WithPerRPCCredentials(bearerCredentials{key: cfg.apiKeys[0]}),
+		grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(maxMessageBytes),
+			grpc.MaxCallSendMsgSize(maxMessageBytes),
+		),
+	)...)
+	if err != nil {
+		s.lis.Close()
+		return nil, fmt.Errorf("xaitest: creating the client connection: %w", err)
+	}
+	s.conn = conn
+
+	go func() {
+		defer close(s.serveDone)
+		_ = s.gs.Serve(s.lis)
+	}()
+	return s, nil
+}
+
+// register attaches every service of the contract, so that none answers
+// with gRPC's generic "unknown service" error.
+func (s *Server) register() {
+	xaiv1.RegisterChatServer(s.gs, &chatService{s: s})
+	xaiv1.RegisterModelsServer(s.gs, &modelsService{s: s})
+	xaiv1.RegisterAuthServer(s.gs, &authService{s: s})
+	xaiv1.RegisterTokenizeServer(s.gs, &tokenizeService{s: s})
+	xaiv1.RegisterImageServer(s.gs, &imageService{s: s})
+	xaiv1.RegisterEmbedderServer(s.gs, &embedderService{s: s})
+	xaiv1.RegisterFilesServer(s.gs, &filesService{s: s})
+	xaiv1.RegisterSampleServer(s.gs, &sampleService{s: s})
+	// Not emulated: the interceptors answer UNIMPLEMENTED before these
+	// placeholders are reached (see notEmulated).
+	xaiv1.RegisterVideoServer(s.gs, xaiv1.UnimplementedVideoServer{})
+	xaiv1.RegisterBatchMgmtServer(s.gs, xaiv1.UnimplementedBatchMgmtServer{})
+	xaiv1.RegisterDocumentsServer(s.gs, xaiv1.UnimplementedDocumentsServer{})
+	collectionsv1.RegisterCollectionsServer(s.gs, collectionsv1.UnimplementedCollectionsServer{})
+}
+
+// Addr returns the address the server listens on, "127.0.0.1:port" by
+// default, or "bufconn" for an in-memory listener.
+func (s *Server) Addr() string { return s.addr }
+
+// Target returns the target to pass to grpc.NewClient together with
+// DialOptions: "passthrough:///bufnet" for bufconn, the address otherwise.
+func (s *Server) Target() string {
+	if s.buf != nil {
+		return bufconnTarget
+	}
+	return s.addr
+}
+
+// DialOptions returns what a client needs to reach the server: plaintext
+// transport credentials and, for bufconn, the in-memory dialer. They carry
+// no API key; add one as per-RPC credentials or metadata.
+func (s *Server) DialOptions() []grpc.DialOption {
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if s.buf != nil {
+		buf := s.buf
+		opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			return buf.DialContext(ctx)
+		}))
+	}
+	return opts
+}
+
+// Conn returns a client connection to the server that sends APIKey with
+// every call and allows 20 MiB messages both ways. Close closes it.
+func (s *Server) Conn() *grpc.ClientConn { return s.conn }
+
+// APIKey returns a key the server accepts: the first key given to
+// WithAPIKeys, or DefaultAPIKey.
+func (s *Server) APIKey() string { return s.cfg.apiKeys[0] }
+
+// Clock returns the server's clock.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// SetLatency changes the delay added before every reply; see WithLatency.
+// A negative d counts as zero.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = max(d, 0)
+}
+
+// Close stops the server at once: open calls, streams included, end with an
+// error on the client side, and Close returns when every handler has
+// returned. It also closes Conn. Calling Close again does nothing.
+func (s *Server) Close() error {
+	s.shutdown(nil)
+	return nil
+}
+
+// Shutdown stops the server gracefully: it refuses new calls and waits for
+// the calls in progress to finish, until ctx is done, then stops the rest as
+// Close does. It reports ctx's error when it had to cut calls short.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.shutdown(ctx)
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
+	var err error
+	s.closeOnce.Do(func() {
+		if ctx != nil {
+			err = s.gracefulStop(ctx)
+		}
+		close(s.closing)
+		s.gs.Stop()
+		<-s.serveDone
+		// Close fails only for a connection that is already closed.
+		_ = s.conn.Close()
+	})
+	return err
+}
+
+// gracefulStop waits for the calls in progress until ctx is done, then cuts
+// them short.
+func (s *Server) gracefulStop(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.gs.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.gs.Stop() // cancels the calls GracefulStop is waiting for
+	<-done
+	return ctx.Err()
+}
+
+// bearerCredentials sends an API key the way the official SDKs do.
+type bearerCredentials struct{ key string }
+
+// GetRequestMetadata implements credentials.PerRPCCredentials.
+func (b bearerCredentials) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + b.key}, nil
+}
+
+// RequireTransportSecurity implements credentials.PerRPCCredentials: the
+// fake is plaintext.
+func (bearerCredentials) RequireTransportSecurity() bool { return false }

@@ -1,0 +1,368 @@
+package xai
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// Version is the version of this SDK, sent to the server in the user agent
+// and the x-sdk-version metadata.
+const Version = "0.1.0"
+
+// userAgent is the gRPC user agent of connections the client creates.
+const userAgent = "xai-go/" + Version
+
+// Client is a connection to the xAI API. Create one with NewClient, share
+// it between goroutines, and Close it when done.
+type Client struct {
+	// Chat generates chat completions with Grok models.
+	Chat *ChatService
+
+	// Everything below is behind pointers so that printing a Client value
+	// shows addresses, never the keys.
+	cfg      *config
+	creds    *bearer
+	conn     *grpc.ClientConn
+	invoker  grpc.ClientConnInterface // conn, with our interceptors applied
+	retry    *retryer
+	logUnary grpc.UnaryClientInterceptor  // nil without WithLogger
+	logStrm  grpc.StreamClientInterceptor // nil without WithLogger
+	close    *sync.Once
+}
+
+// NewClient returns a client for the xAI API. It does no network I/O: the
+// connection is made on the first call, and connection problems are
+// reported by calls.
+//
+// The API key comes from WithAPIKey or else the XAI_API_KEY environment
+// variable; a missing or empty key is an error. By default the client
+// connects to api.x.ai:443 over TLS, gives calls without a deadline 27
+// minutes, and retries UNAVAILABLE up to 5 attempts.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := defaultConfig()
+	var problems []string
+	for i, o := range opts {
+		if o == nil {
+			problems = append(problems, fmt.Sprintf("option %d is nil", i))
+			continue
+		}
+		if err := o.applyOption(cfg); err != nil {
+			problems = append(problems, errMessage(err))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, invalidArgument("NewClient: %s", strings.Join(problems, "; "))
+	}
+	if err := cfg.resolveKeys(); err != nil {
+		return nil, err
+	}
+	if err := cfg.checkConn(); err != nil {
+		return nil, err
+	}
+
+	c := &Client{cfg: cfg, creds: &bearer{key: cfg.apiKey, insecure: cfg.insecure}, close: new(sync.Once)}
+	c.retry = newRetryer(cfg.logger)
+	if cfg.logger != nil {
+		l := slogLogger(cfg.logger, cfg.apiKey, cfg.managementKey)
+		c.logUnary = logging.UnaryClientInterceptor(l)
+		c.logStrm = logging.StreamClientInterceptor(l)
+	}
+	if cfg.conn != nil {
+		c.invoker = &interceptedConn{cc: cfg.conn, unary: c.unaryInterceptor, stream: c.streamInterceptor}
+	} else {
+		conn, err := grpc.NewClient(cfg.endpoint, c.dialOptions()...)
+		if err != nil {
+			return nil, &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf("NewClient: cannot use endpoint %q: %v", cfg.endpoint, err), cause: err}
+		}
+		c.conn, c.invoker = conn, conn
+	}
+	c.Chat = &ChatService{client: c, stub: xaiv1.NewChatClient(c.invoker)}
+	return c, nil
+}
+
+// resolveKeys reads the environment for keys not given as options.
+func (c *config) resolveKeys() error {
+	if !c.apiKeySet {
+		if c.noEnv {
+			return &Error{Code: codes.Unauthenticated, Message: "NewClient: no API key: pass WithAPIKey(key) (WithoutEnv stops " + APIKeyEnv + " from being read)"}
+		}
+		v, ok := os.LookupEnv(APIKeyEnv)
+		if !ok {
+			return &Error{Code: codes.Unauthenticated, Message: "NewClient: no API key: pass WithAPIKey(key) or set the " + APIKeyEnv + " environment variable"}
+		}
+		k := newSecret(v)
+		if err := k.check(APIKeyEnv, "API key in the environment variable"); err != nil {
+			return &Error{Code: codes.Unauthenticated, Message: "NewClient: " + errMessage(err) + "; or pass WithAPIKey(key)"}
+		}
+		c.apiKey = k
+	}
+	if !c.managementKeySet && !c.noEnv {
+		// The management key is optional: only an unusable value is an error.
+		if v, ok := os.LookupEnv(ManagementKeyEnv); ok && v != "" {
+			k := newSecret(v)
+			if err := k.check(ManagementKeyEnv, "management key in the environment variable"); err != nil {
+				return &Error{Code: codes.Unauthenticated, Message: "NewClient: " + errMessage(err)}
+			}
+			c.managementKey = k
+		}
+	}
+	return nil
+}
+
+// checkConn rejects options that would be silently ignored with
+// WithGRPCConn.
+func (c *config) checkConn() error {
+	if c.conn == nil {
+		return nil
+	}
+	var conflicts []string
+	if c.endpointSet {
+		conflicts = append(conflicts, "WithEndpoint")
+	}
+	if len(c.dialOptions) > 0 {
+		conflicts = append(conflicts, "WithDialOptions")
+	}
+	if c.keepaliveSet {
+		conflicts = append(conflicts, "WithKeepalive")
+	}
+	if c.maxMessageSizeSet {
+		conflicts = append(conflicts, "WithMaxMessageSize")
+	}
+	if len(conflicts) > 0 {
+		return invalidArgument("NewClient: %s cannot be combined with WithGRPCConn: they configure a connection the client does not create; set them when you create yours",
+			strings.Join(conflicts, ", "))
+	}
+	return nil
+}
+
+func (c *Client) dialOptions() []grpc.DialOption {
+	tc := credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+	if c.cfg.insecure {
+		tc = insecure.NewCredentials()
+	}
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(tc),
+		grpc.WithUserAgent(userAgent),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time:                c.cfg.keepaliveTime,
+			Timeout:             c.cfg.keepaliveTimeout,
+			PermitWithoutStream: true,
+		}),
+		grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(c.cfg.maxMessageSize),
+			grpc.MaxCallSendMsgSize(c.cfg.maxMessageSize),
+		),
+		// Retries are ours (see retry.go); gRPC's own would stack on them.
+		// Transparent retries of calls that never reached the server remain.
+		grpc.WithDisableRetry(),
+		grpc.WithChainUnaryInterceptor(c.unaryInterceptor),
+		grpc.WithChainStreamInterceptor(c.streamInterceptor),
+	}
+	return append(opts, c.cfg.dialOptions...)
+}
+
+// Close closes the connection if the client created it; a connection given
+// with WithGRPCConn stays open. Calls in progress fail. Close is safe to
+// call more than once.
+func (c *Client) Close() error {
+	var err error
+	c.close.Do(func() {
+		if c.conn != nil {
+			err = c.conn.Close()
+		}
+	})
+	return err
+}
+
+// Conn returns the gRPC connection, for services this package does not
+// wrap: xaiv1.NewModelsClient(client.Conn()). Calls on a connection the
+// client created carry the API key and metadata and get the default
+// deadline, retries and logging; call options such as WithCallTimeout can be
+// passed to the raw stubs too. A connection given with WithGRPCConn is
+// returned as it is, without any of that.
+func (c *Client) Conn() *grpc.ClientConn {
+	if c.conn != nil {
+		return c.conn
+	}
+	return c.cfg.conn
+}
+
+// String describes the client without its keys.
+func (c *Client) String() string {
+	if c == nil || c.cfg == nil {
+		return "xai.Client(nil)"
+	}
+	ep := c.cfg.endpoint
+	if c.conn == nil {
+		ep = "caller's connection"
+	}
+	return fmt.Sprintf("xai.Client{endpoint: %q, insecure: %t, api_key: %s}", ep, c.cfg.insecure, c.cfg.apiKey.describe())
+}
+
+// GoString is String: the keys are never printed.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb and flag.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// errMessage returns the message of an *Error, or the text of another error.
+func errMessage(err error) string {
+	var xerr *Error
+	if errors.As(err, &xerr) {
+		return xerr.Message
+	}
+	return err.Error()
+}
+
+// callConfig returns the client's defaults changed by the call options
+// found among opts.
+func (c *Client) callConfig(opts []grpc.CallOption) callConfig {
+	cc := callConfig{retry: c.cfg.retry}
+	for _, o := range opts {
+		if co, ok := o.(CallOption); ok {
+			co.applyCall(&cc)
+		}
+	}
+	return cc
+}
+
+// prepare adds metadata and the deadline to ctx. cancel releases the
+// deadline's timer.
+func (c *Client) prepare(ctx context.Context, cc *callConfig) (_ context.Context, cancel context.CancelFunc) {
+	kv := make([]string, 0, 4+len(c.cfg.metadata)+len(cc.metadata))
+	kv = append(kv, "x-sdk-version", Version, "x-sdk-language", "go")
+	kv = append(kv, c.cfg.metadata...)
+	kv = append(kv, cc.metadata...)
+	ctx = metadata.AppendToOutgoingContext(ctx, kv...)
+	switch _, has := ctx.Deadline(); {
+	case cc.timeout > 0:
+		return context.WithTimeout(ctx, cc.timeout)
+	case !has:
+		return context.WithTimeout(ctx, c.cfg.timeout)
+	}
+	return ctx, func() {}
+}
+
+// callOpts returns the gRPC call options of one call: the caller's, the
+// captures, and the credentials.
+func (c *Client) callOpts(opts []grpc.CallOption, cc *callConfig) []grpc.CallOption {
+	out := make([]grpc.CallOption, 0, len(opts)+len(cc.grpcOpts)+1)
+	out = append(out, opts...)
+	out = append(out, cc.grpcOpts...)
+	return append(out, grpc.PerRPCCredentials(c.creds))
+}
+
+// unaryInterceptor applies the client's behaviour to a unary call:
+// metadata, credentials, deadline, logging and retries.
+func (c *Client) unaryInterceptor(ctx context.Context, method string, req, reply any, conn *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	cc := c.callConfig(opts)
+	if cc.err != nil {
+		return cc.err
+	}
+	ctx, cancel := c.prepare(ctx, &cc)
+	defer cancel()
+	retrying := func(ctx context.Context, method string, req, reply any, conn *grpc.ClientConn, opts ...grpc.CallOption) error {
+		return c.retry.invoke(ctx, cc.retry, method, req, reply, conn, invoker, opts)
+	}
+	var err error
+	if c.logUnary != nil {
+		err = c.logUnary(ctx, method, req, reply, conn, retrying, c.callOpts(opts, &cc)...)
+	} else {
+		err = retrying(ctx, method, req, reply, conn, c.callOpts(opts, &cc)...)
+	}
+	return c.explain(err)
+}
+
+// streamInterceptor is unaryInterceptor for streams. Errors met while
+// reading are returned by the stream unchanged.
+func (c *Client) streamInterceptor(ctx context.Context, desc *grpc.StreamDesc, conn *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	cc := c.callConfig(opts)
+	if cc.err != nil {
+		return nil, cc.err
+	}
+	ctx, cancel := c.prepare(ctx, &cc)
+	retrying := func(ctx context.Context, desc *grpc.StreamDesc, conn *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		return c.retry.newStream(ctx, cc.retry, desc, conn, method, streamer, opts, cancel)
+	}
+	var (
+		s   grpc.ClientStream
+		err error
+	)
+	if c.logStrm != nil {
+		s, err = c.logStrm(ctx, desc, conn, method, retrying, c.callOpts(opts, &cc)...)
+	} else {
+		s, err = retrying(ctx, desc, conn, method, c.callOpts(opts, &cc)...)
+	}
+	if err != nil {
+		cancel()
+		return nil, c.explain(err)
+	}
+	return &explainedStream{ClientStream: s, c: c}, nil
+}
+
+// explain adds what to do next to transport errors whose gRPC message does
+// not say it. Other errors are returned unchanged.
+func (c *Client) explain(err error) error {
+	st, ok := status.FromError(err)
+	if !ok || err == nil {
+		return err
+	}
+	msg := st.Message()
+	switch {
+	case st.Code() == codes.Unauthenticated && strings.Contains(msg, "cannot send secure credentials on an insecure connection"):
+		return status.Error(codes.Unauthenticated,
+			"refusing to send the API key over a connection without TLS: connect with TLS, or pass WithInsecure() if this is a local fake server")
+	case st.Code() == codes.Unavailable && strings.Contains(msg, "tls:") && !c.cfg.insecure:
+		return status.Error(codes.Unavailable, msg+
+			" (the TLS handshake failed: check the endpoint; if it is a local fake server without TLS, pass WithInsecure())")
+	}
+	return err
+}
+
+// explainedStream applies explain to the errors of a stream.
+type explainedStream struct {
+	grpc.ClientStream
+	c *Client
+}
+
+func (s *explainedStream) RecvMsg(m any) error { return s.c.explain(s.ClientStream.RecvMsg(m)) }
+
+// interceptedConn applies the client's interceptors to a connection created
+// by the caller, which cannot be given interceptors after the fact.
+type interceptedConn struct {
+	cc     *grpc.ClientConn
+	unary  grpc.UnaryClientInterceptor
+	stream grpc.StreamClientInterceptor
+}
+
+func (ic *interceptedConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	return ic.unary(ctx, method, args, reply, ic.cc, invokeOn, opts...)
+}
+
+func (ic *interceptedConn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return ic.stream(ctx, desc, ic.cc, method, streamOn, opts...)
+}
+
+func invokeOn(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, opts ...grpc.CallOption) error {
+	return cc.Invoke(ctx, method, req, reply, opts...)
+}
+
+func streamOn(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return cc.NewStream(ctx, desc, method, opts...)
+}

@@ -1,0 +1,82 @@
+// Package xai is a Go client for the xAI API (Grok models) over gRPC.
+//
+// # Quick start
+//
+// Create a client (it reads the API key from XAI_API_KEY), build a chat,
+// and sample a reply:
+//
+//	client, err := xai.NewClient()
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer client.Close()
+//
+//	chat := client.Chat.Create("grok-4")
+//	chat.Append(
+//		xai.System("You are a concise assistant."),
+//		xai.User("What is the capital of France?"),
+//	)
+//	resp, err := chat.Sample(ctx)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Println(resp.Content())
+//
+//	// Continue the conversation: append the reply and a new question.
+//	chat.Append(resp, xai.User("And of Italy?"))
+//
+// Stream the reply as it is generated:
+//
+//	stream, err := chat.Stream(ctx)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	for chunk, err := range stream.All() {
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		fmt.Print(chunk.Content())
+//	}
+//	final := stream.Response() // the whole reply, built from the chunks
+//
+// # Connection and calls
+//
+// NewClient does no network I/O. By default it connects to api.x.ai:443
+// over TLS, sends the key as "authorization: Bearer <key>" (never without
+// TLS unless WithInsecure is given, for local fakes), limits messages to
+// 20 MiB, pings idle connections every 30 s, gives calls without a deadline
+// 27 minutes, and retries UNAVAILABLE up to 5 attempts with exponential
+// backoff. Options change each of these; call options (WithCallTimeout,
+// WithCallMetadata, WithCallRetry, CaptureHeader...) change one call.
+//
+// Streams are retried only until their first chunk arrives. A stream that
+// fails after that returns an *Error whose Partial holds what had arrived.
+//
+// # Errors
+//
+// Every error returned by this package is an *Error carrying a gRPC code,
+// so both errors.As and status.Code work. Problems found before sending (a
+// missing model, an out-of-range temperature, a misplaced system message)
+// have code InvalidArgument, and nothing is sent. Values are never
+// silently adjusted.
+//
+// # Conversations
+//
+// Keep a conversation on the server with WithStoreMessages and continue it
+// with WithPreviousResponseID, or keep it locally: appending a response
+// carries its encrypted reasoning along (WithEncryptedContent), and
+// Chat.MarshalJSON with ChatService.Restore saves and restores the whole
+// conversation.
+//
+// # Raw access
+//
+// Resp.Proto, Chat.Request and Client.Conn give access to the generated
+// protobuf types and stubs of package xaiv1, so no field of the API is out
+// of reach.
+//
+// # Testing
+//
+// Package xaitest runs a fake xAI server on loopback or in memory; connect
+// to it with WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...)
+// and WithInsecure(), or with WithGRPCConn.
+package xai

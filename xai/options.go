@@ -1,0 +1,293 @@
+package xai
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// Defaults used by NewClient. They match the official xAI SDKs.
+const (
+	// DefaultEndpoint is the address of the xAI API.
+	DefaultEndpoint = "api.x.ai:443"
+	// DefaultManagementEndpoint is the address of the xAI management API.
+	DefaultManagementEndpoint = "management-api.x.ai:443"
+	// DefaultTimeout is the deadline given to calls whose context has none.
+	DefaultTimeout = 27 * time.Minute
+	// DefaultMaxMessageSize is the largest message, in bytes, that is sent or
+	// received: 20 MiB.
+	DefaultMaxMessageSize = 20 << 20
+	// DefaultKeepaliveTime is how long a connection may be idle before the
+	// client pings the server.
+	DefaultKeepaliveTime = 30 * time.Second
+	// DefaultKeepaliveTimeout is how long the client waits for a ping reply
+	// before it considers the connection dead.
+	DefaultKeepaliveTimeout = 10 * time.Second
+
+	// APIKeyEnv is the environment variable NewClient reads the API key from
+	// when WithAPIKey is not given.
+	APIKeyEnv = "XAI_API_KEY"
+	// ManagementKeyEnv is the environment variable NewClient reads the
+	// management key from when WithManagementKey is not given.
+	ManagementKeyEnv = "XAI_MANAGEMENT_KEY"
+)
+
+// Option configures a Client. Pass options to NewClient.
+type Option interface {
+	applyOption(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) applyOption(c *config) error { return f(c) }
+
+// config is what the options build. It holds the keys, so it formats itself
+// without them; a Client keeps it behind a pointer so that printing a Client
+// value never reaches the strings.
+type config struct {
+	apiKey, managementKey       secret
+	apiKeySet, managementKeySet bool
+	noEnv                       bool
+
+	endpoint, managementEndpoint string
+	endpointSet                  bool
+	insecure                     bool
+	conn                         *grpc.ClientConn
+	dialOptions                  []grpc.DialOption
+	metadata                     []string
+	timeout                      time.Duration
+	retry                        RetryPolicy
+	keepaliveTime                time.Duration
+	keepaliveTimeout             time.Duration
+	keepaliveSet                 bool
+	maxMessageSize               int
+	maxMessageSizeSet            bool
+	logger                       *slog.Logger
+}
+
+func defaultConfig() *config {
+	return &config{
+		endpoint:           DefaultEndpoint,
+		managementEndpoint: DefaultManagementEndpoint,
+		timeout:            DefaultTimeout,
+		retry:              DefaultRetryPolicy(),
+		keepaliveTime:      DefaultKeepaliveTime,
+		keepaliveTimeout:   DefaultKeepaliveTimeout,
+		maxMessageSize:     DefaultMaxMessageSize,
+	}
+}
+
+// String describes the configuration without its keys.
+func (c config) String() string {
+	return fmt.Sprintf("xai.config{endpoint: %q, insecure: %t, api_key: %s, management_key: %s}",
+		c.endpoint, c.insecure, c.apiKey.describe(), c.managementKey.describe())
+}
+
+// GoString is String: the keys are never printed.
+func (c config) GoString() string { return c.String() }
+
+// Format prints String for every verb, so that no verb or flag reaches the
+// keys.
+func (c config) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// WithAPIKey sets the API key sent with every call as
+// "authorization: Bearer <key>". Without it, NewClient reads the
+// XAI_API_KEY environment variable. An empty key is an error.
+func WithAPIKey(key string) Option {
+	s := newSecret(key)
+	return optionFunc(func(c *config) error {
+		if err := s.check("WithAPIKey", "API key"); err != nil {
+			return err
+		}
+		c.apiKey, c.apiKeySet = s, true
+		return nil
+	})
+}
+
+// WithManagementKey sets the key for the management API. Without it,
+// NewClient reads XAI_MANAGEMENT_KEY; a missing management key is not an
+// error, since only management calls need it.
+func WithManagementKey(key string) Option {
+	s := newSecret(key)
+	return optionFunc(func(c *config) error {
+		if err := s.check("WithManagementKey", "management key"); err != nil {
+			return err
+		}
+		c.managementKey, c.managementKeySet = s, true
+		return nil
+	})
+}
+
+// WithoutEnv stops NewClient from reading XAI_API_KEY and
+// XAI_MANAGEMENT_KEY: keys must then be given with WithAPIKey and
+// WithManagementKey.
+func WithoutEnv() Option {
+	return optionFunc(func(c *config) error { c.noEnv = true; return nil })
+}
+
+// WithEndpoint sets the "host:port" address of the API. The default is
+// DefaultEndpoint, "api.x.ai:443". The connection uses TLS unless
+// WithInsecure is given too.
+func WithEndpoint(addr string) Option {
+	return optionFunc(func(c *config) error {
+		if strings.TrimSpace(addr) == "" {
+			return invalidArgument(`WithEndpoint: the address is empty; pass "host:port", for example %q`, DefaultEndpoint)
+		}
+		c.endpoint, c.endpointSet = addr, true
+		return nil
+	})
+}
+
+// WithManagementEndpoint sets the "host:port" address of the management
+// API. The default is DefaultManagementEndpoint.
+func WithManagementEndpoint(addr string) Option {
+	return optionFunc(func(c *config) error {
+		if strings.TrimSpace(addr) == "" {
+			return invalidArgument(`WithManagementEndpoint: the address is empty; pass "host:port", for example %q`, DefaultManagementEndpoint)
+		}
+		c.managementEndpoint = addr
+		return nil
+	})
+}
+
+// WithInsecure connects without TLS and allows the API key to be sent in
+// clear text. Use it only for a local fake server such as xaitest: without
+// it, the client refuses to send the key over a connection without TLS.
+func WithInsecure() Option {
+	return optionFunc(func(c *config) error { c.insecure = true; return nil })
+}
+
+// WithGRPCConn makes the client use a connection you created and own.
+// Client.Close does not close it. Options that shape a connection
+// (WithEndpoint, WithDialOptions, WithKeepalive, WithMaxMessageSize) cannot
+// be combined with it. The API key is still sent with every call, and it
+// still requires TLS unless WithInsecure is given.
+func WithGRPCConn(conn *grpc.ClientConn) Option {
+	return optionFunc(func(c *config) error {
+		if conn == nil {
+			return invalidArgument("WithGRPCConn: the connection is nil; pass a connection from grpc.NewClient, or drop the option to let NewClient create one")
+		}
+		c.conn = conn
+		return nil
+	})
+}
+
+// WithDialOptions adds gRPC dial options, applied after the client's own so
+// that they can override them (for example to use custom TLS settings).
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return optionFunc(func(c *config) error {
+		for i, o := range opts {
+			if o == nil {
+				return invalidArgument("WithDialOptions: option %d is nil", i)
+			}
+		}
+		c.dialOptions = append(c.dialOptions, opts...)
+		return nil
+	})
+}
+
+// WithMetadata adds gRPC metadata sent with every call, as key/value pairs:
+// WithMetadata("x-team", "search", "x-env", "prod"). Keys are
+// case-insensitive; "authorization" is reserved for the API key.
+func WithMetadata(kv ...string) Option {
+	return optionFunc(func(c *config) error {
+		if err := checkMetadata("WithMetadata", kv); err != nil {
+			return err
+		}
+		c.metadata = append(c.metadata, kv...)
+		return nil
+	})
+}
+
+// WithTimeout sets the deadline given to calls whose context has none; the
+// default is DefaultTimeout (27 minutes). It must be positive. A deadline on
+// the call's context, or WithCallTimeout, takes precedence.
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d <= 0 {
+			return invalidArgument("WithTimeout(%v): the timeout must be positive", d)
+		}
+		c.timeout = d
+		return nil
+	})
+}
+
+// WithRetryPolicy sets how failed calls are retried; the default is
+// DefaultRetryPolicy(). Zero fields of p take their default values. Use
+// WithCallRetry or WithoutRetry to change it for one call.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return optionFunc(func(c *config) error {
+		rp, err := p.resolve("WithRetryPolicy")
+		if err != nil {
+			return err
+		}
+		c.retry = rp
+		return nil
+	})
+}
+
+// WithKeepalive sets how often an idle connection is pinged and how long to
+// wait for the reply; the defaults are 30 s and 10 s. Pings are sent even
+// when no call is active.
+func WithKeepalive(interval, timeout time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if interval <= 0 || timeout <= 0 {
+			return invalidArgument("WithKeepalive(%v, %v): both durations must be positive", interval, timeout)
+		}
+		c.keepaliveTime, c.keepaliveTimeout, c.keepaliveSet = interval, timeout, true
+		return nil
+	})
+}
+
+// WithMaxMessageSize sets the largest message, in bytes, that may be sent or
+// received; the default is 20 MiB.
+func WithMaxMessageSize(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n <= 0 {
+			return invalidArgument("WithMaxMessageSize(%d): the size must be positive", n)
+		}
+		c.maxMessageSize, c.maxMessageSizeSet = n, true
+		return nil
+	})
+}
+
+// WithLogger logs every call (method, code, duration) and every retry to l.
+// Calls that succeed are logged at debug level. The API key and the
+// authorization metadata are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) error {
+		if l == nil {
+			return invalidArgument("WithLogger: the logger is nil; drop the option to disable logging")
+		}
+		c.logger = l
+		return nil
+	})
+}
+
+// checkMetadata validates key/value pairs given to WithMetadata or
+// WithCallMetadata.
+func checkMetadata(option string, kv []string) error {
+	if len(kv)%2 != 0 {
+		return invalidArgument("%s: got %d strings; pass key/value pairs", option, len(kv))
+	}
+	for i := 0; i < len(kv); i += 2 {
+		k := strings.ToLower(kv[i])
+		switch {
+		case k == "":
+			return invalidArgument("%s: metadata key %d is empty", option, i/2)
+		case k == "authorization":
+			return invalidArgument("%s: the authorization metadata is reserved for the API key; set the key with WithAPIKey", option)
+		case strings.HasPrefix(k, "grpc-"):
+			return invalidArgument("%s: metadata key %q is reserved by gRPC", option, kv[i])
+		}
+		for _, r := range k {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+				return invalidArgument("%s: metadata key %q may only contain letters, digits, '-', '_' and '.'", option, kv[i])
+			}
+		}
+	}
+	return nil
+}

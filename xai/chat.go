@@ -1,0 +1,218 @@
+package xai
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// ChatService generates chat completions. Use it as Client.Chat.
+type ChatService struct {
+	client *Client
+	stub   xaiv1.ChatClient
+}
+
+// Chat is a chat completion request being built: a model, options, and the
+// conversation so far. Create one with ChatService.Create, add turns with
+// Append, and send it with Sample, Stream or Defer; sending does not change
+// the chat, so append the response to continue the conversation:
+//
+//	resp, err := chat.Sample(ctx)
+//	...
+//	chat.Append(resp, xai.User("And then?"))
+//
+// Errors met while building (an invalid option or message) are kept and
+// returned by the next call that would send the chat, before anything is
+// sent. A Chat is safe for concurrent use, though appending while a call
+// runs makes it unclear which turns the call sent.
+type Chat struct {
+	svc  *ChatService
+	mu   sync.Mutex
+	req  *xaiv1.GetCompletionsRequest
+	errs []error
+}
+
+// Create returns a chat for model, for example "grok-4", with the given
+// options. It sends nothing; an empty model or invalid option is reported
+// when the chat is sent.
+func (s *ChatService) Create(model string, opts ...ChatOption) *Chat {
+	c := &Chat{svc: s, req: &xaiv1.GetCompletionsRequest{Model: model}}
+	for i, o := range opts {
+		if o == nil {
+			c.errs = append(c.errs, invalidArgument("Create: option %d is nil", i))
+			continue
+		}
+		if err := o.applyChat(c.req); err != nil {
+			c.errs = append(c.errs, err)
+		}
+	}
+	return c
+}
+
+// Append adds turns to the conversation: messages built with System, User,
+// Assistant, ToolResult..., or a *Response (or one of its Outputs) to
+// continue after it. It returns the chat, so calls can be chained. A turn
+// that cannot be added is recorded as an error for the next send.
+func (c *Chat) Append(turns ...Turn) *Chat {
+	msgs, err := collectTurns("Append", turns)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.req.Messages = append(c.req.Messages, msgs...)
+	if err != nil {
+		c.errs = append(c.errs, err)
+	}
+	return c
+}
+
+// collectTurns returns the messages of turns, and the first error met;
+// where names the caller in errors.
+func collectTurns(where string, turns []Turn) ([]*xaiv1.Message, error) {
+	var out []*xaiv1.Message
+	for i, t := range turns {
+		if t == nil {
+			return out, invalidArgument("%s: turn %d is nil", where, i)
+		}
+		msgs, err := t.turnMessages()
+		if err != nil {
+			return out, err
+		}
+		for _, m := range msgs {
+			out = append(out, proto.CloneOf(m))
+		}
+	}
+	return out, nil
+}
+
+// Request returns a copy of the request the chat would send, for
+// inspection or for use with the raw stubs.
+func (c *Chat) Request() *xaiv1.GetCompletionsRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return proto.CloneOf(c.req)
+}
+
+// Err returns what Sample, Stream or Defer would report before sending:
+// the errors recorded while building the chat, or a problem with the
+// request as a whole (no model, no messages, misplaced system message). It
+// is nil for a chat that is ready to send.
+func (c *Chat) Err() error {
+	_, err := c.ready()
+	return err
+}
+
+// ready returns a copy of the request to send, or the reason it cannot be
+// sent.
+func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.errs) > 0 {
+		return nil, joinErrors(c.errs)
+	}
+	if strings.TrimSpace(c.req.GetModel()) == "" {
+		return nil, invalidArgument(`the chat has no model: pass one to Create, for example client.Chat.Create("grok-4")`)
+	}
+	if len(c.req.GetMessages()) == 0 {
+		return nil, invalidArgument("the chat has no messages: add some with Append(xai.User(...)) or WithMessages")
+	}
+	if err := validateMessages(c.req.GetMessages()); err != nil {
+		return nil, err
+	}
+	return proto.CloneOf(c.req), nil
+}
+
+// joinErrors returns the only error of errs, or one InvalidArgument *Error
+// listing them all.
+func joinErrors(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = errMessage(err)
+	}
+	return invalidArgument("%d problems with the chat: %s", len(errs), strings.Join(msgs, "; "))
+}
+
+// Sample sends the chat and returns the whole response once it is ready.
+func (c *Chat) Sample(ctx context.Context, opts ...CallOption) (*Response, error) {
+	req, err := c.ready()
+	if err != nil {
+		return nil, err
+	}
+	pb, err := c.svc.stub.GetCompletion(ctx, req, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newResponse(pb), nil
+}
+
+// GetStoredCompletion reads back a response that was stored because the
+// chat had WithStoreMessages(true). A response that was deleted or has
+// expired gives an error for which IsNotFound is true.
+func (s *ChatService) GetStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) (*Response, error) {
+	if strings.TrimSpace(responseID) == "" {
+		return nil, invalidArgument("GetStoredCompletion: the response ID is empty; pass Response.ID() of a stored response")
+	}
+	pb, err := s.stub.GetStoredCompletion(ctx, &xaiv1.GetStoredCompletionRequest{ResponseId: responseID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newResponse(pb), nil
+}
+
+// DeleteStoredCompletion deletes a stored response before its retention
+// period ends.
+func (s *ChatService) DeleteStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) error {
+	if strings.TrimSpace(responseID) == "" {
+		return invalidArgument("DeleteStoredCompletion: the response ID is empty; pass Response.ID() of a stored response")
+	}
+	_, err := s.stub.DeleteStoredCompletion(ctx, &xaiv1.DeleteStoredCompletionRequest{ResponseId: responseID}, grpcCallOptions(opts)...)
+	return fromGRPC(err)
+}
+
+// CompactedContext is a conversation compacted by CompactContext.
+type CompactedContext struct {
+	pb *xaiv1.CompactContextResponse
+}
+
+// Proto returns the raw protobuf response.
+func (c *CompactedContext) Proto() *xaiv1.CompactContextResponse { return c.pb }
+
+// ID returns the ID of the compaction.
+func (c *CompactedContext) ID() string { return c.pb.GetId() }
+
+// EncryptedContent returns the compacted conversation as an opaque blob, to
+// send back in the encrypted_content of a message in later requests in
+// place of the messages it replaced.
+func (c *CompactedContext) EncryptedContent() string { return c.pb.GetEncryptedContent() }
+
+// DroppedMessageCount returns how many of the input messages were folded
+// into the compacted context.
+func (c *CompactedContext) DroppedMessageCount() int { return int(c.pb.GetDroppedMessageCount()) }
+
+// CompactContext asks the server to shrink a long conversation for model
+// into a compact encrypted form, to save context window space.
+func (s *ChatService) CompactContext(ctx context.Context, model string, turns ...Turn) (*CompactedContext, error) {
+	if strings.TrimSpace(model) == "" {
+		return nil, invalidArgument(`CompactContext: the model is empty; pass the model the context is meant for, for example "grok-4"`)
+	}
+	msgs, err := collectTurns("CompactContext", turns)
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return nil, invalidArgument("CompactContext: there are no messages to compact")
+	}
+	if err := validateMessages(msgs); err != nil {
+		return nil, err
+	}
+	pb, err := s.stub.CompactContext(ctx, &xaiv1.CompactContextRequest{Model: model, Input: msgs})
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return &CompactedContext{pb: pb}, nil
+}

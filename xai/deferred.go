@@ -1,0 +1,151 @@
+package xai
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// Defaults of Chat.Defer, as in the official SDKs.
+const (
+	// DefaultPollInterval is how often Defer asks whether the result is
+	// ready.
+	DefaultPollInterval = 100 * time.Millisecond
+	// DefaultPollTimeout is how long Defer waits for the result.
+	DefaultPollTimeout = 10 * time.Minute
+)
+
+// DeferOption changes how Chat.Defer waits. Every CallOption is also a
+// DeferOption, applied to each call Defer makes.
+type DeferOption interface {
+	applyDefer(*deferConfig)
+}
+
+type deferConfig struct {
+	interval, timeout time.Duration
+	call              []CallOption
+	err               error
+}
+
+type deferOptionFunc func(*deferConfig)
+
+func (f deferOptionFunc) applyDefer(d *deferConfig) { f(d) }
+
+// WithPollInterval sets how often Defer asks whether the result is ready;
+// the default is DefaultPollInterval (100 ms).
+func WithPollInterval(d time.Duration) DeferOption {
+	return deferOptionFunc(func(c *deferConfig) {
+		if d <= 0 && c.err == nil {
+			c.err = invalidArgument("WithPollInterval(%v): the interval must be positive", d)
+		}
+		c.interval = d
+	})
+}
+
+// WithPollTimeout sets how long Defer waits for the result once the request
+// is started; the default is DefaultPollTimeout (10 minutes). The request
+// keeps running on the server after Defer gives up.
+func WithPollTimeout(d time.Duration) DeferOption {
+	return deferOptionFunc(func(c *deferConfig) {
+		if d <= 0 && c.err == nil {
+			c.err = invalidArgument("WithPollTimeout(%v): the timeout must be positive", d)
+		}
+		c.timeout = d
+	})
+}
+
+// StartDeferred queues the chat to run in the background and returns the
+// request ID at once; fetch the result with ChatService.GetDeferred. Defer
+// does both.
+func (c *Chat) StartDeferred(ctx context.Context, opts ...CallOption) (string, error) {
+	req, err := c.ready()
+	if err != nil {
+		return "", err
+	}
+	pb, err := c.svc.stub.StartDeferredCompletion(ctx, req, grpcCallOptions(opts)...)
+	if err != nil {
+		return "", fromGRPC(err)
+	}
+	return pb.GetRequestId(), nil
+}
+
+// GetDeferred asks once for the result of a request started with
+// StartDeferred. It returns the response and true when it is ready, and
+// false while it is still running. A request that expired (the server no
+// longer holds its result) gives an error for which IsNotFound is true; one
+// that failed on the server, an error with code Internal.
+func (s *ChatService) GetDeferred(ctx context.Context, requestID string, opts ...CallOption) (resp *Response, done bool, err error) {
+	if strings.TrimSpace(requestID) == "" {
+		return nil, false, invalidArgument("GetDeferred: the request ID is empty; pass the ID returned by Chat.StartDeferred")
+	}
+	pb, err := s.stub.GetDeferredCompletion(ctx, &xaiv1.GetDeferredRequest{RequestId: requestID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, false, fromGRPC(err)
+	}
+	switch pb.GetStatus() {
+	case xaiv1.DeferredStatus_DONE:
+		if pb.Response == nil {
+			return nil, false, &Error{Code: codes.Internal, Message: "deferred request " + requestID + " is done but the server sent no response; fetch it again with GetDeferred"}
+		}
+		return newResponse(pb.Response), true, nil
+	case xaiv1.DeferredStatus_PENDING:
+		return nil, false, nil
+	case xaiv1.DeferredStatus_EXPIRED:
+		return nil, false, &Error{Code: codes.NotFound, Message: "deferred request " + requestID + " has expired: the server no longer holds its result; start the chat again"}
+	case xaiv1.DeferredStatus_FAILED:
+		return nil, false, &Error{Code: codes.Internal, Message: "deferred request " + requestID + " failed on the server; start the chat again, or use Sample to see the error"}
+	}
+	return nil, false, &Error{Code: codes.Unknown, Message: "deferred request " + requestID + ": the server returned status " + pb.GetStatus().String() + ", which this SDK does not know"}
+}
+
+// Defer runs the chat in the background on the server and waits for the
+// result, polling every poll interval until it is ready or the poll timeout
+// passes. Use it for long generations that might outlast a connection.
+func (c *Chat) Defer(ctx context.Context, opts ...DeferOption) (*Response, error) {
+	cfg := deferConfig{interval: DefaultPollInterval, timeout: DefaultPollTimeout}
+	for _, o := range opts {
+		if o != nil {
+			o.applyDefer(&cfg)
+		}
+	}
+	if cfg.err != nil {
+		return nil, cfg.err
+	}
+	id, err := c.StartDeferred(ctx, cfg.call...)
+	if err != nil {
+		return nil, err
+	}
+	pollCtx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
+	timedOut := func() error {
+		if ctx.Err() == nil && errors.Is(pollCtx.Err(), context.DeadlineExceeded) {
+			return &Error{Code: codes.DeadlineExceeded, cause: context.DeadlineExceeded,
+				Message: "deferred request " + id + " is still running after " + cfg.timeout.String() +
+					" (the poll timeout); fetch its result later with client.Chat.GetDeferred(ctx, \"" + id + "\"), or raise WithPollTimeout"}
+		}
+		return nil
+	}
+	for {
+		resp, done, err := c.svc.GetDeferred(pollCtx, id, cfg.call...)
+		if err != nil {
+			if terr := timedOut(); terr != nil {
+				return nil, terr
+			}
+			return nil, err
+		}
+		if done {
+			return resp, nil
+		}
+		if err := sleepContext(pollCtx, cfg.interval); err != nil {
+			if terr := timedOut(); terr != nil {
+				return nil, terr
+			}
+			return nil, fromGRPC(err)
+		}
+	}
+}

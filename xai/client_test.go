@@ -1,0 +1,378 @@
+package xai
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+func TestNewClientKeys(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string // unset when absent
+		opts     []Option
+		wantCode codes.Code // OK: success
+		wantMsg  []string   // substrings of the error
+	}{
+		{name: "option", opts: []Option{WithAPIKey(testKey)}},
+		{name: "env", env: map[string]string{APIKeyEnv: testKey}},
+		{name: "option wins over env", env: map[string]string{APIKeyEnv: "other"}, opts: []Option{WithAPIKey(testKey)}},
+		{name: "missing", wantCode: codes.Unauthenticated, wantMsg: []string{"WithAPIKey", APIKeyEnv}},
+		{name: "env empty", env: map[string]string{APIKeyEnv: ""}, wantCode: codes.Unauthenticated, wantMsg: []string{APIKeyEnv, "empty", "WithAPIKey"}},
+		{name: "env blank", env: map[string]string{APIKeyEnv: "  "}, wantCode: codes.Unauthenticated, wantMsg: []string{APIKeyEnv, "empty"}},
+		{name: "env trailing newline", env: map[string]string{APIKeyEnv: testKey + "\n"}, wantCode: codes.Unauthenticated, wantMsg: []string{APIKeyEnv, "newline"}},
+		{name: "option empty", env: map[string]string{APIKeyEnv: testKey}, opts: []Option{WithAPIKey("")}, wantCode: codes.InvalidArgument, wantMsg: []string{"WithAPIKey", "empty"}},
+		{name: "option with space", opts: []Option{WithAPIKey("ab cd")}, wantCode: codes.InvalidArgument, wantMsg: []string{"WithAPIKey", "whitespace"}},
+		{name: "WithoutEnv ignores env", env: map[string]string{APIKeyEnv: testKey}, opts: []Option{WithoutEnv()}, wantCode: codes.Unauthenticated, wantMsg: []string{"WithAPIKey", "WithoutEnv"}},
+		{name: "management key from env", env: map[string]string{APIKeyEnv: testKey, ManagementKeyEnv: "mgmt-" + testKey}},
+		{name: "management key invalid", env: map[string]string{APIKeyEnv: testKey, ManagementKeyEnv: "a b"}, wantCode: codes.Unauthenticated, wantMsg: []string{ManagementKeyEnv}},
+		{name: "management option empty", opts: []Option{WithAPIKey(testKey), WithManagementKey("")}, wantCode: codes.InvalidArgument, wantMsg: []string{"WithManagementKey"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			c, err := NewClient(tt.opts...)
+			if tt.wantCode == codes.OK {
+				if err != nil {
+					t.Fatalf("NewClient: %v", err)
+				}
+				c.Close()
+				return
+			}
+			if err == nil {
+				c.Close()
+				t.Fatalf("NewClient succeeded, want %v", tt.wantCode)
+			}
+			checkErr(t, err, tt.wantCode, tt.wantMsg...)
+		})
+	}
+}
+
+// setEnv sets the key variables of env and unsets the others for the test.
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, k := range []string{APIKeyEnv, ManagementKeyEnv} {
+		t.Setenv(k, "") // registers restoration
+		if v, ok := env[k]; ok {
+			t.Setenv(k, v)
+		} else if err := os.Unsetenv(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkErr asserts that err is an *Error with code and message parts, and
+// that it never contains the test key.
+func checkErr(t *testing.T, err error, code codes.Code, parts ...string) {
+	t.Helper()
+	var xerr *Error
+	if !errors.As(err, &xerr) {
+		t.Fatalf("error %v (%T) is not an *xai.Error", err, err)
+	}
+	if xerr.Code != code || status.Code(err) != code {
+		t.Errorf("code = %v (status.Code %v), want %v; error: %v", xerr.Code, status.Code(err), code, err)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q does not mention %q", err, p)
+		}
+	}
+	assertNoKey(t, "error", err.Error())
+}
+
+func assertNoKey(t *testing.T, what, s string) {
+	t.Helper()
+	if strings.Contains(s, testKey) || strings.Contains(s, "SECRET") {
+		t.Errorf("%s contains the API key", what)
+	}
+}
+
+func TestNewClientOptionErrors(t *testing.T) {
+	conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tests := []struct {
+		name string
+		opts []Option
+		want []string
+	}{
+		{"nil option", []Option{nil}, []string{"option 2 is nil"}},
+		{"empty endpoint", []Option{WithEndpoint("")}, []string{"WithEndpoint", "empty"}},
+		{"empty management endpoint", []Option{WithManagementEndpoint(" ")}, []string{"WithManagementEndpoint"}},
+		{"zero timeout", []Option{WithTimeout(0)}, []string{"WithTimeout", "positive"}},
+		{"bad keepalive", []Option{WithKeepalive(-time.Second, time.Second)}, []string{"WithKeepalive"}},
+		{"bad message size", []Option{WithMaxMessageSize(0)}, []string{"WithMaxMessageSize"}},
+		{"nil logger", []Option{WithLogger(nil)}, []string{"WithLogger"}},
+		{"nil conn", []Option{WithGRPCConn(nil)}, []string{"WithGRPCConn", "nil"}},
+		{"nil dial option", []Option{WithDialOptions(nil)}, []string{"WithDialOptions"}},
+		{"odd metadata", []Option{WithMetadata("a")}, []string{"WithMetadata", "pairs"}},
+		{"authorization metadata", []Option{WithMetadata("Authorization", "Bearer x")}, []string{"reserved", "WithAPIKey"}},
+		{"grpc metadata", []Option{WithMetadata("grpc-timeout", "1")}, []string{"reserved by gRPC"}},
+		{"bad metadata key", []Option{WithMetadata("a b", "1")}, []string{"may only contain"}},
+		{"negative retry", []Option{WithRetryPolicy(RetryPolicy{MaxAttempts: -1})}, []string{"WithRetryPolicy", "negative"}},
+		{"retry invalid argument", []Option{WithRetryPolicy(RetryPolicy{Codes: []codes.Code{codes.InvalidArgument}})}, []string{"InvalidArgument cannot be retried"}},
+		{"retry backoff order", []Option{WithRetryPolicy(RetryPolicy{InitialBackoff: time.Second, MaxBackoff: time.Millisecond})}, []string{"below InitialBackoff"}},
+		{"retry multiplier", []Option{WithRetryPolicy(RetryPolicy{Multiplier: 0.5})}, []string{"Multiplier"}},
+		{"two problems", []Option{WithEndpoint(""), WithTimeout(-1)}, []string{"WithEndpoint", "WithTimeout"}},
+		{"conn conflicts", []Option{WithGRPCConn(conn), WithEndpoint("x:1"), WithKeepalive(time.Second, time.Second)}, []string{"WithEndpoint", "WithKeepalive", "cannot be combined with WithGRPCConn"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewClient(append([]Option{WithAPIKey(testKey), WithoutEnv()}, tt.opts...)...)
+			if err == nil {
+				c.Close()
+				t.Fatal("NewClient succeeded, want an error")
+			}
+			checkErr(t, err, codes.InvalidArgument, tt.want...)
+		})
+	}
+}
+
+func TestNewClientDoesNoIO(t *testing.T) {
+	// Nothing listens on the endpoint: NewClient must still succeed, and
+	// only a call reports the problem.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close()
+	c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithEndpoint(addr), WithInsecure(), WithRetryPolicy(RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	defer c.Close()
+	_, err = c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(), WithCallTimeout(5*time.Second))
+	checkErr(t, err, codes.Unavailable)
+}
+
+func TestDefaults(t *testing.T) {
+	setEnv(t, map[string]string{APIKeyEnv: testKey})
+	c, err := NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cfg := c.cfg
+	want := RetryPolicy{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, Multiplier: 2, Codes: []codes.Code{codes.Unavailable}}
+	got := fmt.Sprint(cfg.endpoint, cfg.managementEndpoint, cfg.timeout, cfg.maxMessageSize, cfg.keepaliveTime, cfg.keepaliveTimeout, cfg.insecure, cfg.retry)
+	exp := fmt.Sprint("api.x.ai:443", "management-api.x.ai:443", 27*time.Minute, 20<<20, 30*time.Second, 10*time.Second, false, want)
+	if got != exp {
+		t.Errorf("defaults = %s, want %s", got, exp)
+	}
+	if c.Conn() == nil || c.Conn().CanonicalTarget() != "dns:///api.x.ai:443" {
+		t.Errorf("target = %v", c.Conn().CanonicalTarget())
+	}
+	if !c.creds.RequireTransportSecurity() {
+		t.Error("credentials do not require TLS by default")
+	}
+	md, _ := c.creds.GetRequestMetadata(context.Background())
+	if md["authorization"] != "Bearer "+testKey {
+		t.Error("credentials do not send the bearer key")
+	}
+}
+
+func TestKeyNeverFormatted(t *testing.T) {
+	var logs bytes.Buffer
+	c, err := NewClient(WithAPIKey(testKey), WithManagementKey(testKey+"-mgmt"), WithoutEnv(), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	values := map[string]any{
+		"client": c, "*client": *c, "config": c.cfg, "*config": *c.cfg,
+		"creds": c.creds, "*creds": *c.creds, "option": WithAPIKey(testKey),
+		"management option": WithManagementKey(testKey), "secret": newSecret(testKey),
+	}
+	for name, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%T"} {
+			s := fmt.Sprintf(verb, v)
+			if strings.Contains(s, testKey) || strings.Contains(s, fmt.Sprintf("%x", testKey)) {
+				t.Errorf("%s formatted with %s shows the key", name, verb)
+			}
+		}
+	}
+	if s := c.String(); !strings.Contains(s, "api.x.ai:443") || !strings.Contains(s, redacted) {
+		t.Errorf("String() = %s", s)
+	}
+}
+
+func TestRefusesKeyWithoutTLS(t *testing.T) {
+	// A plaintext server, reached without WithInsecure: the client must not
+	// send the key, and the server must see no request.
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv := &scriptServer{}
+		insecureClient := startScript(t, srv, useBufconn) // only to reuse the server
+		target := insecureClient.cfg.endpoint
+		dial := insecureClient.cfg.dialOptions
+
+		t.Run("TLS to a plaintext server", func(t *testing.T) {
+			c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithEndpoint(target), WithDialOptions(dial...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_, err = c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(), WithoutRetry(), WithCallTimeout(10*time.Second))
+			checkErr(t, err, codes.Unavailable, "WithInsecure")
+		})
+		t.Run("plaintext transport without WithInsecure", func(t *testing.T) {
+			c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithEndpoint(target),
+				WithDialOptions(append(dial, grpc.WithTransportCredentials(insecure.NewCredentials()))...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_, err = c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(), WithCallTimeout(10*time.Second))
+			checkErr(t, err, codes.Unauthenticated, "without TLS", "WithInsecure")
+		})
+		t.Run("own plaintext conn without WithInsecure", func(t *testing.T) {
+			conn, err := grpc.NewClient(target, append(dial, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithGRPCConn(conn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_, err = c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(), WithCallTimeout(10*time.Second))
+			checkErr(t, err, codes.Unauthenticated, "without TLS")
+		})
+		if n := srv.count("GetCompletion"); n != 0 {
+			t.Errorf("the server received %d requests, want 0", n)
+		}
+	})
+}
+
+func TestMetadataAndUserAgent(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv := &scriptServer{}
+		c := startScript(t, srv, useBufconn, WithMetadata("x-team", "search"))
+		var header, trailer metadata.MD
+		_, err := c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(),
+			WithCallMetadata("x-request", "r1"), CaptureHeader(&header), CaptureTrailer(&trailer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := srv.lastCall().md
+		for k, want := range map[string]string{
+			"authorization":  "Bearer " + testKey,
+			"x-sdk-version":  Version,
+			"x-sdk-language": "go",
+			"x-team":         "search",
+			"x-request":      "r1",
+		} {
+			if got := md.Get(k); len(got) != 1 || got[0] != want {
+				t.Errorf("metadata %s = %q, want [%q]", k, got, want)
+			}
+		}
+		if ua := md.Get("user-agent"); len(ua) != 1 || !strings.HasPrefix(ua[0], "xai-go/"+Version) {
+			t.Errorf("user-agent = %q", ua)
+		}
+		if header == nil {
+			t.Error("CaptureHeader did not capture the header")
+		}
+	})
+}
+
+func TestOwnConnStaysOpen(t *testing.T) {
+	srv := &scriptServer{}
+	base := startScript(t, srv, true)
+	conn, err := grpc.NewClient(base.cfg.endpoint, append(base.cfg.dialOptions, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithGRPCConn(conn), WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Conn() != conn {
+		t.Error("Conn() is not the given connection")
+	}
+	if _, err := c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background()); err != nil {
+		t.Fatalf("Sample over own conn: %v", err)
+	}
+	if got := srv.lastCall().md.Get("authorization"); len(got) != 1 {
+		t.Errorf("authorization sent %d times over own conn", len(got))
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	// The caller's connection still works after Client.Close.
+	c2, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithGRPCConn(conn), WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background()); err != nil {
+		t.Fatalf("own conn was closed by Client.Close: %v", err)
+	}
+}
+
+func TestDeadlines(t *testing.T) {
+	srv := &scriptServer{unary: func(ctx context.Context, _ int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+		dl, ok := ctx.Deadline()
+		if !ok {
+			return nil, status.Error(codes.FailedPrecondition, "no deadline")
+		}
+		return textResponse("r", time.Until(dl).Round(time.Minute).String()), nil
+	}}
+	c := startScript(t, srv, true, WithTimeout(time.Hour))
+	chat := c.Chat.Create("grok-4", WithMessages(User("hi")))
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		opts []CallOption
+		want string
+	}{
+		{"client default", noDeadline, nil, "1h0m0s"},
+		{"context wins", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 10*time.Minute)
+		}, nil, "10m0s"},
+		{"call timeout", noDeadline, []CallOption{WithCallTimeout(5 * time.Minute)}, "5m0s"},
+		{"earlier context beats call timeout", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 2*time.Minute)
+		}, []CallOption{WithCallTimeout(5 * time.Minute)}, "2m0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			resp, err := chat.Sample(ctx, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.Content(); got != tt.want {
+				t.Errorf("server saw a deadline in %s, want %s", got, tt.want)
+			}
+		})
+	}
+	_, err := chat.Sample(context.Background(), WithCallTimeout(-time.Second))
+	checkErr(t, err, codes.InvalidArgument, "WithCallTimeout")
+	if n := srv.count("GetCompletion"); n != len(tests) {
+		t.Errorf("server got %d calls, want %d (the invalid one must not be sent)", n, len(tests))
+	}
+}
+
+func noDeadline() (context.Context, context.CancelFunc) { return context.Background(), func() {} }

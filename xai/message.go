@@ -1,7 +1,12 @@
 package xai
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"google.golang.org/grpc/codes"
 )
 
 // Turn is anything that can be appended to a Chat: a Message built with
@@ -17,6 +22,8 @@ type Turn interface {
 // User, Assistant or ToolResult. A Message that could not be built (for
 // example an image file that is not PNG or JPEG) carries its error, which
 // Chat reports before anything is sent.
+//
+// The zero Message is not valid: appending it reports an error.
 type Message struct {
 	pb  *xaiv1.Message
 	err error
@@ -26,35 +33,94 @@ func (m Message) turnMessages() ([]*xaiv1.Message, error) {
 	if m.err != nil {
 		return nil, m.err
 	}
+	if m.pb == nil {
+		return nil, invalidArgument("empty xai.Message: build messages with xai.System, xai.Developer, xai.User, xai.Assistant or xai.ToolResult")
+	}
 	return []*xaiv1.Message{m.pb}, nil
 }
 
 // Proto returns the underlying protobuf message (nil if building failed).
+// Changing it changes the Message.
 func (m Message) Proto() *xaiv1.Message { return m.pb }
 
-// Err returns the error met while building the message, if any.
+// Err returns the error met while building the message, if any. It is an
+// *Error with code InvalidArgument.
 func (m Message) Err() error { return m.err }
 
 // Part is one piece of a message's content: Text, ImageURL, ImageBytes,
-// ImageFile or FileID.
+// ImageFile, ImageFileID or FileID. A Part that could not be built carries
+// its error, which the message it is added to takes on.
+//
+// The zero Part is not valid: a message built with it reports an error.
 type Part struct {
 	pb  *xaiv1.Content
 	err error
 }
+
+// Proto returns the underlying protobuf content (nil if building failed).
+func (p Part) Proto() *xaiv1.Content { return p.pb }
+
+// Err returns the error met while building the part, if any. It is an
+// *Error with code InvalidArgument.
+func (p Part) Err() error { return p.err }
 
 // Text returns a text part.
 func Text(s string) Part {
 	return Part{pb: &xaiv1.Content{Content: &xaiv1.Content_Text{Text: s}}}
 }
 
+// FileID returns a part giving the model the content of a file uploaded
+// beforehand with the Files API, for example a PDF document. For an image
+// uploaded that way, ImageFileID lets you also choose the detail level.
+func FileID(id string) Part {
+	if strings.TrimSpace(id) == "" {
+		return Part{err: invalidArgument("file ID is empty: pass the ID returned when the file was uploaded with the Files API")}
+	}
+	return Part{pb: &xaiv1.Content{Content: &xaiv1.Content_File{File: &xaiv1.FileContent{FileId: id}}}}
+}
+
 // System returns a system message: instructions for the model. At most one
 // system or developer message may be sent, and only as the first message.
 func System(text string) Message { return newMessage(xaiv1.MessageRole_ROLE_SYSTEM, text, nil) }
 
+// Developer returns a developer message: instructions for the model, an
+// alternative to System. At most one system or developer message may be
+// sent, and only as the first message.
+func Developer(text string) Message {
+	return newMessage(xaiv1.MessageRole_ROLE_DEVELOPER, text, nil)
+}
+
 // User returns a user message with text followed by optional further parts
-// such as images. An empty text adds no text part.
+// such as images. An empty text adds no text part, so that a message may
+// hold only images; a message with no content at all is an error.
 func User(text string, parts ...Part) Message {
 	return newMessage(xaiv1.MessageRole_ROLE_USER, text, parts)
+}
+
+// Assistant returns an assistant message with text followed by optional
+// further parts, to write earlier model turns into a conversation by hand.
+// To carry a model's own reply forward, including its reasoning and tool
+// calls, append the *Response itself instead.
+func Assistant(text string, parts ...Part) Message {
+	return newMessage(xaiv1.MessageRole_ROLE_ASSISTANT, text, parts)
+}
+
+// ToolResult returns a tool message holding the result of a client-side tool
+// call, linked to that call by its ID (ToolCall.ID). content is usually
+// JSON or plain text; it must not be empty: when a tool has nothing to say,
+// send a short text such as "{}" or "done".
+func ToolResult(toolCallID, content string) Message {
+	if strings.TrimSpace(toolCallID) == "" {
+		return Message{err: invalidArgument("tool result has an empty tool call ID: pass the ID of the call it answers (xai.ToolCall.ID)")}
+	}
+	if content == "" {
+		return Message{err: invalidArgument("tool result for call %q is empty: send the tool's output, or a short text such as \"{}\" or \"done\" when it has none", toolCallID)}
+	}
+	m := newMessage(xaiv1.MessageRole_ROLE_TOOL, content, nil)
+	if m.pb != nil {
+		m.pb.ToolCallId = &toolCallID
+	}
+	return m
 }
 
 func newMessage(role xaiv1.MessageRole, text string, parts []Part) Message {
@@ -62,40 +128,48 @@ func newMessage(role xaiv1.MessageRole, text string, parts []Part) Message {
 	if text != "" {
 		m.Content = append(m.Content, Text(text).pb)
 	}
-	for _, p := range parts {
+	for i, p := range parts {
 		if p.err != nil {
-			return Message{err: p.err}
+			return Message{err: withContext(p.err, fmt.Sprintf("%s message, part %d", roleName(role), i+1))}
+		}
+		if p.pb == nil {
+			return Message{err: invalidArgument("%s message: part %d is an empty xai.Part: build parts with xai.Text, xai.ImageURL, xai.ImageBytes, xai.ImageFile, xai.ImageFileID or xai.FileID", roleName(role), i+1)}
 		}
 		m.Content = append(m.Content, p.pb)
+	}
+	if len(m.Content) == 0 {
+		return Message{err: invalidArgument("%s message is empty: give it text or at least one part", roleName(role))}
 	}
 	return Message{pb: m}
 }
 
-// Response is the result of a chat completion.
-type Response struct {
-	pb *xaiv1.GetChatCompletionResponse
-}
-
-// Proto returns the raw protobuf response.
-func (r *Response) Proto() *xaiv1.GetChatCompletionResponse { return r.pb }
-
-// ID returns the response ID, used with WithPreviousResponseID and the stored
-// completion calls.
-func (r *Response) ID() string { return r.pb.GetId() }
-
-func (r *Response) turnMessages() ([]*xaiv1.Message, error) {
-	var out []*xaiv1.Message
-	for _, o := range r.pb.GetOutputs() {
-		m := o.GetMessage()
-		out = append(out, &xaiv1.Message{
-			Role:             xaiv1.MessageRole_ROLE_ASSISTANT,
-			Content:          []*xaiv1.Content{Text(m.GetContent()).pb},
-			EncryptedContent: m.GetEncryptedContent(),
-			ToolCalls:        m.GetToolCalls(),
-		})
+// withContext prefixes an error's message with where it was met, keeping its
+// code and what it wraps.
+func withContext(err error, where string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Code: codes.InvalidArgument, Message: where + ": " + err.Error(), cause: err}
 	}
-	return out, nil
+	return &Error{Code: e.Code, Message: where + ": " + e.Message, cause: e.cause}
 }
 
-// newResponse wraps a raw response; pb must not be nil.
-func newResponse(pb *xaiv1.GetChatCompletionResponse) *Response { return &Response{pb: pb} }
+// roleName returns a short lower-case name for a role, for error messages.
+func roleName(r xaiv1.MessageRole) string {
+	switch r {
+	case xaiv1.MessageRole_ROLE_USER:
+		return "user"
+	case xaiv1.MessageRole_ROLE_ASSISTANT:
+		return "assistant"
+	case xaiv1.MessageRole_ROLE_SYSTEM:
+		return "system"
+	case xaiv1.MessageRole_ROLE_DEVELOPER:
+		return "developer"
+	case xaiv1.MessageRole_ROLE_TOOL:
+		return "tool"
+	case xaiv1.MessageRole_ROLE_FUNCTION:
+		return "function"
+	case xaiv1.MessageRole_INVALID_ROLE:
+		return "INVALID_ROLE"
+	}
+	return fmt.Sprintf("MessageRole(%d)", int32(r))
+}

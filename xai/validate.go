@@ -1,0 +1,119 @@
+package xai
+
+import (
+	"fmt"
+	"strings"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// validateMessages checks the messages of a request before it is sent, with
+// the same rules as the builders, since messages may also be built by hand
+// as protobufs:
+//
+//   - every message has a known role, not INVALID_ROLE;
+//   - at most one system or developer message, and only as the first;
+//   - every message has content (non-empty text, an image or a file),
+//     reasoning, tool calls or encrypted content;
+//   - every content part is set; images are https URLs or PNG/JPEG data
+//     URLs of at most MaxImageBytes, or file IDs, with a known detail level;
+//     files are given by exactly one of ID, data or URL;
+//   - every tool message names the call it answers (tool_call_id).
+//
+// It returns an *Error with code InvalidArgument naming the index of the
+// first bad message and what to do. An empty list is not an error here: the
+// caller decides whether a request may have no new messages.
+func validateMessages(msgs []*xaiv1.Message) error {
+	for i, m := range msgs {
+		if m == nil {
+			return invalidArgument("message %d is nil: build messages with xai.User, xai.System and the other builders", i)
+		}
+		role := m.GetRole()
+		switch role {
+		case xaiv1.MessageRole_ROLE_USER, xaiv1.MessageRole_ROLE_ASSISTANT, xaiv1.MessageRole_ROLE_TOOL,
+			xaiv1.MessageRole_ROLE_FUNCTION:
+		case xaiv1.MessageRole_ROLE_SYSTEM, xaiv1.MessageRole_ROLE_DEVELOPER:
+			if i != 0 {
+				if first := msgs[0].GetRole(); first == xaiv1.MessageRole_ROLE_SYSTEM || first == xaiv1.MessageRole_ROLE_DEVELOPER {
+					return invalidArgument("message %d is a second %s message (message 0 is %s): only one system or developer message is allowed; merge its instructions into message 0", i, roleName(role), roleName(first))
+				}
+				return invalidArgument("message %d is a %s message but is not first: a system or developer message must be message 0; move it to the start of the conversation", i, roleName(role))
+			}
+		case xaiv1.MessageRole_INVALID_ROLE:
+			return invalidArgument("message %d has no role (INVALID_ROLE): set the role, or build it with xai.User, xai.System and the other builders", i)
+		default:
+			return invalidArgument("message %d has unknown role %s: use a role defined by the API, such as ROLE_USER", i, roleName(role))
+		}
+		if role == xaiv1.MessageRole_ROLE_TOOL && strings.TrimSpace(m.GetToolCallId()) == "" {
+			return invalidArgument("message %d is a tool result without tool_call_id: set it to the ID of the call it answers (xai.ToolResult does)", i)
+		}
+		hasContent := m.GetReasoningContent() != "" || len(m.GetToolCalls()) > 0 || m.GetEncryptedContent() != ""
+		for j, c := range m.GetContent() {
+			nonEmpty, err := checkContent(c)
+			if err != nil {
+				return withContext(err, fmt.Sprintf("message %d (%s), content part %d", i, roleName(role), j))
+			}
+			hasContent = hasContent || nonEmpty
+		}
+		if !hasContent {
+			return invalidArgument("message %d (%s) is empty: it has no text, image, file, reasoning, tool calls or encrypted content; give it content or remove it", i, roleName(role))
+		}
+	}
+	return nil
+}
+
+// checkContent checks one content part and reports whether it holds
+// anything (an empty text part is allowed but counts as empty). Errors are
+// always *Error.
+func checkContent(c *xaiv1.Content) (bool, error) {
+	switch x := c.GetContent().(type) {
+	case *xaiv1.Content_Text:
+		return x.Text != "", nil
+	case *xaiv1.Content_ImageUrl:
+		return true, checkImageContent(x.ImageUrl)
+	case *xaiv1.Content_File:
+		return true, checkFileContent(x.File)
+	case nil:
+		return false, invalidArgument("it is empty (no text, image or file is set): set one, or remove the part")
+	}
+	return false, invalidArgument("it has an unknown kind of content %T: use text, an image or a file", c.GetContent())
+}
+
+func checkImageContent(img *xaiv1.ImageUrlContent) error {
+	if img == nil {
+		return invalidArgument("image is empty: set its URL or file ID")
+	}
+	if d := img.GetDetail(); d < xaiv1.ImageDetail_DETAIL_INVALID || d > xaiv1.ImageDetail_DETAIL_HIGH {
+		return invalidArgument("image has unknown detail level %d: use DETAIL_AUTO, DETAIL_LOW or DETAIL_HIGH", int32(d))
+	}
+	switch src := img.GetSource().(type) {
+	case *xaiv1.ImageUrlContent_ImageUrl:
+		return checkImageURL(src.ImageUrl)
+	case *xaiv1.ImageUrlContent_FileId:
+		if strings.TrimSpace(src.FileId) == "" {
+			return invalidArgument("image file ID is empty: pass the ID returned when the image was uploaded with the Files API")
+		}
+		return nil
+	}
+	return invalidArgument("image has neither URL nor file ID: set one of them")
+}
+
+func checkFileContent(f *xaiv1.FileContent) error {
+	n := 0
+	if f.GetFileId() != "" {
+		n++
+	}
+	if len(f.GetData()) > 0 {
+		n++
+	}
+	if f.GetUrl() != "" {
+		n++
+	}
+	switch {
+	case n == 0:
+		return invalidArgument("file has no file ID, data or URL: set exactly one of them (xai.FileID sets the ID)")
+	case n > 1:
+		return invalidArgument("file sets more than one of file ID, data and URL: set exactly one of them")
+	}
+	return nil
+}

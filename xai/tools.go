@@ -1,0 +1,458 @@
+package xai
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Tool is a tool the model may use: a function you run (FunctionTool,
+// FunctionToolFor) or a tool xAI runs on the server during the request
+// (WebSearch, XSearch, CodeExecution, CollectionsSearch, MCP,
+// AttachmentSearch, ImageGeneration). A Tool that could not be built carries
+// its error, which the chat reports before anything is sent.
+type Tool struct {
+	pb  *xaiv1.Tool
+	err error
+}
+
+// Proto returns the underlying protobuf tool (nil if building failed), for
+// settings the builders do not cover, such as Function.Strict.
+func (t Tool) Proto() *xaiv1.Tool { return t.pb }
+
+// Err returns the error met while building the tool, if any. It is an
+// *Error with code InvalidArgument.
+func (t Tool) Err() error { return t.err }
+
+func toolErr(format string, args ...any) Tool { return Tool{err: invalidArgument(format, args...)} }
+
+var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// checkFunctionName checks a function tool name; what names it in errors.
+func checkFunctionName(name string) error {
+	if !functionNameRE.MatchString(name) {
+		return invalidArgument("function name %s is not valid: use 1 to 64 letters, digits, '_' or '-', such as \"get_weather\"", quoteShort(name))
+	}
+	return nil
+}
+
+// FunctionTool returns a function the model may ask you to call. name must be
+// 1 to 64 letters, digits, '_' or '-'; description tells the model what the
+// function does and when to use it; parametersJSONSchema is the JSON Schema
+// of its arguments, a JSON object such as
+//
+//	{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}
+//
+// Use `{"type":"object","properties":{}}` for a function without arguments,
+// or FunctionToolFor to derive the schema from a Go type.
+func FunctionTool(name, description string, parametersJSONSchema string) Tool {
+	if err := checkFunctionName(name); err != nil {
+		return Tool{err: err}
+	}
+	if strings.TrimSpace(parametersJSONSchema) == "" {
+		return toolErr("function %q has an empty parameters schema: pass a JSON Schema object, `{\"type\":\"object\",\"properties\":{}}` for no arguments", name)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(parametersJSONSchema), &obj); err != nil {
+		if json.Valid([]byte(parametersJSONSchema)) {
+			return toolErr("function %q parameters schema is JSON but not an object: pass a JSON Schema object such as {\"type\":\"object\",\"properties\":{...}}", name)
+		}
+		return toolErr("function %q parameters schema is not valid JSON (%v): pass a JSON Schema object", name, err)
+	}
+	if obj == nil {
+		return toolErr("function %q parameters schema is null: pass a JSON Schema object such as {\"type\":\"object\",\"properties\":{...}}", name)
+	}
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{
+		Name:        name,
+		Description: description,
+		Parameters:  parametersJSONSchema,
+	}}}}
+}
+
+// FunctionToolFor returns a function tool whose parameters schema is derived
+// from the Go struct type T (see JSONSchemaFor for the rules). Decode the
+// arguments of a call with ToolCall.Arguments into a T.
+func FunctionToolFor[T any](name, description string) Tool {
+	if err := checkFunctionName(name); err != nil {
+		return Tool{err: err}
+	}
+	schema, err := JSONSchemaFor[T]()
+	if err != nil {
+		return Tool{err: err}
+	}
+	return FunctionTool(name, description, schema)
+}
+
+// WebSearchOption configures the WebSearch tool. Options set fields of the
+// protobuf message, so a func of this type can set any field the helpers do
+// not cover.
+type WebSearchOption func(*xaiv1.WebSearch)
+
+// WebSearchAllowedDomains restricts web search to these domains, given bare
+// such as "x.ai". It cannot be combined with WebSearchExcludedDomains.
+func WebSearchAllowedDomains(domains ...string) WebSearchOption {
+	return func(w *xaiv1.WebSearch) { w.AllowedDomains = append(w.AllowedDomains, domains...) }
+}
+
+// WebSearchExcludedDomains keeps results from these domains out of web
+// search. It cannot be combined with WebSearchAllowedDomains.
+func WebSearchExcludedDomains(domains ...string) WebSearchOption {
+	return func(w *xaiv1.WebSearch) { w.ExcludedDomains = append(w.ExcludedDomains, domains...) }
+}
+
+// WebSearchImageUnderstanding lets the model look at (or forbids it to look
+// at) images found on the pages it reads.
+func WebSearchImageUnderstanding(enable bool) WebSearchOption {
+	return func(w *xaiv1.WebSearch) { w.EnableImageUnderstanding = &enable }
+}
+
+// WebSearchImageSearch lets the model search for images as well as pages.
+func WebSearchImageSearch(enable bool) WebSearchOption {
+	return func(w *xaiv1.WebSearch) { w.EnableImageSearch = &enable }
+}
+
+// UserLocation is the approximate location of the user, to make web search
+// results more local. Empty fields are left unset.
+type UserLocation struct {
+	// Country of the user, for example "US" or "France".
+	Country string
+	// City of the user.
+	City string
+	// Region, state or province of the user.
+	Region string
+	// Timezone is an IANA time zone such as "Europe/Paris".
+	Timezone string
+}
+
+// WebSearchUserLocation sets the user's approximate location.
+func WebSearchUserLocation(loc UserLocation) WebSearchOption {
+	return func(w *xaiv1.WebSearch) {
+		l := &xaiv1.WebSearchUserLocation{}
+		set := func(dst **string, v string) {
+			if v != "" {
+				*dst = &v
+			}
+		}
+		set(&l.Country, loc.Country)
+		set(&l.City, loc.City)
+		set(&l.Region, loc.Region)
+		set(&l.Timezone, loc.Timezone)
+		w.UserLocation = l
+	}
+}
+
+// WebSearch returns the server-side web search tool: the model searches and
+// browses the web while answering.
+func WebSearch(opts ...WebSearchOption) Tool {
+	w := &xaiv1.WebSearch{}
+	for _, o := range opts {
+		if o != nil {
+			o(w)
+		}
+	}
+	if len(w.AllowedDomains) > 0 && len(w.ExcludedDomains) > 0 {
+		return toolErr("web search: allowed and excluded domains cannot be combined: use one or the other")
+	}
+	for _, list := range []struct {
+		what    string
+		domains []string
+	}{{"allowed", w.AllowedDomains}, {"excluded", w.ExcludedDomains}} {
+		for _, d := range list.domains {
+			if msg := checkDomain(d); msg != "" {
+				return toolErr("web search: %s domain %s", list.what, msg)
+			}
+		}
+	}
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: w}}}
+}
+
+func checkDomain(d string) string {
+	switch {
+	case strings.TrimSpace(d) == "":
+		return "is empty: remove it"
+	case strings.Contains(d, "://") || strings.ContainsAny(d, "/ "):
+		return fmt.Sprintf("%q is not a bare domain: write it as \"example.com\", without scheme or path", d)
+	}
+	return ""
+}
+
+// XSearchOption configures the XSearch tool. Options set fields of the
+// protobuf message, so a func of this type can set any field the helpers do
+// not cover.
+type XSearchOption func(*xaiv1.XSearch)
+
+// XSearchAllowedHandles restricts X search to posts from these handles. It
+// cannot be combined with XSearchExcludedHandles.
+func XSearchAllowedHandles(handles ...string) XSearchOption {
+	return func(x *xaiv1.XSearch) { x.AllowedXHandles = append(x.AllowedXHandles, handles...) }
+}
+
+// XSearchExcludedHandles leaves posts from these handles out of X search.
+// It cannot be combined with XSearchAllowedHandles.
+func XSearchExcludedHandles(handles ...string) XSearchOption {
+	return func(x *xaiv1.XSearch) { x.ExcludedXHandles = append(x.ExcludedXHandles, handles...) }
+}
+
+// XSearchDateRange limits X search to posts from from to to. A zero time
+// leaves that end of the range open.
+func XSearchDateRange(from, to time.Time) XSearchOption {
+	return func(x *xaiv1.XSearch) {
+		x.FromDate, x.ToDate = nil, nil
+		if !from.IsZero() {
+			x.FromDate = timestamppb.New(from)
+		}
+		if !to.IsZero() {
+			x.ToDate = timestamppb.New(to)
+		}
+	}
+}
+
+// XSearchImageUnderstanding lets the model look at images attached to posts.
+func XSearchImageUnderstanding(enable bool) XSearchOption {
+	return func(x *xaiv1.XSearch) { x.EnableImageUnderstanding = &enable }
+}
+
+// XSearchVideoUnderstanding lets the model look at videos attached to posts.
+func XSearchVideoUnderstanding(enable bool) XSearchOption {
+	return func(x *xaiv1.XSearch) { x.EnableVideoUnderstanding = &enable }
+}
+
+// XSearch returns the server-side X search tool: the model searches posts
+// and users on X while answering.
+func XSearch(opts ...XSearchOption) Tool {
+	x := &xaiv1.XSearch{}
+	for _, o := range opts {
+		if o != nil {
+			o(x)
+		}
+	}
+	if len(x.AllowedXHandles) > 0 && len(x.ExcludedXHandles) > 0 {
+		return toolErr("X search: allowed and excluded handles cannot be combined: use one or the other")
+	}
+	for _, h := range append(append([]string(nil), x.AllowedXHandles...), x.ExcludedXHandles...) {
+		if strings.TrimSpace(h) == "" {
+			return toolErr("X search: a handle is empty: remove it")
+		}
+	}
+	if x.FromDate != nil && x.ToDate != nil && x.FromDate.AsTime().After(x.ToDate.AsTime()) {
+		return toolErr("X search: date range starts (%s) after it ends (%s): swap the dates",
+			x.FromDate.AsTime().Format(time.RFC3339), x.ToDate.AsTime().Format(time.RFC3339))
+	}
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: x}}}
+}
+
+// CodeExecution returns the server-side code execution tool: the model runs
+// Python code in a sandbox to compute or analyse data.
+func CodeExecution() Tool {
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}}
+}
+
+// CollectionsSearch returns the server-side tool that searches the documents
+// of your collections, given by ID (at least one). Set further fields, such
+// as the result limit, through Proto().GetCollectionsSearch().
+func CollectionsSearch(collectionIDs ...string) Tool {
+	if len(collectionIDs) == 0 {
+		return toolErr("collections search needs at least one collection ID: pass the IDs of the collections to search")
+	}
+	for i, id := range collectionIDs {
+		if strings.TrimSpace(id) == "" {
+			return toolErr("collections search: collection ID %d is empty: pass the IDs of the collections to search", i+1)
+		}
+	}
+	ids := append([]string(nil), collectionIDs...)
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: ids}}}}
+}
+
+// AttachmentSearch returns the server-side tool that searches the files
+// attached to the conversation.
+func AttachmentSearch() Tool {
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{}}}}
+}
+
+// ImageGeneration returns the server-side tool with which the model creates
+// images during the conversation.
+func ImageGeneration() Tool {
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{}}}}
+}
+
+// MCPOption configures the MCP tool. Options set fields of the protobuf
+// message, so a func of this type can set any field the helpers do not
+// cover.
+type MCPOption func(*xaiv1.MCP)
+
+// MCPDescription describes what the server offers, to help the model decide
+// when to use it.
+func MCPDescription(description string) MCPOption {
+	return func(m *xaiv1.MCP) { m.ServerDescription = description }
+}
+
+// MCPAllowedTools limits the server's tools the model may call; by default
+// all of them are allowed.
+func MCPAllowedTools(names ...string) MCPOption {
+	return func(m *xaiv1.MCP) { m.AllowedToolNames = append(m.AllowedToolNames, names...) }
+}
+
+// MCPAuthorization sets the credential xAI sends to the server in the
+// Authorization header, for example "Bearer <token>".
+func MCPAuthorization(value string) MCPOption {
+	return func(m *xaiv1.MCP) { m.Authorization = &value }
+}
+
+// MCPHeader adds an HTTP header sent with every request to the server.
+func MCPHeader(name, value string) MCPOption {
+	return func(m *xaiv1.MCP) {
+		if m.ExtraHeaders == nil {
+			m.ExtraHeaders = map[string]string{}
+		}
+		m.ExtraHeaders[name] = value
+	}
+}
+
+// MCP returns a remote MCP (Model Context Protocol) server whose tools the
+// model may call; xAI calls the server during the request, so it must be
+// reachable from the internet. label names the server among the request's
+// tools; serverURL is its http or https address.
+func MCP(label, serverURL string, opts ...MCPOption) Tool {
+	if strings.TrimSpace(label) == "" {
+		return toolErr("MCP server label is empty: pass a short name such as \"github\"")
+	}
+	u, err := url.Parse(serverURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return toolErr("MCP server %q: URL %s is not an absolute http or https URL: pass the server's address, such as https://mcp.example.com/mcp", label, quoteShort(serverURL))
+	}
+	m := &xaiv1.MCP{ServerLabel: label, ServerUrl: serverURL}
+	for _, o := range opts {
+		if o != nil {
+			o(m)
+		}
+	}
+	for _, n := range m.AllowedToolNames {
+		if strings.TrimSpace(n) == "" {
+			return toolErr("MCP server %q: an allowed tool name is empty: remove it", label)
+		}
+	}
+	for k := range m.ExtraHeaders {
+		if !validHeaderName(k) {
+			return toolErr("MCP server %q: header name %q is not a valid HTTP header name", label, k)
+		}
+	}
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: m}}}
+}
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// ToolCall is a tool call made by the model, as returned by
+// Response.ToolCalls and Output.ToolCalls.
+type ToolCall struct {
+	pb *xaiv1.ToolCall
+}
+
+// Proto returns the raw protobuf tool call.
+func (c ToolCall) Proto() *xaiv1.ToolCall { return c.pb }
+
+// ID returns the call's unique ID; answer a client-side call with
+// ToolResult(call.ID(), result).
+func (c ToolCall) ID() string { return c.pb.GetId() }
+
+// Name returns the name of the function or tool called.
+func (c ToolCall) Name() string { return c.pb.GetFunction().GetName() }
+
+// RawArguments returns the call's arguments as the JSON text the model
+// wrote.
+func (c ToolCall) RawArguments() string { return c.pb.GetFunction().GetArguments() }
+
+// Type returns which kind of tool was called.
+func (c ToolCall) Type() xaiv1.ToolCallType { return c.pb.GetType() }
+
+// Status returns the call's progress; server-side calls can be reported
+// while running.
+func (c ToolCall) Status() xaiv1.ToolCallStatus { return c.pb.GetStatus() }
+
+// ClientSide reports whether the call is for a function tool that you must
+// run and answer with ToolResult. Other calls were run by xAI.
+func (c ToolCall) ClientSide() bool {
+	return c.pb.GetType() == xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL
+}
+
+// Arguments decodes the call's JSON arguments into v, a non-nil pointer
+// (typically to the struct given to FunctionToolFor). The model may write
+// unexpected arguments: when they are not valid JSON for v, the error has
+// code Internal and wraps the encoding/json error, and a good reply is a
+// ToolResult telling the model what was wrong.
+func (c ToolCall) Arguments(v any) error {
+	if err := checkDecodeTarget(v); err != nil {
+		return err
+	}
+	args := c.RawArguments()
+	if strings.TrimSpace(args) == "" {
+		return &Error{Code: codes.Internal, Message: fmt.Sprintf("tool call %q (%s) has no arguments to decode into %T", c.ID(), c.Name(), v)}
+	}
+	if err := json.Unmarshal([]byte(args), v); err != nil {
+		return &Error{
+			Code:    codes.Internal,
+			Message: fmt.Sprintf("arguments of tool call %q (%s) are not valid JSON for %T: %v; tell the model with a ToolResult, or check call.RawArguments()", c.ID(), c.Name(), v, err),
+			cause:   err,
+		}
+	}
+	return nil
+}
+
+// ToolMode is a general policy for tool use, for the chat's tool choice.
+// The zero value is ToolChoiceAuto.
+type ToolMode int
+
+const (
+	// ToolChoiceAuto lets the model decide whether to call tools.
+	ToolChoiceAuto ToolMode = iota
+	// ToolChoiceNone forbids tool calls: the model answers directly.
+	ToolChoiceNone
+	// ToolChoiceRequired makes the model call at least one tool.
+	ToolChoiceRequired
+)
+
+// String returns "auto", "none" or "required", or "ToolMode(n)" for an
+// unknown value.
+func (m ToolMode) String() string {
+	switch m {
+	case ToolChoiceAuto:
+		return "auto"
+	case ToolChoiceNone:
+		return "none"
+	case ToolChoiceRequired:
+		return "required"
+	}
+	return fmt.Sprintf("ToolMode(%d)", int(m))
+}
+
+// proto maps m to its wire value, rejecting values outside the constants.
+func (m ToolMode) proto() (xaiv1.ToolMode, error) {
+	switch m {
+	case ToolChoiceAuto:
+		return xaiv1.ToolMode_TOOL_MODE_AUTO, nil
+	case ToolChoiceNone:
+		return xaiv1.ToolMode_TOOL_MODE_NONE, nil
+	case ToolChoiceRequired:
+		return xaiv1.ToolMode_TOOL_MODE_REQUIRED, nil
+	}
+	return 0, invalidArgument("unknown tool mode %s: use xai.ToolChoiceAuto, xai.ToolChoiceNone or xai.ToolChoiceRequired", m)
+}

@@ -1,0 +1,277 @@
+package xai
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+const weatherSchema = `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
+
+func TestFunctionTool(t *testing.T) {
+	tl := FunctionTool("get_weather", "Current weather in a city.", weatherSchema)
+	if tl.Err() != nil {
+		t.Fatal(tl.Err())
+	}
+	want := &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{
+		Name: "get_weather", Description: "Current weather in a city.", Parameters: weatherSchema,
+	}}}
+	if !proto.Equal(tl.Proto(), want) {
+		t.Errorf("Proto() = %v, want %v", tl.Proto(), want)
+	}
+	for _, name := range []string{"a", "A-b_9", strings.Repeat("x", 64)} {
+		if err := FunctionTool(name, "", `{}`).Err(); err != nil {
+			t.Errorf("name %q rejected: %v", name, err)
+		}
+	}
+}
+
+func TestFunctionToolErrors(t *testing.T) {
+	tests := []struct {
+		name, fn, schema string
+		errs             []string
+	}{
+		{"empty name", "", weatherSchema, []string{`function name "" is not valid`, "1 to 64 letters"}},
+		{"name with space", "get weather", weatherSchema, []string{`"get weather" is not valid`}},
+		{"name with dot", "a.b", weatherSchema, []string{"not valid"}},
+		{"name too long", strings.Repeat("x", 65), weatherSchema, []string{"not valid"}},
+		{"non-ASCII name", "météo", weatherSchema, []string{"not valid"}},
+		{"empty schema", "f", "", []string{"empty parameters schema", `{"type":"object","properties":{}}`}},
+		{"blank schema", "f", "  ", []string{"empty parameters schema"}},
+		{"invalid JSON", "f", `{"type":`, []string{"not valid JSON"}},
+		{"array schema", "f", `[]`, []string{"JSON but not an object"}},
+		{"string schema", "f", `"object"`, []string{"JSON but not an object"}},
+		{"null schema", "f", `null`, []string{"is null"}},
+		{"trailing data", "f", `{} {}`, []string{"not valid JSON"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := FunctionTool(tt.fn, "d", tt.schema)
+			wantInvalid(t, tl.Err(), tt.errs...)
+			if tl.Proto() != nil {
+				t.Error("Proto() is set on error")
+			}
+		})
+	}
+}
+
+type weatherArgs struct {
+	City  string `json:"city" desc:"City name"`
+	Units string `json:"units,omitempty" enum:"C,F"`
+}
+
+func TestFunctionToolFor(t *testing.T) {
+	tl := FunctionToolFor[weatherArgs]("get_weather", "Weather.")
+	if tl.Err() != nil {
+		t.Fatal(tl.Err())
+	}
+	want := `{"type":"object","properties":{"city":{"type":"string","description":"City name"},"units":{"type":"string","enum":["C","F"]}},"required":["city"],"additionalProperties":false}`
+	if got := tl.Proto().GetFunction().GetParameters(); got != want {
+		t.Errorf("parameters = %s, want %s", got, want)
+	}
+	wantInvalid(t, FunctionToolFor[weatherArgs]("bad name", "").Err(), "not valid")
+	wantInvalid(t, FunctionToolFor[int]("f", "").Err(), "not a struct")
+}
+
+func TestServerSideTools(t *testing.T) {
+	from := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 1, 0)
+	yes, no := true, false
+	auth := "Bearer t"
+	country, tz := "FR", "Europe/Paris"
+	tests := []struct {
+		name string
+		tool Tool
+		want *xaiv1.Tool
+	}{
+		{"web search", WebSearch(), &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{}}}},
+		{"web search options", WebSearch(
+			WebSearchAllowedDomains("x.ai", "wikipedia.org"),
+			WebSearchImageUnderstanding(true),
+			WebSearchImageSearch(false),
+			WebSearchUserLocation(UserLocation{Country: "FR", Timezone: "Europe/Paris"}),
+			nil,
+		), &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{
+			AllowedDomains: []string{"x.ai", "wikipedia.org"}, EnableImageUnderstanding: &yes, EnableImageSearch: &no,
+			UserLocation: &xaiv1.WebSearchUserLocation{Country: &country, Timezone: &tz},
+		}}}},
+		{"web search excluded", WebSearch(WebSearchExcludedDomains("example.com")), &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{ExcludedDomains: []string{"example.com"}}}}},
+		{"x search", XSearch(
+			XSearchAllowedHandles("xai"),
+			XSearchDateRange(from, to),
+			XSearchImageUnderstanding(true),
+			XSearchVideoUnderstanding(true),
+		), &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: &xaiv1.XSearch{
+			AllowedXHandles: []string{"xai"}, FromDate: timestamppb.New(from), ToDate: timestamppb.New(to),
+			EnableImageUnderstanding: &yes, EnableVideoUnderstanding: &yes,
+		}}}},
+		{"x search open range", XSearch(XSearchExcludedHandles("spam"), XSearchDateRange(from, time.Time{})), &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: &xaiv1.XSearch{
+			ExcludedXHandles: []string{"spam"}, FromDate: timestamppb.New(from),
+		}}}},
+		{"code execution", CodeExecution(), &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}},
+		{"collections search", CollectionsSearch("c1", "c2"), &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: []string{"c1", "c2"}}}}},
+		{"attachment search", AttachmentSearch(), &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{}}}},
+		{"image generation", ImageGeneration(), &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{}}}},
+		{"mcp", MCP("github", "https://mcp.example.com/mcp",
+			MCPDescription("GitHub tools"), MCPAllowedTools("search_issues"), MCPAuthorization(auth), MCPHeader("X-Org", "acme"),
+		), &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: &xaiv1.MCP{
+			ServerLabel: "github", ServerUrl: "https://mcp.example.com/mcp", ServerDescription: "GitHub tools",
+			AllowedToolNames: []string{"search_issues"}, Authorization: &auth, ExtraHeaders: map[string]string{"X-Org": "acme"},
+		}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.tool.Err() != nil {
+				t.Fatal(tt.tool.Err())
+			}
+			if !proto.Equal(tt.tool.Proto(), tt.want) {
+				t.Errorf("Proto() = %v\nwant %v", tt.tool.Proto(), tt.want)
+			}
+		})
+	}
+}
+
+func TestServerSideToolErrors(t *testing.T) {
+	from := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		tool Tool
+		errs []string
+	}{
+		{"web search both lists", WebSearch(WebSearchAllowedDomains("a.com"), WebSearchExcludedDomains("b.com")), []string{"allowed and excluded domains cannot be combined"}},
+		{"web search empty domain", WebSearch(WebSearchAllowedDomains("")), []string{"allowed domain is empty"}},
+		{"web search URL as domain", WebSearch(WebSearchExcludedDomains("https://x.ai/news")), []string{`excluded domain "https://x.ai/news" is not a bare domain`, `"example.com"`}},
+		{"x search both lists", XSearch(XSearchAllowedHandles("a"), XSearchExcludedHandles("b")), []string{"allowed and excluded handles cannot be combined"}},
+		{"x search empty handle", XSearch(XSearchAllowedHandles("a", " ")), []string{"handle is empty"}},
+		{"x search reversed range", XSearch(XSearchDateRange(from, from.AddDate(0, 0, -1))), []string{"starts (2025-02-01T00:00:00Z) after it ends (2025-01-31T00:00:00Z)", "swap"}},
+		{"collections none", CollectionsSearch(), []string{"at least one collection ID"}},
+		{"collections empty id", CollectionsSearch("c1", ""), []string{"collection ID 2 is empty"}},
+		{"mcp no label", MCP("", "https://mcp.example.com"), []string{"label is empty"}},
+		{"mcp bad url", MCP("gh", "mcp.example.com"), []string{`URL "mcp.example.com" is not an absolute http or https URL`}},
+		{"mcp ws url", MCP("gh", "ws://mcp.example.com"), []string{"not an absolute http or https URL"}},
+		{"mcp empty tool name", MCP("gh", "https://mcp.example.com", MCPAllowedTools("")), []string{"allowed tool name is empty"}},
+		{"mcp bad header", MCP("gh", "https://mcp.example.com", MCPHeader("Bad Header", "v")), []string{`header name "Bad Header"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantInvalid(t, tt.tool.Err(), tt.errs...)
+			if tt.tool.Proto() != nil {
+				t.Error("Proto() is set on error")
+			}
+		})
+	}
+}
+
+func TestMCPHTTPAllowed(t *testing.T) {
+	if err := MCP("local", "http://mcp.example.com:8080/mcp").Err(); err != nil {
+		t.Error(err)
+	}
+}
+
+func toolCall(id, name, args string, typ xaiv1.ToolCallType) *xaiv1.ToolCall {
+	return &xaiv1.ToolCall{Id: id, Type: typ, Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: name, Arguments: args}}}
+}
+
+func TestToolCall(t *testing.T) {
+	c := ToolCall{pb: toolCall("call_1", "get_weather", `{"city":"Paris","units":"C"}`, xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL)}
+	c.pb.Status = xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED
+	if c.ID() != "call_1" || c.Name() != "get_weather" || c.RawArguments() != `{"city":"Paris","units":"C"}` {
+		t.Errorf("accessors: %q %q %q", c.ID(), c.Name(), c.RawArguments())
+	}
+	if !c.ClientSide() || c.Type() != xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL || c.Status() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED || c.Proto() != c.pb {
+		t.Error("ClientSide, Type, Status or Proto wrong")
+	}
+	var args weatherArgs
+	if err := c.Arguments(&args); err != nil {
+		t.Fatal(err)
+	}
+	if args != (weatherArgs{City: "Paris", Units: "C"}) {
+		t.Errorf("args = %+v", args)
+	}
+	var m map[string]any
+	if err := c.Arguments(&m); err != nil || m["city"] != "Paris" {
+		t.Errorf("map args = %v, %v", m, err)
+	}
+
+	server := ToolCall{pb: toolCall("ws_1", "web_search", `{"query":"x"}`, xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL)}
+	if server.ClientSide() {
+		t.Error("web search call reported as client-side")
+	}
+
+	var zero ToolCall
+	if zero.ID() != "" || zero.Name() != "" || zero.RawArguments() != "" || zero.ClientSide() {
+		t.Error("zero ToolCall accessors are not empty")
+	}
+}
+
+func TestToolCallArgumentsErrors(t *testing.T) {
+	bad := ToolCall{pb: toolCall("call_2", "get_weather", `{"city":42}`, xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL)}
+	var args weatherArgs
+	err := bad.Arguments(&args)
+	var xerr *Error
+	if !errors.As(err, &xerr) || xerr.Code != codes.Internal {
+		t.Fatalf("err = %v, want *Error Internal", err)
+	}
+	for _, w := range []string{`tool call "call_2" (get_weather)`, "not valid JSON for *xai.weatherArgs", "ToolResult"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	var ute *json.UnmarshalTypeError
+	if !errors.As(err, &ute) {
+		t.Error("the encoding/json error is not wrapped")
+	}
+
+	truncated := ToolCall{pb: toolCall("call_3", "f", `{"city":"Pa`, 0)}
+	if err := truncated.Arguments(&args); codeOf(err) != codes.Internal {
+		t.Errorf("truncated arguments: %v", err)
+	}
+	empty := ToolCall{pb: toolCall("call_4", "f", "", 0)}
+	if err := empty.Arguments(&args); codeOf(err) != codes.Internal || !strings.Contains(err.Error(), "has no arguments") {
+		t.Errorf("empty arguments: %v", err)
+	}
+
+	good := ToolCall{pb: toolCall("call_5", "f", `{}`, 0)}
+	wantInvalid(t, good.Arguments(args), "pass a non-nil pointer")
+	wantInvalid(t, good.Arguments(nil), "non-nil pointer")
+	wantInvalid(t, good.Arguments((*weatherArgs)(nil)), "non-nil pointer")
+}
+
+// codeOf returns the code of an *Error, or OK for nil.
+func codeOf(err error) codes.Code {
+	var xerr *Error
+	if errors.As(err, &xerr) {
+		return xerr.Code
+	}
+	if err == nil {
+		return codes.OK
+	}
+	return codes.Unknown
+}
+
+func TestToolMode(t *testing.T) {
+	tests := []struct {
+		m    ToolMode
+		s    string
+		want xaiv1.ToolMode
+	}{
+		{ToolChoiceAuto, "auto", xaiv1.ToolMode_TOOL_MODE_AUTO},
+		{ToolChoiceNone, "none", xaiv1.ToolMode_TOOL_MODE_NONE},
+		{ToolChoiceRequired, "required", xaiv1.ToolMode_TOOL_MODE_REQUIRED},
+	}
+	for _, tt := range tests {
+		got, err := tt.m.proto()
+		if tt.m.String() != tt.s || got != tt.want || err != nil {
+			t.Errorf("%d: String %q, proto %v, %v", int(tt.m), tt.m.String(), got, err)
+		}
+	}
+	_, err := ToolMode(9).proto()
+	wantInvalid(t, err, "unknown tool mode ToolMode(9)", "xai.ToolChoiceAuto")
+}

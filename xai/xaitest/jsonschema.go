@@ -39,9 +39,11 @@ func parseSchema(schema string) (map[string]any, error) {
 // free-form strings so that alternative outputs differ.
 func placeholderJSON(schema map[string]any, label string) string {
 	g := schemaFiller{root: schema, label: label}
-	v := g.fill(schema, 0)
-	if v == nil {
-		v = map[string]any{}
+	var v any
+	if len(schema) == 0 {
+		v = map[string]any{} // no parameters: an empty argument object
+	} else {
+		v = g.fill(schema, 0)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

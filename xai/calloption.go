@@ -34,7 +34,7 @@ type callOption struct {
 	apply func(*callConfig)
 }
 
-func (o callOption) applyCall(c *callConfig)    { o.apply(c) }
+func (o callOption) applyCall(c *callConfig)   { o.apply(c) }
 func (o callOption) applyDefer(d *deferConfig) { d.call = append(d.call, o) }
 
 func newCallOption(f func(*callConfig)) CallOption { return callOption{apply: f} }

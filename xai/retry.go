@@ -167,10 +167,11 @@ func (r *retryer) backoff(ctx context.Context, p RetryPolicy, attempt int, err e
 // first, naming the error that caused the retry.
 func (r *retryer) wait(ctx context.Context, method string, attempt int, cause error, d time.Duration) error {
 	if r.log != nil {
-		st, _ := status.FromError(cause)
+		service, name, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
 		r.log.LogAttrs(ctx, slog.LevelInfo, "xai: retrying call",
-			slog.String("grpc.method", method), slog.Int("attempt", attempt+1),
-			slog.String("grpc.code", st.Code().String()), slog.Duration("backoff", d))
+			slog.String("grpc.service", service), slog.String("grpc.method", name),
+			slog.Int("attempt", attempt+1), slog.String("grpc.code", status.Code(cause).String()),
+			slog.Duration("backoff", d))
 	}
 	if err := r.sleep(ctx, d); err != nil {
 		st, _ := status.FromError(cause)

@@ -222,7 +222,7 @@ func (c *Chunk) Citations() []string { return c.pb.GetCitations() }
 // builders so that long streams cost linear time.
 type accumulator struct {
 	resp    *xaiv1.GetChatCompletionResponse // everything but the outputs
-	outputs []*outputAcc                    // in order of first appearance
+	outputs []*outputAcc                     // in order of first appearance
 }
 
 type outputAcc struct {

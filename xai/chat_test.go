@@ -1,0 +1,352 @@
+package xai
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+// fastRetry keeps retry tests quick.
+var fastRetry = RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+
+// newFake starts an xaitest server accepting testKey, over loopback TCP or
+// bufconn, and a client for it. Both are closed when the test ends.
+func newFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
+	t.Helper()
+	srvOpts := []xaitest.Option{xaitest.WithAPIKeys(testKey)}
+	if useBufconn {
+		srvOpts = append(srvOpts, xaitest.WithBufconn())
+	}
+	srv, err := xaitest.NewServer(srvOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []Option{
+		WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...), WithInsecure(),
+		WithAPIKey(srv.APIKey()), WithoutEnv(), WithRetryPolicy(fastRetry),
+	}
+	c, err := NewClient(append(base, opts...)...)
+	if err != nil {
+		srv.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		srv.Close()
+	})
+	return srv, c
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestChatOptionsSetRequest(t *testing.T) {
+	search := &xaiv1.SearchParameters{Mode: xaiv1.SearchMode_AUTO_SEARCH_MODE, ReturnCitations: true}
+	schema := `{"type":"object","properties":{"a":{"type":"string"}}}`
+	tool := FunctionTool("get_weather", "weather", `{"type":"object","properties":{}}`)
+	tests := []struct {
+		name string
+		opt  ChatOption
+		want *xaiv1.GetCompletionsRequest // fields beyond model and messages
+	}{
+		{"user", WithUser("u1"), &xaiv1.GetCompletionsRequest{User: "u1"}},
+		{"n", WithN(3), &xaiv1.GetCompletionsRequest{N: ptr[int32](3)}},
+		{"max tokens", WithMaxTokens(100), &xaiv1.GetCompletionsRequest{MaxTokens: ptr[int32](100)}},
+		{"seed", WithSeed(-7), &xaiv1.GetCompletionsRequest{Seed: ptr[int32](-7)}},
+		{"stop", WithStop("END", "\n\n"), &xaiv1.GetCompletionsRequest{Stop: []string{"END", "\n\n"}}},
+		{"temperature 0", WithTemperature(0), &xaiv1.GetCompletionsRequest{Temperature: ptr[float32](0)}},
+		{"temperature 2", WithTemperature(2), &xaiv1.GetCompletionsRequest{Temperature: ptr[float32](2)}},
+		{"top_p", WithTopP(0.9), &xaiv1.GetCompletionsRequest{TopP: ptr[float32](0.9)}},
+		{"logprobs 0", WithLogprobs(0), &xaiv1.GetCompletionsRequest{Logprobs: true, TopLogprobs: ptr[int32](0)}},
+		{"logprobs 8", WithLogprobs(8), &xaiv1.GetCompletionsRequest{Logprobs: true, TopLogprobs: ptr[int32](8)}},
+		{"frequency penalty", WithFrequencyPenalty(-2), &xaiv1.GetCompletionsRequest{FrequencyPenalty: ptr[float32](-2)}},
+		{"presence penalty", WithPresencePenalty(1.5), &xaiv1.GetCompletionsRequest{PresencePenalty: ptr[float32](1.5)}},
+		{"effort none", WithReasoningEffort(EffortNone), &xaiv1.GetCompletionsRequest{ReasoningEffort: ptr(xaiv1.ReasoningEffort_EFFORT_NONE)}},
+		{"effort low", WithReasoningEffort(EffortLow), &xaiv1.GetCompletionsRequest{ReasoningEffort: ptr(xaiv1.ReasoningEffort_EFFORT_LOW)}},
+		{"effort medium", WithReasoningEffort(EffortMedium), &xaiv1.GetCompletionsRequest{ReasoningEffort: ptr(xaiv1.ReasoningEffort_EFFORT_MEDIUM)}},
+		{"effort high", WithReasoningEffort(EffortHigh), &xaiv1.GetCompletionsRequest{ReasoningEffort: ptr(xaiv1.ReasoningEffort_EFFORT_HIGH)}},
+		{"effort xhigh", WithReasoningEffort(EffortXHigh), &xaiv1.GetCompletionsRequest{ReasoningEffort: ptr(xaiv1.ReasoningEffort_EFFORT_XHIGH)}},
+		{"tools", WithTools(tool, WebSearch()), &xaiv1.GetCompletionsRequest{Tools: []*xaiv1.Tool{tool.Proto(), WebSearch().Proto()}}},
+		{"tool choice required", WithToolChoice(ToolChoiceRequired), &xaiv1.GetCompletionsRequest{ToolChoice: &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_REQUIRED}}}},
+		{"tool choice function", WithToolChoiceFunction("get_weather"), &xaiv1.GetCompletionsRequest{ToolChoice: &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_FunctionName{FunctionName: "get_weather"}}}},
+		{"parallel tool calls", WithParallelToolCalls(false), &xaiv1.GetCompletionsRequest{ParallelToolCalls: ptr(false)}},
+		{"response format", WithResponseFormat(&xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_OBJECT}), &xaiv1.GetCompletionsRequest{ResponseFormat: &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_OBJECT}}},
+		{"json schema", WithJSONSchema(schema), &xaiv1.GetCompletionsRequest{ResponseFormat: &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}}},
+		{"search parameters", WithSearchParameters(search), &xaiv1.GetCompletionsRequest{SearchParameters: search}},
+		{"previous response", WithPreviousResponseID("resp-1"), &xaiv1.GetCompletionsRequest{PreviousResponseId: ptr("resp-1")}},
+		{"store messages", WithStoreMessages(true), &xaiv1.GetCompletionsRequest{StoreMessages: true}},
+		{"encrypted content", WithEncryptedContent(true), &xaiv1.GetCompletionsRequest{UseEncryptedContent: true}},
+		{"max turns", WithMaxTurns(4), &xaiv1.GetCompletionsRequest{MaxTurns: ptr[int32](4)}},
+		{"include", WithInclude(IncludeInlineCitations, IncludeWebSearchCallOutput, IncludeXSearchCallOutput, IncludeCodeExecutionCallOutput,
+			IncludeCollectionsSearchCallOutput, IncludeAttachmentSearchCallOutput, IncludeMCPCallOutput, IncludeVerboseStreaming, IncludeCodeExecutionFiles),
+			&xaiv1.GetCompletionsRequest{Include: []xaiv1.IncludeOption{7, 1, 2, 3, 4, 5, 6, 8, 9}}},
+		{"agent count 4", WithAgentCount(4), &xaiv1.GetCompletionsRequest{AgentCount: ptr(xaiv1.AgentCount_AGENT_COUNT_4)}},
+		{"agent count 16", WithAgentCount(16), &xaiv1.GetCompletionsRequest{AgentCount: ptr(xaiv1.AgentCount_AGENT_COUNT_16)}},
+		{"service tier", WithServiceTier(ServiceTierPriority), &xaiv1.GetCompletionsRequest{ServiceTier: xaiv1.ServiceTier_SERVICE_TIER_PRIORITY}},
+		{"service tier default", WithServiceTier(ServiceTierDefault), &xaiv1.GetCompletionsRequest{ServiceTier: xaiv1.ServiceTier_SERVICE_TIER_DEFAULT}},
+	}
+	c, err := NewClient(WithAPIKey(testKey), WithoutEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chat := c.Chat.Create("grok-4", tt.opt, WithMessages(User("hi")))
+			if err := chat.Err(); err != nil {
+				t.Fatalf("Err() = %v", err)
+			}
+			want := proto.CloneOf(tt.want)
+			want.Model = "grok-4"
+			want.Messages = []*xaiv1.Message{User("hi").Proto()}
+			if got := chat.Request(); !proto.Equal(got, want) {
+				t.Errorf("request =\n%v\nwant\n%v", got, want)
+			}
+		})
+	}
+}
+
+func TestChatRequestIsACopy(t *testing.T) {
+	c, err := NewClient(WithAPIKey(testKey), WithoutEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	chat := c.Chat.Create("grok-4", WithMessages(User("hi")))
+	r := chat.Request()
+	r.Model = "changed"
+	r.Messages[0].Role = xaiv1.MessageRole_ROLE_SYSTEM
+	if got := chat.Request(); got.Model != "grok-4" || got.Messages[0].Role != xaiv1.MessageRole_ROLE_USER {
+		t.Errorf("changing Request() changed the chat: %v", got)
+	}
+}
+
+func TestChatInvalidNothingSent(t *testing.T) {
+	tests := []struct {
+		name  string
+		model string
+		opts  []ChatOption
+		turns []Turn
+		want  []string
+	}{
+		{"empty model", "", nil, []Turn{User("hi")}, []string{"no model", "Create"}},
+		{"no messages", "grok-4", nil, nil, []string{"no messages", "Append"}},
+		{"two system messages", "grok-4", nil, []Turn{System("a"), System("b"), User("hi")}, []string{"message 1", "system"}},
+		{"system not first", "grok-4", nil, []Turn{User("hi"), System("a")}, []string{"message 1", "first"}},
+		{"developer after system", "grok-4", nil, []Turn{System("a"), Developer("b"), User("hi")}, []string{"message 1"}},
+		{"nil turn", "grok-4", nil, []Turn{nil}, []string{"turn 0 is nil"}},
+		{"temperature too high", "grok-4", []ChatOption{WithTemperature(2.5)}, nil, []string{"WithTemperature", "2.5", "between 0 and 2"}},
+		{"temperature negative", "grok-4", []ChatOption{WithTemperature(-0.1)}, nil, []string{"WithTemperature"}},
+		{"temperature NaN", "grok-4", []ChatOption{WithTemperature(math.NaN())}, nil, []string{"WithTemperature", "NaN"}},
+		{"top_p", "grok-4", []ChatOption{WithTopP(1.01)}, nil, []string{"WithTopP", "between 0 and 1"}},
+		{"logprobs", "grok-4", []ChatOption{WithLogprobs(9)}, nil, []string{"WithLogprobs", "between 0 and 8"}},
+		{"frequency penalty", "grok-4", []ChatOption{WithFrequencyPenalty(3)}, nil, []string{"WithFrequencyPenalty", "between -2 and 2"}},
+		{"presence penalty", "grok-4", []ChatOption{WithPresencePenalty(-2.5)}, nil, []string{"WithPresencePenalty"}},
+		{"n zero", "grok-4", []ChatOption{WithN(0)}, nil, []string{"WithN", "at least 1"}},
+		{"max tokens zero", "grok-4", []ChatOption{WithMaxTokens(0)}, nil, []string{"WithMaxTokens"}},
+		{"max turns zero", "grok-4", []ChatOption{WithMaxTurns(0)}, nil, []string{"WithMaxTurns"}},
+		{"seed overflow", "grok-4", []ChatOption{WithSeed(math.MaxInt32 + 1)}, nil, []string{"WithSeed", "32 bits"}},
+		{"empty stop", "grok-4", []ChatOption{WithStop("a", "")}, nil, []string{"WithStop", "sequence 1 is empty"}},
+		{"unknown effort", "grok-4", []ChatOption{WithReasoningEffort("max")}, nil, []string{"WithReasoningEffort", `"max"`}},
+		{"unknown include", "grok-4", []ChatOption{WithInclude("everything")}, nil, []string{"WithInclude", "everything"}},
+		{"unknown tier", "grok-4", []ChatOption{WithServiceTier("flex")}, nil, []string{"WithServiceTier", "flex"}},
+		{"agent count", "grok-4", []ChatOption{WithAgentCount(8)}, nil, []string{"WithAgentCount", "4 or 16"}},
+		{"tool mode", "grok-4", []ChatOption{WithToolChoice(ToolMode(9))}, nil, []string{"WithToolChoice"}},
+		{"tool function", "grok-4", []ChatOption{WithToolChoiceFunction("")}, nil, []string{"WithToolChoiceFunction"}},
+		{"bad tool", "grok-4", []ChatOption{WithTools(FunctionTool("bad name!", "", "{}"))}, nil, []string{"WithTools", "tool 0"}},
+		{"zero tool", "grok-4", []ChatOption{WithTools(Tool{})}, nil, []string{"WithTools", "empty"}},
+		{"duplicate tools", "grok-4", []ChatOption{WithTools(FunctionTool("f", "", "{}"), FunctionTool("f", "", "{}"))}, nil, []string{"named \"f\""}},
+		{"bad schema", "grok-4", []ChatOption{WithJSONSchema("[1]")}, nil, []string{"WithJSONSchema", "not a JSON object"}},
+		{"nil format", "grok-4", []ChatOption{WithResponseFormat(nil)}, nil, []string{"WithResponseFormat", "nil"}},
+		{"format without type", "grok-4", []ChatOption{WithResponseFormat(&xaiv1.ResponseFormat{})}, nil, []string{"unknown format type"}},
+		{"nil search", "grok-4", []ChatOption{WithSearchParameters(nil)}, nil, []string{"WithSearchParameters"}},
+		{"search without mode", "grok-4", []ChatOption{WithSearchParameters(&xaiv1.SearchParameters{})}, nil, []string{"WithSearchParameters", "mode"}},
+		{"empty previous ID", "grok-4", []ChatOption{WithPreviousResponseID("")}, nil, []string{"WithPreviousResponseID"}},
+		{"nil option", "grok-4", []ChatOption{nil}, nil, []string{"option 0 is nil"}},
+		{"two problems", "grok-4", []ChatOption{WithTemperature(9), WithTopP(9)}, nil, []string{"2 problems", "WithTemperature", "WithTopP"}},
+	}
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				turns := tt.turns
+				if turns == nil && !strings.Contains(tt.name, "no messages") {
+					turns = []Turn{User("hi")}
+				}
+				chat := c.Chat.Create(tt.model, tt.opts...).Append(turns...)
+				ctx := context.Background()
+				_, err := chat.Sample(ctx)
+				checkErr(t, err, codes.InvalidArgument, tt.want...)
+				_, err = chat.Stream(ctx)
+				checkErr(t, err, codes.InvalidArgument, tt.want...)
+				_, err = chat.Defer(ctx)
+				checkErr(t, err, codes.InvalidArgument, tt.want...)
+				_, err = chat.StartDeferred(ctx)
+				checkErr(t, err, codes.InvalidArgument, tt.want...)
+			})
+		}
+		if reqs := srv.Requests(); len(reqs) != 0 {
+			t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
+		}
+	})
+}
+
+func TestSampleAppendContinue(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		srv.EnqueueReply(xaitest.Reply{Content: "Paris.", Reasoning: "geography"})
+		ctx := context.Background()
+		chat := c.Chat.Create("grok-4", WithTemperature(0.5)).Append(System("Be brief."), User("Capital of France?"))
+		resp, err := chat.Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Content() != "Paris." || resp.ID() == "" {
+			t.Fatalf("response = %q (id %q)", resp.Content(), resp.ID())
+		}
+		chat.Append(resp, User("And Italy?"))
+		resp2, err := chat.Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(resp2.Content(), "And Italy?") {
+			t.Errorf("second reply %q does not answer the new turn", resp2.Content())
+		}
+		reqs := srv.Requests()
+		if len(reqs) != 2 {
+			t.Fatalf("server got %d requests, want 2", len(reqs))
+		}
+		sent := reqs[1].Message.(*xaiv1.GetCompletionsRequest)
+		roles := []xaiv1.MessageRole{}
+		for _, m := range sent.GetMessages() {
+			roles = append(roles, m.GetRole())
+		}
+		wantRoles := []xaiv1.MessageRole{xaiv1.MessageRole_ROLE_SYSTEM, xaiv1.MessageRole_ROLE_USER, xaiv1.MessageRole_ROLE_ASSISTANT, xaiv1.MessageRole_ROLE_USER}
+		if len(roles) != 4 || roles[2] != wantRoles[2] || roles[3] != wantRoles[3] {
+			t.Errorf("second request roles = %v, want %v", roles, wantRoles)
+		}
+		if got := sent.GetMessages()[2].GetContent()[0].GetText(); got != "Paris." {
+			t.Errorf("appended assistant text = %q", got)
+		}
+		if sent.GetTemperature() != 0.5 {
+			t.Errorf("temperature sent = %v", sent.GetTemperature())
+		}
+	})
+}
+
+func TestStoredCompletions(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		ctx := context.Background()
+		resp, err := c.Chat.Create("grok-4", WithStoreMessages(true)).Append(User("remember 42")).Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := srv.StoredResponseIDs(); len(ids) != 1 || ids[0] != resp.ID() {
+			t.Fatalf("stored IDs = %v, want [%s]", ids, resp.ID())
+		}
+		got, err := c.Chat.GetStoredCompletion(ctx, resp.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Content() != resp.Content() || got.ID() != resp.ID() {
+			t.Errorf("stored = %q/%q, want %q/%q", got.ID(), got.Content(), resp.ID(), resp.Content())
+		}
+
+		// Continue on the server's copy: only the new turn is sent.
+		next, err := c.Chat.Create("grok-4", WithPreviousResponseID(resp.ID()), WithStoreMessages(true)).Append(User("what number?")).Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.Usage().GetCachedPromptTextTokens() == 0 {
+			t.Error("chained request reports no cached prompt tokens")
+		}
+
+		if err := c.Chat.DeleteStoredCompletion(ctx, resp.ID()); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Chat.GetStoredCompletion(ctx, resp.ID())
+		if !IsNotFound(err) {
+			t.Errorf("after delete: %v, want NOT_FOUND", err)
+		}
+		checkErr(t, err, codes.NotFound)
+		err = c.Chat.DeleteStoredCompletion(ctx, resp.ID())
+		checkErr(t, err, codes.NotFound)
+		_, err = c.Chat.Create("grok-4", WithPreviousResponseID(resp.ID())).Append(User("x")).Sample(ctx)
+		checkErr(t, err, codes.NotFound)
+
+		// Not stored without the option; expired after the retention.
+		if _, err := c.Chat.Create("grok-4").Append(User("x")).Sample(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ids := srv.StoredResponseIDs(); len(ids) != 1 {
+			t.Errorf("stored IDs = %v, want only the chained response", ids)
+		}
+		srv.Clock().Advance(31 * 24 * time.Hour)
+		_, err = c.Chat.GetStoredCompletion(ctx, next.ID())
+		checkErr(t, err, codes.NotFound)
+
+		// Local checks send nothing.
+		before := len(srv.Requests())
+		_, err = c.Chat.GetStoredCompletion(ctx, "")
+		checkErr(t, err, codes.InvalidArgument, "GetStoredCompletion")
+		err = c.Chat.DeleteStoredCompletion(ctx, " ")
+		checkErr(t, err, codes.InvalidArgument, "DeleteStoredCompletion")
+		if after := len(srv.Requests()); after != before {
+			t.Errorf("empty IDs were sent")
+		}
+	})
+}
+
+func TestEncryptedContentCarriedBack(t *testing.T) {
+	srv, c := newFake(t, true)
+	ctx := context.Background()
+	chat := c.Chat.Create("grok-4", WithEncryptedContent(true), WithStoreMessages(false)).Append(User("think about 7"))
+	resp, err := chat.Sample(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.EncryptedContent() == "" {
+		t.Fatal("no encrypted content in the response")
+	}
+	if len(srv.StoredResponseIDs()) != 0 {
+		t.Error("response stored despite WithStoreMessages(false)")
+	}
+	chat.Append(resp, User("and now?"))
+	if _, err := chat.Sample(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	sent := reqs[len(reqs)-1].Message.(*xaiv1.GetCompletionsRequest)
+	if got := sent.GetMessages()[1].GetEncryptedContent(); got != resp.EncryptedContent() {
+		t.Error("the encrypted content was not sent back")
+	}
+	if len(srv.RestoredReasoning()) == 0 {
+		t.Error("the server restored no reasoning from the blob")
+	}
+}
+
+func TestCompactContext(t *testing.T) {
+	_, c := newFake(t, true)
+	ctx := context.Background()
+	got, err := c.Chat.CompactContext(ctx, "grok-4", System("s"), User("a"), Assistant("b"), User("c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.EncryptedContent() == "" || got.ID() == "" || got.Proto() == nil {
+		t.Errorf("compacted = %v", got.Proto())
+	}
+	_, err = c.Chat.CompactContext(ctx, "", User("a"))
+	checkErr(t, err, codes.InvalidArgument, "model")
+	_, err = c.Chat.CompactContext(ctx, "grok-4")
+	checkErr(t, err, codes.InvalidArgument, "no messages")
+	_, err = c.Chat.CompactContext(ctx, "grok-4", User("a"), System("late"))
+	checkErr(t, err, codes.InvalidArgument, "message 1")
+}

@@ -1,0 +1,225 @@
+package xai
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+func TestUnaryRetries(t *testing.T) {
+	unavailable := xaitest.Fault{Code: codes.Unavailable, Message: "overloaded"}
+	tests := []struct {
+		name     string
+		faults   []xaitest.Fault
+		opts     []CallOption
+		wantCode codes.Code
+		wantReqs int
+	}{
+		{"unavailable twice then success", []xaitest.Fault{{Code: codes.Unavailable, Times: 2}}, nil, codes.OK, 3},
+		{"unavailable more than the attempts", []xaitest.Fault{{Code: codes.Unavailable, Times: 9}}, nil, codes.Unavailable, 5},
+		{"invalid argument not retried", []xaitest.Fault{{Code: codes.InvalidArgument, Message: "bad"}}, nil, codes.InvalidArgument, 1},
+		{"internal not retried by default", []xaitest.Fault{{Code: codes.Internal}}, nil, codes.Internal, 1},
+		{"resource exhausted not retried by default", []xaitest.Fault{{Code: codes.ResourceExhausted}}, nil, codes.ResourceExhausted, 1},
+		{"WithoutRetry", []xaitest.Fault{unavailable}, []CallOption{WithoutRetry()}, codes.Unavailable, 1},
+		{"WithCallRetry fewer attempts", []xaitest.Fault{{Code: codes.Unavailable, Times: 5}}, []CallOption{WithCallRetry(RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond})}, codes.Unavailable, 2},
+		{"WithCallRetry other codes", []xaitest.Fault{{Code: codes.ResourceExhausted, Times: 2}},
+			[]CallOption{WithCallRetry(RetryPolicy{InitialBackoff: time.Millisecond, Codes: []codes.Code{codes.ResourceExhausted}})}, codes.OK, 3},
+	}
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				srv.ResetRequests()
+				for _, f := range tt.faults {
+					srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, f)
+				}
+				resp, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background(), tt.opts...)
+				if tt.wantCode == codes.OK {
+					if err != nil || resp.Content() == "" {
+						t.Fatalf("Sample = %v, %v; want success", resp, err)
+					}
+				} else {
+					checkErr(t, err, tt.wantCode)
+				}
+				if n := len(srv.Requests()); n != tt.wantReqs {
+					t.Errorf("server got %d requests, want %d", n, tt.wantReqs)
+				}
+				// Leave no fault for the next case.
+				for range 10 {
+					if _, err := c.Chat.Create("grok-4").Append(User("drain")).Sample(context.Background(), WithoutRetry()); err == nil {
+						break
+					}
+				}
+			})
+		}
+		_, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background(), WithCallRetry(RetryPolicy{Codes: []codes.Code{codes.OK}}))
+		checkErr(t, err, codes.InvalidArgument, "WithCallRetry", "OK")
+	})
+}
+
+// recordingRetryer replaces the retryer's waits with a record of them.
+func recordingRetryer(c *Client) *[]time.Duration {
+	var mu sync.Mutex
+	var waits []time.Duration
+	c.retry.sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return ctx.Err()
+	}
+	c.retry.jitter = func(d time.Duration) time.Duration { return d } // the upper bound
+	return &waits
+}
+
+func TestBackoffSchedule(t *testing.T) {
+	srv := &scriptServer{unary: func(context.Context, int, *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+		return nil, statusErr(codes.Unavailable, "down")
+	}}
+	c := startScript(t, srv, true, WithRetryPolicy(RetryPolicy{MaxAttempts: 7}))
+	waits := recordingRetryer(c)
+	_, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background())
+	checkErr(t, err, codes.Unavailable, "down")
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second}
+	if len(*waits) != len(want) {
+		t.Fatalf("waits = %v, want %v", *waits, want)
+	}
+	for i := range want {
+		if (*waits)[i] != want[i] {
+			t.Errorf("wait %d = %v, want %v", i, (*waits)[i], want[i])
+		}
+	}
+	// Real jitter stays within the bound.
+	for range 100 {
+		if d := fullJitter(time.Second); d < 0 || d > time.Second {
+			t.Fatalf("jitter %v out of [0, 1s]", d)
+		}
+	}
+}
+
+func TestPushback(t *testing.T) {
+	tests := []struct {
+		name      string
+		pushback  string
+		wantWaits []time.Duration
+		wantReqs  int
+	}{
+		{"wait as told", "250", []time.Duration{250 * time.Millisecond}, 2},
+		{"zero", "0", []time.Duration{0}, 2},
+		{"negative means stop", "-1", nil, 1},
+		{"malformed means stop", "soon", nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := &scriptServer{}
+			srv.unary = func(ctx context.Context, n int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+				if n == 1 {
+					grpc.SetTrailer(ctx, metadata.Pairs(pushbackTrailer, tt.pushback))
+					return nil, statusErr(codes.Unavailable, "busy")
+				}
+				return textResponse("r", "ok"), nil
+			}
+			c := startScript(t, srv, true)
+			waits := recordingRetryer(c)
+			_, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background())
+			if tt.wantReqs == 2 && err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantReqs == 1 {
+				checkErr(t, err, codes.Unavailable, "busy")
+			}
+			if n := srv.count("GetCompletion"); n != tt.wantReqs {
+				t.Errorf("server got %d requests, want %d", n, tt.wantReqs)
+			}
+			if len(*waits) != len(tt.wantWaits) || (len(tt.wantWaits) > 0 && (*waits)[0] != tt.wantWaits[0]) {
+				t.Errorf("waits = %v, want %v", *waits, tt.wantWaits)
+			}
+		})
+	}
+}
+
+func TestRetryStopsWithContext(t *testing.T) {
+	srv := &scriptServer{unary: func(context.Context, int, *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+		return nil, statusErr(codes.Unavailable, "down")
+	}}
+	c := startScript(t, srv, true, WithRetryPolicy(RetryPolicy{InitialBackoff: 10 * time.Second, MaxBackoff: 10 * time.Second}))
+	c.retry.jitter = func(d time.Duration) time.Duration { return d }
+	chat := c.Chat.Create("grok-4").Append(User("hi"))
+
+	t.Run("cancel during backoff", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := chat.Sample(ctx)
+		checkErr(t, err, codes.Canceled, "while waiting to retry", "down")
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("took %v to notice the cancellation", d)
+		}
+	})
+	t.Run("deadline before the next attempt", func(t *testing.T) {
+		before := srv.count("GetCompletion")
+		start := time.Now()
+		_, err := chat.Sample(context.Background(), WithCallTimeout(time.Second))
+		// The wait would outlast the deadline: the server's error comes back
+		// at once rather than DEADLINE_EXCEEDED later.
+		checkErr(t, err, codes.Unavailable, "down")
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Errorf("took %v; should give up without waiting", d)
+		}
+		if n := srv.count("GetCompletion") - before; n != 1 {
+			t.Errorf("%d attempts, want 1", n)
+		}
+	})
+}
+
+func TestRawStubsOnConn(t *testing.T) {
+	srv, c := newFake(t, true)
+	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable})
+	raw := xaiv1.NewChatClient(c.Conn())
+	resp, err := raw.GetCompletion(context.Background(), &xaiv1.GetCompletionsRequest{
+		Model: "grok-4", Messages: []*xaiv1.Message{User("raw").Proto()},
+	}, WithCallMetadata("x-raw", "yes"))
+	if err != nil {
+		t.Fatalf("raw stub: %v", err)
+	}
+	if resp.GetId() == "" {
+		t.Error("empty response")
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("server got %d requests, want 2 (one retry)", len(reqs))
+	}
+	if got := reqs[1].Metadata.Get("x-raw"); len(got) != 1 {
+		t.Errorf("call option metadata not sent through the raw stub: %v", reqs[1].Metadata)
+	}
+}
+
+func TestRetryPolicyResolve(t *testing.T) {
+	got, err := RetryPolicy{MaxAttempts: 3}.resolve("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := DefaultRetryPolicy()
+	if got.MaxAttempts != 3 || got.InitialBackoff != d.InitialBackoff || got.MaxBackoff != d.MaxBackoff || got.Multiplier != d.Multiplier || len(got.Codes) != 1 {
+		t.Errorf("resolve filled %+v", got)
+	}
+	got, err = RetryPolicy{InitialBackoff: 3 * time.Second}.resolve("test")
+	if err != nil || got.MaxBackoff != 3*time.Second {
+		t.Errorf("InitialBackoff above the default max: %+v, %v", got, err)
+	}
+	for _, bad := range []RetryPolicy{
+		{MaxAttempts: -1}, {InitialBackoff: -1}, {Multiplier: 0.5},
+		{Codes: []codes.Code{codes.Canceled}}, {Codes: []codes.Code{99}},
+	} {
+		if _, err := bad.resolve("test"); !IsInvalidArgument(err) {
+			t.Errorf("%+v: err = %v, want InvalidArgument", bad, err)
+		}
+	}
+}

@@ -1,0 +1,381 @@
+package xai
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+// warm makes one call so that the connection's goroutines exist before a
+// leak check takes its snapshot.
+func warm(t *testing.T, c *Client) {
+	t.Helper()
+	if _, err := c.Chat.Create("grok-4").Append(User("warm up")).Sample(context.Background()); err != nil {
+		t.Fatalf("warm-up call: %v", err)
+	}
+}
+
+// drain reads a stream to its end and returns the chunk texts and the
+// error, if any.
+func drain(s *Stream) ([]string, error) {
+	var texts []string
+	for chunk, err := range s.All() {
+		if err != nil {
+			return texts, err
+		}
+		texts = append(texts, chunk.Content())
+	}
+	return texts, nil
+}
+
+func TestStreamWhole(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		warm(t, c)
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		ctx := context.Background()
+		chat := c.Chat.Create("grok-4", WithSeed(1)).Append(User("stream me"))
+		want, err := chat.Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := chat.Stream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var content, reasoning strings.Builder
+		var last *Chunk
+		n := 0
+		for chunk, err := range s.All() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			content.WriteString(chunk.Content())
+			reasoning.WriteString(chunk.ReasoningContent())
+			last = chunk
+		}
+		if n < 3 {
+			t.Errorf("got %d chunks, want several", n)
+		}
+		got := s.Response()
+		if content.String() != want.Content() || got.Content() != want.Content() {
+			t.Errorf("streamed %q, accumulated %q, sampled %q", content.String(), got.Content(), want.Content())
+		}
+		if got.ReasoningContent() != reasoning.String() || got.ReasoningContent() == "" {
+			t.Errorf("accumulated reasoning %q, chunks gave %q", got.ReasoningContent(), reasoning.String())
+		}
+		if got.Role() != xaiv1.MessageRole_ROLE_ASSISTANT || got.FinishReason() != xaiv1.FinishReason_REASON_STOP {
+			t.Errorf("role %v, finish %v", got.Role(), got.FinishReason())
+		}
+		if last.FinishReason() != xaiv1.FinishReason_REASON_STOP || last.Usage() == nil {
+			t.Errorf("last chunk: finish %v, usage %v", last.FinishReason(), last.Usage())
+		}
+		if got.Usage().GetCompletionTokens() == 0 || got.ID() == "" || got.Model() == "" {
+			t.Errorf("accumulated usage %v, id %q, model %q", got.Usage(), got.ID(), got.Model())
+		}
+		if s.Err() != nil {
+			t.Errorf("Err() = %v after a clean end", s.Err())
+		}
+		// Once ended, All yields nothing more.
+		for range s.All() {
+			t.Error("All yielded after the end")
+		}
+		if len(srv.Requests()) != 3 {
+			t.Errorf("server got %d requests, want 3", len(srv.Requests()))
+		}
+	})
+}
+
+func TestStreamAccumulatesChoicesAndToolCalls(t *testing.T) {
+	srv, c := newFake(t, true)
+	ctx := context.Background()
+	chat := c.Chat.Create("grok-4", WithN(2), WithSeed(3)).Append(User("two answers"))
+	want, err := chat.Sample(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := chat.Stream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := drain(s); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Response().Proto()
+	if len(got.Outputs) != 2 {
+		t.Fatalf("accumulated %d outputs, want 2", len(got.Outputs))
+	}
+	for i, o := range got.Outputs {
+		w := want.Proto().Outputs[i]
+		if o.Index != int32(i) || o.Message.Content != w.Message.Content || o.FinishReason != w.FinishReason {
+			t.Errorf("output %d = %d %q %v, want %q %v", i, o.Index, o.Message.Content, o.FinishReason, w.Message.Content, w.FinishReason)
+		}
+	}
+
+	call := &xaiv1.ToolCall{Id: "call-1", Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL,
+		Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}}}
+	srv.EnqueueReply(xaitest.Reply{ToolCalls: []*xaiv1.ToolCall{call}})
+	s, err = c.Chat.Create("grok-4", WithTools(FunctionTool("get_weather", "w", `{"type":"object","properties":{"city":{"type":"string"}}}`))).
+		Append(User("weather?")).Stream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromChunks []ToolCall
+	for chunk, err := range s.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromChunks = append(fromChunks, chunk.ToolCalls()...)
+	}
+	calls := s.Response().ToolCalls()
+	if len(calls) != 1 || len(fromChunks) != 1 || calls[0].Name() != "get_weather" || calls[0].ID() != "call-1" {
+		t.Fatalf("tool calls: accumulated %v, from chunks %v", calls, fromChunks)
+	}
+	if s.Response().FinishReason() != xaiv1.FinishReason_REASON_TOOL_CALLS {
+		t.Errorf("finish reason %v", s.Response().FinishReason())
+	}
+}
+
+func TestStreamEarlyBreak(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		warm(t, c)
+		before := goleak.IgnoreCurrent()
+		srv.EnqueueReply(xaitest.Reply{Chunks: []string{"one ", "two ", "three ", "four"}})
+		s, err := c.Chat.Create("grok-4").Append(User("count")).Stream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got strings.Builder
+		for chunk, err := range s.All() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.WriteString(chunk.Content())
+			if strings.Contains(got.String(), "one") {
+				break
+			}
+		}
+		// Breaking alone must release the gRPC stream.
+		goleak.VerifyNone(t, before)
+		if s.Response().Content() != got.String() {
+			t.Errorf("Response after break = %q, want %q", s.Response().Content(), got.String())
+		}
+		for range s.All() {
+			t.Error("All yielded after a break")
+		}
+		if s.Err() != nil {
+			t.Errorf("Err() = %v after a break", s.Err())
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close after break: %v", err)
+		}
+	})
+}
+
+func TestStreamCancel(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		warm(t, c)
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv.SetLatency(200 * time.Millisecond) // 20 ms between chunks
+		srv.EnqueueReply(xaitest.Reply{Chunks: []string{"a", "b", "c", "d", "e", "f", "g", "h"}})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s, err := c.Chat.Create("grok-4").Append(User("slow")).Stream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		var last error
+		for _, err := range s.All() {
+			if err != nil {
+				last = err
+				break
+			}
+			if n++; n == 2 {
+				cancel()
+			}
+		}
+		checkErr(t, last, codes.Canceled)
+		var xerr *Error
+		if errors.As(last, &xerr); xerr.Partial == nil {
+			t.Error("cancelled stream has no Partial response")
+		}
+	})
+}
+
+func TestStreamCloseFromAnotherGoroutine(t *testing.T) {
+	srv, c := newFake(t, true)
+	warm(t, c)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv.SetLatency(2 * time.Second) // the first chunk is far away
+	s, err := c.Chat.Create("grok-4").Append(User("slow")).Stream(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(50*time.Millisecond, func() { s.Close() })
+	start := time.Now()
+	for _, err := range s.All() {
+		if err != nil {
+			t.Fatalf("Close made All fail: %v", err)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %v to stop the stream", d)
+	}
+}
+
+func TestStreamErrorMidStreamNotRetried(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		warm(t, c)
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv.ResetRequests()
+		srv.EnqueueReply(xaitest.Reply{Chunks: []string{"alpha ", "beta ", "gamma ", "delta ", "epsilon"}})
+		// UNAVAILABLE is retryable, but not once chunks have arrived.
+		srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "backend went away", AfterChunks: 3})
+		s, err := c.Chat.Create("grok-4").Append(User("greek")).Stream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, err := drain(s)
+		if len(texts) != 3 {
+			t.Fatalf("got %d chunks before the error, want 3", len(texts))
+		}
+		checkErr(t, err, codes.Unavailable, "backend went away")
+		var xerr *Error
+		errors.As(err, &xerr)
+		if xerr.Partial == nil || xerr.Partial.Content() != strings.Join(texts, "") {
+			t.Errorf("Partial = %v, want the text of the 3 chunks %q", xerr.Partial, strings.Join(texts, ""))
+		}
+		if s.Err() != err {
+			t.Errorf("Err() = %v, want the stream's error", s.Err())
+		}
+		if n := len(srv.Requests()); n != 1 {
+			t.Errorf("server got %d requests, want 1 (no retry after the first chunk)", n)
+		}
+		// The error is yielded again by a later All.
+		for _, err2 := range s.All() {
+			if err2 != err {
+				t.Errorf("second All yielded %v", err2)
+			}
+		}
+	})
+}
+
+func TestStreamServerClose(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn, WithRetryPolicy(RetryPolicy{MaxAttempts: 1}))
+		warm(t, c)
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv.SetLatency(100 * time.Millisecond)
+		srv.EnqueueReply(xaitest.Reply{Chunks: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}})
+		s, err := c.Chat.Create("grok-4").Append(User("x")).Stream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		var last error
+		for _, err := range s.All() {
+			if err != nil {
+				last = err
+				break
+			}
+			if n++; n == 1 {
+				go srv.Close()
+			}
+		}
+		if last == nil {
+			t.Fatal("stream ended cleanly although the server closed")
+		}
+		var xerr *Error
+		if !errors.As(last, &xerr) || xerr.Partial == nil {
+			t.Fatalf("error %v carries no partial response", last)
+		}
+		if code := xerr.Code; code != codes.Unavailable && code != codes.Canceled {
+			t.Errorf("code = %v, want UNAVAILABLE or CANCELED", code)
+		}
+		c.Close() // the server is gone: release the connection before the leak check
+	})
+}
+
+func TestStreamRetriedBeforeFirstChunk(t *testing.T) {
+	transports(t, func(t *testing.T, useBufconn bool) {
+		srv, c := newFake(t, useBufconn)
+		warm(t, c)
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv.ResetRequests()
+		srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 2})
+		s, err := c.Chat.Create("grok-4").Append(User("x")).Stream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := drain(s); err != nil {
+			t.Fatalf("stream not retried to success: %v", err)
+		}
+		if !strings.Contains(s.Response().Content(), xaitest.FixedSentence) {
+			t.Errorf("content = %q", s.Response().Content())
+		}
+		if n := len(srv.Requests()); n != 3 {
+			t.Errorf("server got %d requests, want 3", n)
+		}
+
+		// A code outside the policy is not retried.
+		srv.ResetRequests()
+		srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.InvalidArgument, Message: "bad"})
+		s, err = c.Chat.Create("grok-4").Append(User("x")).Stream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = drain(s)
+		checkErr(t, err, codes.InvalidArgument, "bad")
+		var xerr *Error
+		if errors.As(err, &xerr); xerr.Partial != nil {
+			t.Error("error before any chunk has a Partial response")
+		}
+		if n := len(srv.Requests()); n != 1 {
+			t.Errorf("server got %d requests, want 1", n)
+		}
+	})
+}
+
+func TestStreamScriptedRetryReplaysRequest(t *testing.T) {
+	// The hand-made server fails the first attempt after reading the
+	// request; the retry must send the same request again.
+	srv := &scriptServer{stream: func(n int, req *xaiv1.GetCompletionsRequest, s grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
+		if n == 1 {
+			return statusErr(codes.Unavailable, "try again")
+		}
+		return sendChunks(s, req.GetMessages()[0].GetContent()[0].GetText())
+	}}
+	c := startScript(t, srv, true, WithRetryPolicy(fastRetry))
+	s, err := c.Chat.Create("grok-4").Append(User("echo")).Stream(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := drain(s); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Response().Content(); got != "echo" {
+		t.Errorf("content = %q", got)
+	}
+	var reqs []proto.Message
+	for _, call := range srv.calls {
+		reqs = append(reqs, call.req)
+	}
+	if len(reqs) != 2 || !proto.Equal(reqs[0], reqs[1]) {
+		t.Errorf("attempts sent %v", reqs)
+	}
+}

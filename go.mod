@@ -3,14 +3,14 @@ module github.com/gogrok/sdk
 go 1.24.0
 
 require (
+	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.3
+	go.uber.org/goleak v1.3.0
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260120221211-b8f7ae30c516
 	google.golang.org/grpc v1.80.0
 	google.golang.org/protobuf v1.36.12
 )
 
 require (
-	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.3 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
 	golang.org/x/net v0.49.0 // indirect
 	golang.org/x/sys v0.40.0 // indirect
 	golang.org/x/text v0.33.0 // indirect

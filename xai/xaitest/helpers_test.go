@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -30,6 +31,17 @@ func start(t testing.TB, opts ...xaitest.Option) *xaitest.Server {
 	}
 	t.Cleanup(func() { srv.Close() })
 	return srv
+}
+
+// rawConn returns a connection to srv that sends no API key.
+func rawConn(t testing.TB, srv *xaitest.Server) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(srv.Target(), srv.DialOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // ctx returns a context that ends with the test, bounded so nothing hangs.

@@ -1,0 +1,137 @@
+package xaitest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+func TestUnaryFaults(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "try later", Times: 2})
+	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.ResourceExhausted})
+
+	// A call without a valid key fails authentication and leaves the
+	// faults in place.
+	wrong := metadata.AppendToOutgoingContext(ctx(t), "authorization", "Bearer wrong-key-123456")
+	_, err := xaiv1.NewChatClient(rawConn(t, srv)).GetCompletion(wrong, chatReq("grok-3", user("x")))
+	wantCode(t, err, codes.Unauthenticated)
+
+	for range 2 {
+		_, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
+		wantCode(t, err, codes.Unavailable, "try later")
+	}
+	_, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
+	wantCode(t, err, codes.ResourceExhausted, "injected ResourceExhausted fault")
+	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x"))); err != nil {
+		t.Fatalf("after the faults: %v", err)
+	}
+	// Other methods are unaffected, and OK counts as UNKNOWN.
+	srv.InjectFault(xaiv1.Models_ListLanguageModels_FullMethodName, xaitest.Fault{Code: codes.OK})
+	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x"))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = xaiv1.NewModelsClient(srv.Conn()).ListLanguageModels(ctx(t), nil)
+	wantCode(t, err, codes.Unknown)
+}
+
+func TestStreamFaults(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	req := chatReq("grok-3", user("a long enough question to make several chunks"))
+	full, err := chat.GetCompletionChunk(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := collect(t, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		after int
+		want  int // chunks received before the error
+	}{
+		{"before any chunk", 0, 0},
+		{"after two chunks", 2, 2},
+		{"at the last chunk", len(all) - 1, len(all) - 1},
+		{"past the end", len(all) + 5, len(all)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName,
+				xaitest.Fault{Code: codes.Internal, Message: "stream broke", AfterChunks: tc.after})
+			stream, err := chat.GetCompletionChunk(ctx(t), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := collect(t, stream)
+			wantCode(t, err, codes.Internal, "stream broke")
+			if len(got) != tc.want {
+				t.Fatalf("received %d chunks before the error, want %d", len(got), tc.want)
+			}
+		})
+	}
+	// Download streams fail the same way.
+	srv.InjectFault(xaiv1.Files_RetrieveFileContent_FullMethodName, xaitest.Fault{Code: codes.DataLoss})
+	stream, err := xaiv1.NewFilesClient(srv.Conn()).RetrieveFileContent(ctx(t), &xaiv1.RetrieveFileContentRequest{FileId: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stream.Recv()
+	wantCode(t, err, codes.DataLoss)
+}
+
+func TestLatency(t *testing.T) {
+	const d = 150 * time.Millisecond
+	srv := start(t, xaitest.WithLatency(d))
+	chat := xaiv1.NewChatClient(srv.Conn())
+
+	begin := time.Now()
+	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("slow"))); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took < d {
+		t.Fatalf("call took %v, latency is %v", took, d)
+	}
+
+	// The wait ends with the caller's deadline.
+	short, cancel := context.WithTimeout(ctx(t), 20*time.Millisecond)
+	defer cancel()
+	begin = time.Now()
+	_, err := chat.GetCompletion(short, chatReq("grok-3", user("slow")))
+	wantCode(t, err, codes.DeadlineExceeded)
+	if took := time.Since(begin); took > d {
+		t.Fatalf("cancelled call took %v", took)
+	}
+
+	// Streams wait d first, then d/10 between messages.
+	begin = time.Now()
+	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("slow stream")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := collect(t, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took, min := time.Since(begin), d+time.Duration(len(chunks)-1)*d/10; took < min {
+		t.Fatalf("stream of %d chunks took %v, want at least %v", len(chunks), took, min)
+	}
+
+	srv.SetLatency(0)
+	begin = time.Now()
+	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("fast"))); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took >= d {
+		t.Fatalf("call took %v without latency", took)
+	}
+}

@@ -61,6 +61,9 @@ func (c *Chat) Append(turns ...Turn) *Chat {
 	msgs, err := collectTurns("Append", turns)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.req == nil { // a zero Chat; ready reports it
+		c.req = &xaiv1.GetCompletionsRequest{}
+	}
 	c.req.Messages = append(c.req.Messages, msgs...)
 	if err != nil {
 		c.errs = append(c.errs, err)
@@ -109,6 +112,9 @@ func (c *Chat) Err() error {
 func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.svc == nil || c.svc.stub == nil {
+		return nil, invalidArgument("the chat was not made by a client: create chats with client.Chat.Create")
+	}
 	if len(c.errs) > 0 {
 		return nil, joinErrors(c.errs)
 	}

@@ -350,3 +350,24 @@ func TestCompactContext(t *testing.T) {
 	_, err = c.Chat.CompactContext(ctx, "grok-4", User("a"), System("late"))
 	checkErr(t, err, codes.InvalidArgument, "message 1")
 }
+
+func TestZeroValuesDoNotPanic(t *testing.T) {
+	var chat Chat
+	chat.Append(User("hi"))
+	_, err := chat.Sample(context.Background())
+	checkErr(t, err, codes.InvalidArgument, "client.Chat.Create")
+	var svc ChatService
+	_, err = svc.Create("grok-4").Append(User("hi")).Stream(context.Background())
+	checkErr(t, err, codes.InvalidArgument, "client.Chat.Create")
+	var s Stream
+	for _, err := range s.All() {
+		checkErr(t, err, codes.InvalidArgument, "Chat.Stream")
+	}
+	if s.Close() != nil || s.Response() == nil {
+		t.Error("zero Stream: Close or Response misbehaves")
+	}
+	var c Client
+	if c.Close() != nil || c.Conn() != nil {
+		t.Error("zero Client: Close or Conn misbehaves")
+	}
+}

@@ -181,6 +181,9 @@ func (c *Client) dialOptions() []grpc.DialOption {
 // with WithGRPCConn stays open. Calls in progress fail. Close is safe to
 // call more than once.
 func (c *Client) Close() error {
+	if c == nil || c.close == nil {
+		return nil // a zero Client holds nothing
+	}
 	var err error
 	c.close.Do(func() {
 		if c.conn != nil {
@@ -197,7 +200,10 @@ func (c *Client) Close() error {
 // passed to the raw stubs too. A connection given with WithGRPCConn is
 // returned as it is, without any of that.
 func (c *Client) Conn() *grpc.ClientConn {
-	if c.conn != nil {
+	switch {
+	case c == nil || c.cfg == nil:
+		return nil
+	case c.conn != nil:
 		return c.conn
 	}
 	return c.cfg.conn

@@ -70,13 +70,13 @@
 //
 // # Raw access
 //
-// Resp.Proto, Chat.Request and Client.Conn give access to the generated
+// Response.Proto, Chat.Request and Client.Conn give access to the generated
 // protobuf types and stubs of package xaiv1, so no field of the API is out
 // of reach.
 //
 // # Testing
 //
 // Package xaitest runs a fake xAI server on loopback or in memory; connect
-// to it with WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...)
-// and WithInsecure(), or with WithGRPCConn.
+// to it with WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...),
+// WithAPIKey(srv.APIKey()) and WithInsecure().
 package xai

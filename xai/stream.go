@@ -79,6 +79,9 @@ func (s *Stream) All() iter.Seq2[*Chunk, error] {
 
 // next returns the next chunk, io.EOF at the clean end, or the failure.
 func (s *Stream) next() (*Chunk, error) {
+	if s.recv == nil {
+		return nil, invalidArgument("the stream was not opened: get streams from Chat.Stream")
+	}
 	s.mu.Lock()
 	done, err := s.done, s.err
 	s.mu.Unlock()
@@ -141,7 +144,9 @@ func (s *Stream) Close() error {
 	s.mu.Lock()
 	s.done = true
 	s.mu.Unlock()
-	s.cancel()
+	if s.cancel != nil {
+		s.cancel()
+	}
 	return nil
 }
 

@@ -259,13 +259,13 @@ func checkImageURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return invalidArgument("image URL %s is not a valid URL (%v): pass an https URL or a base64 data URL", quoteShort(s), unwrapURLError(err))
+		return invalidArgument("image URL %s is not a valid URL (%s): pass an https URL or a base64 data URL", quoteShort(s), shorten(unwrapURLError(err).Error()))
 	}
 	if u.Scheme == "" {
 		return invalidArgument("image URL %s has no scheme: pass an https URL, or for inline data a data URL such as data:image/png;base64,... (xai.ImageBytes builds one)", quoteShort(s))
 	}
 	if u.Scheme != "https" {
-		return invalidArgument("image URL %s has scheme %q: only https URLs and base64 data URLs of PNG or JPEG images are accepted; serve the image over https or send it inline with xai.ImageBytes or xai.ImageFile", quoteShort(s), u.Scheme)
+		return invalidArgument("image URL %s has scheme %s: only https URLs and base64 data URLs of PNG or JPEG images are accepted; serve the image over https or send it inline with xai.ImageBytes or xai.ImageFile", quoteShort(s), quoteShort(u.Scheme))
 	}
 	if u.Host == "" {
 		return invalidArgument("image URL %s has no host: pass an absolute https URL", quoteShort(s))
@@ -289,11 +289,11 @@ func checkDataURL(s string) error {
 	switch mime {
 	case mimePNG, mimeJPEG:
 	case "image/jpg", "image/pjpeg":
-		return invalidArgument("image data URL has MIME type %q: write image/jpeg", mime)
+		return invalidArgument("image data URL has MIME type %s: write image/jpeg", quoteShort(mime))
 	case "":
 		return invalidArgument("image data URL has no MIME type: use data:image/png;base64,... or data:image/jpeg;base64,...")
 	default:
-		return invalidArgument("image data URL has MIME type %q: only image/png and image/jpeg are accepted; convert the image to PNG or JPEG", mime)
+		return invalidArgument("image data URL has MIME type %s: only image/png and image/jpeg are accepted; convert the image to PNG or JPEG", quoteShort(mime))
 	}
 	n := len(payload) - strings.Count(payload, "\n") - strings.Count(payload, "\r")
 	if n == 0 {
@@ -301,6 +301,9 @@ func checkDataURL(s string) error {
 	}
 	if n%4 != 0 {
 		return invalidArgument("image data URL (%s) is not valid base64: its length %d is not a multiple of 4 (missing '=' padding or truncated data); encode it with base64.StdEncoding", mime, n)
+	}
+	if i := strings.IndexByte(payload, '='); i >= 0 && strings.TrimRight(payload[i:], "=\r\n") != "" {
+		return invalidArgument("image data URL (%s) is not valid base64: '=' padding at data offset %d is followed by more data; encode the image once with base64.StdEncoding", mime, i)
 	}
 	size := int64(n/4*3) - int64(paddingOf(payload))
 	if size > MaxImageBytes {
@@ -358,6 +361,19 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// shorten cuts a text for an error message, like quoteShort without quotes.
+func shorten(s string) string {
+	const limit = 120
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // quoteShort quotes s for an error message, cutting it when long so that a

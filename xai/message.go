@@ -114,7 +114,7 @@ func ToolResult(toolCallID, content string) Message {
 		return Message{err: invalidArgument("tool result has an empty tool call ID: pass the ID of the call it answers (xai.ToolCall.ID)")}
 	}
 	if content == "" {
-		return Message{err: invalidArgument("tool result for call %q is empty: send the tool's output, or a short text such as \"{}\" or \"done\" when it has none", toolCallID)}
+		return Message{err: invalidArgument("tool result for call %s is empty: send the tool's output, or a short text such as \"{}\" or \"done\" when it has none", quoteShort(toolCallID))}
 	}
 	m := newMessage(xaiv1.MessageRole_ROLE_TOOL, content, nil)
 	if m.pb != nil {

@@ -178,7 +178,7 @@ func checkDomain(d string) string {
 	case strings.TrimSpace(d) == "":
 		return "is empty: remove it"
 	case strings.Contains(d, "://") || strings.ContainsAny(d, "/ "):
-		return fmt.Sprintf("%q is not a bare domain: write it as \"example.com\", without scheme or path", d)
+		return fmt.Sprintf("%s is not a bare domain: write it as \"example.com\", without scheme or path", quoteShort(d))
 	}
 	return ""
 }
@@ -325,7 +325,7 @@ func MCP(label, serverURL string, opts ...MCPOption) Tool {
 	}
 	u, err := url.Parse(serverURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return toolErr("MCP server %q: URL %s is not an absolute http or https URL: pass the server's address, such as https://mcp.example.com/mcp", label, quoteShort(serverURL))
+		return toolErr("MCP server %s: URL %s is not an absolute http or https URL: pass the server's address, such as https://mcp.example.com/mcp", quoteShort(label), quoteShort(serverURL))
 	}
 	m := &xaiv1.MCP{ServerLabel: label, ServerUrl: serverURL}
 	for _, o := range opts {
@@ -335,12 +335,12 @@ func MCP(label, serverURL string, opts ...MCPOption) Tool {
 	}
 	for _, n := range m.AllowedToolNames {
 		if strings.TrimSpace(n) == "" {
-			return toolErr("MCP server %q: an allowed tool name is empty: remove it", label)
+			return toolErr("MCP server %s: an allowed tool name is empty: remove it", quoteShort(label))
 		}
 	}
 	for k := range m.ExtraHeaders {
 		if !validHeaderName(k) {
-			return toolErr("MCP server %q: header name %q is not a valid HTTP header name", label, k)
+			return toolErr("MCP server %s: header name %s is not a valid HTTP header name", quoteShort(label), quoteShort(k))
 		}
 	}
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: m}}}

@@ -158,8 +158,8 @@ func (r *Response) ToolCalls() []ToolCall {
 }
 
 // Decode parses the answer's content as JSON into v, a non-nil pointer; use
-// it with structured output (a JSON schema response format, see
-// JSONSchemaFor). When the content is not valid JSON for v the error has
+// it with structured output: WithJSONSchema and a schema from
+// JSONSchemaFor. When the content is not valid JSON for v the error has
 // code Internal, says why, and wraps the encoding/json error.
 func (r *Response) Decode(v any) error {
 	o := r.final()

@@ -17,8 +17,8 @@ import (
 )
 
 // JSONSchemaFor derives a JSON Schema from the Go struct type T (or pointer
-// to struct), for structured output (a JSON schema response format, then
-// Response.Decode) or function tool parameters (FunctionToolFor). The schema
+// to struct), for structured output (WithJSONSchema, then Response.Decode)
+// or function tool parameters (FunctionToolFor). The schema
 // describes the JSON that encoding/json reads into a T:
 //
 //   - Properties are the exported fields, named by their json tag; fields
@@ -420,12 +420,12 @@ func decodeContent(content string, reason xaiv1.FinishReason, v any) error {
 	if err == nil {
 		return nil
 	}
-	hint := "request JSON output with a JSON schema response format (see xai.JSONSchemaFor), or read resp.Content() to see what the model wrote"
+	hint := "ask for JSON with xai.WithJSONSchema (a schema from xai.JSONSchemaFor), or read resp.Content() to see what the model wrote"
 	switch {
 	case reason == xaiv1.FinishReason_REASON_MAX_LEN || reason == xaiv1.FinishReason_REASON_MAX_CONTEXT:
 		hint = fmt.Sprintf("the output was cut short (finish reason %s): raise the token limit", reason)
 	case strings.HasPrefix(strings.TrimSpace(content), "```"):
-		hint = "the model wrapped its JSON in a Markdown code fence: request a JSON schema response format (see xai.JSONSchemaFor) so that it writes bare JSON"
+		hint = "the model wrapped its JSON in a Markdown code fence: ask for JSON with xai.WithJSONSchema (a schema from xai.JSONSchemaFor) so that it writes bare JSON"
 	}
 	return &Error{
 		Code:    codes.Internal,

@@ -3,6 +3,7 @@ package xai
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,11 +15,13 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
 )
 
 func TestNewClientKeys(t *testing.T) {
@@ -215,51 +218,59 @@ func TestKeyNeverFormatted(t *testing.T) {
 }
 
 func TestRefusesKeyWithoutTLS(t *testing.T) {
-	// A plaintext server, reached without WithInsecure: the client must not
-	// send the key, and the server must see no request.
+	// A plaintext fake reached without WithInsecure: the client must not
+	// send the key, and the fake must see no request at all.
 	transports(t, func(t *testing.T, useBufconn bool) {
-		srv := &scriptServer{}
-		insecureClient := startScript(t, srv, useBufconn) // only to reuse the server
-		target := insecureClient.cfg.endpoint
-		dial := insecureClient.cfg.dialOptions
-
-		t.Run("TLS to a plaintext server", func(t *testing.T) {
-			c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithEndpoint(target), WithDialOptions(dial...))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			_, err = c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(), WithoutRetry(), WithCallTimeout(10*time.Second))
-			checkErr(t, err, codes.Unavailable, "WithInsecure")
-		})
-		t.Run("plaintext transport without WithInsecure", func(t *testing.T) {
-			c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithEndpoint(target),
-				WithDialOptions(append(dial, grpc.WithTransportCredentials(insecure.NewCredentials()))...))
+		srv, _ := newFake(t, useBufconn)
+		sample := func(t *testing.T, opts ...Option) error {
+			t.Helper()
+			c, err := NewClient(append([]Option{WithAPIKey(testKey), WithoutEnv(), WithRetryPolicy(fastRetry)}, opts...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
 			_, err = c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(), WithCallTimeout(10*time.Second))
+			return err
+		}
+
+		t.Run("TLS to a plaintext server", func(t *testing.T) {
+			// The fake's dialer, with TLS put back over its plaintext creds.
+			tlsAgain := grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12}))
+			err := sample(t, WithEndpoint(srv.Target()), WithDialOptions(append(srv.DialOptions(), tlsAgain)...))
+			checkErr(t, err, codes.Unavailable, "TLS handshake", "WithInsecure")
+		})
+		t.Run("plaintext transport without WithInsecure", func(t *testing.T) {
+			err := sample(t, WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...))
 			checkErr(t, err, codes.Unauthenticated, "without TLS", "WithInsecure")
 		})
 		t.Run("own plaintext conn without WithInsecure", func(t *testing.T) {
-			conn, err := grpc.NewClient(target, append(dial, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+			conn, err := grpc.NewClient(srv.Target(), srv.DialOptions()...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithGRPCConn(conn))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			_, err = c.Chat.Create("grok-4", WithMessages(User("hi"))).Sample(context.Background(), WithCallTimeout(10*time.Second))
+			err = sample(t, WithGRPCConn(conn))
 			checkErr(t, err, codes.Unauthenticated, "without TLS")
 		})
-		if n := srv.count("GetCompletion"); n != 0 {
-			t.Errorf("the server received %d requests, want 0", n)
+		if reqs := srv.Requests(); len(reqs) != 0 {
+			t.Errorf("the fake received %d requests, want none", len(reqs))
 		}
 	})
+}
+
+func TestMaxMessageSize(t *testing.T) {
+	srv, c := newFake(t, true, WithMaxMessageSize(1024))
+	_, err := c.Chat.Create("grok-4").Append(User(strings.Repeat("x", 2048))).Sample(context.Background())
+	checkErr(t, err, codes.ResourceExhausted)
+	if len(srv.Requests()) != 0 {
+		t.Error("an oversized request reached the server")
+	}
+	srv.EnqueueReply(xaitest.Reply{Content: strings.Repeat("z", 4096)})
+	if _, err := c.Chat.Create("grok-4").Append(User("small")).Sample(context.Background()); err == nil {
+		t.Error("a reply over the receive limit was accepted")
+	} else {
+		checkErr(t, err, codes.ResourceExhausted)
+	}
 }
 
 func TestMetadataAndUserAgent(t *testing.T) {

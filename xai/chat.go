@@ -12,8 +12,7 @@ import (
 
 // ChatService generates chat completions. Use it as Client.Chat.
 type ChatService struct {
-	client *Client
-	stub   xaiv1.ChatClient
+	stub xaiv1.ChatClient
 }
 
 // Chat is a chat completion request being built: a model, options, and the

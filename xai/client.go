@@ -92,7 +92,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 		c.conn, c.invoker = conn, conn
 	}
-	c.Chat = &ChatService{client: c, stub: xaiv1.NewChatClient(c.invoker)}
+	c.Chat = &ChatService{stub: xaiv1.NewChatClient(c.invoker)}
 	return c, nil
 }
 
@@ -295,8 +295,8 @@ func (c *Client) unaryInterceptor(ctx context.Context, method string, req, reply
 	return c.explain(err)
 }
 
-// streamInterceptor is unaryInterceptor for streams. Errors met while
-// reading are returned by the stream unchanged.
+// streamInterceptor is unaryInterceptor for streams; the returned stream
+// retries until its first message and explains its errors.
 func (c *Client) streamInterceptor(ctx context.Context, desc *grpc.StreamDesc, conn *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	cc := c.callConfig(opts)
 	if cc.err != nil {

@@ -180,12 +180,16 @@ func imagePart(u string, d xaiv1.ImageDetail) Part {
 	}}}}
 }
 
+// dataURL encodes data as a base64 data URL, allocating the result once.
 func dataURL(mime string, data []byte) string {
 	prefix := "data:" + mime + ";base64,"
-	buf := make([]byte, len(prefix)+base64.StdEncoding.EncodedLen(len(data)))
-	copy(buf, prefix)
-	base64.StdEncoding.Encode(buf[len(prefix):], data)
-	return string(buf)
+	var b strings.Builder
+	b.Grow(len(prefix) + base64.StdEncoding.EncodedLen(len(data)))
+	b.WriteString(prefix)
+	enc := base64.NewEncoder(base64.StdEncoding, &b)
+	enc.Write(data) // writes to a strings.Builder never fail
+	enc.Close()
+	return b.String()
 }
 
 // checkImageBytes checks that data is a PNG or JPEG image within the size

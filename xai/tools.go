@@ -398,7 +398,9 @@ func (c ToolCall) ClientSide() bool {
 // (typically to the struct given to FunctionToolFor). The model may write
 // unexpected arguments: when they are not valid JSON for v, the error has
 // code Internal and wraps the encoding/json error, and a good reply is a
-// ToolResult telling the model what was wrong.
+// ToolResult telling the model what was wrong. Like encoding/json, it does
+// not check that required fields are present: validate the values before
+// acting on them.
 func (c ToolCall) Arguments(v any) error {
 	if err := checkDecodeTarget(v); err != nil {
 		return err

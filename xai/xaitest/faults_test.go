@@ -90,7 +90,7 @@ func TestStreamFaults(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
-	const d = 150 * time.Millisecond
+	const d = 250 * time.Millisecond
 	srv := start(t, xaitest.WithLatency(d))
 	chat := xaiv1.NewChatClient(srv.Conn())
 

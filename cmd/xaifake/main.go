@@ -72,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		xaitest.WithAPIKeys(accepted...),
 		xaitest.WithRetention(*retention),
 		xaitest.WithLatency(*latency),
+		// Nobody can read the request log of a process: keep none.
+		xaitest.WithRequestLog(0),
 	}
 	if *encKey != "" {
 		key, err := hex.DecodeString(*encKey)

@@ -98,3 +98,33 @@ func TestSplitDeltasRebuildsText(t *testing.T) {
 		t.Fatalf("a default reply comes in %d deltas", n)
 	}
 }
+
+func TestSweepDropsExpiredEntries(t *testing.T) {
+	clock := NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv, err := NewServer(WithBufconn(), WithClock(clock), WithRetention(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	chat := xaiv1.NewChatClient(srv.Conn())
+	req := &xaiv1.GetCompletionsRequest{Model: "grok-3", StoreMessages: true, Messages: []*xaiv1.Message{{
+		Role: xaiv1.MessageRole_ROLE_USER, Content: []*xaiv1.Content{{Content: &xaiv1.Content_Text{Text: "x"}}},
+	}}}
+	if _, err := chat.GetCompletion(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chat.StartDeferredCompletion(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * deferredRetention)
+	srv.mu.Lock()
+	srv.inserts = sweepEvery - 1
+	srv.maybeSweepLocked(clock.Now())
+	left := len(srv.responses) + len(srv.deferred)
+	srv.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d expired entries survived the sweep", left)
+	}
+}

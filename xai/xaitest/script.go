@@ -149,7 +149,8 @@ func (r *Request) clone() Request {
 }
 
 // Requests returns every call received since the start or the last
-// ResetRequests, oldest first, including calls that were rejected.
+// ResetRequests, oldest first, including calls that were rejected (only the
+// most recent ones under WithRequestLog).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,6 +189,16 @@ func (s *Server) record(fullMethod string, msg any, md metadata.MD) *Request {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if limit := s.cfg.requestLog; limit >= 0 {
+		if limit == 0 {
+			return r // handlers may still annotate it
+		}
+		if len(s.requests) >= limit {
+			n := copy(s.requests, s.requests[len(s.requests)-limit+1:])
+			clear(s.requests[n:])
+			s.requests = s.requests[:n]
+		}
+	}
 	s.requests = append(s.requests, r)
 	return r
 }

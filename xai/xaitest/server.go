@@ -44,6 +44,7 @@ type config struct {
 	latency       time.Duration
 	encryptionKey []byte
 	maxImageBytes int
+	requestLog    int // most requests kept by Requests; negative: all
 }
 
 // Option configures a Server made by NewServer.
@@ -97,6 +98,13 @@ func WithEncryptionKey(key []byte) Option {
 	return func(c *config) { c.encryptionKey = append([]byte(nil), key...) }
 }
 
+// WithRequestLog keeps only the n most recent requests for Requests (and
+// RestoredReasoning); n = 0 keeps none. By default every request is kept,
+// which suits tests; a long-running server should bound it.
+func WithRequestLog(n int) Option {
+	return func(c *config) { c.requestLog = max(n, 0) }
+}
+
 // withMaxImageBytes lowers the decoded image size limit; the default limit
 // of 20 MiB cannot be exceeded through a 20 MiB gRPC message, so tests use
 // this to reach the check.
@@ -129,6 +137,7 @@ type Server struct {
 	requests  []*Request
 	responses map[string]*storedResponse
 	deferred  map[string]*deferredJob
+	inserts   int // stored responses and deferred jobs added since the last sweep
 	files     map[string]*storedFile
 	fileSeq   int64
 }
@@ -140,6 +149,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		addr:          "127.0.0.1:0",
 		retention:     defaultRetention,
 		maxImageBytes: maxImageBytes,
+		requestLog:    -1,
 	}
 	for _, o := range opts {
 		if o != nil {

@@ -3,6 +3,7 @@ package xaitest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -290,5 +291,33 @@ func TestMessageLimitIs20MiB(t *testing.T) {
 	}
 	if resp.GetUsage().GetPromptTextTokens() < 9<<20 {
 		t.Fatalf("prompt tokens %d", resp.GetUsage().GetPromptTextTokens())
+	}
+}
+
+func TestRequestLogLimit(t *testing.T) {
+	for _, tc := range []struct {
+		limit int
+		want  []string
+	}{
+		{0, nil},
+		{2, []string{"two", "three"}},
+		{5, []string{"one", "two", "three"}},
+	} {
+		t.Run(fmt.Sprint(tc.limit), func(t *testing.T) {
+			srv := start(t, xaitest.WithRequestLog(tc.limit))
+			chat := xaiv1.NewChatClient(srv.Conn())
+			for _, s := range []string{"one", "two", "three"} {
+				if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user(s))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, r := range srv.Requests() {
+				got = append(got, r.Message.(*xaiv1.GetCompletionsRequest).GetMessages()[0].GetContent()[0].GetText())
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("kept %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

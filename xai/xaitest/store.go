@@ -45,10 +45,37 @@ func newID() string {
 
 // storeResponse keeps a response for the retention period.
 func (s *Server) storeResponse(sr *storedResponse) {
-	sr.expires = s.clock.Now().Add(s.cfg.retention)
+	now := s.clock.Now()
+	sr.expires = now.Add(s.cfg.retention)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.responses[sr.resp.GetId()] = sr
+	s.maybeSweepLocked(now)
+}
+
+// sweepEvery is how many insertions pass between sweeps of expired stored
+// responses and deferred jobs, which are otherwise dropped only when looked
+// up. Sweeping now and then keeps a long-running server's memory bounded
+// at little cost per call.
+const sweepEvery = 1024
+
+// maybeSweepLocked drops expired entries every sweepEvery insertions.
+// Deferred jobs stay one more deferredRetention after expiring, so polls
+// can still report EXPIRED. s.mu must be held.
+func (s *Server) maybeSweepLocked(now time.Time) {
+	s.inserts++
+	if s.inserts < sweepEvery {
+		return
+	}
+	s.inserts = 0
+	for id := range s.responses {
+		s.storedLocked(id, now)
+	}
+	for id, job := range s.deferred {
+		if !now.Before(job.expires.Add(deferredRetention)) {
+			delete(s.deferred, id)
+		}
+	}
 }
 
 // storedLocked returns a live stored response, dropping it if it expired.
@@ -112,10 +139,12 @@ func (s *Server) StoredResponseIDs() []string {
 // startDeferred registers a computed response under a new request ID.
 func (s *Server) startDeferred(resp *xaiv1.GetChatCompletionResponse) string {
 	id := newID()
-	job := &deferredJob{resp: proto.CloneOf(resp), expires: s.clock.Now().Add(deferredRetention)}
+	now := s.clock.Now()
+	job := &deferredJob{resp: proto.CloneOf(resp), expires: now.Add(deferredRetention)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.deferred[id] = job
+	s.maybeSweepLocked(now)
 	return id
 }
 

@@ -23,6 +23,7 @@ type chatPlan struct {
 	req       *xaiv1.GetCompletionsRequest
 	model     *languageModel
 	conv      []*xaiv1.Message // history, then the request's messages
+	origin    []string         // where each message of conv came from, for errors
 	fnSchemas map[string]map[string]any
 	fnOrder   []string
 	format    map[string]any
@@ -131,7 +132,7 @@ func (c *chatService) CompactContext(_ context.Context, req *xaiv1.CompactContex
 		t, im := messageTokens(msg)
 		text, images = text+t, images+im
 	}
-	if err := checkSystemOrder(req.GetInput(), 0); err != nil {
+	if err := checkSystemOrder(req.GetInput(), func(i int) string { return fmt.Sprintf("input[%d]", i) }); err != nil {
 		return nil, err
 	}
 	packed, err := proto.Marshal(&xaiv1.CompactContextRequest{Model: m.name, Input: req.GetInput()})
@@ -195,11 +196,13 @@ func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
 			return nil, err
 		}
 		p.conv = append(p.conv, sr.conversation...)
+		for i := range sr.conversation {
+			p.origin = append(p.origin, fmt.Sprintf("message %d of the history of previous_response_id", i))
+		}
 		p.textTokens, p.cachedTokens, p.imageTokens = sr.textTokens, sr.textTokens, sr.imageTokens
 	} else if len(req.GetMessages()) == 0 {
 		return nil, invalid("messages must not be empty")
 	}
-	history := len(p.conv)
 	for i, msg := range req.GetMessages() {
 		where := fmt.Sprintf("messages[%d]", i)
 		if err := s.checkMessage(where, msg, m); err != nil {
@@ -209,7 +212,7 @@ func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
 			return nil, err
 		}
 	}
-	if err := checkSystemOrder(p.conv, history); err != nil {
+	if err := checkSystemOrder(p.conv, func(i int) string { return p.origin[i] }); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -235,12 +238,13 @@ func (s *Server) addMessage(p *chatPlan, where string, msg *xaiv1.Message) error
 			if err := proto.Unmarshal(payload.Context, &packed); err != nil {
 				return invalid("%s.encrypted_content holds a damaged compacted context", where)
 			}
-			for _, old := range packed.GetInput() {
+			for i, old := range packed.GetInput() {
 				t, im := messageTokens(old)
 				p.textTokens += t
 				p.cachedTokens += t
 				p.imageTokens += im
 				p.conv = append(p.conv, old)
+				p.origin = append(p.origin, fmt.Sprintf("%s (message %d of the compacted context)", where, i))
 			}
 			if len(msg.GetContent()) == 0 && len(msg.GetToolCalls()) == 0 {
 				return nil
@@ -254,6 +258,7 @@ func (s *Server) addMessage(p *chatPlan, where string, msg *xaiv1.Message) error
 	p.textTokens += t
 	p.imageTokens += im
 	p.conv = append(p.conv, msg)
+	p.origin = append(p.origin, where)
 	return nil
 }
 

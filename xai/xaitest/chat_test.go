@@ -373,6 +373,18 @@ func TestPreviousResponseChaining(t *testing.T) {
 	_, err = chat.GetCompletion(ctx(t), late)
 	wantCode(t, err, codes.InvalidArgument, "messages[0]: only one system or developer message")
 
+	// A system message cannot come after a history that has none either.
+	noSystem := chatReq("grok-3", user("plain start"))
+	noSystem.StoreMessages = true
+	r0, err := chat.GetCompletion(ctx(t), noSystem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := chatReq("grok-3", system("too late"))
+	after.PreviousResponseId = ptr(r0.GetId())
+	_, err = chat.GetCompletion(ctx(t), after)
+	wantCode(t, err, codes.InvalidArgument, "messages[0]: the system or developer message must be the first")
+
 	// Continuing with no new message is allowed.
 	empty := &xaiv1.GetCompletionsRequest{Model: "grok-3", PreviousResponseId: ptr(r1.GetId())}
 	if _, err := chat.GetCompletion(ctx(t), empty); err != nil {
@@ -997,7 +1009,9 @@ func TestCompactContext(t *testing.T) {
 	}
 	// The compacted history holds a system message already.
 	_, err = chat.GetCompletion(ctx(t), chatReq("grok-4", carrier, system("again")))
-	wantCode(t, err, codes.InvalidArgument, "only one system")
+	wantCode(t, err, codes.InvalidArgument, "messages[1]: only one system")
+	_, err = chat.GetCompletion(ctx(t), chatReq("grok-4", user("first"), carrier))
+	wantCode(t, err, codes.InvalidArgument, "messages[1] (message 0 of the compacted context): the system or developer message must be the first")
 
 	_, err = chat.CompactContext(ctx(t), &xaiv1.CompactContextRequest{Model: "grok-4"})
 	wantCode(t, err, codes.InvalidArgument, "input must not be empty")

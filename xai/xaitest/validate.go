@@ -202,27 +202,21 @@ func (s *Server) checkFileContent(where string, f *xaiv1.FileContent) error {
 }
 
 // checkSystemOrder enforces at most one system or developer message, placed
-// first in the whole conversation. history is the number of messages that
-// came from previous_response_id; positions are reported in the request's
-// own messages.
-func checkSystemOrder(conv []*xaiv1.Message, history int) error {
-	seen := -1
+// first in the whole conversation. where names each message in errors.
+func checkSystemOrder(conv []*xaiv1.Message, where func(i int) string) error {
+	seen := false
 	for i, msg := range conv {
 		r := msg.GetRole()
 		if r != xaiv1.MessageRole_ROLE_SYSTEM && r != xaiv1.MessageRole_ROLE_DEVELOPER {
 			continue
 		}
-		where := fmt.Sprintf("messages[%d]", i-history)
-		if i < history {
-			where = fmt.Sprintf("message %d of the previous response's history", i)
-		}
-		if seen >= 0 {
-			return invalid("%s: only one system or developer message is allowed per conversation", where)
+		if seen {
+			return invalid("%s: only one system or developer message is allowed per conversation", where(i))
 		}
 		if i != 0 {
-			return invalid("%s: the system or developer message must be the first message of the conversation", where)
+			return invalid("%s: the system or developer message must be the first message of the conversation", where(i))
 		}
-		seen = i
+		seen = true
 	}
 	return nil
 }

@@ -139,14 +139,7 @@ func defaultText(conv []*xaiv1.Message) string {
 			return fmt.Sprintf("Tool result received: \"%s\". %s", capRunes(text, maxEchoRunes), FixedSentence)
 		}
 	}
-	var text string
-	var images int
-	for i := len(conv) - 1; i >= 0; i-- {
-		if conv[i].GetRole() == xaiv1.MessageRole_ROLE_USER {
-			text, images = messageText(conv[i])
-			break
-		}
-	}
+	text, images := lastUserTurn(conv)
 	var b strings.Builder
 	fmt.Fprintf(&b, "You said: \"%s\".", capRunes(text, maxEchoRunes))
 	switch images {
@@ -158,6 +151,16 @@ func defaultText(conv []*xaiv1.Message) string {
 	}
 	b.WriteString(" " + FixedSentence)
 	return b.String()
+}
+
+// lastUserTurn returns the text and image count of the last user message.
+func lastUserTurn(conv []*xaiv1.Message) (string, int) {
+	for i := len(conv) - 1; i >= 0; i-- {
+		if conv[i].GetRole() == xaiv1.MessageRole_ROLE_USER {
+			return messageText(conv[i])
+		}
+	}
+	return "", 0
 }
 
 // messageText joins a message's text parts and counts its images.
@@ -210,13 +213,7 @@ func defaultReasoning(p *chatPlan) string {
 			steps = 4
 		}
 	}
-	var userText string
-	for i := len(p.conv) - 1; i >= 0; i-- {
-		if p.conv[i].GetRole() == xaiv1.MessageRole_ROLE_USER {
-			userText, _ = messageText(p.conv[i])
-			break
-		}
-	}
+	userText, _ := lastUserTurn(p.conv)
 	all := []string{
 		fmt.Sprintf("The user wrote \"%s\".", capRunes(userText, 80)),
 		"A short, direct answer fits best.",

@@ -18,6 +18,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -178,7 +179,18 @@ func TestServeAndStop(t *testing.T) {
 // A call still running at SIGTERM gets the grace period, then is cut off.
 func TestStopCutsOffSlowCalls(t *testing.T) {
 	p := launch(t, "-addr", "127.0.0.1:0", "-latency", "1m", "-shutdown-timeout", "300ms")
-	chat := xaiv1.NewChatClient(dial(t, p.addr))
+	conn := dial(t, p.addr)
+	// Connect first, so the call below reaches the server at once.
+	conn.Connect()
+	for st := conn.GetState(); st != connectivity.Ready; st = conn.GetState() {
+		wait, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		changed := conn.WaitForStateChange(wait, st)
+		cancel()
+		if !changed {
+			t.Fatalf("connection stuck in %v", st)
+		}
+	}
+	chat := xaiv1.NewChatClient(conn)
 	ctx, cancel, req := hello("xai-test-key")
 	defer cancel()
 	failed := make(chan error, 1)
@@ -186,7 +198,7 @@ func TestStopCutsOffSlowCalls(t *testing.T) {
 		_, err := chat.GetCompletion(ctx, req)
 		failed <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(200 * time.Millisecond) // the call is now waiting out its latency
 	begin := time.Now()
 	p.stop(t, syscall.SIGTERM, 10*time.Second)
 	if took := time.Since(begin); took > 5*time.Second {

@@ -267,7 +267,9 @@ func TestShutdownWaitsForCalls(t *testing.T) {
 		_, err := xaiv1.NewChatClient(srv.Conn()).GetCompletion(context.Background(), chatReq("grok-3", user("slow")))
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond) // let the call start
+	for len(srv.Requests()) == 0 { // wait until the call is on the server
+		time.Sleep(5 * time.Millisecond)
+	}
 	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(c); err != nil {

@@ -46,3 +46,8 @@ test:
 
 ## check: all static checks.
 check: lint check-generated breaking
+
+## run: the Responses walkthrough, against the real API if XAI_API_KEY is set,
+## else against the in-process fake server.
+run:
+	go run ./examples/responses

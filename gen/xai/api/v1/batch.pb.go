@@ -302,7 +302,7 @@ func (x *BatchState) GetNumCancelled() int64 {
 // Cost of a batch, in total and split by endpoint.
 type BatchCostBreakdown struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Total cost of the batch, in USD ticks (the API's fixed-point USD unit).
+	// Total cost of the batch, in USD ticks (10^10 ticks make 1 USD).
 	TotalCostUsdTicks int64 `protobuf:"varint,1,opt,name=total_cost_usd_ticks,json=totalCostUsdTicks,proto3" json:"total_cost_usd_ticks,omitempty"`
 	// Cost for each endpoint the batch's requests used.
 	EndpointCosts []*EndpointCost `protobuf:"bytes,2,rep,name=endpoint_costs,json=endpointCosts,proto3" json:"endpoint_costs,omitempty"`

@@ -190,8 +190,8 @@ type SamplingUsage struct {
 	// Server-side tools invoked while handling the request, listed once per
 	// invocation.
 	ServerSideToolsUsed []ServerSideTool `protobuf:"varint,9,rep,packed,name=server_side_tools_used,json=serverSideToolsUsed,proto3,enum=xai_api.ServerSideTool" json:"server_side_tools_used,omitempty"`
-	// Total cost of the request in USD ticks, a fixed-point integer unit
-	// used by the API for amounts of US dollars. Unset when not reported.
+	// Total cost of the request in USD ticks, the API's fixed-point unit for
+	// money: 1 USD is 10,000,000,000 (10^10) ticks. Unset when not reported.
 	CostInUsdTicks *int64 `protobuf:"varint,11,opt,name=cost_in_usd_ticks,json=costInUsdTicks,proto3,oneof" json:"cost_in_usd_ticks,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

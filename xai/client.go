@@ -33,6 +33,12 @@ const userAgent = "xai-go/" + Version
 type Client struct {
 	// Chat generates chat completions with Grok models.
 	Chat *ChatService
+	// Models lists and describes the available models.
+	Models *ModelsService
+	// Auth describes the API key in use.
+	Auth *AuthService
+	// Tokenize splits text into a model's tokens.
+	Tokenize *TokenizeService
 
 	// Everything below is behind pointers so that printing a Client value
 	// shows addresses, never the keys.
@@ -93,6 +99,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.conn, c.invoker = conn, conn
 	}
 	c.Chat = &ChatService{stub: xaiv1.NewChatClient(c.invoker)}
+	c.Models = &ModelsService{stub: xaiv1.NewModelsClient(c.invoker)}
+	c.Auth = &AuthService{stub: xaiv1.NewAuthClient(c.invoker)}
+	c.Tokenize = &TokenizeService{stub: xaiv1.NewTokenizeClient(c.invoker)}
 	return c, nil
 }
 

@@ -1,0 +1,260 @@
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gogrok/sdk/xai"
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+// fakeFirstLine is what every example prints first without XAI_API_KEY.
+const fakeFirstLine = "Using the in-process fake xAI server (XAI_API_KEY is not set)."
+
+// run is one run of an example program and what its output must contain,
+// in order, after the first line.
+type run struct {
+	name string   // subtest name
+	dir  string   // the example's directory, and binary name
+	args []string // command-line arguments
+	want []string // substrings expected in order
+	// check, if set, inspects the whole standard output further.
+	check func(t *testing.T, stdout string)
+}
+
+// TestExamples builds every example once and runs it against the
+// in-process fake server (XAI_API_KEY and XAI_MANAGEMENT_KEY removed from
+// its environment, so nothing leaves the process): each must exit with
+// status 0, say on its first line that it uses the fake, and print what it
+// is meant to show.
+func TestExamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs every example; skipped with -short")
+	}
+	pngPath := filepath.Join(t.TempDir(), "pixel.png")
+	writePNG(t, pngPath)
+
+	runs := []run{
+		{name: "responses", dir: "responses", want: []string{
+			"Step 1/7: create a stored response", "response ID: ", "content: ",
+			"Step 2/7: continue it on the server with WithPreviousResponseID", "messages sent: 1", "cached",
+			"Step 3/7: continue a conversation locally, with encrypted reasoning", "encrypted reasoning: ", "carried back: 3 messages",
+			"Step 4/7: ask about an image", "images sent: 1", "I received 1 image", "image tokens: ",
+			"Step 5/7: retrieve the stored response with GetStoredCompletion", "response ID: ",
+			"Step 6/7: delete it with DeleteStoredCompletion", "deleted: ",
+			"Step 7/7: check that it is gone", "GetStoredCompletion: NotFound, as expected: the response is gone",
+		}, check: checkResponses},
+		{name: "chat", dir: "chat", want: []string{
+			"Answer:", `You said: "What is the capital of France?"`, "Model:     grok-4-0709", "Finish:    REASON_STOP",
+			"Follow-up:", `You said: "And what is its population, roughly?"`,
+		}},
+		{name: "stream", dir: "stream", want: []string{
+			"Streaming: You said:", "Chunks:", "Content:   You said:", "Finish:    REASON_STOP", "Usage:",
+		}},
+		{name: "deferred", dir: "deferred", want: []string{
+			"Defer:   You said:", "Started: ", "Ready after ", "polls: You said:",
+		}},
+		{name: "tools", dir: "tools", want: []string{
+			"Finish reason: REASON_TOOL_CALLS", "Tool call:     get_weather({", "Tool result:   {", `"temperature":18`,
+			"Final answer:  Tool result received:",
+		}},
+		{name: "structured", dir: "structured", want: []string{
+			`Schema: {"type":"object"`, "Recipe: ", "(serves ", "  - ", "  1. ",
+		}},
+		{name: "conversation", dir: "conversation", want: []string{
+			"Clue:", "Saved:", "bytes of JSON", "Restored:  grok-4, 2 messages, encrypted content true", "Continued: You said:",
+		}, check: checkConversation},
+		{name: "image", dir: "image", want: []string{
+			"Image:    a ", "-byte PNG drawn in memory", "I received 1 image", "of which 256 for the image",
+		}},
+		{name: "image_file", dir: "image", args: []string{pngPath}, want: []string{
+			"Image:    " + pngPath, "I received 1 image", "of which 1792 for the image",
+		}},
+		{name: "errors", dir: "errors", want: []string{
+			"1. A bad option, caught before sending", "errors.As -> Code:    InvalidArgument",
+			"status.Code(err):     InvalidArgument", "IsInvalidArgument:    true",
+			"2. A misplaced system message, caught before sending", "IsInvalidArgument:    true",
+			"3. A request the server rejects", "IsNotFound:           true",
+			"4. A cancelled call", "status.Code(err):     Canceled",
+		}},
+	}
+
+	// Every example directory has a run, and every run an example.
+	dirs := exampleDirs(t)
+	for _, r := range runs {
+		if !slices.Contains(dirs, r.dir) {
+			t.Fatalf("no example %q (examples found: %v)", r.dir, dirs)
+		}
+	}
+	for _, d := range dirs {
+		if !slices.ContainsFunc(runs, func(r run) bool { return r.dir == d }) {
+			t.Errorf("example %q is not run by this test; add it to runs", d)
+		}
+	}
+
+	bin := buildAll(t, dirs)
+	env := fakeEnv()
+	if raceEnabled {
+		// A program built with -race waits a second before exiting, for
+		// late reports; the examples have ended every goroutine by then.
+		env = append(env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, filepath.Join(bin, r.dir), r.args...)
+			cmd.Env = env
+			cmd.Dir = t.TempDir()
+			cmd.WaitDelay = 5 * time.Second
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", r.dir, err, stdout.String(), stderr.String())
+			}
+			out := stdout.String()
+			if stderr.Len() > 0 {
+				t.Errorf("unexpected standard error:\n%s", stderr.String())
+			}
+			first, rest, _ := strings.Cut(out, "\n")
+			if first != fakeFirstLine {
+				t.Fatalf("first line = %q, want %q\noutput:\n%s", first, fakeFirstLine, out)
+			}
+			if strings.Contains(out, xaitest.DefaultAPIKey) {
+				t.Errorf("the output shows the API key:\n%s", out)
+			}
+			pos := 0
+			for _, w := range r.want {
+				i := strings.Index(rest[pos:], w)
+				if i < 0 {
+					t.Fatalf("missing %q (in order) in the output:\n%s", w, out)
+				}
+				pos += i + len(w)
+			}
+			if r.check != nil {
+				r.check(t, out)
+			}
+		})
+	}
+}
+
+// checkResponses checks the figures of the walkthrough: the continued
+// response reports cached prompt tokens, the local one carries encrypted
+// reasoning, and steps 1 and 5 show the same stored response.
+func checkResponses(t *testing.T, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`(\d+) prompt tokens, of which (\d+) cached`).FindStringSubmatch(out)
+	if m == nil || atoi(t, m[2]) == 0 || atoi(t, m[2]) >= atoi(t, m[1]) {
+		t.Errorf("step 2 should report some, not all, prompt tokens as cached; got %q", m)
+	}
+	if m := regexp.MustCompile(`encrypted reasoning: (\d+) bytes`).FindStringSubmatch(out); m == nil || atoi(t, m[1]) == 0 {
+		t.Errorf("step 3 shows no encrypted reasoning: %q", m)
+	}
+	ids := regexp.MustCompile(`response ID: (\S+)`).FindAllStringSubmatch(out, -1)
+	if len(ids) != 2 || ids[0][1] != ids[1][1] {
+		t.Errorf("steps 1 and 5 should show the same response ID: %q", ids)
+	}
+	if !strings.Contains(out, "deleted: "+ids[0][1]) {
+		t.Errorf("step 6 should delete %s", ids[0][1])
+	}
+}
+
+// checkConversation checks that the restored conversation carried encrypted
+// reasoning, which the fake counts as cached prompt tokens.
+func checkConversation(t *testing.T, out string) {
+	t.Helper()
+	if m := regexp.MustCompile(`carries (\d+) bytes of encrypted reasoning`).FindStringSubmatch(out); m == nil || atoi(t, m[1]) == 0 {
+		t.Errorf("the restored chat carries no encrypted reasoning: %q", m)
+	}
+	if m := regexp.MustCompile(`of which (\d+) cached`).FindStringSubmatch(out); m == nil || atoi(t, m[1]) == 0 {
+		t.Errorf("the continued chat reports no cached (restored) tokens: %q", m)
+	}
+}
+
+// exampleDirs lists the directories holding an example program.
+func exampleDirs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			if _, err := os.Stat(filepath.Join(e.Name(), "main.go")); err == nil {
+				dirs = append(dirs, e.Name())
+			}
+		}
+	}
+	return dirs
+}
+
+// buildAll builds every example with one go build into a temporary
+// directory and returns it. Under -race the examples are built with the
+// race detector too, reusing the packages the test run has compiled.
+func buildAll(t *testing.T, dirs []string) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go") // go test puts its own go first in PATH
+	if err != nil {
+		t.Fatalf("the go command is needed to build the examples: %v", err)
+	}
+	bin := t.TempDir()
+	// -w leaves out debug information, which the runs do not need and
+	// which takes a good part of the link time.
+	args := []string{"build", "-ldflags=-w", "-o", bin + string(filepath.Separator)}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	for _, d := range dirs {
+		args = append(args, "./"+d)
+	}
+	cmd := exec.Command(goTool, args...)
+	cmd.Env = fakeEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return bin
+}
+
+// fakeEnv returns the test's environment without the xAI keys, so that the
+// examples use the in-process fake server, and without GORACE, which the
+// caller sets.
+func fakeEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return name == xai.APIKeyEnv || name == xai.ManagementKeyEnv || name == "GORACE"
+	})
+}
+
+// writePNG writes a one-pixel PNG image to path.
+func writePNG(t *testing.T, path string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

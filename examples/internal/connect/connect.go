@@ -30,7 +30,7 @@ func Client(opts ...xai.Option) (client *xai.Client, cleanup func(), err error) 
 	if RealAPI() {
 		// The ordinary way: the key comes from XAI_API_KEY, the connection
 		// goes to api.x.ai:443 over TLS.
-		client, err := xai.NewClient(opts...)
+		client, err = xai.NewClient(opts...)
 		if err != nil {
 			return nil, nil, err
 		}

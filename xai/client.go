@@ -39,6 +39,8 @@ type Client struct {
 	Auth *AuthService
 	// Tokenize splits text into a model's tokens.
 	Tokenize *TokenizeService
+	// Embed computes embedding vectors of texts and images.
+	Embed *EmbedService
 	// Sample is the legacy text completion API.
 	Sample *SampleService
 
@@ -104,6 +106,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Models = &ModelsService{stub: xaiv1.NewModelsClient(c.invoker)}
 	c.Auth = &AuthService{stub: xaiv1.NewAuthClient(c.invoker)}
 	c.Tokenize = &TokenizeService{stub: xaiv1.NewTokenizeClient(c.invoker)}
+	c.Embed = &EmbedService{stub: xaiv1.NewEmbedderClient(c.invoker)}
 	c.Sample = &SampleService{stub: xaiv1.NewSampleClient(c.invoker)}
 	return c, nil
 }

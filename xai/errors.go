@@ -46,8 +46,10 @@ func (e *Error) GRPCStatus() *status.Status {
 	return status.New(e.Code, e.Message)
 }
 
-// Unwrap returns the underlying error: a context error for cancellations
-// and deadlines, otherwise the gRPC status error, or nil for local checks.
+// Unwrap returns the underlying error: the gRPC status error for errors
+// from a call (nil for checks made before sending). For CANCELLED and
+// DEADLINE_EXCEEDED it also matches context.Canceled and
+// context.DeadlineExceeded, so errors.Is(err, context.Canceled) works.
 func (e *Error) Unwrap() error { return e.cause }
 
 // invalidArgument returns a local validation error: nothing was sent.
@@ -67,11 +69,13 @@ func fromGRPC(err error) error {
 	}
 	st, _ := status.FromError(err)
 	e := &Error{Code: st.Code(), Message: st.Message(), status: st, cause: err}
-	switch {
-	case errors.Is(err, context.Canceled):
-		e.Code, e.status = codes.Canceled, nil
-	case errors.Is(err, context.DeadlineExceeded):
-		e.Code, e.status = codes.DeadlineExceeded, nil
+	// gRPC reports the end of the caller's context as a status error that
+	// does not wrap the context error; keep both reachable.
+	switch st.Code() {
+	case codes.Canceled:
+		e.cause = errors.Join(err, context.Canceled)
+	case codes.DeadlineExceeded:
+		e.cause = errors.Join(err, context.DeadlineExceeded)
 	}
 	e.Details = st.Details()
 	return e

@@ -41,6 +41,8 @@ type Client struct {
 	Tokenize *TokenizeService
 	// Embed computes embedding vectors of texts and images.
 	Embed *EmbedService
+	// Image generates and edits images.
+	Image *ImageService
 	// Sample is the legacy text completion API.
 	Sample *SampleService
 
@@ -107,6 +109,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Auth = &AuthService{stub: xaiv1.NewAuthClient(c.invoker)}
 	c.Tokenize = &TokenizeService{stub: xaiv1.NewTokenizeClient(c.invoker)}
 	c.Embed = &EmbedService{stub: xaiv1.NewEmbedderClient(c.invoker)}
+	c.Image = &ImageService{stub: xaiv1.NewImageClient(c.invoker)}
 	c.Sample = &SampleService{stub: xaiv1.NewSampleClient(c.invoker)}
 	return c, nil
 }

@@ -25,7 +25,9 @@ import (
 // WithN, WithMaxTokens, WithSeed, WithStop, WithTemperature, WithTopP,
 // WithFrequencyPenalty, WithPresencePenalty, WithLogprobs and WithUser,
 // checked as for chat, and CallOptions to change the call. Any other chat
-// option is an error with code InvalidArgument, and nothing is sent.
+// option that sets a field of the request is an error with code
+// InvalidArgument, and nothing is sent; one that leaves the request
+// unchanged, such as WithStoreMessages(false), has no effect.
 type SampleService struct {
 	stub xaiv1.SampleClient
 }

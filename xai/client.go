@@ -95,10 +95,13 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.logUnary = logging.UnaryClientInterceptor(l)
 		c.logStrm = logging.StreamClientInterceptor(l)
 	}
+	// The hooks of WithInterceptors wrap the client's own interceptors.
+	unary := chainUnary(cfg.unaryHooks, c.unaryInterceptor)
+	stream := chainStream(cfg.streamHooks, c.streamInterceptor)
 	if cfg.conn != nil {
-		c.invoker = &interceptedConn{cc: cfg.conn, unary: c.unaryInterceptor, stream: c.streamInterceptor}
+		c.invoker = &interceptedConn{cc: cfg.conn, unary: unary, stream: stream}
 	} else {
-		conn, err := grpc.NewClient(cfg.endpoint, c.dialOptions()...)
+		conn, err := grpc.NewClient(cfg.endpoint, c.dialOptions(unary, stream)...)
 		if err != nil {
 			return nil, &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf("NewClient: cannot use endpoint %q: %v", cfg.endpoint, err), cause: err}
 		}
@@ -169,7 +172,7 @@ func (c *config) checkConn() error {
 	return nil
 }
 
-func (c *Client) dialOptions() []grpc.DialOption {
+func (c *Client) dialOptions(unary grpc.UnaryClientInterceptor, stream grpc.StreamClientInterceptor) []grpc.DialOption {
 	tc := credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
 	if c.cfg.insecure {
 		tc = insecure.NewCredentials()
@@ -189,8 +192,8 @@ func (c *Client) dialOptions() []grpc.DialOption {
 		// Retries are ours (see retry.go); gRPC's own would stack on them.
 		// Transparent retries of calls that never reached the server remain.
 		grpc.WithDisableRetry(),
-		grpc.WithChainUnaryInterceptor(c.unaryInterceptor),
-		grpc.WithChainStreamInterceptor(c.streamInterceptor),
+		grpc.WithChainUnaryInterceptor(unary),
+		grpc.WithChainStreamInterceptor(stream),
 	}
 	return append(opts, c.cfg.dialOptions...)
 }
@@ -389,4 +392,31 @@ func invokeOn(ctx context.Context, method string, req, reply any, cc *grpc.Clien
 
 func streamOn(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	return cc.NewStream(ctx, desc, method, opts...)
+}
+
+// chainUnary returns inner wrapped by outer, outer[0] outermost, or inner
+// itself when there are no hooks: then they cost nothing.
+func chainUnary(outer []grpc.UnaryClientInterceptor, inner grpc.UnaryClientInterceptor) grpc.UnaryClientInterceptor {
+	for i := len(outer) - 1; i >= 0; i-- {
+		o, next := outer[i], inner
+		inner = func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			return o(ctx, method, req, reply, cc, func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, opts ...grpc.CallOption) error {
+				return next(ctx, method, req, reply, cc, invoker, opts...)
+			}, opts...)
+		}
+	}
+	return inner
+}
+
+// chainStream is chainUnary for streams.
+func chainStream(outer []grpc.StreamClientInterceptor, inner grpc.StreamClientInterceptor) grpc.StreamClientInterceptor {
+	for i := len(outer) - 1; i >= 0; i-- {
+		o, next := outer[i], inner
+		inner = func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			return o(ctx, desc, cc, method, func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+				return next(ctx, desc, cc, method, streamer, opts...)
+			}, opts...)
+		}
+	}
+	return inner
 }

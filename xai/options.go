@@ -66,6 +66,8 @@ type config struct {
 	maxMessageSize               int
 	maxMessageSizeSet            bool
 	logger                       *slog.Logger
+	unaryHooks                   []grpc.UnaryClientInterceptor  // WithInterceptors, outermost first
+	streamHooks                  []grpc.StreamClientInterceptor // WithInterceptors, outermost first
 }
 
 func defaultConfig() *config {
@@ -263,6 +265,37 @@ func WithLogger(l *slog.Logger) Option {
 			return invalidArgument("WithLogger: the logger is nil; drop the option to disable logging")
 		}
 		c.logger = l
+		return nil
+	})
+}
+
+// WithInterceptors adds gRPC interceptors that run around each whole call
+// of the client: outside its retries, default deadline, metadata and
+// logging, so that they see one call however many attempts it takes, and
+// its whole duration, backoff waits included. unary applies to unary calls
+// and stream to streaming calls; either may be nil, not both. The
+// interceptors of several WithInterceptors options run in the order given,
+// the first outermost.
+//
+// They apply to every call of the client's services, to calls on a
+// connection given with WithGRPCConn, and to the raw stubs on Client.Conn
+// when the client created the connection. They see the caller's context and
+// call options, never the API key, which is added inside them. To run an
+// interceptor around each attempt instead, pass it with WithDialOptions (or
+// put it on the connection given to WithGRPCConn).
+//
+// Package xaiotel uses this hook to trace calls with OpenTelemetry.
+func WithInterceptors(unary grpc.UnaryClientInterceptor, stream grpc.StreamClientInterceptor) Option {
+	return optionFunc(func(c *config) error {
+		if unary == nil && stream == nil {
+			return invalidArgument("WithInterceptors: both interceptors are nil; pass at least one")
+		}
+		if unary != nil {
+			c.unaryHooks = append(c.unaryHooks, unary)
+		}
+		if stream != nil {
+			c.streamHooks = append(c.streamHooks, stream)
+		}
 		return nil
 	})
 }

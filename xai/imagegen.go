@@ -260,8 +260,7 @@ const (
 // ImageStorage asks for generated images to be saved as files with the
 // Files API as well; GeneratedImage.File then describes each saved file.
 type ImageStorage struct {
-	// Filename is the name of the stored file; images after the first get
-	// a numbered variant. The server chooses a name when it is empty.
+	// Filename is the name to give the stored file.
 	Filename string
 	// ExpiresAfter is how long the file is kept, from one hour to 30 days
 	// in whole seconds. Zero keeps it until it is deleted.

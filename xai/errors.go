@@ -67,7 +67,11 @@ func fromGRPC(err error) error {
 	if errors.As(err, &xerr) {
 		return err
 	}
-	st, _ := status.FromError(err)
+	st, ok := status.FromError(err)
+	if !ok && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// A context error from our own code (a wait between polls, say).
+		st = status.FromContextError(err)
+	}
 	e := &Error{Code: st.Code(), Message: st.Message(), status: st, cause: err}
 	// gRPC reports the end of the caller's context as a status error that
 	// does not wrap the context error; keep both reachable.

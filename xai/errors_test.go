@@ -3,6 +3,7 @@ package xai
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ func TestErrorKeepsCodeAndContext(t *testing.T) {
 		{"not found", status.Error(codes.NotFound, "no such response"), codes.NotFound, nil},
 		{"canceled", status.Error(codes.Canceled, "context canceled"), codes.Canceled, context.Canceled},
 		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), codes.DeadlineExceeded, context.DeadlineExceeded},
+		{"bare context canceled", context.Canceled, codes.Canceled, context.Canceled},
+		{"wrapped context deadline", fmt.Errorf("waiting: %w", context.DeadlineExceeded), codes.DeadlineExceeded, context.DeadlineExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

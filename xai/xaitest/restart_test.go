@@ -1,0 +1,126 @@
+package xaitest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+func TestRestartKeepsStateAndEndsOpenCalls(t *testing.T) {
+	srv := start(t)
+	c := ctx(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	addr := srv.Addr()
+
+	stored := chatReq("grok-3", user("remember me"))
+	stored.StoreMessages = true
+	resp, err := chat.GetCompletion(c, stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectFault(xaiv1.Chat_GetStoredCompletion_FullMethodName, xaitest.Fault{Code: codes.ResourceExhausted})
+
+	// A stream with chunks already received and a unary call waiting out
+	// the latency are open when the server restarts.
+	chunks := make([]string, 50)
+	for i := range chunks {
+		chunks[i] = "x"
+	}
+	srv.EnqueueReply(xaitest.Reply{Chunks: chunks})
+	srv.SetLatency(200 * time.Millisecond) // 20 ms between stream messages
+	stream, err := chat.GetCompletionChunk(c, chatReq("grok-3", user("stream")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	unary := make(chan error, 1)
+	go func() {
+		_, err := chat.GetCompletion(c, chatReq("grok-3", user("in flight")))
+		unary <- err
+	}()
+	for len(srv.Requests()) < 3 { // the unary call has arrived
+		time.Sleep(time.Millisecond)
+	}
+
+	if err := srv.Restart(); err != nil {
+		t.Fatalf("Restart: %v", err)
+	}
+	if srv.Addr() != addr {
+		t.Fatalf("address changed from %s to %s", addr, srv.Addr())
+	}
+	if _, err := collect(t, stream); status.Code(err) != codes.Unavailable {
+		t.Fatalf("open stream ended with %v, want UNAVAILABLE", err)
+	}
+	if err := <-unary; status.Code(err) != codes.Unavailable {
+		t.Fatalf("unary call in flight ended with %v, want UNAVAILABLE", err)
+	}
+
+	// The same connection works again, on the same state.
+	srv.SetLatency(0)
+	_, err = chat.GetStoredCompletion(c, &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
+	wantCode(t, err, codes.ResourceExhausted) // the pending fault survived
+	got, err := chat.GetStoredCompletion(c, &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
+	if err != nil {
+		t.Fatalf("stored response lost by the restart: %v", err)
+	}
+	if content(got, 0) != content(resp, 0) {
+		t.Fatalf("stored content %q, want %q", content(got, 0), content(resp, 0))
+	}
+	if ids := srv.StoredResponseIDs(); len(ids) != 1 || ids[0] != resp.GetId() {
+		t.Fatalf("stored IDs %v, want [%s]", ids, resp.GetId())
+	}
+	if n := len(srv.Requests()); n != 5 {
+		t.Fatalf("request log holds %d calls, want 5", n)
+	}
+}
+
+func TestRestartRepeatedlyThenClose(t *testing.T) {
+	srv := start(t, xaitest.WithRequestLog(0))
+	chat := xaiv1.NewChatClient(srv.Conn())
+	for i := range 3 {
+		if err := srv.Restart(); err != nil {
+			t.Fatalf("restart %d: %v", i, err)
+		}
+		// A call sent before the client noticed that its connection was
+		// cut fails with UNAVAILABLE, as after a real restart; the next
+		// one reconnects.
+		var err error
+		for range 3 {
+			c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err = chat.GetCompletion(c, chatReq("grok-3", user("hi")))
+			cancel()
+			if status.Code(err) != codes.Unavailable {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("call after restart %d: %v", i, err)
+		}
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Restart(); err == nil {
+		t.Fatal("Restart after Close succeeded")
+	}
+}
+
+func TestRestartNeedsLoopback(t *testing.T) {
+	srv := start(t, xaitest.WithBufconn())
+	if err := srv.Restart(); err == nil {
+		t.Fatal("Restart of a bufconn server succeeded")
+	}
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := xaiv1.NewChatClient(srv.Conn()).GetCompletion(c, chatReq("grok-3", user("hi"))); err != nil {
+		t.Fatalf("the server stopped serving after a refused Restart: %v", err)
+	}
+}

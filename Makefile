@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 
 GO_FILES = $(shell git ls-files '*.go')
 
-.PHONY: all tools generate lint breaking check-generated test check run
+.PHONY: all tools generate lint breaking check-generated test check run bench fuzz load
 
 all: check test
 
@@ -51,3 +51,42 @@ check: lint check-generated breaking
 ## else against the in-process fake server.
 run:
 	go run ./examples/responses
+
+$(BIN)/benchstat: tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(BIN) go install golang.org/x/perf/cmd/benchstat
+
+BENCHCOUNT ?= 10
+BENCHTIME  ?= 1s
+BENCHOUT   ?= $(BIN)/bench.txt
+
+## bench: the SDK against the raw stubs on the in-process fake server
+## (BENCHCOUNT runs of BENCHTIME each), raw output in BENCHOUT, then the
+## ratio table of scripts/benchtable. See docs/PERFORMANCE.md.
+bench: $(BIN)/benchstat
+	go test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) ./xai/ | tee $(BENCHOUT)
+	@! grep -q '^\(FAIL\|panic\|--- FAIL\)' $(BENCHOUT)
+	scripts/benchtable $(BENCHOUT)
+
+FUZZTIME ?= 60s
+
+## fuzz: every fuzz target of the repository (func Fuzz... in any _test.go),
+## one `go test -fuzz` run of FUZZTIME each; fails if any target fails.
+fuzz:
+	@fail=""; \
+	for file in $$(grep -rl --include='*_test.go' --exclude-dir=tools --exclude-dir=bin '^func Fuzz' . | sort); do \
+		pkg=./$$(dirname $${file#./}); \
+		for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+			echo "== $$name ($$pkg, $(FUZZTIME))"; \
+			go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || fail="$$fail $$name"; \
+		done; \
+	done; \
+	if [ -n "$$fail" ]; then echo "fuzz: failed:$$fail"; exit 1; fi
+
+LOADTIME    ?= 30s
+LOADSTREAMS ?= 1000
+
+## load: opt-in load test (build tag load): LOADSTREAMS concurrent streams
+## through one client for LOADTIME against cmd/xaifake, memory sampled.
+load:
+	XAI_LOAD_DURATION=$(LOADTIME) XAI_LOAD_STREAMS=$(LOADSTREAMS) \
+		go test -tags load -run '^TestLoad$$' -count=1 -v -timeout 15m ./internal/loadtest/

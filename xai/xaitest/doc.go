@@ -16,8 +16,9 @@
 // What the fake emulates: Chat completions (unary, streamed and deferred)
 // with stored responses, previous_response_id chaining, usage accounting,
 // encrypted reasoning and context compaction; Models, Auth, Tokenize, Image
-// generation, Embeddings, Files and the legacy Sample API. Video, BatchMgmt,
-// Documents and Collections are registered but answer UNIMPLEMENTED.
+// generation, Embeddings, Files, Collections with Documents search (keyword
+// scoring) and the legacy Sample API. Video and BatchMgmt are registered but
+// answer UNIMPLEMENTED.
 //
 // Replies are deterministic: the same request gives the same content over
 // the unary, streaming and deferred RPCs. Tests steer the fake with

@@ -86,10 +86,8 @@ func (s *Server) admit(ctx context.Context, fullMethod string, md metadata.MD) e
 // notEmulatedServices are registered so their methods exist, but the fake
 // has no behaviour for them.
 var notEmulatedServices = map[string]bool{
-	"xai_api.Video":           true,
-	"xai_api.BatchMgmt":       true,
-	"xai_api.Documents":       true,
-	"collections.Collections": true,
+	"xai_api.Video":     true,
+	"xai_api.BatchMgmt": true,
 }
 
 // notEmulated returns UNIMPLEMENTED for methods of services the fake does

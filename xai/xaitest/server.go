@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,15 +37,16 @@ const (
 
 // config holds what the options set.
 type config struct {
-	apiKeys       []string
-	addr          string
-	bufconn       bool
-	retention     time.Duration
-	clock         *Clock
-	latency       time.Duration
-	encryptionKey []byte
-	maxImageBytes int
-	requestLog    int // most requests kept by Requests; negative: all
+	apiKeys        []string
+	managementKeys []string
+	addr           string
+	bufconn        bool
+	retention      time.Duration
+	clock          *Clock
+	latency        time.Duration
+	encryptionKey  []byte
+	maxImageBytes  int
+	requestLog     int // most requests kept by Requests; negative: all
 }
 
 // Option configures a Server made by NewServer.
@@ -55,6 +57,18 @@ type Option func(*config)
 // accepted. The first key is the one Conn sends and APIKey returns.
 func WithAPIKeys(keys ...string) Option {
 	return func(c *config) { c.apiKeys = append([]string(nil), keys...) }
+}
+
+// WithManagementKeys sets the management keys the server accepts, and
+// splits keys by service as the real API does: the Collections service
+// (served by management-api.x.ai in production) then accepts only these
+// keys, and every other service only the API keys, both answering
+// UNAUTHENTICATED to a key of the other kind. Without this option there is
+// no split: Collections accepts the API keys, like every other service.
+// ManagementKey returns the first key. A key may not be both an API key and
+// a management key.
+func WithManagementKeys(keys ...string) Option {
+	return func(c *config) { c.managementKeys = append([]string(nil), keys...) }
 }
 
 // WithAddress sets the TCP address to listen on. The default is
@@ -168,6 +182,17 @@ func NewServer(opts ...Option) (*Server, error) {
 			keys[k] = i
 		}
 	}
+	for i, k := range cfg.managementKeys {
+		if k == "" || strings.TrimSpace(k) != k || strings.ContainsAny(k, " \t\r\n") {
+			return nil, fmt.Errorf("xaitest: management key %d is empty or contains white space", i)
+		}
+		if slices.Contains(cfg.apiKeys, k) {
+			return nil, fmt.Errorf("xaitest: management key %d is also an API key; use distinct keys", i)
+		}
+		if _, dup := keys[k]; !dup {
+			keys[k] = len(cfg.apiKeys) + i
+		}
+	}
 	if cfg.retention <= 0 {
 		return nil, fmt.Errorf("xaitest: retention must be positive, got %v", cfg.retention)
 	}
@@ -222,6 +247,9 @@ func NewServer(opts ...Option) (*Server, error) {
 		grpc.MaxSendMsgSize(maxMessageBytes),
 		grpc.UnaryInterceptor(s.unaryInterceptor),
 		grpc.StreamInterceptor(s.streamInterceptor),
+		// Run inside the interceptors above: management key scopes.
+		grpc.ChainUnaryInterceptor(s.keyScopeUnary),
+		grpc.ChainStreamInterceptor(s.keyScopeStream),
 		// The official SDKs ping every 30 s, also when idle; accept that
 		// instead of answering with GOAWAY "too_many_pings".
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
@@ -263,12 +291,13 @@ func (s *Server) register() {
 	xaiv1.RegisterEmbedderServer(s.gs, &embedderService{s: s})
 	xaiv1.RegisterFilesServer(s.gs, &filesService{s: s})
 	xaiv1.RegisterSampleServer(s.gs, &sampleService{s: s})
+	rag := newRAGStore(s)
+	xaiv1.RegisterDocumentsServer(s.gs, &documentsService{r: rag})
+	collectionsv1.RegisterCollectionsServer(s.gs, &collectionsService{r: rag})
 	// Not emulated: the interceptors answer UNIMPLEMENTED before these
 	// placeholders are reached (see notEmulated).
 	xaiv1.RegisterVideoServer(s.gs, xaiv1.UnimplementedVideoServer{})
 	xaiv1.RegisterBatchMgmtServer(s.gs, xaiv1.UnimplementedBatchMgmtServer{})
-	xaiv1.RegisterDocumentsServer(s.gs, xaiv1.UnimplementedDocumentsServer{})
-	collectionsv1.RegisterCollectionsServer(s.gs, collectionsv1.UnimplementedCollectionsServer{})
 }
 
 // Addr returns the address the server listens on, "127.0.0.1:port" by
@@ -305,6 +334,15 @@ func (s *Server) Conn() *grpc.ClientConn { return s.conn }
 // APIKey returns a key the server accepts: the first key given to
 // WithAPIKeys, or DefaultAPIKey.
 func (s *Server) APIKey() string { return s.cfg.apiKeys[0] }
+
+// ManagementKey returns a key the Collections service accepts: the first
+// key given to WithManagementKeys, or APIKey without that option.
+func (s *Server) ManagementKey() string {
+	if len(s.cfg.managementKeys) > 0 {
+		return s.cfg.managementKeys[0]
+	}
+	return s.APIKey()
+}
 
 // Clock returns the server's clock.
 func (s *Server) Clock() *Clock { return s.clock }

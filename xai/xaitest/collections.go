@@ -1,0 +1,929 @@
+package xaitest
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
+	ragv1 "github.com/gogrok/sdk/gen/xai/api/v1/rag"
+	sharedv1 "github.com/gogrok/sdk/gen/xai/api/v1/shared"
+)
+
+// The Collections service keeps collections and their documents in memory.
+// A document is a snapshot of an uploaded file taken when it is added: it
+// is chunked at once (status PROCESSED, or FAILED for content that is not
+// UTF-8 text) and searched by Documents.Search with keyword scoring.
+
+const (
+	// Default and largest page of ListCollections and ListDocuments.
+	defaultRAGPageSize = 100
+	maxRAGPageSize     = 1000
+	// largest chunk size accepted in a chunk configuration.
+	maxChunkSize = 1 << 20
+	// defaultEmbeddingModel is recorded when a collection names no model.
+	defaultEmbeddingModel = "v1"
+	// collectionsService is the full name of the management service.
+	collectionsServiceName = "collections.Collections"
+)
+
+// defaultChunking is the fake's chunk configuration for collections created
+// without one.
+func defaultChunking() *ragv1.ChunkConfiguration {
+	return &ragv1.ChunkConfiguration{Config: &ragv1.ChunkConfiguration_CharsConfiguration{
+		CharsConfiguration: &ragv1.CharsConfiguration{MaxChunkSizeChars: 1000, ChunkOverlapChars: 200},
+	}}
+}
+
+// ragStore holds the collections. It is shared by the Collections and
+// Documents services. Its lock is never held while taking the server's.
+type ragStore struct {
+	s   *Server
+	mu  sync.Mutex
+	col map[string]*collection
+	seq int64
+}
+
+func newRAGStore(s *Server) *ragStore {
+	return &ragStore{s: s, col: make(map[string]*collection)}
+}
+
+type collection struct {
+	id          string
+	name        string
+	description *string
+	created     time.Time
+	seq         int64
+	model       string
+	chunking    *ragv1.ChunkConfiguration
+	fields      []*collectionsv1.FieldDefinition
+	docs        map[string]*document // by file ID
+	docSeq      int64
+}
+
+type document struct {
+	fileID      string
+	name        string
+	contentType string
+	data        []byte // never modified; replaced whole by UpdateDocument
+	hash        string
+	created     time.Time // of the file
+	expires     time.Time // of the file; zero: never
+	seq         int64     // order of addition to the collection
+	fields      map[string]string
+	status      collectionsv1.DocumentStatus
+	errMsg      string
+	indexedAt   time.Time
+	chunks      []chunk
+}
+
+type chunk struct {
+	id   string
+	text string
+}
+
+func (c *collection) field(key string) *collectionsv1.FieldDefinition {
+	for _, f := range c.fields {
+		if f.GetKey() == key {
+			return f
+		}
+	}
+	return nil
+}
+
+func (c *collection) proto() *collectionsv1.CollectionMetadata {
+	var size int64
+	for _, d := range c.docs {
+		size += int64(len(d.data))
+	}
+	m := &collectionsv1.CollectionMetadata{
+		CollectionId:          c.id,
+		CollectionName:        c.name,
+		CreatedAt:             timestamppb.New(c.created),
+		IndexConfiguration:    &ragv1.IndexConfiguration{ModelName: c.model},
+		ChunkConfiguration:    proto.CloneOf(c.chunking),
+		DocumentsCount:        int32(len(c.docs)),
+		CollectionDescription: c.description,
+		TotalFileSize:         size,
+	}
+	for _, f := range c.fields {
+		m.FieldDefinitions = append(m.FieldDefinitions, proto.CloneOf(f))
+	}
+	return m
+}
+
+func (d *document) proto() *collectionsv1.DocumentMetadata {
+	fm := &collectionsv1.FileMetadata{
+		FileId:      d.fileID,
+		Name:        d.name,
+		SizeBytes:   int64(len(d.data)),
+		ContentType: d.contentType,
+		CreatedAt:   timestamppb.New(d.created),
+		Hash:        d.hash,
+	}
+	if !d.expires.IsZero() {
+		fm.ExpiresAt = timestamppb.New(d.expires)
+	}
+	m := &collectionsv1.DocumentMetadata{
+		FileMetadata:  fm,
+		Fields:        maps.Clone(d.fields),
+		Status:        d.status,
+		LastIndexedAt: timestamppb.New(d.indexedAt),
+	}
+	if d.errMsg != "" {
+		m.ErrorMessage = proto.String(d.errMsg)
+	}
+	if d.status == collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED {
+		m.ChunkCount = proto.Int32(int32(len(d.chunks)))
+		m.ChunksProcessedCount = proto.Int64(int64(len(d.chunks)))
+	}
+	return m
+}
+
+// contentType guesses a MIME type from the file name, then the content.
+func contentType(name string, data []byte) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".txt":
+		return "text/plain"
+	case ".md", ".markdown":
+		return "text/markdown"
+	case ".csv":
+		return "text/csv"
+	case ".json":
+		return "application/json"
+	case ".html", ".htm":
+		return "text/html"
+	case ".pdf":
+		return "application/pdf"
+	}
+	return http.DetectContentType(data)
+}
+
+// index chunks d with c's current configuration. Content that is not UTF-8
+// text fails, as the fake has no parsers for other formats.
+func (c *collection) index(d *document, now time.Time) {
+	d.indexedAt = now
+	d.chunks = nil
+	if !utf8.Valid(d.data) {
+		d.status = collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED
+		d.errMsg = "xaitest: only UTF-8 text can be indexed by the fake server"
+		return
+	}
+	d.status, d.errMsg = collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED, ""
+	var prefix strings.Builder
+	if c.chunking.GetInjectNameIntoChunks() {
+		prefix.WriteString(d.name + "\n")
+	}
+	for _, f := range c.fields {
+		if v, ok := d.fields[f.GetKey()]; ok && f.GetInjectIntoChunk() {
+			prefix.WriteString(f.GetKey() + ": " + v + "\n")
+		}
+	}
+	for i, piece := range splitChunks(string(d.data), c.chunking) {
+		if c.chunking.GetStripWhitespace() {
+			piece = strings.Join(strings.Fields(piece), " ")
+		}
+		text := prefix.String() + piece
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		sum := sha256.Sum256([]byte(text))
+		d.chunks = append(d.chunks, chunk{
+			id:   stableUUID("chunk", d.fileID, strconv.Itoa(i), hex.EncodeToString(sum[:8])),
+			text: text,
+		})
+	}
+}
+
+// splitChunks cuts text into windows of the configured size and overlap,
+// measured in runes, bytes (never splitting a character) or fake tokens.
+func splitChunks(text string, cfg *ragv1.ChunkConfiguration) []string {
+	var units []string // the text cut into its smallest units
+	size, overlap := 0, 0
+	switch c := cfg.GetConfig().(type) {
+	case *ragv1.ChunkConfiguration_TokensConfiguration:
+		units = tokenize(text)
+		size, overlap = int(c.TokensConfiguration.GetMaxChunkSizeTokens()), int(c.TokensConfiguration.GetChunkOverlapTokens())
+	case *ragv1.ChunkConfiguration_BytesConfiguration:
+		size, overlap = int(c.BytesConfiguration.GetMaxChunkSizeBytes()), int(c.BytesConfiguration.GetChunkOverlapBytes())
+		return splitBytes(text, size, overlap)
+	default:
+		for _, r := range text {
+			units = append(units, string(r))
+		}
+		cc := cfg.GetCharsConfiguration()
+		size, overlap = int(cc.GetMaxChunkSizeChars()), int(cc.GetChunkOverlapChars())
+	}
+	var out []string
+	for start := 0; start < len(units); start += size - overlap {
+		end := min(start+size, len(units))
+		out = append(out, strings.Join(units[start:end], ""))
+		if end == len(units) {
+			break
+		}
+	}
+	return out
+}
+
+// splitBytes cuts text into windows of at most size bytes that start and
+// end on character boundaries.
+func splitBytes(text string, size, overlap int) []string {
+	var out []string
+	for start := 0; start < len(text); {
+		end := min(start+size, len(text))
+		for end > start && end < len(text) && !utf8.RuneStart(text[end]) {
+			end--
+		}
+		if end == start { // a character longer than size: take it whole
+			_, n := utf8.DecodeRuneInString(text[start:])
+			end = start + n
+		}
+		out = append(out, text[start:end])
+		if end == len(text) {
+			break
+		}
+		next := end - overlap
+		for next > start && !utf8.RuneStart(text[next]) {
+			next--
+		}
+		if next <= start {
+			next = end
+		}
+		start = next
+	}
+	return out
+}
+
+// checkChunking validates a chunk configuration.
+func checkChunking(field string, c *ragv1.ChunkConfiguration) error {
+	var size, overlap int32
+	switch v := c.GetConfig().(type) {
+	case *ragv1.ChunkConfiguration_CharsConfiguration:
+		size, overlap = v.CharsConfiguration.GetMaxChunkSizeChars(), v.CharsConfiguration.GetChunkOverlapChars()
+	case *ragv1.ChunkConfiguration_TokensConfiguration:
+		size, overlap = v.TokensConfiguration.GetMaxChunkSizeTokens(), v.TokensConfiguration.GetChunkOverlapTokens()
+	case *ragv1.ChunkConfiguration_BytesConfiguration:
+		size, overlap = v.BytesConfiguration.GetMaxChunkSizeBytes(), v.BytesConfiguration.GetChunkOverlapBytes()
+	default:
+		return invalid("%s must set one of chars_configuration, tokens_configuration or bytes_configuration", field)
+	}
+	switch {
+	case size < 1 || size > maxChunkSize:
+		return invalid("%s: the maximum chunk size must be between 1 and %d, got %d", field, maxChunkSize, size)
+	case overlap < 0 || overlap >= size:
+		return invalid("%s: the chunk overlap must be at least 0 and below the maximum chunk size %d, got %d", field, size, overlap)
+	}
+	return nil
+}
+
+// checkFieldDefinition validates a field definition against those before it.
+func checkFieldDefinition(where string, f *collectionsv1.FieldDefinition, existing []*collectionsv1.FieldDefinition) error {
+	if f == nil || strings.TrimSpace(f.GetKey()) == "" {
+		return invalid("%s: the field key is required", where)
+	}
+	for _, e := range existing {
+		if e.GetKey() == f.GetKey() {
+			return status.Errorf(codes.AlreadyExists, "%s: field %q is already defined", where, f.GetKey())
+		}
+	}
+	return nil
+}
+
+// checkFieldValues validates a document's field values against the
+// collection's definitions; skip is the document being updated, whose own
+// values do not count as duplicates.
+func (c *collection) checkFieldValues(values map[string]string, skip string) error {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		f := c.field(k)
+		if f == nil {
+			return invalid("fields: %q is not a field of collection %q; define it first (UpdateCollection)", k, c.id)
+		}
+		if f.GetUnique() {
+			for _, d := range c.docs {
+				if d.fileID != skip && d.fields[k] == values[k] {
+					return status.Errorf(codes.AlreadyExists, "fields: document %q already has the value %q for unique field %q", d.fileID, values[k], k)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (c *collection) checkRequired(values map[string]string) error {
+	for _, f := range c.fields {
+		if f.GetRequired() && strings.TrimSpace(values[f.GetKey()]) == "" {
+			return invalid("fields: the required field %q has no value", f.GetKey())
+		}
+	}
+	return nil
+}
+
+// lookupLocked returns a collection or NOT_FOUND; r.mu must be held.
+func (r *ragStore) lookupLocked(id string) (*collection, error) {
+	if strings.TrimSpace(id) == "" {
+		return nil, invalid("collection_id is required")
+	}
+	c, ok := r.col[id]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "collection %q not found", id)
+	}
+	return c, nil
+}
+
+// documentLocked returns a document of a collection or NOT_FOUND.
+func (r *ragStore) documentLocked(collectionID, fileID string) (*collection, *document, error) {
+	c, err := r.lookupLocked(collectionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if strings.TrimSpace(fileID) == "" {
+		return nil, nil, invalid("file_id is required")
+	}
+	d, ok := c.docs[fileID]
+	if !ok {
+		return nil, nil, status.Errorf(codes.NotFound, "document %q not found in collection %q", fileID, collectionID)
+	}
+	return c, d, nil
+}
+
+// ragToken marks where a listing of collections or documents stopped: the
+// sort key of the last item returned, and the listing it belongs to.
+type ragToken struct {
+	Scope string `json:"c"` // "" for collections, the collection ID for documents
+	Sort  int32  `json:"s"`
+	Desc  bool   `json:"d"`
+	Name  string `json:"n,omitempty"`
+	Num   int64  `json:"z,omitempty"`
+	Seq   int64  `json:"q"`
+}
+
+func (t ragToken) encode() string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// sortKey is what listings order items by: a text, a number, and the order
+// of creation to break ties.
+type sortKey struct {
+	name string
+	num  int64
+	seq  int64
+}
+
+// byName, byNum and bySeq choose which part of a sortKey comes first.
+const (
+	byName = iota
+	byNum
+	bySeq
+)
+
+func compareKeys(by int, a, b sortKey) int {
+	var c int
+	switch by {
+	case byName:
+		c = strings.Compare(a.name, b.name)
+	case byNum:
+		c = cmp.Compare(a.num, b.num)
+	}
+	return cmp.Or(c, cmp.Compare(a.seq, b.seq))
+}
+
+// pageRequest is what listings share.
+type pageRequest struct {
+	scope string
+	sort  int32 // the request's sort_by, or -1 when unset
+	by    int   // byName, byNum or bySeq
+	desc  bool
+	limit int
+	after *sortKey
+}
+
+// parsePage validates the paging fields of a listing request.
+func parsePage(scope string, limit *int32, order *sharedv1.Ordering, sort int32, by int, token *string) (pageRequest, error) {
+	p := pageRequest{scope: scope, sort: sort, by: by, limit: defaultRAGPageSize}
+	if limit != nil {
+		if *limit < 1 {
+			return p, invalid("limit must be positive when set, got %d", *limit)
+		}
+		p.limit = min(int(*limit), maxRAGPageSize)
+	}
+	switch o := order; {
+	case o == nil, *o == sharedv1.Ordering_ORDERING_UNKNOWN, *o == sharedv1.Ordering_ORDERING_ASCENDING:
+	case *o == sharedv1.Ordering_ORDERING_DESCENDING:
+		p.desc = true
+	default:
+		return p, invalid("order %d is not a valid order", *o)
+	}
+	if token != nil && *token != "" {
+		var t ragToken
+		b, err := base64.RawURLEncoding.DecodeString(*token)
+		if err == nil {
+			err = json.Unmarshal(b, &t)
+		}
+		if err != nil {
+			return p, invalid("pagination_token is not a token this server issued")
+		}
+		if t.Scope != scope || t.Sort != sort || t.Desc != p.desc {
+			return p, invalid("pagination_token was issued for a different listing, sort_by or order")
+		}
+		p.after = &sortKey{name: t.Name, num: t.Num, seq: t.Seq}
+	}
+	return p, nil
+}
+
+// page sorts keys and returns the indexes of the page's items, in order,
+// and the token of the next page ("" at the end).
+func (p pageRequest) page(keys []sortKey) ([]int, string) {
+	sign := 1
+	if p.desc {
+		sign = -1
+	}
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return sign * compareKeys(p.by, keys[a], keys[b]) })
+	start := 0
+	if p.after != nil {
+		start = len(idx)
+		for i, k := range idx {
+			if sign*compareKeys(p.by, keys[k], *p.after) > 0 {
+				start = i
+				break
+			}
+		}
+	}
+	end := min(start+p.limit, len(idx))
+	if end == len(idx) {
+		return idx[start:end], ""
+	}
+	last := keys[idx[end-1]]
+	return idx[start:end], ragToken{Scope: p.scope, Sort: p.sort, Desc: p.desc, Name: last.name, Num: last.num, Seq: last.seq}.encode()
+}
+
+// collectionsService implements the Collections service.
+type collectionsService struct {
+	collectionsv1.UnimplementedCollectionsServer
+	r *ragStore
+}
+
+func (cs *collectionsService) now() time.Time { return cs.r.s.clock.Now() }
+
+// CreateCollection creates an empty collection.
+func (cs *collectionsService) CreateCollection(_ context.Context, req *collectionsv1.CreateCollectionRequest) (*collectionsv1.CollectionMetadata, error) {
+	if strings.TrimSpace(req.GetCollectionName()) == "" {
+		return nil, invalid("collection_name is required")
+	}
+	chunking := defaultChunking()
+	if req.ChunkConfiguration != nil {
+		if err := checkChunking("chunk_configuration", req.GetChunkConfiguration()); err != nil {
+			return nil, err
+		}
+		chunking = proto.CloneOf(req.GetChunkConfiguration())
+	}
+	if _, ok := ragv1.HNSWMetric_name[int32(req.GetMetricSpace())]; !ok {
+		return nil, invalid("metric_space %d is not a valid metric", req.GetMetricSpace())
+	}
+	model := req.GetIndexConfiguration().GetModelName()
+	if req.IndexConfiguration != nil && strings.TrimSpace(model) == "" {
+		return nil, invalid("index_configuration.model_name is required when index_configuration is set")
+	}
+	if model == "" {
+		model = defaultEmbeddingModel
+	}
+	var fields []*collectionsv1.FieldDefinition
+	for i, f := range req.GetFieldDefinitions() {
+		if err := checkFieldDefinition(fmt.Sprintf("field_definitions[%d]", i), f, fields); err != nil {
+			return nil, err
+		}
+		fields = append(fields, proto.CloneOf(f))
+	}
+	now := cs.now()
+	c := &collection{
+		id:       "collection_" + newID(),
+		name:     req.GetCollectionName(),
+		created:  now,
+		model:    model,
+		chunking: chunking,
+		fields:   fields,
+		docs:     make(map[string]*document),
+	}
+	if req.CollectionDescription != nil {
+		c.description = proto.String(req.GetCollectionDescription())
+	}
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	cs.r.seq++
+	c.seq = cs.r.seq
+	cs.r.col[c.id] = c
+	return c.proto(), nil
+}
+
+// ListCollections lists collections a page at a time, by creation (the
+// default when sort_by is unset) or by name.
+func (cs *collectionsService) ListCollections(_ context.Context, req *collectionsv1.ListCollectionsRequest) (*collectionsv1.ListCollectionsResponse, error) {
+	if req.GetFilter() != "" {
+		return nil, status.Error(codes.Unimplemented, "xaitest: ListCollections filter is not emulated by the fake server")
+	}
+	sort, by := int32(-1), bySeq
+	if req.SortBy != nil {
+		switch sort = int32(req.GetSortBy()); req.GetSortBy() {
+		case collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME:
+			by = byName
+		case collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE:
+		default:
+			return nil, invalid("sort_by %d is not a valid sort attribute", req.GetSortBy())
+		}
+	}
+	p, err := parsePage("", req.Limit, req.Order, sort, by, req.PaginationToken)
+	if err != nil {
+		return nil, err
+	}
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	all := slices.Collect(maps.Values(cs.r.col))
+	keys := make([]sortKey, len(all))
+	for i, c := range all {
+		keys[i] = sortKey{name: c.name, seq: c.seq}
+	}
+	idx, next := p.page(keys)
+	resp := &collectionsv1.ListCollectionsResponse{}
+	for _, i := range idx {
+		resp.Collections = append(resp.Collections, all[i].proto())
+	}
+	if next != "" {
+		resp.PaginationToken = &next
+	}
+	return resp, nil
+}
+
+// DeleteCollection deletes a collection; its files are kept.
+func (cs *collectionsService) DeleteCollection(_ context.Context, req *collectionsv1.DeleteCollectionRequest) (*emptypb.Empty, error) {
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	if err != nil {
+		return nil, err
+	}
+	delete(cs.r.col, c.id)
+	return &emptypb.Empty{}, nil
+}
+
+// GetCollectionMetadata describes a collection.
+func (cs *collectionsService) GetCollectionMetadata(_ context.Context, req *collectionsv1.GetCollectionMetadataRequest) (*collectionsv1.CollectionMetadata, error) {
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	if err != nil {
+		return nil, err
+	}
+	return c.proto(), nil
+}
+
+// UpdateCollection changes the fields that are set. New chunk settings
+// apply to documents added or re-indexed afterwards.
+func (cs *collectionsService) UpdateCollection(_ context.Context, req *collectionsv1.UpdateCollectionRequest) (*collectionsv1.CollectionMetadata, error) {
+	if req.CollectionName != nil && strings.TrimSpace(req.GetCollectionName()) == "" {
+		return nil, invalid("collection_name must not be empty when set")
+	}
+	if req.ChunkConfiguration != nil {
+		if err := checkChunking("chunk_configuration", req.GetChunkConfiguration()); err != nil {
+			return nil, err
+		}
+	}
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	if err != nil {
+		return nil, err
+	}
+	fields := slices.Clone(c.fields)
+	for i, u := range req.GetFieldDefinitionUpdates() {
+		where := fmt.Sprintf("field_definition_updates[%d]", i)
+		switch u.GetOperation() {
+		case collectionsv1.FieldDefinitionOperation_FIELD_DEFINITION_ADD:
+			if err := checkFieldDefinition(where, u.GetFieldDefinition(), fields); err != nil {
+				return nil, err
+			}
+			fields = append(fields, proto.CloneOf(u.GetFieldDefinition()))
+		case collectionsv1.FieldDefinitionOperation_FIELD_DEFINITION_DELETE:
+			key := u.GetFieldDefinition().GetKey()
+			n := len(fields)
+			fields = slices.DeleteFunc(fields, func(f *collectionsv1.FieldDefinition) bool { return f.GetKey() == key })
+			if len(fields) == n {
+				return nil, status.Errorf(codes.NotFound, "%s: collection %q has no field %q", where, c.id, key)
+			}
+		default:
+			return nil, invalid("%s: operation %d is not valid", where, u.GetOperation())
+		}
+	}
+	// Everything is valid: apply.
+	for _, d := range c.docs {
+		for k := range d.fields {
+			if !slices.ContainsFunc(fields, func(f *collectionsv1.FieldDefinition) bool { return f.GetKey() == k }) {
+				delete(d.fields, k)
+			}
+		}
+	}
+	c.fields = fields
+	if req.CollectionName != nil {
+		c.name = req.GetCollectionName()
+	}
+	if req.ChunkConfiguration != nil {
+		c.chunking = proto.CloneOf(req.GetChunkConfiguration())
+	}
+	if req.CollectionDescription != nil {
+		c.description = proto.String(req.GetCollectionDescription())
+	}
+	return c.proto(), nil
+}
+
+// AddDocumentToCollection adds a snapshot of an uploaded file and indexes
+// it at once.
+func (cs *collectionsService) AddDocumentToCollection(_ context.Context, req *collectionsv1.AddDocumentToCollectionRequest) (*emptypb.Empty, error) {
+	if strings.TrimSpace(req.GetFileId()) == "" {
+		return nil, invalid("file_id is required")
+	}
+	now := cs.now()
+	s := cs.r.s
+	s.mu.Lock()
+	f, err := s.liveFileLocked(req.GetFileId(), now)
+	var d *document
+	if err == nil {
+		d = &document{fileID: f.id, name: f.name, data: f.data, created: f.created, expires: f.expires}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(d.data)
+	d.hash = hex.EncodeToString(sum[:])
+	d.contentType = contentType(d.name, d.data)
+	d.fields = maps.Clone(req.GetFields())
+
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	if err != nil {
+		return nil, err
+	}
+	if _, dup := c.docs[d.fileID]; dup {
+		return nil, status.Errorf(codes.AlreadyExists, "file %q is already in collection %q", d.fileID, c.id)
+	}
+	if err := c.checkFieldValues(d.fields, ""); err != nil {
+		return nil, err
+	}
+	if err := c.checkRequired(d.fields); err != nil {
+		return nil, err
+	}
+	c.docSeq++
+	d.seq = c.docSeq
+	c.index(d, now)
+	c.docs[d.fileID] = d
+	return &emptypb.Empty{}, nil
+}
+
+// RemoveDocumentFromCollection removes a document; the file is kept.
+func (cs *collectionsService) RemoveDocumentFromCollection(_ context.Context, req *collectionsv1.RemoveDocumentFromCollectionRequest) (*emptypb.Empty, error) {
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	if err != nil {
+		return nil, err
+	}
+	delete(c.docs, d.fileID)
+	return &emptypb.Empty{}, nil
+}
+
+// UpdateDocument renames a document, replaces its content or sets field
+// values, then indexes it again.
+func (cs *collectionsService) UpdateDocument(_ context.Context, req *collectionsv1.UpdateDocumentRequest) (*collectionsv1.DocumentMetadata, error) {
+	if req.Name != nil && strings.TrimSpace(req.GetName()) == "" {
+		return nil, invalid("name must not be empty when set")
+	}
+	if req.ContentType != nil && req.Data == nil {
+		return nil, invalid("content_type may only be set together with data")
+	}
+	now := cs.now()
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkFieldValues(req.GetFields(), d.fileID); err != nil {
+		return nil, err
+	}
+	fields := maps.Clone(d.fields)
+	if fields == nil {
+		fields = make(map[string]string)
+	}
+	maps.Copy(fields, req.GetFields())
+	if err := c.checkRequired(fields); err != nil {
+		return nil, err
+	}
+	d.fields = fields
+	if req.Name != nil {
+		d.name = req.GetName()
+	}
+	if req.Data != nil {
+		d.data = bytes.Clone(req.GetData())
+		sum := sha256.Sum256(d.data)
+		d.hash = hex.EncodeToString(sum[:])
+		d.contentType = cmp.Or(req.GetContentType(), contentType(d.name, d.data))
+	}
+	c.index(d, now)
+	return d.proto(), nil
+}
+
+// ListDocuments lists a collection's documents a page at a time, by
+// addition (the default when sort_by is unset), name or size.
+func (cs *collectionsService) ListDocuments(_ context.Context, req *collectionsv1.ListDocumentsRequest) (*collectionsv1.ListDocumentsResponse, error) {
+	if req.GetFilter() != "" {
+		return nil, status.Error(codes.Unimplemented, "xaitest: ListDocuments filter is not emulated by the fake server")
+	}
+	sort, by := int32(-1), bySeq
+	if req.SortBy != nil {
+		switch sort = int32(req.GetSortBy()); req.GetSortBy() {
+		case collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME:
+			by = byName
+		case collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE:
+			by = byNum
+		case collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE:
+		default:
+			return nil, invalid("sort_by %d is not a valid sort attribute", req.GetSortBy())
+		}
+	}
+	p, err := parsePage(req.GetCollectionId(), req.Limit, req.Order, sort, by, req.PaginationToken)
+	if err != nil {
+		return nil, err
+	}
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	if err != nil {
+		return nil, err
+	}
+	var docs []*document
+	for _, d := range c.docs {
+		if req.Name == nil || d.name == req.GetName() {
+			docs = append(docs, d)
+		}
+	}
+	keys := make([]sortKey, len(docs))
+	for i, d := range docs {
+		keys[i] = sortKey{name: d.name, num: int64(len(d.data)), seq: d.seq}
+	}
+	idx, next := p.page(keys)
+	resp := &collectionsv1.ListDocumentsResponse{}
+	for _, i := range idx {
+		resp.Documents = append(resp.Documents, docs[i].proto())
+	}
+	if next != "" {
+		resp.PaginationToken = &next
+	}
+	return resp, nil
+}
+
+// GetDocumentMetadata describes one document.
+func (cs *collectionsService) GetDocumentMetadata(_ context.Context, req *collectionsv1.GetDocumentMetadataRequest) (*collectionsv1.DocumentMetadata, error) {
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	_, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	if err != nil {
+		return nil, err
+	}
+	return d.proto(), nil
+}
+
+// BatchGetDocuments describes the requested documents that exist, in the
+// order asked; unknown IDs are left out.
+func (cs *collectionsService) BatchGetDocuments(_ context.Context, req *collectionsv1.BatchGetDocumentsRequest) (*collectionsv1.BatchGetDocumentsResponse, error) {
+	for i, id := range req.GetFileIds() {
+		if strings.TrimSpace(id) == "" {
+			return nil, invalid("file_ids[%d] is empty", i)
+		}
+	}
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	if err != nil {
+		return nil, err
+	}
+	resp := &collectionsv1.BatchGetDocumentsResponse{}
+	for _, id := range req.GetFileIds() {
+		if d, ok := c.docs[id]; ok {
+			resp.Documents = append(resp.Documents, d.proto())
+		}
+	}
+	return resp, nil
+}
+
+// ReIndexDocument chunks a document again with the collection's current
+// settings.
+func (cs *collectionsService) ReIndexDocument(_ context.Context, req *collectionsv1.ReIndexDocumentRequest) (*emptypb.Empty, error) {
+	now := cs.now()
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	if err != nil {
+		return nil, err
+	}
+	c.index(d, now)
+	return &emptypb.Empty{}, nil
+}
+
+// GenerateCollectionDescription describes a collection from its name and
+// document names; no model is involved. The description is returned, not
+// stored.
+func (cs *collectionsService) GenerateCollectionDescription(_ context.Context, req *collectionsv1.GenerateCollectionDescriptionRequest) (*collectionsv1.GenerateCollectionDescriptionResponse, error) {
+	cs.r.mu.Lock()
+	defer cs.r.mu.Unlock()
+	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	if err != nil {
+		return nil, err
+	}
+	docs := slices.SortedFunc(maps.Values(c.docs), func(a, b *document) int { return cmp.Compare(a.seq, b.seq) })
+	var desc string
+	if len(docs) == 0 {
+		desc = fmt.Sprintf("Collection %q is empty.", c.name)
+	} else {
+		names := make([]string, len(docs))
+		for i, d := range docs {
+			names[i] = d.name
+		}
+		desc = fmt.Sprintf("Collection %q holds %d document(s): %s.", c.name, len(docs), strings.Join(names, ", "))
+	}
+	return &collectionsv1.GenerateCollectionDescriptionResponse{CollectionDescription: desc}, nil
+}
+
+// Key scopes. With WithManagementKeys, the Collections service accepts only
+// management keys and every other service only API keys, as on the real
+// service, where they live on different hosts.
+
+// checkKeyScope rejects a key used on the wrong side. The key has already
+// been authenticated.
+func (s *Server) checkKeyScope(ctx context.Context, fullMethod string) error {
+	if len(s.cfg.managementKeys) == 0 {
+		return nil
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	_, key, _ := strings.Cut(strings.TrimSpace(strings.Join(md.Get("authorization"), "")), " ")
+	key = strings.TrimSpace(key)
+	isManagement := slices.Contains(s.cfg.managementKeys, key)
+	svc, _, _ := splitMethod(fullMethod)
+	switch {
+	case svc == collectionsServiceName && !isManagement:
+		return status.Errorf(codes.Unauthenticated,
+			"%s is served by the management API and needs a management key; an API key was sent", fullMethod)
+	case svc != collectionsServiceName && isManagement:
+		return status.Errorf(codes.Unauthenticated,
+			"%s needs an API key; a management key was sent, which only the management API (Collections) accepts", fullMethod)
+	}
+	return nil
+}
+
+// keyScopeUnary applies checkKeyScope to unary calls. It runs after the
+// server's own interceptor: the call is recorded and authenticated first.
+func (s *Server) keyScopeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if err := s.checkKeyScope(ctx, info.FullMethod); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+// keyScopeStream applies checkKeyScope to streaming calls.
+func (s *Server) keyScopeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if err := s.checkKeyScope(ss.Context(), info.FullMethod); err != nil {
+		return err
+	}
+	return handler(srv, ss)
+}
+
+// wordsOf returns the lower-cased words (runs of letters and digits) of s.
+func wordsOf(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}

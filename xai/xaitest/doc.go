@@ -17,8 +17,8 @@
 // with stored responses, previous_response_id chaining, usage accounting,
 // encrypted reasoning and context compaction; Models, Auth, Tokenize, Image
 // generation, Embeddings, Files, Collections with Documents search (keyword
-// scoring) and the legacy Sample API. Video and BatchMgmt are registered but
-// answer UNIMPLEMENTED.
+// scoring), deferred Video generation, batches (BatchMgmt) processed by the
+// same engines, and the legacy Sample API.
 //
 // Replies are deterministic: the same request gives the same content over
 // the unary, streaming and deferred RPCs. Tests steer the fake with

@@ -85,10 +85,7 @@ func (s *Server) admit(ctx context.Context, fullMethod string, md metadata.MD) e
 
 // notEmulatedServices are registered so their methods exist, but the fake
 // has no behaviour for them.
-var notEmulatedServices = map[string]bool{
-	"xai_api.Video":     true,
-	"xai_api.BatchMgmt": true,
-}
+var notEmulatedServices = map[string]bool{}
 
 // notEmulated returns UNIMPLEMENTED for methods of services the fake does
 // not emulate.

@@ -144,6 +144,11 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
+	// The state of Video and BatchMgmt, each behind its own lock, made
+	// once so that it survives Restart.
+	video *videoService
+	batch *batchService
+
 	mu        sync.Mutex
 	latency   time.Duration
 	replies   []Reply
@@ -294,10 +299,11 @@ func (s *Server) register() {
 	rag := newRAGStore(s)
 	xaiv1.RegisterDocumentsServer(s.gs, &documentsService{r: rag})
 	collectionsv1.RegisterCollectionsServer(s.gs, &collectionsService{r: rag})
-	// Not emulated: the interceptors answer UNIMPLEMENTED before these
-	// placeholders are reached (see notEmulated).
-	xaiv1.RegisterVideoServer(s.gs, xaiv1.UnimplementedVideoServer{})
-	xaiv1.RegisterBatchMgmtServer(s.gs, xaiv1.UnimplementedBatchMgmtServer{})
+	if s.video == nil { // Restart registers again; the state stays
+		s.video, s.batch = newVideoService(s), newBatchService(s)
+	}
+	xaiv1.RegisterVideoServer(s.gs, s.video)
+	xaiv1.RegisterBatchMgmtServer(s.gs, s.batch)
 }
 
 // Addr returns the address the server listens on, "127.0.0.1:port" by

@@ -118,7 +118,7 @@ func TestServicesNotEmulatedAnswerUnimplemented(t *testing.T) {
 	emulated := map[string]bool{
 		"xai_api.Chat": true, "xai_api.Image": true, "xai_api.Models": true, "xai_api.Auth": true,
 		"xai_api.Tokenize": true, "xai_api.Embedder": true, "xai_api.Files": true, "xai_api.Sample": true,
-		"xai_api.Documents": true, "collections.Collections": true,
+		"xai_api.Documents": true, "collections.Collections": true, "xai_api.Video": true, "xai_api.BatchMgmt": true,
 	}
 	forEachMethod(t, func(t *testing.T, svc grpc.ServiceDesc, method string, stream bool) {
 		err := call(ctx(t), srv.Conn(), svc, method, stream)

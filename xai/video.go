@@ -1,0 +1,806 @@
+package xai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// VideoService generates video clips with Grok video models, such as
+// "grok-imagine-video": from a prompt alone, by animating an image, by
+// editing a video, or by extending one. Use it as Client.Video.
+//
+// Generation takes a while, so it is deferred: Generate and Extend return a
+// request ID at once, Get asks once whether the video is ready, and Wait
+// polls until it is. GenerateAndWait and ExtendAndWait do both.
+type VideoService struct {
+	stub xaiv1.VideoClient
+}
+
+// DefaultVideoPollInterval is how often VideoService.Wait asks whether a
+// video is ready unless WithPollInterval says otherwise; the poll timeout
+// is DefaultPollTimeout (10 minutes), as for Chat.Defer. Videos take
+// minutes, so the interval is longer than Chat's, as in the official SDKs.
+const DefaultVideoPollInterval = time.Second
+
+// VideoAspectRatio is the width-to-height ratio of a generated video.
+type VideoAspectRatio string
+
+// Video aspect ratios, named width x height.
+const (
+	VideoAspect1x1  VideoAspectRatio = "1:1"  // square
+	VideoAspect16x9 VideoAspectRatio = "16:9" // widescreen landscape
+	VideoAspect9x16 VideoAspectRatio = "9:16" // tall portrait (phone screen)
+	VideoAspect4x3  VideoAspectRatio = "4:3"  // landscape
+	VideoAspect3x4  VideoAspectRatio = "3:4"  // portrait
+	VideoAspect3x2  VideoAspectRatio = "3:2"  // landscape
+	VideoAspect2x3  VideoAspectRatio = "2:3"  // portrait
+)
+
+var videoAspects = map[VideoAspectRatio]xaiv1.VideoAspectRatio{
+	VideoAspect1x1:  xaiv1.VideoAspectRatio_VIDEO_ASPECT_RATIO_1_1,
+	VideoAspect16x9: xaiv1.VideoAspectRatio_VIDEO_ASPECT_RATIO_16_9,
+	VideoAspect9x16: xaiv1.VideoAspectRatio_VIDEO_ASPECT_RATIO_9_16,
+	VideoAspect4x3:  xaiv1.VideoAspectRatio_VIDEO_ASPECT_RATIO_4_3,
+	VideoAspect3x4:  xaiv1.VideoAspectRatio_VIDEO_ASPECT_RATIO_3_4,
+	VideoAspect3x2:  xaiv1.VideoAspectRatio_VIDEO_ASPECT_RATIO_3_2,
+	VideoAspect2x3:  xaiv1.VideoAspectRatio_VIDEO_ASPECT_RATIO_2_3,
+}
+
+// VideoResolution is the vertical resolution of a generated video.
+type VideoResolution string
+
+// Video resolutions. Not every model offers every resolution.
+const (
+	VideoResolution480p  VideoResolution = "480p"  // standard definition
+	VideoResolution720p  VideoResolution = "720p"  // HD
+	VideoResolution1080p VideoResolution = "1080p" // Full HD
+)
+
+var videoResolutions = map[VideoResolution]xaiv1.VideoResolution{
+	VideoResolution480p:  xaiv1.VideoResolution_VIDEO_RESOLUTION_480P,
+	VideoResolution720p:  xaiv1.VideoResolution_VIDEO_RESOLUTION_720P,
+	VideoResolution1080p: xaiv1.VideoResolution_VIDEO_RESOLUTION_1080P,
+}
+
+// VideoInput is a video given to the API: one to edit (WithSourceVideo) or
+// to extend (VideoService.Extend). Build it with VideoURL or VideoFileID; a
+// VideoInput that could not be built carries its error, which the call it
+// is given to returns before sending anything.
+//
+// The zero VideoInput is not valid.
+type VideoInput struct {
+	pb  *xaiv1.VideoUrlContent
+	err error
+}
+
+// Proto returns the underlying protobuf content (nil if building failed).
+func (v VideoInput) Proto() *xaiv1.VideoUrlContent { return v.pb }
+
+// Err returns the error met while building the input, if any. It is an
+// *Error with code InvalidArgument.
+func (v VideoInput) Err() error { return v.err }
+
+// VideoURL returns a video the server downloads from an https URL, or
+// receives inline as a base64 data URL ("data:video/mp4;base64,...").
+func VideoURL(u string) VideoInput {
+	if err := checkVideoURL(u); err != nil {
+		return VideoInput{err: err}
+	}
+	return VideoInput{pb: &xaiv1.VideoUrlContent{Source: &xaiv1.VideoUrlContent_Url{Url: u}}}
+}
+
+// VideoFileID returns a video uploaded beforehand with the Files API.
+func VideoFileID(fileID string) VideoInput {
+	if strings.TrimSpace(fileID) == "" {
+		return VideoInput{err: invalidArgument("video file ID is empty: pass the ID returned when the video was uploaded with the Files API")}
+	}
+	return VideoInput{pb: &xaiv1.VideoUrlContent{Source: &xaiv1.VideoUrlContent_FileId{FileId: fileID}}}
+}
+
+// checkVideoURL accepts absolute https URLs and base64 data URLs of a
+// video MIME type.
+func checkVideoURL(s string) error {
+	if s == "" {
+		return invalidArgument("video URL is empty: pass an https URL, a data URL such as data:video/mp4;base64,..., or use xai.VideoFileID")
+	}
+	if len(s) >= 5 && strings.EqualFold(s[:5], "data:") {
+		meta, _, ok := strings.Cut(s[5:], ",")
+		params := strings.Split(meta, ";")
+		switch {
+		case !ok:
+			return invalidArgument("video data URL %s has no comma before its data: use the form data:video/mp4;base64,<data>", quoteShort(s))
+		case !strings.HasPrefix(strings.ToLower(strings.TrimSpace(params[0])), "video/"):
+			return invalidArgument("video data URL has MIME type %s: use a video type such as video/mp4", quoteShort(params[0]))
+		case len(params) < 2 || !strings.EqualFold(strings.TrimSpace(params[len(params)-1]), "base64"):
+			return invalidArgument("video data URL %s is not base64-encoded: use the form data:video/mp4;base64,<data>", quoteShort(s))
+		}
+		return nil
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return invalidArgument("video URL %s is not a valid URL (%s): pass an https URL", quoteShort(s), shorten(unwrapURLError(err).Error()))
+	case u.Scheme != "https":
+		return invalidArgument("video URL %s is not an https URL: serve the video over https, send it as a data URL, or upload it and use xai.VideoFileID", quoteShort(s))
+	case u.Host == "":
+		return invalidArgument("video URL %s has no host: pass an absolute https URL", quoteShort(s))
+	}
+	return nil
+}
+
+// VideoStorage asks for the finished video to be saved as a file with the
+// Files API as well; Video.File then describes the saved file.
+type VideoStorage struct {
+	// Filename is the name of the stored file. The server chooses a name
+	// when it is empty.
+	Filename string
+	// ExpiresAfter is how long the file is kept, from one hour to 30 days
+	// in whole seconds. Zero keeps it until it is deleted.
+	ExpiresAfter time.Duration
+	// PublicURL also creates a public link to the file.
+	PublicURL bool
+	// PublicURLExpiresAfter is how long the public link works, from one
+	// hour to 30 days in whole seconds. Zero makes it last as long as the
+	// file. It requires PublicURL.
+	PublicURLExpiresAfter time.Duration
+}
+
+// proto converts the storage settings, rejecting lifetimes the API does not
+// accept.
+func (s VideoStorage) proto(option string) (*xaiv1.StorageOptions, error) {
+	pb := &xaiv1.StorageOptions{Filename: s.Filename}
+	var err error
+	if pb.ExpiresAfter, err = videoStorageSeconds(option, "ExpiresAfter", s.ExpiresAfter); err != nil {
+		return nil, err
+	}
+	switch {
+	case s.PublicURL:
+		secs, err := videoStorageSeconds(option, "PublicURLExpiresAfter", s.PublicURLExpiresAfter)
+		if err != nil {
+			return nil, err
+		}
+		pb.PublicUrl = &xaiv1.PublicUrlOptions{ExpiresAfter: secs}
+	case s.PublicURLExpiresAfter != 0:
+		return nil, invalidArgument("%s: PublicURLExpiresAfter is set but PublicURL is false; set PublicURL to create a public link", option)
+	}
+	return pb, nil
+}
+
+// videoStorageSeconds converts a stored file's lifetime to whole seconds,
+// nil for zero. The limits are those of the Files API.
+func videoStorageSeconds(option, field string, d time.Duration) (*int64, error) {
+	const lo, hi = time.Hour, 30 * 24 * time.Hour
+	switch {
+	case d == 0:
+		return nil, nil
+	case d < lo || d > hi:
+		return nil, invalidArgument("%s: %s is %v; it must be between %v and %v (720h), or zero for no expiry", option, field, d, lo, hi)
+	case d%time.Second != 0:
+		return nil, invalidArgument("%s: %s is %v; the API counts whole seconds, so round it to a whole number of seconds", option, field, d)
+	}
+	secs := int64(d / time.Second)
+	return &secs, nil
+}
+
+// VideoOption sets a field of a video request; pass options to
+// VideoService.Generate, Extend, GenerateAndWait or ExtendAndWait, with
+// CallOptions to change the calls and PollOptions to change how the
+// ...AndWait methods wait. An option given an invalid value makes the call
+// fail before sending. When an option is given twice, the last one wins.
+//
+// Extend accepts only WithVideoDuration and WithVideoStorage (and
+// CallOptions and PollOptions); the other options describe a new video and
+// are refused there.
+type VideoOption interface {
+	applyVideo(*videoConfig) error
+}
+
+// videoConfig gathers the options of one video call.
+type videoConfig struct {
+	gen              *xaiv1.GenerateVideoRequest // every field an option can set
+	generateOnlyOpts []string                    // options Extend does not accept
+	call             []CallOption
+	poll             []DeferOption
+}
+
+// videoOption is an option that sets a request field; generateOnly marks
+// the fields ExtendVideoRequest does not have.
+type videoOption struct {
+	name         string
+	generateOnly bool
+	apply        func(*xaiv1.GenerateVideoRequest) error
+}
+
+func (o videoOption) applyVideo(c *videoConfig) error {
+	if err := o.apply(c.gen); err != nil {
+		return err
+	}
+	if o.generateOnly {
+		c.generateOnlyOpts = append(c.generateOnlyOpts, o.name)
+	}
+	return nil
+}
+
+func (o CallOptions) applyVideo(c *videoConfig) error {
+	c.call = append(c.call, o...)
+	return nil
+}
+
+// PollOptions passes wait options (WithPollInterval, WithPollTimeout, and
+// call options for every call made while waiting) to a method whose
+// variadic parameter holds request options: VideoService.GenerateAndWait
+// and ExtendAndWait. Give it among the other options:
+//
+//	video, err := client.Video.GenerateAndWait(ctx, "grok-imagine-video", "a red fox",
+//		xai.WithVideoDuration(5*time.Second),
+//		xai.PollOptions{xai.WithPollInterval(2 * time.Second), xai.WithPollTimeout(15 * time.Minute)})
+//
+// Passed to Generate or Extend, which do not wait, it is an error.
+type PollOptions []DeferOption
+
+func (o PollOptions) applyVideo(c *videoConfig) error {
+	c.poll = append(c.poll, o...)
+	return nil
+}
+
+// WithVideoDuration sets the length of the clip, or of the footage added
+// by Extend, in whole seconds; the model's default when not given. The
+// accepted range depends on the model (1 to 15 seconds for
+// grok-imagine-video); the server checks it.
+func WithVideoDuration(d time.Duration) VideoOption {
+	return videoOption{name: "WithVideoDuration", apply: func(r *xaiv1.GenerateVideoRequest) error {
+		switch {
+		case d < time.Second:
+			return invalidArgument("WithVideoDuration(%v): the duration must be at least one second", d)
+		case d%time.Second != 0:
+			return invalidArgument("WithVideoDuration(%v): the API counts whole seconds, so round the duration to a whole number of seconds", d)
+		case d/time.Second > math.MaxInt32:
+			return invalidArgument("WithVideoDuration(%v): the duration is too long", d)
+		}
+		secs := int32(d / time.Second)
+		r.Duration = &secs
+		return nil
+	}}
+}
+
+// WithVideoAspectRatio sets the shape of the video, such as
+// VideoAspect16x9. When animating an image the image's shape is normally
+// kept.
+func WithVideoAspectRatio(a VideoAspectRatio) VideoOption {
+	return videoOption{name: "WithVideoAspectRatio", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
+		pb, ok := videoAspects[a]
+		if !ok {
+			return invalidArgument("WithVideoAspectRatio: unknown aspect ratio %q; use one of the xai.VideoAspect... constants, such as xai.VideoAspect16x9", string(a))
+		}
+		r.AspectRatio = &pb
+		return nil
+	}}
+}
+
+// WithVideoResolution sets the resolution of the video: VideoResolution480p,
+// VideoResolution720p or VideoResolution1080p, where the model offers it.
+func WithVideoResolution(res VideoResolution) VideoOption {
+	return videoOption{name: "WithVideoResolution", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
+		pb, ok := videoResolutions[res]
+		if !ok {
+			return invalidArgument("WithVideoResolution: unknown resolution %q; use xai.VideoResolution480p, VideoResolution720p or VideoResolution1080p", string(res))
+		}
+		r.Resolution = &pb
+		return nil
+	}}
+}
+
+// WithVideoImage animates an image: it becomes the first frame of the video
+// (image-to-video). Build it with ImageURL (an https or data URL),
+// ImageBytes, ImageFile or ImageFileID (an image uploaded with the Files
+// API), which check it as they do for chat.
+func WithVideoImage(img Part) VideoOption {
+	return videoOption{name: "WithVideoImage", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
+		pb, err := videoImage(img)
+		if err != nil {
+			return invalidArgument("WithVideoImage: %s", errMessage(err))
+		}
+		r.Image = pb
+		return nil
+	}}
+}
+
+// WithVideoReferenceImages gives images whose subjects, style or setting
+// the video should follow, without using them as the first frame. They are
+// built as for WithVideoImage.
+func WithVideoReferenceImages(imgs ...Part) VideoOption {
+	return videoOption{name: "WithVideoReferenceImages", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
+		if len(imgs) == 0 {
+			return invalidArgument("WithVideoReferenceImages: no images given; pass parts built with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
+		}
+		out := make([]*xaiv1.ImageUrlContent, len(imgs))
+		for i, p := range imgs {
+			pb, err := videoImage(p)
+			if err != nil {
+				return invalidArgument("WithVideoReferenceImages: image %d: %s", i, errMessage(err))
+			}
+			out[i] = pb
+		}
+		r.ReferenceImages = out
+		return nil
+	}}
+}
+
+// videoImage returns a copy of the image of a part built by ImageURL,
+// ImageBytes, ImageFile or ImageFileID, checked again in case its Proto was
+// changed.
+func videoImage(p Part) (*xaiv1.ImageUrlContent, error) {
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	img := p.Proto().GetImageUrl()
+	if img == nil {
+		return nil, invalidArgument("it is not an image: build images with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
+	}
+	if err := checkImageContent(img); err != nil {
+		return nil, err
+	}
+	return proto.CloneOf(img), nil
+}
+
+// WithSourceVideo edits or restyles a video according to the prompt,
+// instead of creating one from scratch. To continue a video with new
+// footage, use VideoService.Extend.
+func WithSourceVideo(v VideoInput) VideoOption {
+	return videoOption{name: "WithSourceVideo", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
+		pb, err := videoInputProto("WithSourceVideo", v)
+		if err != nil {
+			return err
+		}
+		r.Video = pb
+		return nil
+	}}
+}
+
+// videoInputProto returns a copy of a VideoInput's content, or its error.
+func videoInputProto(where string, v VideoInput) (*xaiv1.VideoUrlContent, error) {
+	if v.err != nil {
+		return nil, invalidArgument("%s: %s", where, errMessage(v.err))
+	}
+	switch src := v.pb.GetSource().(type) {
+	case *xaiv1.VideoUrlContent_Url:
+		if err := checkVideoURL(src.Url); err != nil {
+			return nil, invalidArgument("%s: %s", where, errMessage(err))
+		}
+	case *xaiv1.VideoUrlContent_FileId:
+		if strings.TrimSpace(src.FileId) == "" {
+			return nil, invalidArgument("%s: the video file ID is empty", where)
+		}
+	default:
+		return nil, invalidArgument("%s: the video is empty: build it with xai.VideoURL or xai.VideoFileID", where)
+	}
+	return proto.CloneOf(v.pb), nil
+}
+
+// WithVideoAudio says whether to generate a soundtrack for the video; the
+// model's default applies when it is not given.
+func WithVideoAudio(generate bool) VideoOption {
+	return videoOption{name: "WithVideoAudio", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
+		r.GenerateAudio = &generate
+		return nil
+	}}
+}
+
+// WithVideoVoices gives the IDs of voices to use for speech in the video's
+// soundtrack.
+func WithVideoVoices(voiceIDs ...string) VideoOption {
+	return videoOption{name: "WithVideoVoices", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
+		if len(voiceIDs) == 0 {
+			return invalidArgument("WithVideoVoices: no voice IDs given")
+		}
+		out := make([]*xaiv1.AudioUrlContent, len(voiceIDs))
+		for i, id := range voiceIDs {
+			if strings.TrimSpace(id) == "" {
+				return invalidArgument("WithVideoVoices: voice ID %d is empty", i)
+			}
+			out[i] = &xaiv1.AudioUrlContent{Source: &xaiv1.AudioUrlContent_VoiceId{VoiceId: id}}
+		}
+		r.ReferenceAudios = out
+		return nil
+	}}
+}
+
+// WithVideoStorage saves the finished video as a file too, with the given
+// settings.
+func WithVideoStorage(s VideoStorage) VideoOption {
+	return videoOption{name: "WithVideoStorage", apply: func(r *xaiv1.GenerateVideoRequest) error {
+		pb, err := s.proto("WithVideoStorage")
+		if err != nil {
+			return err
+		}
+		r.StorageOptions = pb
+		return nil
+	}}
+}
+
+// ready reports whether the service can make calls.
+func (s *VideoService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Video")
+	}
+	return nil
+}
+
+// videoRequest checks what every video request needs and applies opts.
+// waits says whether the method waits, so that PollOptions are allowed.
+func videoRequest(method, model, prompt string, waits bool, opts []VideoOption) (*videoConfig, error) {
+	if err := checkModelName(method, model, "grok-imagine-video"); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(prompt) == "" {
+		return nil, invalidArgument("%s: the prompt is empty; describe the video to create, or the change to make", method)
+	}
+	c := &videoConfig{gen: &xaiv1.GenerateVideoRequest{Model: model, Prompt: prompt}}
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidArgument("%s: option %d is nil", method, i)
+		}
+		if err := o.applyVideo(c); err != nil {
+			return nil, err
+		}
+	}
+	if len(c.poll) > 0 && !waits {
+		return nil, invalidArgument("%s: PollOptions are for the methods that wait (GenerateAndWait, ExtendAndWait); %s returns at once", method, method)
+	}
+	return c, nil
+}
+
+// Generate starts generating a video from prompt with model, a video
+// generation model such as "grok-imagine-video", and returns the request
+// ID at once; fetch the video with Get or Wait. Options animate an image
+// (WithVideoImage), edit a video (WithSourceVideo), and set the duration,
+// shape, resolution, sound and storage. The request is checked before
+// anything is sent: an empty model or prompt, or an invalid option, gives
+// an error with code InvalidArgument.
+func (s *VideoService) Generate(ctx context.Context, model, prompt string, opts ...VideoOption) (string, error) {
+	if err := s.ready(); err != nil {
+		return "", err
+	}
+	c, err := videoRequest("Video.Generate", model, prompt, false, opts)
+	if err != nil {
+		return "", err
+	}
+	return s.startGenerate(ctx, c.gen, c.call)
+}
+
+func (s *VideoService) startGenerate(ctx context.Context, req *xaiv1.GenerateVideoRequest, call []CallOption) (string, error) {
+	pb, err := s.stub.GenerateVideo(ctx, req, grpcCallOptions(call)...)
+	if err != nil {
+		return "", fromGRPC(err)
+	}
+	return pb.GetRequestId(), nil
+}
+
+// extendRequest builds the request of Extend and ExtendAndWait.
+func extendRequest(method, model, prompt string, video VideoInput, waits bool, opts []VideoOption) (*xaiv1.ExtendVideoRequest, *videoConfig, error) {
+	c, err := videoRequest(method, model, prompt, waits, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(c.generateOnlyOpts) > 0 {
+		return nil, nil, invalidArgument("%s: %s cannot be used when extending a video: only WithVideoDuration and WithVideoStorage apply; the extension follows the video it continues",
+			method, strings.Join(c.generateOnlyOpts, ", "))
+	}
+	v, err := videoInputProto(method, video)
+	if err != nil {
+		return nil, nil, err
+	}
+	req := &xaiv1.ExtendVideoRequest{
+		Prompt:         prompt,
+		Video:          v,
+		Model:          model,
+		Duration:       c.gen.Duration,
+		StorageOptions: c.gen.StorageOptions,
+	}
+	return req, c, nil
+}
+
+// Extend starts generating a continuation of video, built with VideoURL or
+// VideoFileID, with footage described by prompt, and returns the request
+// ID at once; fetch the result with Get or Wait. Only WithVideoDuration (the
+// length of the added footage) and WithVideoStorage apply. The request is
+// checked before anything is sent, as for Generate.
+func (s *VideoService) Extend(ctx context.Context, model, prompt string, video VideoInput, opts ...VideoOption) (string, error) {
+	if err := s.ready(); err != nil {
+		return "", err
+	}
+	req, c, err := extendRequest("Video.Extend", model, prompt, video, false, opts)
+	if err != nil {
+		return "", err
+	}
+	return s.startExtend(ctx, req, c.call)
+}
+
+func (s *VideoService) startExtend(ctx context.Context, req *xaiv1.ExtendVideoRequest, call []CallOption) (string, error) {
+	pb, err := s.stub.ExtendVideo(ctx, req, grpcCallOptions(call)...)
+	if err != nil {
+		return "", fromGRPC(err)
+	}
+	return pb.GetRequestId(), nil
+}
+
+// Get asks once for the video of a request started with Generate or
+// Extend. It returns the video and true when it is ready. While the video
+// is being made it returns false and a *Video whose Progress says how far
+// along it is (its other accessors are empty).
+//
+// A request whose result the server no longer holds gives an error for
+// which IsNotFound is true. One that failed gives an error with code
+// Internal whose message carries the server's explanation; when the server
+// sent one, the *xaiv1.VideoError is among the error's Details.
+func (s *VideoService) Get(ctx context.Context, requestID string, opts ...CallOption) (video *Video, done bool, err error) {
+	if err := s.ready(); err != nil {
+		return nil, false, err
+	}
+	if strings.TrimSpace(requestID) == "" {
+		return nil, false, invalidArgument("Video.Get: the request ID is empty; pass the ID returned by Video.Generate or Video.Extend")
+	}
+	pb, err := s.stub.GetDeferredVideo(ctx, &xaiv1.GetDeferredVideoRequest{RequestId: requestID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, false, fromGRPC(err)
+	}
+	return videoResult(requestID, pb)
+}
+
+// videoResult interprets a poll's answer the way GetDeferred does for chat.
+func videoResult(id string, pb *xaiv1.GetDeferredVideoResponse) (*Video, bool, error) {
+	resp := pb.GetResponse()
+	switch pb.GetStatus() {
+	case xaiv1.DeferredStatus_DONE:
+		switch {
+		case resp.GetError() != nil:
+			return nil, false, videoFailed(id, resp.GetError())
+		case resp.GetVideo() == nil:
+			return nil, false, &Error{Code: codes.Internal, Message: "video request " + id + " is done but the server sent no video; fetch it again with Video.Get"}
+		}
+		return &Video{id: id, pb: resp}, true, nil
+	case xaiv1.DeferredStatus_PENDING:
+		return &Video{id: id, pb: resp}, false, nil
+	case xaiv1.DeferredStatus_EXPIRED:
+		return nil, false, &Error{Code: codes.NotFound, Message: "video request " + id + " has expired: the server no longer holds its result; generate the video again"}
+	case xaiv1.DeferredStatus_FAILED:
+		return nil, false, videoFailed(id, resp.GetError())
+	}
+	return nil, false, &Error{Code: codes.Unknown, Message: "video request " + id + ": the server returned status " + pb.GetStatus().String() + ", which this SDK does not know"}
+}
+
+// videoFailed is the error of a failed video request, carrying the
+// server's VideoError when there is one.
+func videoFailed(id string, ve *xaiv1.VideoError) *Error {
+	if ve == nil {
+		return &Error{Code: codes.Internal, Message: "video request " + id + " failed on the server without saying why; generate the video again"}
+	}
+	why := ve.GetMessage()
+	if c := ve.GetCode(); c != "" {
+		why = c + ": " + why
+	}
+	return &Error{Code: codes.Internal, Message: "video request " + id + " failed on the server: " + why, Details: []any{proto.CloneOf(ve)}}
+}
+
+// Wait polls the request every poll interval (DefaultVideoPollInterval
+// unless WithPollInterval is given) until the video is ready, and returns
+// it. It gives up after the poll timeout (WithPollTimeout, by default
+// DefaultPollTimeout) with an error with code DeadlineExceeded; the video
+// keeps being made on the server, so Wait can be called again. Call options
+// among opts apply to every poll. A request that failed or expired gives
+// the errors described at Get.
+func (s *VideoService) Wait(ctx context.Context, requestID string, opts ...DeferOption) (*Video, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(requestID) == "" {
+		return nil, invalidArgument("Video.Wait: the request ID is empty; pass the ID returned by Video.Generate or Video.Extend")
+	}
+	cfg, err := videoDeferConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.wait(ctx, requestID, cfg)
+}
+
+func videoDeferConfig(opts []DeferOption) (deferConfig, error) {
+	cfg := deferConfig{interval: DefaultVideoPollInterval, timeout: DefaultPollTimeout}
+	for _, o := range opts {
+		if o != nil {
+			o.applyDefer(&cfg)
+		}
+	}
+	return cfg, cfg.err
+}
+
+func (s *VideoService) wait(ctx context.Context, id string, cfg deferConfig) (*Video, error) {
+	later := "fetch it later with client.Video.Get or client.Video.Wait(ctx, \"" + id + "\")"
+	return pollUntilDone(ctx, cfg, "video request "+id, later, func(ctx context.Context) (*Video, bool, error) {
+		return s.Get(ctx, id, cfg.call...)
+	})
+}
+
+// GenerateAndWait starts generating a video as Generate does and waits for
+// it as Wait does. Give wait options as PollOptions among opts; the
+// CallOptions among opts apply to every call, the start and each poll.
+func (s *VideoService) GenerateAndWait(ctx context.Context, model, prompt string, opts ...VideoOption) (*Video, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	c, err := videoRequest("Video.GenerateAndWait", model, prompt, true, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := videoDeferConfig(append(toDeferOptions(c.call), c.poll...))
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.startGenerate(ctx, c.gen, cfg.call)
+	if err != nil {
+		return nil, err
+	}
+	return s.wait(ctx, id, cfg)
+}
+
+// ExtendAndWait starts extending a video as Extend does and waits for the
+// result as Wait does, with the options of GenerateAndWait.
+func (s *VideoService) ExtendAndWait(ctx context.Context, model, prompt string, video VideoInput, opts ...VideoOption) (*Video, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	req, c, err := extendRequest("Video.ExtendAndWait", model, prompt, video, true, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := videoDeferConfig(append(toDeferOptions(c.call), c.poll...))
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.startExtend(ctx, req, cfg.call)
+	if err != nil {
+		return nil, err
+	}
+	return s.wait(ctx, id, cfg)
+}
+
+func toDeferOptions(call []CallOption) []DeferOption {
+	out := make([]DeferOption, 0, len(call))
+	for _, o := range call {
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// pollUntilDone calls poll every cfg.interval until it reports done, fails,
+// or cfg.timeout passes; what names the request in the timeout error, and
+// later says how to fetch the result after giving up. It is Chat.Defer's
+// loop, for any kind of deferred result.
+func pollUntilDone[T any](ctx context.Context, cfg deferConfig, what, later string, poll func(context.Context) (T, bool, error)) (T, error) {
+	var zero T
+	deadline := time.Now().Add(cfg.timeout)
+	pollCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	// The poll timeout is ours only when it comes before the caller's
+	// deadline. A call may see the deadline pass before pollCtx reports
+	// it, hence the look at the clock.
+	pd, has := ctx.Deadline()
+	ours := !has || pd.After(deadline)
+	timedOut := func(err error) error {
+		if !ours || ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(pollCtx.Err(), context.DeadlineExceeded) || (hasCode(err, codes.DeadlineExceeded) && !time.Now().Before(deadline)) {
+			return &Error{Code: codes.DeadlineExceeded, cause: context.DeadlineExceeded,
+				Message: fmt.Sprintf("%s is still running after %v (the poll timeout); %s, or raise WithPollTimeout", what, cfg.timeout, later)}
+		}
+		return nil
+	}
+	for {
+		v, done, err := poll(pollCtx)
+		if err != nil {
+			if terr := timedOut(err); terr != nil {
+				return zero, terr
+			}
+			return zero, err
+		}
+		if done {
+			return v, nil
+		}
+		if err := sleepContext(pollCtx, cfg.interval); err != nil {
+			if terr := timedOut(fromGRPC(err)); terr != nil {
+				return zero, terr
+			}
+			return zero, fromGRPC(err)
+		}
+	}
+}
+
+// Video is a generated video, or while it is being made (VideoService.Get
+// with done false) the progress of the request. Its accessors are safe on a
+// nil *Video and return zero values.
+type Video struct {
+	id string
+	pb *xaiv1.VideoResponse // may be nil while pending
+}
+
+// Proto returns the raw protobuf response, or nil when the server sent none
+// with a pending status.
+func (v *Video) Proto() *xaiv1.VideoResponse {
+	if v == nil {
+		return nil
+	}
+	return v.pb
+}
+
+// RequestID returns the ID of the request that made the video.
+func (v *Video) RequestID() string {
+	if v == nil {
+		return ""
+	}
+	return v.id
+}
+
+// URL returns the link to download the video. Links are temporary: fetch
+// the video soon, or ask for WithVideoStorage to keep it as a file.
+func (v *Video) URL() string { return v.Proto().GetVideo().GetUrl() }
+
+// Duration returns the length of the video.
+func (v *Video) Duration() time.Duration {
+	return time.Duration(v.Proto().GetVideo().GetDuration()) * time.Second
+}
+
+// Model returns the full name of the model that made the video.
+func (v *Video) Model() string { return v.Proto().GetModel() }
+
+// Progress returns how far along the request is, as a percentage; 100 once
+// the video is ready.
+func (v *Video) Progress() int { return int(v.Proto().GetProgress()) }
+
+// RespectsModeration reports whether the video passed content moderation;
+// false means it was flagged.
+func (v *Video) RespectsModeration() bool { return v.Proto().GetVideo().GetRespectModeration() }
+
+// File describes the file the video was saved to, when WithVideoStorage was
+// given and saving succeeded; otherwise nil (see StorageError).
+func (v *Video) File() *xaiv1.FileOutput { return v.Proto().GetVideo().GetFileOutput() }
+
+// StorageError says why the video could not be saved, when WithVideoStorage
+// was given and saving failed; otherwise "".
+func (v *Video) StorageError() string { return v.Proto().GetVideo().GetStorageError() }
+
+// Usage returns the usage and cost of the request, or nil.
+func (v *Video) Usage() *xaiv1.SamplingUsage { return v.Proto().GetUsage() }
+
+// CostUSD returns what the request cost in US dollars, and whether the
+// server reported a cost at all.
+func (v *Video) CostUSD() (usd float64, ok bool) {
+	u := v.Usage()
+	if u == nil || u.CostInUsdTicks == nil {
+		return 0, false
+	}
+	return float64(u.GetCostInUsdTicks()) / TicksPerUSD, true
+}
+
+// String returns the request ID and the URL, or the progress of a video
+// still being made, for printing.
+func (v *Video) String() string {
+	switch {
+	case v == nil:
+		return "<nil>"
+	case v.URL() != "":
+		return fmt.Sprintf("video %s: %s (%v)", v.id, v.URL(), v.Duration())
+	}
+	return fmt.Sprintf("video %s: %d%% done", v.id, v.Progress())
+}

@@ -45,6 +45,8 @@ type Client struct {
 	Image *ImageService
 	// Sample is the legacy text completion API.
 	Sample *SampleService
+	// Batch runs many requests in the background as batches.
+	Batch *BatchService
 	// Video generates and extends video clips.
 	Video *VideoService
 
@@ -116,6 +118,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Embed = &EmbedService{stub: xaiv1.NewEmbedderClient(c.invoker)}
 	c.Image = &ImageService{stub: xaiv1.NewImageClient(c.invoker)}
 	c.Sample = &SampleService{stub: xaiv1.NewSampleClient(c.invoker)}
+	c.Batch = &BatchService{stub: xaiv1.NewBatchMgmtClient(c.invoker)}
 	c.Video = &VideoService{stub: xaiv1.NewVideoClient(c.invoker)}
 	return c, nil
 }

@@ -1,0 +1,513 @@
+package xai
+
+import (
+	"context"
+	"iter"
+	"math"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// BatchService runs many requests as a batch: the service works through
+// them in the background, at lower cost, and keeps each one's result for
+// later. Use it as Client.Batch:
+//
+//	b, err := client.Batch.Create(ctx, "capitals")
+//	...
+//	err = client.Batch.Add(ctx, b.GetBatchId(), []xai.BatchRequest{
+//		xai.BatchChat("uk", client.Chat.Create("grok-4").Append(xai.User("Capital of the UK?"))),
+//	})
+//	...
+//	for res, err := range client.Batch.ListResults(ctx, b.GetBatchId()) {
+//		if err != nil { ... }
+//		fmt.Println(res.ID(), res.Response().Content())
+//	}
+//
+// Batches are returned as the protobuf messages of package xaiv1, plain
+// descriptions read with their getters: GetState gives the number of
+// requests pending, succeeded, failed and cancelled. The List methods
+// return iterators that fetch one page at a time, following the server's
+// pagination tokens, and stop at the first error.
+type BatchService struct {
+	stub xaiv1.BatchMgmtClient
+}
+
+// ready reports whether the service can make calls.
+func (s *BatchService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Batch")
+	}
+	return nil
+}
+
+// checkBatchID rejects an empty batch ID before anything is sent.
+func checkBatchID(method, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return invalidArgument("%s: the batch ID is empty; pass the ID of a batch (Batch.GetBatchId of what Create returned)", method)
+	}
+	return nil
+}
+
+// Create creates an empty batch called name; add requests to it with Add.
+func (s *BatchService) Create(ctx context.Context, name string, opts ...CallOption) (*xaiv1.Batch, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, invalidArgument("Batch.Create: the name is empty; give the batch a name to recognise it by")
+	}
+	b, err := s.stub.CreateBatch(ctx, &xaiv1.CreateBatchRequest{Name: name}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return b, nil
+}
+
+// CreateFromFile creates a batch called name whose requests are read from
+// a file uploaded beforehand with the Files API.
+func (s *BatchService) CreateFromFile(ctx context.Context, name, fileID string, opts ...CallOption) (*xaiv1.Batch, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, invalidArgument("Batch.CreateFromFile: the name is empty; give the batch a name to recognise it by")
+	}
+	if strings.TrimSpace(fileID) == "" {
+		return nil, invalidArgument("Batch.CreateFromFile: the file ID is empty; pass the ID returned when the request file was uploaded with the Files API")
+	}
+	b, err := s.stub.CreateBatch(ctx, &xaiv1.CreateBatchRequest{Name: name, InputFileId: fileID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return b, nil
+}
+
+// Get returns a batch's current details: its request counts by state
+// (GetState), cost so far (GetCostBreakdown), and creation, expiry and
+// cancellation times. An unknown batch gives an error for which IsNotFound
+// is true.
+func (s *BatchService) Get(ctx context.Context, batchID string, opts ...CallOption) (*xaiv1.Batch, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if err := checkBatchID("Batch.Get", batchID); err != nil {
+		return nil, err
+	}
+	b, err := s.stub.GetBatch(ctx, &xaiv1.GetBatchRequest{BatchId: batchID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return b, nil
+}
+
+// Cancel cancels a batch: its requests that have not been processed are
+// not processed, and count as cancelled; those that finished keep their
+// results. It returns the updated batch.
+func (s *BatchService) Cancel(ctx context.Context, batchID string, opts ...CallOption) (*xaiv1.Batch, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if err := checkBatchID("Batch.Cancel", batchID); err != nil {
+		return nil, err
+	}
+	b, err := s.stub.CancelBatch(ctx, &xaiv1.CancelBatchRequest{BatchId: batchID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return b, nil
+}
+
+// BatchRequest is one request to add to a batch. Build it with BatchChat,
+// BatchCompletion or BatchProto; a BatchRequest that could not be built
+// carries its error, which Add returns before sending anything.
+//
+// The zero BatchRequest is not valid.
+type BatchRequest struct {
+	pb  *xaiv1.BatchRequest
+	err error
+}
+
+// Proto returns the underlying protobuf request (nil if building failed).
+func (r BatchRequest) Proto() *xaiv1.BatchRequest { return r.pb }
+
+// Err returns the error met while building the request, if any. It is an
+// *Error with code InvalidArgument.
+func (r BatchRequest) Err() error { return r.err }
+
+// batchRequestID checks a caller-chosen request ID; "" lets the server
+// choose one.
+func batchRequestID(where, id string) (*string, error) {
+	switch {
+	case id == "":
+		return nil, nil
+	case strings.TrimSpace(id) == "":
+		return nil, invalidArgument("%s: the request ID %q is blank; pass \"\" to let the server choose one", where, id)
+	}
+	return &id, nil
+}
+
+// BatchChat returns a batch request that runs chat, as Chat.Sample would,
+// under the request ID id, which must be unique within the batch; with ""
+// the server chooses one. The chat is checked as Sample checks it, and
+// copied: changing it afterwards does not change the request.
+func BatchChat(id string, chat *Chat) BatchRequest {
+	if chat == nil {
+		return BatchRequest{err: invalidArgument("BatchChat: the chat is nil; create it with client.Chat.Create")}
+	}
+	rid, err := batchRequestID("BatchChat", id)
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	req, err := chat.ready()
+	if err != nil {
+		return BatchRequest{err: invalidArgument("BatchChat(%q): %s", id, errMessage(err))}
+	}
+	return BatchRequest{pb: &xaiv1.BatchRequest{
+		BatchRequestId: rid,
+		Request:        &xaiv1.BatchRequest_CompletionRequest{CompletionRequest: req},
+	}}
+}
+
+// BatchCompletion returns a batch request that runs a raw chat completion
+// request, under the request ID id as for BatchChat. The request is copied
+// and checked as a chat's is: it needs a model, and messages unless it
+// continues a stored response.
+func BatchCompletion(id string, req *xaiv1.GetCompletionsRequest) BatchRequest {
+	rid, err := batchRequestID("BatchCompletion", id)
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	switch {
+	case req == nil:
+		return BatchRequest{err: invalidArgument("BatchCompletion(%q): the request is nil", id)}
+	case strings.TrimSpace(req.GetModel()) == "":
+		return BatchRequest{err: invalidArgument("BatchCompletion(%q): the request has no model", id)}
+	case len(req.GetMessages()) == 0 && req.GetPreviousResponseId() == "":
+		return BatchRequest{err: invalidArgument("BatchCompletion(%q): the request has no messages and no previous_response_id", id)}
+	}
+	if err := validateMessages(req.GetMessages()); err != nil {
+		return BatchRequest{err: invalidArgument("BatchCompletion(%q): %s", id, errMessage(err))}
+	}
+	return BatchRequest{pb: &xaiv1.BatchRequest{
+		BatchRequestId: rid,
+		Request:        &xaiv1.BatchRequest_CompletionRequest{CompletionRequest: proto.CloneOf(req)},
+	}}
+}
+
+// BatchProto returns a batch request made from its raw form, for the kinds
+// of request the other builders do not cover, such as image or video
+// generation. It is copied, and checked only for holding one request.
+func BatchProto(req *xaiv1.BatchRequest) BatchRequest {
+	switch {
+	case req == nil:
+		return BatchRequest{err: invalidArgument("BatchProto: the request is nil")}
+	case req.GetRequest() == nil:
+		return BatchRequest{err: invalidArgument("BatchProto: the request holds no request; set one of completion_request, image_request, video_request or video_extension_request")}
+	}
+	if req.BatchRequestId != nil && strings.TrimSpace(req.GetBatchRequestId()) == "" {
+		return BatchRequest{err: invalidArgument("BatchProto: batch_request_id is set but blank; leave it unset to let the server choose one")}
+	}
+	return BatchRequest{pb: proto.CloneOf(req)}
+}
+
+// Add adds requests to a batch, all or none. Requests built with an error,
+// or two with the same ID, are refused before anything is sent.
+func (s *BatchService) Add(ctx context.Context, batchID string, reqs []BatchRequest, opts ...CallOption) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
+	if err := checkBatchID("Batch.Add", batchID); err != nil {
+		return err
+	}
+	if len(reqs) == 0 {
+		return invalidArgument("Batch.Add: no requests given; build them with xai.BatchChat, BatchCompletion or BatchProto")
+	}
+	pbs := make([]*xaiv1.BatchRequest, len(reqs))
+	seen := make(map[string]int, len(reqs))
+	for i, r := range reqs {
+		if r.err != nil {
+			return invalidArgument("Batch.Add: request %d: %s", i, errMessage(r.err))
+		}
+		if r.pb == nil {
+			return invalidArgument("Batch.Add: request %d is an empty xai.BatchRequest: build it with xai.BatchChat, BatchCompletion or BatchProto", i)
+		}
+		if r.pb.BatchRequestId != nil {
+			id := r.pb.GetBatchRequestId()
+			if j, dup := seen[id]; dup {
+				return invalidArgument("Batch.Add: requests %d and %d have the same ID %q; IDs must be unique within a batch", j, i, id)
+			}
+			seen[id] = i
+		}
+		pbs[i] = r.pb
+	}
+	_, err := s.stub.AddBatchRequests(ctx, &xaiv1.AddBatchRequestsRequest{BatchId: batchID, BatchRequests: pbs}, grpcCallOptions(opts)...)
+	return fromGRPC(err)
+}
+
+// GetResult returns one request of a batch with its result. While the
+// request has not finished, the result's Done is false.
+func (s *BatchService) GetResult(ctx context.Context, batchID, requestID string, opts ...CallOption) (*BatchResult, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if err := checkBatchID("Batch.GetResult", batchID); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(requestID) == "" {
+		return nil, invalidArgument("Batch.GetResult: the request ID is empty; pass the ID given to the request, or one listed by ListRequests")
+	}
+	pb, err := s.stub.GetBatchRequestResult(ctx, &xaiv1.GetBatchRequestResultRequest{BatchId: batchID, BatchRequestId: requestID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return &BatchResult{id: requestID, pb: pb.GetResult(), req: pb.GetRequest()}, nil
+}
+
+// BatchListOption changes a listing of BatchService: WithBatchPageSize,
+// WithBatchRequestStates (ListRequests only), or CallOptions, which apply
+// to the call fetching each page.
+type BatchListOption interface {
+	applyBatchList(*batchListConfig) error
+}
+
+type batchListConfig struct {
+	limit  int32
+	states []xaiv1.BatchRequestMetadata_State
+	call   []CallOption
+}
+
+type batchListOptionFunc func(*batchListConfig) error
+
+func (f batchListOptionFunc) applyBatchList(c *batchListConfig) error { return f(c) }
+
+func (o CallOptions) applyBatchList(c *batchListConfig) error {
+	c.call = append(c.call, o...)
+	return nil
+}
+
+// WithBatchPageSize sets how many entries each call fetches, at least 1;
+// the server applies its own default and cap. The iterator still returns
+// every entry.
+func WithBatchPageSize(n int) BatchListOption {
+	return batchListOptionFunc(func(c *batchListConfig) error {
+		v, err := int32In("WithBatchPageSize", "the page size", n, 1, math.MaxInt32)
+		if err != nil {
+			return err
+		}
+		c.limit = *v
+		return nil
+	})
+}
+
+// WithBatchRequestStates lists only the requests in one of states, such as
+// xaiv1.BatchRequestMetadata_STATE_FAILED. It applies to ListRequests.
+func WithBatchRequestStates(states ...xaiv1.BatchRequestMetadata_State) BatchListOption {
+	return batchListOptionFunc(func(c *batchListConfig) error {
+		if len(states) == 0 {
+			return invalidArgument("WithBatchRequestStates: no states given; omit the option to list every request")
+		}
+		for _, st := range states {
+			if _, known := xaiv1.BatchRequestMetadata_State_name[int32(st)]; !known || st == xaiv1.BatchRequestMetadata_STATE_UNKNOWN {
+				return invalidArgument("WithBatchRequestStates: %v is not a request state; use STATE_PENDING, STATE_SUCCEEDED, STATE_CANCELLED or STATE_FAILED", st)
+			}
+		}
+		c.states = append([]xaiv1.BatchRequestMetadata_State(nil), states...)
+		return nil
+	})
+}
+
+// batchList applies listing options; method names the caller in errors.
+func batchList(method string, opts []BatchListOption, statesAllowed bool) (*batchListConfig, error) {
+	c := &batchListConfig{}
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidArgument("%s: option %d is nil", method, i)
+		}
+		if err := o.applyBatchList(c); err != nil {
+			return nil, err
+		}
+	}
+	if len(c.states) > 0 && !statesAllowed {
+		return nil, invalidArgument("%s: WithBatchRequestStates applies to Batch.ListRequests only", method)
+	}
+	return c, nil
+}
+
+// List returns every batch of the caller's team, one page per call, newest
+// first as the server orders them. Iteration stops at the first error,
+// which is yielded with a nil batch.
+func (s *BatchService) List(ctx context.Context, opts ...BatchListOption) iter.Seq2[*xaiv1.Batch, error] {
+	c, err := batchList("Batch.List", opts, false)
+	if err == nil {
+		err = s.ready()
+	}
+	if err != nil {
+		return batchErrSeq[*xaiv1.Batch](err)
+	}
+	return batchPaginate(ctx, func(ctx context.Context, token *string) ([]*xaiv1.Batch, string, error) {
+		resp, err := s.stub.ListBatches(ctx, &xaiv1.ListBatchesRequest{Limit: c.limit, PaginationToken: token}, grpcCallOptions(c.call)...)
+		return resp.GetBatches(), resp.GetPaginationToken(), err
+	})
+}
+
+// ListRequests returns the state of every request of a batch, without
+// their payloads, one page per call; WithBatchRequestStates keeps only
+// some states. Iteration stops at the first error, which is yielded with
+// nil metadata.
+func (s *BatchService) ListRequests(ctx context.Context, batchID string, opts ...BatchListOption) iter.Seq2[*xaiv1.BatchRequestMetadata, error] {
+	c, err := batchList("Batch.ListRequests", opts, true)
+	if err == nil {
+		err = s.ready()
+	}
+	if err == nil {
+		err = checkBatchID("Batch.ListRequests", batchID)
+	}
+	if err != nil {
+		return batchErrSeq[*xaiv1.BatchRequestMetadata](err)
+	}
+	return batchPaginate(ctx, func(ctx context.Context, token *string) ([]*xaiv1.BatchRequestMetadata, string, error) {
+		resp, err := s.stub.ListBatchRequestMetadata(ctx, &xaiv1.ListBatchRequestMetadataRequest{
+			BatchId: batchID, Limit: c.limit, PaginationToken: token, Status: c.states,
+		}, grpcCallOptions(c.call)...)
+		return resp.GetBatchRequestMetadata(), resp.GetPaginationToken(), err
+	})
+}
+
+// ListResults returns the results of a batch's finished requests,
+// successful or failed, one page per call. Iteration stops at the first
+// error, which is yielded with a nil result.
+func (s *BatchService) ListResults(ctx context.Context, batchID string, opts ...BatchListOption) iter.Seq2[*BatchResult, error] {
+	c, err := batchList("Batch.ListResults", opts, false)
+	if err == nil {
+		err = s.ready()
+	}
+	if err == nil {
+		err = checkBatchID("Batch.ListResults", batchID)
+	}
+	if err != nil {
+		return batchErrSeq[*BatchResult](err)
+	}
+	return batchPaginate(ctx, func(ctx context.Context, token *string) ([]*BatchResult, string, error) {
+		resp, err := s.stub.ListBatchResults(ctx, &xaiv1.ListBatchResultsRequest{BatchId: batchID, Limit: c.limit, PaginationToken: token}, grpcCallOptions(c.call)...)
+		out := make([]*BatchResult, len(resp.GetResults()))
+		for i, r := range resp.GetResults() {
+			out[i] = &BatchResult{id: r.GetBatchRequestId(), pb: r}
+		}
+		return out, resp.GetPaginationToken(), err
+	})
+}
+
+// batchErrSeq yields err once.
+func batchErrSeq[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}
+
+// batchPaginate yields the entries of every page that fetch returns, passing
+// each page's token to the next call, until a page comes without a token
+// or a call fails. A server that hands back the token it was given would
+// loop forever; that is reported as an error with code Internal.
+func batchPaginate[T any](ctx context.Context, fetch func(ctx context.Context, token *string) ([]T, string, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		var token *string
+		for {
+			items, next, err := fetch(ctx, token)
+			if err != nil {
+				yield(zero, fromGRPC(err))
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			if token != nil && next == *token {
+				yield(zero, &Error{Code: codes.Internal, Message: "the server returned the same pagination token twice; stopping instead of listing the same page forever"})
+				return
+			}
+			token = &next
+		}
+	}
+}
+
+// BatchResult is the outcome of one request of a batch: the response when
+// it succeeded, the error when it failed. Its accessors are safe on a nil
+// *BatchResult and return zero values.
+type BatchResult struct {
+	id  string
+	pb  *xaiv1.BatchResult  // nil while the request has not finished
+	req *xaiv1.BatchRequest // set by GetResult only
+}
+
+// Proto returns the raw protobuf result, or nil while the request has not
+// finished.
+func (r *BatchResult) Proto() *xaiv1.BatchResult {
+	if r == nil {
+		return nil
+	}
+	return r.pb
+}
+
+// ID returns the ID of the request within its batch.
+func (r *BatchResult) ID() string {
+	if r == nil {
+		return ""
+	}
+	return r.id
+}
+
+// Done reports whether the request has finished, successfully or not.
+func (r *BatchResult) Done() bool { return r.Proto().GetResult() != nil }
+
+// Request returns the request as it was submitted, when the result came
+// from BatchService.GetResult; results listed by ListResults do not carry
+// it.
+func (r *BatchResult) Request() *xaiv1.BatchRequest {
+	if r == nil {
+		return nil
+	}
+	return r.req
+}
+
+// Response returns the chat response of a chat request that succeeded, or
+// nil.
+func (r *BatchResult) Response() *Response {
+	pb := r.Proto().GetResponse().GetCompletionResponse()
+	if pb == nil {
+		return nil
+	}
+	return newResponse(pb)
+}
+
+// Video returns the video of a video generation or extension request that
+// succeeded, or nil.
+func (r *BatchResult) Video() *Video {
+	pb := r.Proto().GetResponse().GetVideoResponse()
+	if pb == nil {
+		return nil
+	}
+	return &Video{id: r.ID(), pb: pb}
+}
+
+// Err returns why the request failed, as an *Error with the code, message
+// and details the server gave, or nil when it succeeded or has not
+// finished.
+func (r *BatchResult) Err() error {
+	sp := r.Proto().GetError()
+	if sp == nil {
+		return nil
+	}
+	st := status.FromProto(sp)
+	return &Error{Code: st.Code(), Message: st.Message(), Details: st.Details(), status: st, cause: st.Err()}
+}

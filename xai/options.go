@@ -56,6 +56,7 @@ type config struct {
 	endpointSet                  bool
 	insecure                     bool
 	conn                         *grpc.ClientConn
+	managementConn               *grpc.ClientConn // WithManagementGRPCConn
 	dialOptions                  []grpc.DialOption
 	metadata                     []string
 	timeout                      time.Duration

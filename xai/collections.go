@@ -1,0 +1,918 @@
+package xai
+
+import (
+	"context"
+	"iter"
+	"maps"
+	"math"
+	"strings"
+	"time"
+
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
+	ragv1 "github.com/gogrok/sdk/gen/xai/api/v1/rag"
+	sharedv1 "github.com/gogrok/sdk/gen/xai/api/v1/shared"
+)
+
+// CollectionsService manages collections: sets of documents (uploaded
+// files) that are split into chunks and indexed so that
+// DocumentsService.Search, or the CollectionsSearch tool of a chat, can
+// find passages in them. Use it as Client.Collections.
+//
+// Collections are managed through the management API
+// (management-api.x.ai) with a management key, given with
+// WithManagementKey or the XAI_MANAGEMENT_KEY environment variable. Without
+// one, every method returns an Unauthenticated *Error that says so, and
+// sends nothing.
+//
+// A typical flow: Files.Upload a file, Create a collection, AddDocument the
+// file to it, wait until GetDocument reports DocumentProcessed, then
+// Documents.Search the collection.
+type CollectionsService struct {
+	stub  collectionsv1.CollectionsClient // nil without a management key
+	noEnv bool                            // for the missing-key message
+	team  *string
+}
+
+// ForTeam returns a copy of the service whose requests name the team that
+// owns the collections (the API's team_id), for keys that act for several
+// teams. Without it the key's own team applies.
+func (s *CollectionsService) ForTeam(teamID string) *CollectionsService {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.team = &teamID
+	return &c
+}
+
+// ready reports a service without a client or without a management key,
+// and a team ID that is set but empty.
+func (s *CollectionsService) ready(method string) error {
+	switch {
+	case s == nil:
+		return notFromClient("Collections")
+	case s.stub == nil:
+		return errNoManagementKey(method, s.noEnv)
+	case s.team != nil && strings.TrimSpace(*s.team) == "":
+		return invalidArgument("%s: the team ID given to ForTeam is empty", method)
+	}
+	return nil
+}
+
+// checkCollectionID rejects an empty collection ID before anything is sent.
+func checkCollectionID(method, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return invalidArgument("%s: the collection ID is empty; pass Collection.ID", method)
+	}
+	return nil
+}
+
+// ChunkUnit is what chunk sizes are measured in.
+type ChunkUnit int
+
+// Chunk units.
+const (
+	// ChunkChars measures chunks in characters.
+	ChunkChars ChunkUnit = iota + 1
+	// ChunkTokens measures chunks in tokenizer tokens.
+	ChunkTokens
+	// ChunkBytes measures chunks in bytes of the document text.
+	ChunkBytes
+)
+
+// Chunking says how the documents of a collection are split into chunks,
+// the units that searches match and return.
+type Chunking struct {
+	// Unit is what MaxSize and Overlap count: ChunkChars, ChunkTokens or
+	// ChunkBytes.
+	Unit ChunkUnit
+	// MaxSize is the largest chunk, at least 1.
+	MaxSize int
+	// Overlap is how much consecutive chunks share, from 0 to below
+	// MaxSize, so that text near a boundary is in both.
+	Overlap int
+	// TokenEncoding names the tokenizer encoding that counts ChunkTokens;
+	// empty takes the server's default. Only for ChunkTokens.
+	TokenEncoding string
+	// StripWhitespace removes redundant white space from chunks.
+	StripWhitespace bool
+	// InjectName adds the document's name to each of its chunks, so that
+	// the name takes part in matching.
+	InjectName bool
+}
+
+func (c Chunking) proto(where string) (*ragv1.ChunkConfiguration, error) {
+	if c.MaxSize < 1 || c.MaxSize > math.MaxInt32 {
+		return nil, invalidArgument("%s: MaxSize (%d) must be at least 1", where, c.MaxSize)
+	}
+	if c.Overlap < 0 || c.Overlap >= c.MaxSize {
+		return nil, invalidArgument("%s: Overlap (%d) must be at least 0 and below MaxSize (%d)", where, c.Overlap, c.MaxSize)
+	}
+	if c.TokenEncoding != "" && c.Unit != ChunkTokens {
+		return nil, invalidArgument("%s: TokenEncoding applies to ChunkTokens only", where)
+	}
+	pb := &ragv1.ChunkConfiguration{StripWhitespace: c.StripWhitespace, InjectNameIntoChunks: c.InjectName}
+	size, overlap := int32(c.MaxSize), int32(c.Overlap)
+	switch c.Unit {
+	case ChunkChars:
+		pb.Config = &ragv1.ChunkConfiguration_CharsConfiguration{CharsConfiguration: &ragv1.CharsConfiguration{MaxChunkSizeChars: size, ChunkOverlapChars: overlap}}
+	case ChunkTokens:
+		pb.Config = &ragv1.ChunkConfiguration_TokensConfiguration{TokensConfiguration: &ragv1.TokensConfiguration{MaxChunkSizeTokens: size, ChunkOverlapTokens: overlap, EncodingName: c.TokenEncoding}}
+	case ChunkBytes:
+		pb.Config = &ragv1.ChunkConfiguration_BytesConfiguration{BytesConfiguration: &ragv1.BytesConfiguration{MaxChunkSizeBytes: size, ChunkOverlapBytes: overlap}}
+	default:
+		return nil, invalidArgument("%s: unknown chunk unit %d; use xai.ChunkChars, xai.ChunkTokens or xai.ChunkBytes", where, int(c.Unit))
+	}
+	return pb, nil
+}
+
+func chunkingOf(pb *ragv1.ChunkConfiguration) Chunking {
+	c := Chunking{StripWhitespace: pb.GetStripWhitespace(), InjectName: pb.GetInjectNameIntoChunks()}
+	switch v := pb.GetConfig().(type) {
+	case *ragv1.ChunkConfiguration_CharsConfiguration:
+		c.Unit, c.MaxSize, c.Overlap = ChunkChars, int(v.CharsConfiguration.GetMaxChunkSizeChars()), int(v.CharsConfiguration.GetChunkOverlapChars())
+	case *ragv1.ChunkConfiguration_TokensConfiguration:
+		c.Unit, c.MaxSize, c.Overlap = ChunkTokens, int(v.TokensConfiguration.GetMaxChunkSizeTokens()), int(v.TokensConfiguration.GetChunkOverlapTokens())
+		c.TokenEncoding = v.TokensConfiguration.GetEncodingName()
+	case *ragv1.ChunkConfiguration_BytesConfiguration:
+		c.Unit, c.MaxSize, c.Overlap = ChunkBytes, int(v.BytesConfiguration.GetMaxChunkSizeBytes()), int(v.BytesConfiguration.GetChunkOverlapBytes())
+	}
+	return c
+}
+
+// Metric is the distance function of a collection's vector index.
+type Metric int
+
+// Metrics.
+const (
+	// MetricCosine compares the angle between vectors.
+	MetricCosine Metric = iota + 1
+	// MetricEuclidean is the L2 distance between vectors.
+	MetricEuclidean
+	// MetricInnerProduct is the dot product of vectors.
+	MetricInnerProduct
+)
+
+// FieldDefinition declares a metadata field that the documents of a
+// collection can carry; documents give values with WithFieldValues.
+type FieldDefinition struct {
+	// Key names the field.
+	Key string
+	// Required makes every document supply a value.
+	Required bool
+	// InjectIntoChunk adds the field's value to each chunk of the
+	// document, so that it takes part in matching.
+	InjectIntoChunk bool
+	// Unique forbids two documents of the collection to share a value.
+	Unique bool
+	// Description says what the field holds.
+	Description string
+}
+
+func (f FieldDefinition) proto() *collectionsv1.FieldDefinition {
+	pb := &collectionsv1.FieldDefinition{Key: f.Key, Required: f.Required, InjectIntoChunk: f.InjectIntoChunk, Unique: f.Unique}
+	if f.Description != "" {
+		pb.Description = &f.Description
+	}
+	return pb
+}
+
+// Collection describes a collection.
+type Collection struct {
+	// ID identifies the collection in other calls.
+	ID string
+	// Name is the collection's name.
+	Name string
+	// Description says what the collection holds; "" if it has none.
+	Description string
+	// CreatedAt is when the collection was created.
+	CreatedAt time.Time
+	// EmbeddingModel is the model that embeds the collection's chunks.
+	EmbeddingModel string
+	// Chunking is how documents are split into chunks.
+	Chunking Chunking
+	// DocumentCount is the number of documents.
+	DocumentCount int
+	// TotalFileSize is the combined size of the documents' files, in
+	// bytes.
+	TotalFileSize int64
+	// Fields are the metadata fields defined for the documents.
+	Fields []FieldDefinition
+
+	pb *collectionsv1.CollectionMetadata
+}
+
+// Proto returns the raw protobuf message.
+func (c *Collection) Proto() *collectionsv1.CollectionMetadata { return c.pb }
+
+func newCollection(pb *collectionsv1.CollectionMetadata) *Collection {
+	c := &Collection{
+		ID: pb.GetCollectionId(), Name: pb.GetCollectionName(), Description: pb.GetCollectionDescription(),
+		CreatedAt: timeOf(pb.GetCreatedAt()), EmbeddingModel: pb.GetIndexConfiguration().GetModelName(),
+		Chunking: chunkingOf(pb.GetChunkConfiguration()), DocumentCount: int(pb.GetDocumentsCount()),
+		TotalFileSize: pb.GetTotalFileSize(), pb: pb,
+	}
+	for _, f := range pb.GetFieldDefinitions() {
+		c.Fields = append(c.Fields, FieldDefinition{
+			Key: f.GetKey(), Required: f.GetRequired(), InjectIntoChunk: f.GetInjectIntoChunk(),
+			Unique: f.GetUnique(), Description: f.GetDescription(),
+		})
+	}
+	return c
+}
+
+// DocumentStatus is the indexing state of a document. A document can be
+// searched once it is DocumentProcessed.
+type DocumentStatus int32
+
+// Document states, as reported by the server.
+const (
+	// DocumentStatusUnknown: not known or not reported.
+	DocumentStatusUnknown DocumentStatus = DocumentStatus(collectionsv1.DocumentStatus_DOCUMENT_STATUS_UNKNOWN)
+	// DocumentProcessing: accepted and being processed.
+	DocumentProcessing DocumentStatus = DocumentStatus(collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSING)
+	// DocumentProcessed: indexed and ready to be searched.
+	DocumentProcessed DocumentStatus = DocumentStatus(collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED)
+	// DocumentFailed: processing failed; see Document.Error.
+	DocumentFailed DocumentStatus = DocumentStatus(collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED)
+	// DocumentChunked: split into chunks, not embedded yet.
+	DocumentChunked DocumentStatus = DocumentStatus(collectionsv1.DocumentStatus_DOCUMENT_STATUS_CHUNKED)
+	// DocumentEmbedding: the chunks' embeddings are being computed.
+	DocumentEmbedding DocumentStatus = DocumentStatus(collectionsv1.DocumentStatus_DOCUMENT_STATUS_EMBEDDING)
+	// DocumentWriting: chunks and embeddings are being written to the
+	// index.
+	DocumentWriting DocumentStatus = DocumentStatus(collectionsv1.DocumentStatus_DOCUMENT_STATUS_WRITING)
+)
+
+// String returns the API's name of the status, such as
+// "DOCUMENT_STATUS_PROCESSED".
+func (s DocumentStatus) String() string { return collectionsv1.DocumentStatus(s).String() }
+
+// Done reports whether processing has ended, successfully or not.
+func (s DocumentStatus) Done() bool { return s == DocumentProcessed || s == DocumentFailed }
+
+// Document describes a document of a collection: an uploaded file, its
+// field values and its indexing state.
+type Document struct {
+	// FileID is the ID of the document's file.
+	FileID string
+	// Name is the document's name, the file name unless renamed.
+	Name string
+	// Size is the size of the content in bytes.
+	Size int64
+	// ContentType is the MIME type of the content, such as
+	// application/pdf.
+	ContentType string
+	// Hash is a hash of the content.
+	Hash string
+	// CreatedAt is when the file was uploaded.
+	CreatedAt time.Time
+	// ExpiresAt is when the file will be deleted; zero if it does not
+	// expire.
+	ExpiresAt time.Time
+	// Fields are the document's field values.
+	Fields map[string]string
+	// Status is the indexing state.
+	Status DocumentStatus
+	// Error says why processing failed, when Status is DocumentFailed.
+	Error string
+	// LastIndexedAt is when the document was last indexed.
+	LastIndexedAt time.Time
+	// ChunkCount is the number of chunks, once known.
+	ChunkCount int
+	// ChunksProcessed is the number of chunks processed so far.
+	ChunksProcessed int64
+
+	pb *collectionsv1.DocumentMetadata
+}
+
+// Proto returns the raw protobuf message.
+func (d *Document) Proto() *collectionsv1.DocumentMetadata { return d.pb }
+
+func newDocument(pb *collectionsv1.DocumentMetadata) *Document {
+	fm := pb.GetFileMetadata()
+	return &Document{
+		FileID: fm.GetFileId(), Name: fm.GetName(), Size: fm.GetSizeBytes(), ContentType: fm.GetContentType(),
+		Hash: fm.GetHash(), CreatedAt: timeOf(fm.GetCreatedAt()), ExpiresAt: timeOf(fm.GetExpiresAt()),
+		Fields: maps.Clone(pb.GetFields()), Status: DocumentStatus(pb.GetStatus()), Error: pb.GetErrorMessage(),
+		LastIndexedAt: timeOf(pb.GetLastIndexedAt()), ChunkCount: int(pb.GetChunkCount()),
+		ChunksProcessed: pb.GetChunksProcessedCount(), pb: pb,
+	}
+}
+
+// CollectionOption sets a property of a collection, when it is created
+// (CollectionsService.Create) or updated (CollectionsService.Update). Each
+// option says which of the two it applies to.
+type CollectionOption interface {
+	applyCollection(*collectionConfig) error
+}
+
+type collectionConfig struct {
+	name        *string
+	description *string
+	chunking    *ragv1.ChunkConfiguration
+	model       *string
+	metric      *ragv1.HNSWMetric
+	fields      []*collectionsv1.FieldDefinition
+	updates     []*collectionsv1.FieldDefinitionUpdate
+	call        []CallOption
+}
+
+type collectionOptionFunc func(*collectionConfig) error
+
+func (f collectionOptionFunc) applyCollection(c *collectionConfig) error { return f(c) }
+
+func (o CallOptions) applyCollection(c *collectionConfig) error {
+	c.call = append(c.call, o...)
+	return nil
+}
+
+// WithCollectionDescription sets what the collection holds, in words
+// (Create and Update).
+func WithCollectionDescription(text string) CollectionOption {
+	return collectionOptionFunc(func(c *collectionConfig) error {
+		c.description = &text
+		return nil
+	})
+}
+
+// WithChunking sets how documents are split into chunks (Create and
+// Update). After an Update, documents already indexed keep their chunks
+// until ReindexDocument.
+func WithChunking(ch Chunking) CollectionOption {
+	return collectionOptionFunc(func(c *collectionConfig) error {
+		pb, err := ch.proto("WithChunking")
+		if err != nil {
+			return err
+		}
+		c.chunking = pb
+		return nil
+	})
+}
+
+// WithEmbeddingModel names the model that embeds the chunks (Create only).
+func WithEmbeddingModel(name string) CollectionOption {
+	return collectionOptionFunc(func(c *collectionConfig) error {
+		if strings.TrimSpace(name) == "" {
+			return invalidArgument("WithEmbeddingModel: the model name is empty; drop the option for the server's default")
+		}
+		c.model = &name
+		return nil
+	})
+}
+
+// WithMetric sets the distance function of the vector index (Create
+// only).
+func WithMetric(m Metric) CollectionOption {
+	return collectionOptionFunc(func(c *collectionConfig) error {
+		var pm ragv1.HNSWMetric
+		switch m {
+		case MetricCosine:
+			pm = ragv1.HNSWMetric_HNSW_METRIC_COSINE
+		case MetricEuclidean:
+			pm = ragv1.HNSWMetric_HNSW_METRIC_EUCLIDEAN
+		case MetricInnerProduct:
+			pm = ragv1.HNSWMetric_HNSW_METRIC_INNER_PRODUCT
+		default:
+			return invalidArgument("WithMetric(%d): unknown metric; use xai.MetricCosine, xai.MetricEuclidean or xai.MetricInnerProduct", int(m))
+		}
+		c.metric = &pm
+		return nil
+	})
+}
+
+func checkFieldKey(where, key string) error {
+	if strings.TrimSpace(key) == "" {
+		return invalidArgument("%s: a field key is empty", where)
+	}
+	return nil
+}
+
+// WithFieldDefinitions defines metadata fields for the documents (Create
+// only; use AddField and DeleteField with Update).
+func WithFieldDefinitions(defs ...FieldDefinition) CollectionOption {
+	return collectionOptionFunc(func(c *collectionConfig) error {
+		for _, f := range defs {
+			if err := checkFieldKey("WithFieldDefinitions", f.Key); err != nil {
+				return err
+			}
+			for _, prev := range c.fields {
+				if prev.GetKey() == f.Key {
+					return invalidArgument("WithFieldDefinitions: the field %q is defined twice", f.Key)
+				}
+			}
+			c.fields = append(c.fields, f.proto())
+		}
+		return nil
+	})
+}
+
+// AddField adds a field definition to a collection (Update only).
+func AddField(def FieldDefinition) CollectionOption {
+	return collectionOptionFunc(func(c *collectionConfig) error {
+		if err := checkFieldKey("AddField", def.Key); err != nil {
+			return err
+		}
+		c.updates = append(c.updates, &collectionsv1.FieldDefinitionUpdate{
+			FieldDefinition: def.proto(), Operation: collectionsv1.FieldDefinitionOperation_FIELD_DEFINITION_ADD})
+		return nil
+	})
+}
+
+// DeleteField deletes the field definition called key from a collection
+// (Update only).
+func DeleteField(key string) CollectionOption {
+	return collectionOptionFunc(func(c *collectionConfig) error {
+		if err := checkFieldKey("DeleteField", key); err != nil {
+			return err
+		}
+		c.updates = append(c.updates, &collectionsv1.FieldDefinitionUpdate{
+			FieldDefinition: &collectionsv1.FieldDefinition{Key: key}, Operation: collectionsv1.FieldDefinitionOperation_FIELD_DEFINITION_DELETE})
+		return nil
+	})
+}
+
+// NewNameOption is the option of WithNewName, which renames collections and
+// documents.
+type NewNameOption interface {
+	CollectionOption
+	DocumentOption
+}
+
+type newNameOption string
+
+func (n newNameOption) check(where string) error {
+	if strings.TrimSpace(string(n)) == "" {
+		return invalidArgument("%s: WithNewName: the name is empty", where)
+	}
+	return nil
+}
+
+func (n newNameOption) applyCollection(c *collectionConfig) error {
+	if err := n.check("Collections.Update"); err != nil {
+		return err
+	}
+	s := string(n)
+	c.name = &s
+	return nil
+}
+
+func (n newNameOption) applyDocument(c *documentConfig) error {
+	if err := n.check("Collections.UpdateDocument"); err != nil {
+		return err
+	}
+	s := string(n)
+	c.name = &s
+	return nil
+}
+
+// WithNewName renames a collection (Update) or a document
+// (UpdateDocument).
+func WithNewName(name string) NewNameOption { return newNameOption(name) }
+
+func collectionConfigOf(method string, opts []CollectionOption) (*collectionConfig, error) {
+	c := &collectionConfig{}
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidArgument("%s: option %d is nil", method, i)
+		}
+		if err := o.applyCollection(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Create creates an empty collection called name. Options:
+// WithCollectionDescription, WithChunking, WithEmbeddingModel, WithMetric,
+// WithFieldDefinitions, and CallOptions; settings left out take the
+// server's defaults.
+func (s *CollectionsService) Create(ctx context.Context, name string, opts ...CollectionOption) (*Collection, error) {
+	const method = "Collections.Create"
+	if err := s.ready(method); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, invalidArgument("%s: the collection name is empty", method)
+	}
+	c, err := collectionConfigOf(method, opts)
+	if err != nil {
+		return nil, err
+	}
+	if c.name != nil || len(c.updates) > 0 {
+		return nil, invalidArgument("%s: WithNewName, AddField and DeleteField apply to Update; pass the name as the argument and the fields with WithFieldDefinitions", method)
+	}
+	req := &collectionsv1.CreateCollectionRequest{
+		TeamId: s.team, CollectionName: name, ChunkConfiguration: c.chunking, MetricSpace: c.metric,
+		FieldDefinitions: c.fields, CollectionDescription: c.description,
+	}
+	if c.model != nil {
+		req.IndexConfiguration = &ragv1.IndexConfiguration{ModelName: *c.model}
+	}
+	pb, err := s.stub.CreateCollection(ctx, req, grpcCallOptions(c.call)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newCollection(pb), nil
+}
+
+// Get describes a collection. An unknown collection gives an error for
+// which IsNotFound is true.
+func (s *CollectionsService) Get(ctx context.Context, collectionID string, opts ...CallOption) (*Collection, error) {
+	const method = "Collections.Get"
+	if err := s.ready(method); err != nil {
+		return nil, err
+	}
+	if err := checkCollectionID(method, collectionID); err != nil {
+		return nil, err
+	}
+	pb, err := s.stub.GetCollectionMetadata(ctx, &collectionsv1.GetCollectionMetadataRequest{TeamId: s.team, CollectionId: collectionID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newCollection(pb), nil
+}
+
+// Update changes a collection and returns it as updated. Options:
+// WithNewName, WithCollectionDescription, WithChunking, AddField,
+// DeleteField, and CallOptions; at least one change is required.
+func (s *CollectionsService) Update(ctx context.Context, collectionID string, opts ...CollectionOption) (*Collection, error) {
+	const method = "Collections.Update"
+	if err := s.ready(method); err != nil {
+		return nil, err
+	}
+	if err := checkCollectionID(method, collectionID); err != nil {
+		return nil, err
+	}
+	c, err := collectionConfigOf(method, opts)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.model != nil || c.metric != nil || len(c.fields) > 0:
+		return nil, invalidArgument("%s: WithEmbeddingModel, WithMetric and WithFieldDefinitions apply to Create; change fields with AddField and DeleteField", method)
+	case c.name == nil && c.description == nil && c.chunking == nil && len(c.updates) == 0:
+		return nil, invalidArgument("%s: nothing to change; pass WithNewName, WithCollectionDescription, WithChunking, AddField or DeleteField", method)
+	}
+	pb, err := s.stub.UpdateCollection(ctx, &collectionsv1.UpdateCollectionRequest{
+		TeamId: s.team, CollectionId: collectionID, CollectionName: c.name, ChunkConfiguration: c.chunking,
+		FieldDefinitionUpdates: c.updates, CollectionDescription: c.description,
+	}, grpcCallOptions(c.call)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newCollection(pb), nil
+}
+
+// Delete deletes a collection. Its documents' files are kept.
+func (s *CollectionsService) Delete(ctx context.Context, collectionID string, opts ...CallOption) error {
+	const method = "Collections.Delete"
+	if err := s.ready(method); err != nil {
+		return err
+	}
+	if err := checkCollectionID(method, collectionID); err != nil {
+		return err
+	}
+	_, err := s.stub.DeleteCollection(ctx, &collectionsv1.DeleteCollectionRequest{TeamId: s.team, CollectionId: collectionID}, grpcCallOptions(opts)...)
+	return fromGRPC(err)
+}
+
+// listOrdering converts an order for the collections API.
+func listOrdering(o Order) *sharedv1.Ordering {
+	switch o {
+	case OrderAscending:
+		return sharedv1.Ordering_ORDERING_ASCENDING.Enum()
+	case OrderDescending:
+		return sharedv1.Ordering_ORDERING_DESCENDING.Enum()
+	}
+	return nil
+}
+
+// List returns the collections, following the pages for as long as the
+// loop asks for more. Options: WithPageSize, WithLimit, WithOrder,
+// WithSortBy (SortByCreated or SortByName), WithFilter, and CallOptions
+// applied to every page. An error ends the sequence.
+func (s *CollectionsService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*Collection, error] {
+	const method = "Collections.List"
+	return func(yield func(*Collection, error) bool) {
+		if err := s.ready(method); err != nil {
+			yield(nil, err)
+			return
+		}
+		cfg, err := newListConfig(method, opts)
+		if err == nil {
+			err = cfg.only(method, SortByCreated, SortByName)
+		}
+		if err == nil && cfg.name != nil {
+			err = invalidArgument("%s: WithNameFilter applies to ListDocuments only", method)
+		}
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		req := &collectionsv1.ListCollectionsRequest{TeamId: s.team, Order: listOrdering(cfg.order), Filter: cfg.filter}
+		switch cfg.sort {
+		case SortByCreated:
+			req.SortBy = collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE.Enum()
+		case SortByName:
+			req.SortBy = collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME.Enum()
+		}
+		paginate(cfg, yield, func(limit int32, token *string) ([]*Collection, *string, error) {
+			req.Limit, req.PaginationToken = nil, token
+			if limit > 0 {
+				req.Limit = &limit
+			}
+			resp, err := s.stub.ListCollections(ctx, req, grpcCallOptions(cfg.call)...)
+			if err != nil {
+				return nil, nil, fromGRPC(err)
+			}
+			out := make([]*Collection, len(resp.GetCollections()))
+			for i, pb := range resp.GetCollections() {
+				out[i] = newCollection(pb)
+			}
+			return out, resp.PaginationToken, nil
+		})
+	}
+}
+
+// DocumentOption sets a property of a document, when it is added
+// (AddDocument) or updated (UpdateDocument).
+type DocumentOption interface {
+	applyDocument(*documentConfig) error
+}
+
+type documentConfig struct {
+	name        *string
+	data        []byte
+	contentType *string
+	fields      map[string]string
+	call        []CallOption
+}
+
+type documentOptionFunc func(*documentConfig) error
+
+func (f documentOptionFunc) applyDocument(c *documentConfig) error { return f(c) }
+
+func (o CallOptions) applyDocument(c *documentConfig) error {
+	c.call = append(c.call, o...)
+	return nil
+}
+
+// WithFieldValues gives values to the collection's metadata fields, keyed
+// by field name (AddDocument and UpdateDocument). Values given more than
+// once are merged, the last one winning.
+func WithFieldValues(values map[string]string) DocumentOption {
+	return documentOptionFunc(func(c *documentConfig) error {
+		for k := range values {
+			if strings.TrimSpace(k) == "" {
+				return invalidArgument("WithFieldValues: a field name is empty")
+			}
+		}
+		if c.fields == nil {
+			c.fields = make(map[string]string, len(values))
+		}
+		maps.Copy(c.fields, values)
+		return nil
+	})
+}
+
+// WithDocumentContent replaces a document's content with data, of MIME
+// type contentType ("" lets the server detect it) (UpdateDocument only).
+// The whole content travels in one message, so it must fit the client's
+// message size limit (20 MiB by default).
+func WithDocumentContent(data []byte, contentType string) DocumentOption {
+	return documentOptionFunc(func(c *documentConfig) error {
+		if data == nil {
+			return invalidArgument("WithDocumentContent: the content is nil")
+		}
+		c.data = data
+		c.contentType = nil
+		if contentType != "" {
+			c.contentType = &contentType
+		}
+		return nil
+	})
+}
+
+func documentConfigOf(method string, opts []DocumentOption) (*documentConfig, error) {
+	c := &documentConfig{}
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidArgument("%s: option %d is nil", method, i)
+		}
+		if err := o.applyDocument(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// checkDocument rejects empty collection and file IDs.
+func checkDocument(method, collectionID, fileID string) error {
+	if err := checkCollectionID(method, collectionID); err != nil {
+		return err
+	}
+	return checkFileID(method, fileID)
+}
+
+// AddDocument adds an uploaded file to a collection as a document, with
+// field values given by WithFieldValues. Indexing then runs in the
+// background: GetDocument reports its Status.
+func (s *CollectionsService) AddDocument(ctx context.Context, collectionID, fileID string, opts ...DocumentOption) error {
+	const method = "Collections.AddDocument"
+	if err := s.ready(method); err != nil {
+		return err
+	}
+	if err := checkDocument(method, collectionID, fileID); err != nil {
+		return err
+	}
+	c, err := documentConfigOf(method, opts)
+	if err != nil {
+		return err
+	}
+	if c.name != nil || c.data != nil {
+		return invalidArgument("%s: WithNewName and WithDocumentContent apply to UpdateDocument", method)
+	}
+	_, err = s.stub.AddDocumentToCollection(ctx, &collectionsv1.AddDocumentToCollectionRequest{
+		TeamId: s.team, CollectionId: collectionID, FileId: fileID, Fields: c.fields,
+	}, grpcCallOptions(c.call)...)
+	return fromGRPC(err)
+}
+
+// RemoveDocument removes a document from a collection. The file is kept.
+func (s *CollectionsService) RemoveDocument(ctx context.Context, collectionID, fileID string, opts ...CallOption) error {
+	const method = "Collections.RemoveDocument"
+	if err := s.ready(method); err != nil {
+		return err
+	}
+	if err := checkDocument(method, collectionID, fileID); err != nil {
+		return err
+	}
+	_, err := s.stub.RemoveDocumentFromCollection(ctx, &collectionsv1.RemoveDocumentFromCollectionRequest{
+		TeamId: s.team, CollectionId: collectionID, FileId: fileID,
+	}, grpcCallOptions(opts)...)
+	return fromGRPC(err)
+}
+
+// UpdateDocument changes a document and returns it as updated. Options:
+// WithNewName, WithDocumentContent, WithFieldValues, and CallOptions; at
+// least one change is required.
+func (s *CollectionsService) UpdateDocument(ctx context.Context, collectionID, fileID string, opts ...DocumentOption) (*Document, error) {
+	const method = "Collections.UpdateDocument"
+	if err := s.ready(method); err != nil {
+		return nil, err
+	}
+	if err := checkDocument(method, collectionID, fileID); err != nil {
+		return nil, err
+	}
+	c, err := documentConfigOf(method, opts)
+	if err != nil {
+		return nil, err
+	}
+	if c.name == nil && c.data == nil && len(c.fields) == 0 {
+		return nil, invalidArgument("%s: nothing to change; pass WithNewName, WithDocumentContent or WithFieldValues", method)
+	}
+	pb, err := s.stub.UpdateDocument(ctx, &collectionsv1.UpdateDocumentRequest{
+		TeamId: s.team, CollectionId: collectionID, FileId: fileID, Name: c.name,
+		Data: c.data, ContentType: c.contentType, Fields: c.fields,
+	}, grpcCallOptions(c.call)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newDocument(pb), nil
+}
+
+// GetDocument describes a document of a collection.
+func (s *CollectionsService) GetDocument(ctx context.Context, collectionID, fileID string, opts ...CallOption) (*Document, error) {
+	const method = "Collections.GetDocument"
+	if err := s.ready(method); err != nil {
+		return nil, err
+	}
+	if err := checkDocument(method, collectionID, fileID); err != nil {
+		return nil, err
+	}
+	pb, err := s.stub.GetDocumentMetadata(ctx, &collectionsv1.GetDocumentMetadataRequest{
+		TeamId: s.team, CollectionId: collectionID, FileId: fileID,
+	}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newDocument(pb), nil
+}
+
+// BatchGetDocuments describes several documents of a collection in one
+// call. Documents that are not found are left out of the result.
+func (s *CollectionsService) BatchGetDocuments(ctx context.Context, collectionID string, fileIDs []string, opts ...CallOption) ([]*Document, error) {
+	const method = "Collections.BatchGetDocuments"
+	if err := s.ready(method); err != nil {
+		return nil, err
+	}
+	if err := checkCollectionID(method, collectionID); err != nil {
+		return nil, err
+	}
+	if len(fileIDs) == 0 {
+		return nil, invalidArgument("%s: no file IDs; pass the IDs of the documents to describe", method)
+	}
+	for i, id := range fileIDs {
+		if strings.TrimSpace(id) == "" {
+			return nil, invalidArgument("%s: file ID %d is empty", method, i)
+		}
+	}
+	resp, err := s.stub.BatchGetDocuments(ctx, &collectionsv1.BatchGetDocumentsRequest{
+		TeamId: s.team, CollectionId: collectionID, FileIds: append([]string(nil), fileIDs...),
+	}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	out := make([]*Document, len(resp.GetDocuments()))
+	for i, pb := range resp.GetDocuments() {
+		out[i] = newDocument(pb)
+	}
+	return out, nil
+}
+
+// ListDocuments returns the documents of a collection, following the
+// pages for as long as the loop asks for more. Options: WithPageSize,
+// WithLimit, WithOrder, WithSortBy (SortByCreated, SortByName or
+// SortBySize), WithNameFilter, WithFilter, and CallOptions applied to every
+// page. An error ends the sequence.
+func (s *CollectionsService) ListDocuments(ctx context.Context, collectionID string, opts ...ListOption) iter.Seq2[*Document, error] {
+	const method = "Collections.ListDocuments"
+	return func(yield func(*Document, error) bool) {
+		err := s.ready(method)
+		if err == nil {
+			err = checkCollectionID(method, collectionID)
+		}
+		var cfg *listConfig
+		if err == nil {
+			cfg, err = newListConfig(method, opts)
+		}
+		if err == nil {
+			err = cfg.only(method, SortByCreated, SortByName, SortBySize)
+		}
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		req := &collectionsv1.ListDocumentsRequest{
+			TeamId: s.team, CollectionId: collectionID, Order: listOrdering(cfg.order), Name: cfg.name, Filter: cfg.filter,
+		}
+		switch cfg.sort {
+		case SortByCreated:
+			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE.Enum()
+		case SortByName:
+			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME.Enum()
+		case SortBySize:
+			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE.Enum()
+		}
+		paginate(cfg, yield, func(limit int32, token *string) ([]*Document, *string, error) {
+			req.Limit, req.PaginationToken = nil, token
+			if limit > 0 {
+				req.Limit = &limit
+			}
+			resp, err := s.stub.ListDocuments(ctx, req, grpcCallOptions(cfg.call)...)
+			if err != nil {
+				return nil, nil, fromGRPC(err)
+			}
+			out := make([]*Document, len(resp.GetDocuments()))
+			for i, pb := range resp.GetDocuments() {
+				out[i] = newDocument(pb)
+			}
+			return out, resp.PaginationToken, nil
+		})
+	}
+}
+
+// ReindexDocument chunks and indexes a document again, for example after
+// the collection's chunking changed or processing failed.
+func (s *CollectionsService) ReindexDocument(ctx context.Context, collectionID, fileID string, opts ...CallOption) error {
+	const method = "Collections.ReindexDocument"
+	if err := s.ready(method); err != nil {
+		return err
+	}
+	if err := checkDocument(method, collectionID, fileID); err != nil {
+		return err
+	}
+	_, err := s.stub.ReIndexDocument(ctx, &collectionsv1.ReIndexDocumentRequest{
+		TeamId: s.team, CollectionId: collectionID, FileId: fileID,
+	}, grpcCallOptions(opts)...)
+	return fromGRPC(err)
+}
+
+// GenerateDescription has a model write a description of a collection
+// from its contents and returns it; the collection is not changed (store it
+// with Update and WithCollectionDescription).
+func (s *CollectionsService) GenerateDescription(ctx context.Context, collectionID string, opts ...CallOption) (string, error) {
+	const method = "Collections.GenerateDescription"
+	if err := s.ready(method); err != nil {
+		return "", err
+	}
+	if err := checkCollectionID(method, collectionID); err != nil {
+		return "", err
+	}
+	resp, err := s.stub.GenerateCollectionDescription(ctx, &collectionsv1.GenerateCollectionDescriptionRequest{CollectionId: collectionID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return "", fromGRPC(err)
+	}
+	return resp.GetCollectionDescription(), nil
+}

@@ -1,0 +1,882 @@
+package xai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"math"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+)
+
+// FilesService stores files with xAI: upload, list, read, download, share
+// and delete. An uploaded file is used elsewhere by its ID: in a chat
+// message with FileID (or ImageFileID), or as a document of a collection
+// (CollectionsService.AddDocument). Use it as Client.Files.
+type FilesService struct {
+	stub xaiv1.FilesClient
+	cc   grpc.ClientConnInterface // for downloads, which use their own codec
+}
+
+// Upload and public link limits.
+const (
+	// DefaultUploadChunkSize is the size of the data messages of an upload:
+	// 1 MiB. Upload keeps one buffer of this size, whatever the file size.
+	DefaultUploadChunkSize = 1 << 20
+	// MaxUploadChunkSize is the largest chunk size WithUploadChunkSize
+	// accepts; each chunk travels in one gRPC message.
+	MaxUploadChunkSize = 16 << 20
+	// MinFileLifetime and MaxFileLifetime bound WithFileExpiry and the
+	// lifetime of public links, as documented by xAI.
+	MinFileLifetime = time.Hour
+	MaxFileLifetime = 30 * 24 * time.Hour
+)
+
+// File describes a stored file.
+type File struct {
+	// ID identifies the file in other calls, for example FileID(ID).
+	ID string
+	// Name is the file name recorded at upload.
+	Name string
+	// Size is the file size in bytes.
+	Size int64
+	// CreatedAt is when the file was uploaded.
+	CreatedAt time.Time
+	// ExpiresAt is when the file will be deleted; zero if it is kept until
+	// deleted.
+	ExpiresAt time.Time
+	// PublicURL is the file's public link while one is active, else "".
+	PublicURL string
+	// PublicURLExpiresAt is when the public link stops working; zero if it
+	// lives as long as the file.
+	PublicURLExpiresAt time.Time
+
+	pb *xaiv1.File
+}
+
+// Proto returns the raw protobuf message.
+func (f *File) Proto() *xaiv1.File { return f.pb }
+
+func newFile(pb *xaiv1.File) *File {
+	f := &File{ID: pb.GetId(), Name: pb.GetFilename(), Size: pb.GetSize(), PublicURL: pb.GetPublicUrl(), pb: pb}
+	f.CreatedAt = timeOf(pb.GetCreatedAt())
+	f.ExpiresAt = timeOf(pb.GetExpiresAt())
+	f.PublicURLExpiresAt = timeOf(pb.GetPublicUrlExpiresAt())
+	return f
+}
+
+// timeOf converts a timestamp, giving the zero time for an unset one.
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil || !ts.IsValid() {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+func (s *FilesService) ready() error {
+	if s == nil || s.stub == nil || s.cc == nil {
+		return notFromClient("Files")
+	}
+	return nil
+}
+
+// checkFileID rejects an empty file ID before anything is sent.
+func checkFileID(method, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return invalidArgument("%s: the file ID is empty; pass File.ID of an uploaded file", method)
+	}
+	return nil
+}
+
+// checkLifetime validates a file or link lifetime: whole seconds between
+// MinFileLifetime and MaxFileLifetime.
+func checkLifetime(where string, d time.Duration) error {
+	if d < MinFileLifetime || d > MaxFileLifetime {
+		return invalidArgument("%s(%v): the lifetime must be between %v and %v (30 days)", where, d, MinFileLifetime, MaxFileLifetime)
+	}
+	if d%time.Second != 0 {
+		return invalidArgument("%s(%v): the lifetime must be a whole number of seconds", where, d)
+	}
+	return nil
+}
+
+// ProgressFunc reports the progress of a transfer: done bytes so far, of
+// total, or -1 when the total is not known. It is called on the caller's
+// goroutine after each chunk, so it should return quickly.
+type ProgressFunc func(done, total int64)
+
+// UploadOption configures FilesService.Upload.
+type UploadOption interface {
+	applyUpload(*uploadConfig) error
+}
+
+// DownloadOption configures FilesService.Download.
+type DownloadOption interface {
+	applyDownload(*downloadConfig) error
+}
+
+// TransferOption configures both Upload and Download.
+type TransferOption interface {
+	UploadOption
+	DownloadOption
+}
+
+type uploadConfig struct {
+	size      int64 // -1: not declared
+	expiry    time.Duration
+	chunkSize int
+	progress  ProgressFunc
+	call      []CallOption
+}
+
+type downloadConfig struct {
+	format   *xaiv1.DownloadFormat
+	progress ProgressFunc
+	call     []CallOption
+}
+
+type uploadOptionFunc func(*uploadConfig) error
+
+func (f uploadOptionFunc) applyUpload(c *uploadConfig) error { return f(c) }
+
+type downloadOptionFunc func(*downloadConfig) error
+
+func (f downloadOptionFunc) applyDownload(c *downloadConfig) error { return f(c) }
+
+func (o CallOptions) applyUpload(c *uploadConfig) error {
+	c.call = append(c.call, o...)
+	return nil
+}
+
+func (o CallOptions) applyDownload(c *downloadConfig) error {
+	c.call = append(c.call, o...)
+	return nil
+}
+
+type progressOption ProgressFunc
+
+func (p progressOption) applyUpload(c *uploadConfig) error {
+	if p == nil {
+		return invalidArgument("WithProgress: the function is nil")
+	}
+	c.progress = ProgressFunc(p)
+	return nil
+}
+
+func (p progressOption) applyDownload(c *downloadConfig) error {
+	if p == nil {
+		return invalidArgument("WithProgress: the function is nil")
+	}
+	c.progress = ProgressFunc(p)
+	return nil
+}
+
+// WithProgress calls f after each chunk of an upload or download with the
+// bytes transferred so far and the total (-1 when unknown). For an upload
+// the total is the size given with WithUploadSize, or else the size of the
+// reader when it reports one (a *bytes.Reader, *strings.Reader,
+// *bytes.Buffer or regular *os.File); downloads report -1. The done values
+// of the calls add up, chunk by chunk, to the file size.
+func WithProgress(f ProgressFunc) TransferOption { return progressOption(f) }
+
+// WithUploadSize declares the size of the content in bytes. Upload then
+// checks it: a reader that yields more or fewer bytes makes the upload fail
+// with InvalidArgument, and the upload is cancelled before it completes,
+// so the server stores nothing. It also gives WithProgress its total.
+func WithUploadSize(n int64) UploadOption {
+	return uploadOptionFunc(func(c *uploadConfig) error {
+		if n < 0 {
+			return invalidArgument("WithUploadSize(%d): the size must not be negative", n)
+		}
+		c.size = n
+		return nil
+	})
+}
+
+// WithFileExpiry makes the server delete the file d after the upload. d
+// must be a whole number of seconds between MinFileLifetime (1 hour) and
+// MaxFileLifetime (30 days). By default files are kept until deleted.
+func WithFileExpiry(d time.Duration) UploadOption {
+	return uploadOptionFunc(func(c *uploadConfig) error {
+		if err := checkLifetime("WithFileExpiry", d); err != nil {
+			return err
+		}
+		c.expiry = d
+		return nil
+	})
+}
+
+// WithUploadChunkSize sets the size of the data messages of an upload,
+// 1 byte to MaxUploadChunkSize; the default is DefaultUploadChunkSize
+// (1 MiB). Upload holds one buffer of this size.
+func WithUploadChunkSize(n int) UploadOption {
+	return uploadOptionFunc(func(c *uploadConfig) error {
+		if n < 1 || n > MaxUploadChunkSize {
+			return invalidArgument("WithUploadChunkSize(%d): the chunk size must be between 1 and %d bytes", n, MaxUploadChunkSize)
+		}
+		c.chunkSize = n
+		return nil
+	})
+}
+
+// DownloadFormat is the form in which Download returns a file.
+type DownloadFormat int
+
+// Download formats.
+const (
+	// DownloadOriginal returns the bytes that were uploaded.
+	DownloadOriginal DownloadFormat = iota + 1
+	// DownloadText returns text extracted from the file, for example the
+	// text of a PDF document.
+	DownloadText
+)
+
+// WithDownloadFormat chooses between the original bytes (DownloadOriginal)
+// and extracted text (DownloadText). Without it the server's default
+// applies, which is the original bytes.
+func WithDownloadFormat(f DownloadFormat) DownloadOption {
+	return downloadOptionFunc(func(c *downloadConfig) error {
+		var pf xaiv1.DownloadFormat
+		switch f {
+		case DownloadOriginal:
+			pf = xaiv1.DownloadFormat_DOWNLOAD_FORMAT_ORIGINAL
+		case DownloadText:
+			pf = xaiv1.DownloadFormat_DOWNLOAD_FORMAT_TEXT
+		default:
+			return invalidArgument("WithDownloadFormat(%d): unknown format; use xai.DownloadOriginal or xai.DownloadText", int(f))
+		}
+		c.format = &pf
+		return nil
+	})
+}
+
+// knownSize returns the number of bytes r has left to read, when r can
+// tell, or -1.
+func knownSize(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, strings.Reader, bytes.Buffer
+		return int64(v.Len())
+	case interface {
+		Stat() (fs.FileInfo, error)
+		io.Seeker
+	}: // a regular *os.File
+		fi, err := v.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return -1
+		}
+		off, err := v.Seek(0, io.SeekCurrent)
+		if err != nil || off > fi.Size() {
+			return -1
+		}
+		return fi.Size() - off
+	}
+	return -1
+}
+
+// Upload stores the content read from r under name and returns the new
+// file. The content is streamed: an init message with the name (and
+// expiry), then chunks of DefaultUploadChunkSize bytes read into one
+// reused buffer, so memory stays bounded by the chunk size whatever the
+// file size.
+//
+// If r fails, the declared size (WithUploadSize) does not match, or ctx
+// ends, the upload is cancelled before it completes and the server stores
+// nothing. An upload is not retried once data has been sent, since r
+// cannot be read again; failures of the server come back as *Error with
+// the server's code.
+func (s *FilesService) Upload(ctx context.Context, name string, r io.Reader, opts ...UploadOption) (*File, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return nil, invalidArgument(`Files.Upload: the file name is empty; pass the name to record, with its extension, for example "report.pdf"`)
+	}
+	if r == nil {
+		return nil, invalidArgument("Files.Upload: the reader is nil")
+	}
+	cfg := uploadConfig{size: -1, chunkSize: DefaultUploadChunkSize}
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidArgument("Files.Upload: option %d is nil", i)
+		}
+		if err := o.applyUpload(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	total := cfg.size
+	if total < 0 {
+		total = knownSize(r)
+	}
+	init := &xaiv1.UploadFileInit{Name: name}
+	if cfg.expiry > 0 {
+		secs := int64(cfg.expiry / time.Second)
+		init.ExpiresAfter = &secs
+	}
+
+	// Cancelling this context aborts the upload: the server sees the call
+	// end without the client closing its side, and keeps nothing.
+	ctx, abort := context.WithCancel(ctx)
+	defer abort()
+	stream, err := s.stub.UploadFile(ctx, grpcCallOptions(cfg.call)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	// send sends a message; when the server has already ended the call,
+	// the reason comes from CloseAndRecv.
+	send := func(m *xaiv1.UploadFileChunk) error {
+		err := stream.Send(m)
+		if errors.Is(err, io.EOF) {
+			_, err = stream.CloseAndRecv()
+			if err == nil {
+				err = &Error{Code: codes.Internal, Message: "Files.Upload: the server ended the upload before the content was sent"}
+			}
+		}
+		return fromGRPC(err)
+	}
+	if err := send(&xaiv1.UploadFileChunk{Chunk: &xaiv1.UploadFileChunk_Init{Init: init}}); err != nil {
+		return nil, err
+	}
+
+	buf := make([]byte, cfg.chunkSize)
+	data := &xaiv1.UploadFileChunk_Data{}
+	msg := &xaiv1.UploadFileChunk{Chunk: data}
+	var sent int64
+	for {
+		n, rerr := io.ReadFull(r, buf)
+		eof := errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)
+		if rerr != nil && !eof {
+			abort()
+			return nil, readerError("Files.Upload: reading the content", sent, rerr)
+		}
+		if n > 0 {
+			if cfg.size >= 0 && sent+int64(n) > cfg.size {
+				abort()
+				return nil, invalidArgument("Files.Upload: the reader yields more than the %d bytes declared with WithUploadSize; the upload was cancelled and nothing was stored", cfg.size)
+			}
+			data.Data = buf[:n] // gRPC has encoded it when Send returns
+			if err := send(msg); err != nil {
+				return nil, err
+			}
+			sent += int64(n)
+			if cfg.progress != nil {
+				cfg.progress(sent, total)
+			}
+		}
+		if eof {
+			break
+		}
+	}
+	if cfg.size >= 0 && sent != cfg.size {
+		abort()
+		return nil, invalidArgument("Files.Upload: the reader yielded %d bytes, fewer than the %d declared with WithUploadSize; the upload was cancelled and nothing was stored", sent, cfg.size)
+	}
+	pb, err := stream.CloseAndRecv()
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newFile(pb), nil
+}
+
+// readerError wraps an error of the caller's reader or writer: the context
+// errors keep their codes, others are UNKNOWN. errors.Is and errors.As
+// reach the original error.
+func readerError(what string, done int64, err error) error {
+	code := codes.Unknown
+	switch {
+	case errors.Is(err, context.Canceled):
+		code = codes.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		code = codes.DeadlineExceeded
+	}
+	return &Error{Code: code, Message: fmt.Sprintf("%s failed after %d bytes: %v", what, done, err), cause: err}
+}
+
+// Get returns the metadata of a file. An unknown or deleted file gives an
+// error for which IsNotFound is true.
+func (s *FilesService) Get(ctx context.Context, fileID string, opts ...CallOption) (*File, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if err := checkFileID("Files.Get", fileID); err != nil {
+		return nil, err
+	}
+	pb, err := s.stub.RetrieveFile(ctx, &xaiv1.RetrieveFileRequest{FileId: fileID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return newFile(pb), nil
+}
+
+// Delete deletes a file for good.
+func (s *FilesService) Delete(ctx context.Context, fileID string, opts ...CallOption) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
+	if err := checkFileID("Files.Delete", fileID); err != nil {
+		return err
+	}
+	resp, err := s.stub.DeleteFile(ctx, &xaiv1.DeleteFileRequest{FileId: fileID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return fromGRPC(err)
+	}
+	if !resp.GetDeleted() {
+		return &Error{Code: codes.Unknown, Message: fmt.Sprintf("Files.Delete: the server did not delete file %q and gave no reason", fileID)}
+	}
+	return nil
+}
+
+// List returns the files, following the pages for as long as the loop
+// asks for more:
+//
+//	for f, err := range client.Files.List(ctx, xai.WithSortBy(xai.SortBySize), xai.WithOrder(xai.OrderDescending)) {
+//		if err != nil { ... }
+//		fmt.Println(f.Name, f.Size)
+//	}
+//
+// Options: WithPageSize, WithLimit, WithOrder, WithSortBy (SortByCreated,
+// the default, SortByName or SortBySize), WithFilter, and CallOptions
+// applied to every page. An error ends the sequence; an invalid option is
+// reported before anything is sent.
+func (s *FilesService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*File, error] {
+	return func(yield func(*File, error) bool) {
+		if err := s.ready(); err != nil {
+			yield(nil, err)
+			return
+		}
+		cfg, err := newListConfig("Files.List", opts)
+		if err == nil {
+			err = cfg.only("Files.List", SortByCreated, SortByName, SortBySize)
+		}
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		req := &xaiv1.ListFilesRequest{Filter: cfg.filter}
+		switch cfg.sort {
+		case SortByName:
+			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_FILENAME.Enum()
+		case SortBySize:
+			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_SIZE.Enum()
+		case SortByCreated:
+			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_CREATED_AT.Enum()
+		}
+		if cfg.order == OrderDescending {
+			req.Order = xaiv1.Ordering_DESCENDING
+		}
+		paginate(cfg, yield, func(limit int32, token *string) ([]*File, *string, error) {
+			req.Limit, req.PaginationToken = limit, token
+			resp, err := s.stub.ListFiles(ctx, req, grpcCallOptions(cfg.call)...)
+			if err != nil {
+				return nil, nil, fromGRPC(err)
+			}
+			files := make([]*File, len(resp.GetData()))
+			for i, pb := range resp.GetData() {
+				files[i] = newFile(pb)
+			}
+			return files, resp.PaginationToken, nil
+		})
+	}
+}
+
+// Download writes the content of a file to w and returns the number of
+// bytes written. The content arrives as a stream of chunks that are
+// decoded into one reused buffer, so memory stays bounded by the size of a
+// chunk (1 MiB from xAI) whatever the file size. A download that fails
+// part-way returns the bytes written so far with the error; it is retried
+// (per the client's retry policy) only until the first chunk arrives.
+func (s *FilesService) Download(ctx context.Context, fileID string, w io.Writer, opts ...DownloadOption) (int64, error) {
+	if err := s.ready(); err != nil {
+		return 0, err
+	}
+	if err := checkFileID("Files.Download", fileID); err != nil {
+		return 0, err
+	}
+	if w == nil {
+		return 0, invalidArgument("Files.Download: the writer is nil")
+	}
+	var cfg downloadConfig
+	for i, o := range opts {
+		if o == nil {
+			return 0, invalidArgument("Files.Download: option %d is nil", i)
+		}
+		if err := o.applyDownload(&cfg); err != nil {
+			return 0, err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	callOpts := append(grpcCallOptions(cfg.call), grpc.ForceCodecV2(contentCodec{}))
+	stream, err := s.cc.NewStream(ctx, &xaiv1.Files_ServiceDesc.Streams[1], xaiv1.Files_RetrieveFileContent_FullMethodName, callOpts...)
+	if err != nil {
+		return 0, fromGRPC(err)
+	}
+	if err := stream.SendMsg(&xaiv1.RetrieveFileContentRequest{FileId: fileID, Format: cfg.format}); err != nil && !errors.Is(err, io.EOF) {
+		return 0, fromGRPC(err)
+	}
+	if err := stream.CloseSend(); err != nil {
+		return 0, fromGRPC(err)
+	}
+	var (
+		sink    contentSink
+		written int64
+	)
+	for {
+		err := stream.RecvMsg(&sink)
+		if errors.Is(err, io.EOF) {
+			return written, nil
+		}
+		if err != nil {
+			return written, fromGRPC(err)
+		}
+		n, werr := w.Write(sink.data)
+		written += int64(n)
+		if werr == nil && n < len(sink.data) {
+			werr = io.ErrShortWrite
+		}
+		if werr != nil {
+			return written, readerError("Files.Download: writing the content", written, werr)
+		}
+		if cfg.progress != nil {
+			cfg.progress(written, -1)
+		}
+	}
+}
+
+// contentSink receives the data of a FileContentChunk without allocating:
+// contentCodec decodes into data, reusing its array.
+type contentSink struct {
+	data []byte
+}
+
+// contentCodec is the proto codec, except that it decodes FileContentChunk
+// messages into a contentSink. The generated code would allocate a new
+// array for every chunk; this keeps a download's memory at one chunk.
+type contentCodec struct{}
+
+var protoCodec = encoding.GetCodecV2("proto")
+
+func (contentCodec) Name() string { return "proto" }
+
+func (contentCodec) Marshal(v any) (mem.BufferSlice, error) { return protoCodec.Marshal(v) }
+
+func (contentCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	sink, ok := v.(*contentSink)
+	if !ok {
+		return protoCodec.Unmarshal(data, v)
+	}
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	b := buf.ReadOnlyData()
+	sink.data = sink.data[:0]
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		if num == 1 && typ == protowire.BytesType { // FileContentChunk.data
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return protowire.ParseError(n)
+			}
+			sink.data = append(sink.data[:0], v...) // the last occurrence wins, as in proto
+			b = b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// PublicURL is a link that serves a file to anyone, without an API key.
+type PublicURL struct {
+	// URL is the link.
+	URL string
+	// ExpiresAt is when the link stops working; zero if it lives as long
+	// as the file.
+	ExpiresAt time.Time
+}
+
+// CreatePublicURL gives a file a public link, living expiresAfter (a whole
+// number of seconds between MinFileLifetime and MaxFileLifetime), or as
+// long as the file when expiresAfter is 0. A new link replaces the
+// previous one.
+func (s *FilesService) CreatePublicURL(ctx context.Context, fileID string, expiresAfter time.Duration, opts ...CallOption) (*PublicURL, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if err := checkFileID("Files.CreatePublicURL", fileID); err != nil {
+		return nil, err
+	}
+	req := &xaiv1.CreatePublicUrlRequest{FileId: fileID}
+	if expiresAfter != 0 {
+		if err := checkLifetime("Files.CreatePublicURL", expiresAfter); err != nil {
+			return nil, err
+		}
+		secs := int64(expiresAfter / time.Second)
+		req.ExpiresAfter = &secs
+	}
+	resp, err := s.stub.CreatePublicUrl(ctx, req, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return &PublicURL{URL: resp.GetPublicUrl(), ExpiresAt: timeOf(resp.GetExpiresAt())}, nil
+}
+
+// RevokePublicURL disables a file's public link straight away and returns
+// the link it disabled, or "" if the file had none. The file is kept.
+func (s *FilesService) RevokePublicURL(ctx context.Context, fileID string, opts ...CallOption) (string, error) {
+	if err := s.ready(); err != nil {
+		return "", err
+	}
+	if err := checkFileID("Files.RevokePublicURL", fileID); err != nil {
+		return "", err
+	}
+	resp, err := s.stub.RevokePublicUrl(ctx, &xaiv1.RevokePublicUrlRequest{FileId: fileID}, grpcCallOptions(opts)...)
+	if err != nil {
+		return "", fromGRPC(err)
+	}
+	if !resp.GetRevoked() {
+		return "", nil
+	}
+	return resp.GetPublicUrl(), nil
+}
+
+// Listing: the options and pagination shared by Files.List,
+// Collections.List and Collections.ListDocuments.
+
+// ListOption configures a listing: FilesService.List,
+// CollectionsService.List or CollectionsService.ListDocuments.
+type ListOption interface {
+	applyList(*listConfig) error
+}
+
+type listOptionFunc func(*listConfig) error
+
+func (f listOptionFunc) applyList(c *listConfig) error { return f(c) }
+
+func (o CallOptions) applyList(c *listConfig) error {
+	c.call = append(c.call, o...)
+	return nil
+}
+
+type listConfig struct {
+	pageSize int32 // 0: the server's default
+	limit    int   // 0: no limit
+	order    Order
+	sort     SortBy
+	filter   *string
+	name     *string
+	call     []CallOption
+}
+
+// SortBy is the attribute a listing is sorted by.
+type SortBy int
+
+// Sort attributes. Each listing supports some of them.
+const (
+	// SortByCreated sorts by creation time (files, collections,
+	// documents).
+	SortByCreated SortBy = iota + 1
+	// SortByName sorts by name (files, collections, documents).
+	SortByName
+	// SortBySize sorts by size in bytes (files, documents).
+	SortBySize
+)
+
+// String returns the name of the constant.
+func (s SortBy) String() string {
+	switch s {
+	case SortByCreated:
+		return "SortByCreated"
+	case SortByName:
+		return "SortByName"
+	case SortBySize:
+		return "SortBySize"
+	}
+	return fmt.Sprintf("SortBy(%d)", int(s))
+}
+
+// Order is the direction of a listing.
+type Order int
+
+// Orders.
+const (
+	// OrderAscending lists smallest, oldest or A first.
+	OrderAscending Order = iota + 1
+	// OrderDescending lists largest, newest or Z first.
+	OrderDescending
+)
+
+// WithPageSize sets how many items each request asks for (the API's
+// limit field); the server's default applies without it. The iterator
+// follows the pages whatever their size.
+func WithPageSize(n int) ListOption {
+	return listOptionFunc(func(c *listConfig) error {
+		if n < 1 || n > math.MaxInt32 {
+			return invalidArgument("WithPageSize(%d): the page size must be positive", n)
+		}
+		c.pageSize = int32(n)
+		return nil
+	})
+}
+
+// LimitOption is the option of WithLimit, for listings and searches.
+type LimitOption interface {
+	ListOption
+	SearchOption
+}
+
+type limitOption int
+
+func (n limitOption) check() error {
+	if n < 1 || n > math.MaxInt32 {
+		return invalidArgument("WithLimit(%d): the limit must be positive", int(n))
+	}
+	return nil
+}
+
+func (n limitOption) applyList(c *listConfig) error {
+	if err := n.check(); err != nil {
+		return err
+	}
+	c.limit = int(n)
+	return nil
+}
+
+// WithLimit caps the number of results: the items a listing yields in
+// all, or the matches of a search.
+func WithLimit(n int) LimitOption { return limitOption(n) }
+
+// WithOrder sets the direction of a listing: OrderAscending (the default)
+// or OrderDescending.
+func WithOrder(o Order) ListOption {
+	return listOptionFunc(func(c *listConfig) error {
+		if o != OrderAscending && o != OrderDescending {
+			return invalidArgument("WithOrder(%d): unknown order; use xai.OrderAscending or xai.OrderDescending", int(o))
+		}
+		c.order = o
+		return nil
+	})
+}
+
+// WithSortBy sets the attribute a listing is sorted by. Files and
+// documents accept SortByCreated, SortByName and SortBySize; collections
+// SortByCreated and SortByName.
+func WithSortBy(s SortBy) ListOption {
+	return listOptionFunc(func(c *listConfig) error {
+		if s < SortByCreated || s > SortBySize {
+			return invalidArgument("WithSortBy(%d): unknown attribute; use xai.SortByCreated, xai.SortByName or xai.SortBySize", int(s))
+		}
+		c.sort = s
+		return nil
+	})
+}
+
+// WithFilter passes a filter expression that narrows down the items
+// listed, in the API's filter syntax.
+func WithFilter(expr string) ListOption {
+	return listOptionFunc(func(c *listConfig) error {
+		if strings.TrimSpace(expr) == "" {
+			return invalidArgument("WithFilter: the expression is empty; drop the option to list everything")
+		}
+		c.filter = &expr
+		return nil
+	})
+}
+
+// WithNameFilter lists only the documents called name; it applies to
+// CollectionsService.ListDocuments.
+func WithNameFilter(name string) ListOption {
+	return listOptionFunc(func(c *listConfig) error {
+		if strings.TrimSpace(name) == "" {
+			return invalidArgument("WithNameFilter: the name is empty")
+		}
+		c.name = &name
+		return nil
+	})
+}
+
+func newListConfig(method string, opts []ListOption) (*listConfig, error) {
+	c := &listConfig{}
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidArgument("%s: option %d is nil", method, i)
+		}
+		if err := o.applyList(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// only rejects sort attributes the listing does not support.
+func (c *listConfig) only(method string, sorts ...SortBy) error {
+	if c.sort == 0 {
+		return nil
+	}
+	for _, s := range sorts {
+		if c.sort == s {
+			return nil
+		}
+	}
+	return invalidArgument("%s cannot sort by %v; it supports %v", method, c.sort, sorts)
+}
+
+// paginate yields the items of page after page until the server has no
+// more, the limit is reached, or yield asks to stop. fetch gets the page
+// size to ask for (0: the server's default) and the token of the page.
+func paginate[T any](c *listConfig, yield func(T, error) bool, fetch func(limit int32, token *string) ([]T, *string, error)) {
+	var (
+		zero  T
+		token *string
+		seen  = map[string]bool{}
+		count int
+	)
+	for {
+		limit := c.pageSize
+		if c.limit > 0 {
+			if rest := int32(min(c.limit-count, math.MaxInt32)); limit == 0 || rest < limit {
+				limit = rest
+			}
+		}
+		items, next, err := fetch(limit, token)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for _, it := range items {
+			if !yield(it, nil) {
+				return
+			}
+			if count++; c.limit > 0 && count >= c.limit {
+				return
+			}
+		}
+		if next == nil || *next == "" {
+			return
+		}
+		if seen[*next] {
+			yield(zero, &Error{Code: codes.Internal, Message: "the server returned the same pagination token twice; stopping to avoid a loop"})
+			return
+		}
+		seen[*next] = true
+		token = next
+	}
+}

@@ -1,0 +1,211 @@
+package xai_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/gogrok/sdk/xai"
+)
+
+func ExampleFilesService_Upload() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+
+	// Any io.Reader: an *os.File, a network body... It is sent in 1 MiB
+	// chunks, so memory stays bounded whatever its size.
+	report := strings.NewReader("Q3 revenue grew 12%, driven by the new API tier.")
+	f, err := client.Files.Upload(ctx, "report.txt", report,
+		xai.WithFileExpiry(24*time.Hour),
+		xai.WithProgress(func(done, total int64) { fmt.Printf("sent %d of %d bytes\n", done, total) }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Name, f.Size, f.ExpiresAt.Sub(f.CreatedAt))
+
+	// Give the file to the model in a chat message.
+	chat := client.Chat.Create("grok-4")
+	chat.Append(xai.User("Summarize this report.", xai.FileID(f.ID)))
+	resp, err := chat.Sample(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Content() != "")
+	// Output:
+	// sent 48 of 48 bytes
+	// report.txt 48 24h0m0s
+	// true
+}
+
+func ExampleFilesService_List() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	for _, name := range []string{"b.txt", "a.txt", "c.txt"} {
+		if _, err := client.Files.Upload(ctx, name, strings.NewReader(name)); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	// The iterator follows the pages; here two files per request.
+	for f, err := range client.Files.List(ctx, xai.WithSortBy(xai.SortByName), xai.WithPageSize(2)) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(f.Name)
+	}
+	// Output:
+	// a.txt
+	// b.txt
+	// c.txt
+}
+
+func ExampleFilesService_Download() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	f, err := client.Files.Upload(ctx, "hello.txt", strings.NewReader("hello, world"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Any io.Writer: an *os.File, an HTTP response, a hash...
+	var buf bytes.Buffer
+	n, err := client.Files.Download(ctx, f.ID, &buf)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(n, buf.String())
+
+	// Share it, then take the link back.
+	link, err := client.Files.CreatePublicURL(ctx, f.ID, time.Hour)
+	if err != nil {
+		log.Fatal(err)
+	}
+	revoked, err := client.Files.RevokePublicURL(ctx, f.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(revoked == link.URL)
+	if err := client.Files.Delete(ctx, f.ID); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// 12 hello, world
+	// true
+}
+
+// Collections live on the management API and need a management key; the
+// fake serves both APIs on one address.
+func ExampleCollectionsService() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(append(opts,
+		xai.WithManagementEndpoint(srv.Target()),
+		xai.WithManagementKey(srv.ManagementKey()), // or XAI_MANAGEMENT_KEY
+	)...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+
+	col, err := client.Collections.Create(ctx, "handbook",
+		xai.WithCollectionDescription("The employee handbook"),
+		xai.WithChunking(xai.Chunking{Unit: xai.ChunkTokens, MaxSize: 200, Overlap: 20}),
+		xai.WithFieldDefinitions(xai.FieldDefinition{Key: "section", InjectIntoChunk: true}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := client.Files.Upload(ctx, "leave.txt", strings.NewReader("Employees get 25 days of paid leave per year."))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := client.Collections.AddDocument(ctx, col.ID, f.ID, xai.WithFieldValues(map[string]string{"section": "leave"})); err != nil {
+		log.Fatal(err)
+	}
+	// Indexing runs in the background: wait until it is done.
+	for {
+		doc, err := client.Collections.GetDocument(ctx, col.ID, f.ID)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if doc.Status.Done() {
+			fmt.Println(doc.Name, doc.Status)
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	for d, err := range client.Collections.ListDocuments(ctx, col.ID) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(d.Name, d.Fields["section"])
+	}
+	res, err := client.Documents.Search(ctx, "how many days of paid leave", []string{col.ID}, xai.WithLimit(3))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range res.Matches {
+		fmt.Printf("%.2f %q\n", m.Score, m.Content)
+	}
+	// Output:
+	// leave.txt DOCUMENT_STATUS_PROCESSED
+	// leave.txt leave
+	// 0.67 "section: leave\nEmployees get 25 days of paid leave per year."
+}
+
+func ExampleDocumentsService_Search() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(append(opts, xai.WithManagementEndpoint(srv.Target()), xai.WithManagementKey(srv.ManagementKey()))...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	col, err := client.Collections.Create(ctx, "faq")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, text := range map[string]string{"refunds.txt": "Refunds take five business days.", "shipping.txt": "Shipping is free above 50 euros."} {
+		f, err := client.Files.Upload(ctx, name, strings.NewReader(text))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := client.Collections.AddDocument(ctx, col.ID, f.ID); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	res, err := client.Documents.Search(ctx, "when do refunds arrive", []string{col.ID},
+		xai.WithRetrieval(xai.HybridRetrieval().WithRRF(xai.RRF{EmbeddingWeight: 0.5, TextWeight: 0.5})),
+		xai.WithLimit(5))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range res.Matches {
+		fmt.Println(m.Content)
+	}
+	// Output:
+	// Refunds take five business days.
+}

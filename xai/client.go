@@ -45,6 +45,14 @@ type Client struct {
 	Image *ImageService
 	// Sample is the legacy text completion API.
 	Sample *SampleService
+	// Files uploads, lists, downloads and shares stored files.
+	Files *FilesService
+	// Documents searches the documents of collections.
+	Documents *DocumentsService
+	// Collections manages collections of documents for retrieval. It uses
+	// the management API and needs a management key (WithManagementKey or
+	// XAI_MANAGEMENT_KEY).
+	Collections *CollectionsService
 	// Batch runs many requests in the background as batches.
 	Batch *BatchService
 	// Video generates and extends video clips.
@@ -60,6 +68,9 @@ type Client struct {
 	logUnary grpc.UnaryClientInterceptor  // nil without WithLogger
 	logStrm  grpc.StreamClientInterceptor // nil without WithLogger
 	close    *sync.Once
+
+	mgmtConn    *grpc.ClientConn         // management connection the client created, or nil
+	mgmtInvoker grpc.ClientConnInterface // the management connection with our interceptors, or nil
 }
 
 // NewClient returns a client for the xAI API. It does no network I/O: the
@@ -118,6 +129,10 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Embed = &EmbedService{stub: xaiv1.NewEmbedderClient(c.invoker)}
 	c.Image = &ImageService{stub: xaiv1.NewImageClient(c.invoker)}
 	c.Sample = &SampleService{stub: xaiv1.NewSampleClient(c.invoker)}
+	if err := c.initServices(); err != nil {
+		c.Close()
+		return nil, err
+	}
 	c.Batch = &BatchService{stub: xaiv1.NewBatchMgmtClient(c.invoker)}
 	c.Video = &VideoService{stub: xaiv1.NewVideoClient(c.invoker)}
 	return c, nil
@@ -204,9 +219,9 @@ func (c *Client) dialOptions(unary grpc.UnaryClientInterceptor, stream grpc.Stre
 	return append(opts, c.cfg.dialOptions...)
 }
 
-// Close closes the connection if the client created it; a connection given
-// with WithGRPCConn stays open. Calls in progress fail. Close is safe to
-// call more than once.
+// Close closes the connections the client created (API and management); a
+// connection given with WithGRPCConn or WithManagementGRPCConn stays open.
+// Calls in progress fail. Close is safe to call more than once.
 func (c *Client) Close() error {
 	if c == nil || c.close == nil {
 		return nil // a zero Client holds nothing
@@ -215,6 +230,9 @@ func (c *Client) Close() error {
 	c.close.Do(func() {
 		if c.conn != nil {
 			err = c.conn.Close()
+		}
+		if merr := c.closeManagement(); err == nil {
+			err = merr
 		}
 	})
 	return err

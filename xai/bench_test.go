@@ -271,6 +271,95 @@ func runConcurrent(b *testing.B, g int, call func() error) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
+// BenchmarkInterleaved measures the same pairs as BenchmarkUnary and
+// BenchmarkStream, but alternates one raw and one SDK call inside every
+// iteration (in turn raw first and SDK first), so that load from other
+// processes on a shared machine falls on both sides alike. It reports each
+// side's mean time per call and their ratio, sdk/raw; ns/op covers both
+// calls.
+func BenchmarkInterleaved(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		turns  []xai.Turn
+		stream bool
+	}{
+		{"unary-small", []xai.Turn{xai.User("Hello")}, false},
+		{"unary-history50", history(50), false},
+		{"stream-1000", []xai.Turn{xai.User("Stream me a long answer.")}, true},
+	} {
+		b.Run("pair="+tc.name, func(b *testing.B) {
+			env := newBenchEnv(b)
+			chat := env.client.Chat.Create("grok-3").Append(tc.turns...)
+			req := chat.Request()
+			ctx := context.Background()
+			reply := xaitest.Reply{Chunks: streamChunks}
+			raw := func() {
+				if !tc.stream {
+					if _, err := env.raw.GetCompletion(ctx, req); err != nil {
+						b.Fatal(err)
+					}
+					return
+				}
+				env.srv.EnqueueReply(reply)
+				stream, err := env.raw.GetCompletionChunk(ctx, req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var text strings.Builder
+				for {
+					chunk, err := stream.Recv()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, o := range chunk.GetOutputs() {
+						text.WriteString(o.GetDelta().GetContent())
+					}
+				}
+			}
+			sdk := func() {
+				if !tc.stream {
+					if _, err := chat.Sample(ctx); err != nil {
+						b.Fatal(err)
+					}
+					return
+				}
+				env.srv.EnqueueReply(reply)
+				stream, err := chat.Stream(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, err := range stream.All() {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				_ = stream.Response().Content()
+			}
+			var rawT, sdkT time.Duration
+			i := 0
+			for b.Loop() {
+				first, second, firstT, secondT := raw, sdk, &rawT, &sdkT
+				if i%2 == 1 {
+					first, second, firstT, secondT = sdk, raw, &sdkT, &rawT
+				}
+				t0 := time.Now()
+				first()
+				t1 := time.Now()
+				second()
+				*firstT += t1.Sub(t0)
+				*secondT += time.Since(t1)
+				i++
+			}
+			b.ReportMetric(float64(rawT.Nanoseconds())/float64(b.N), "raw-ns/call")
+			b.ReportMetric(float64(sdkT.Nanoseconds())/float64(b.N), "sdk-ns/call")
+			b.ReportMetric(float64(sdkT)/float64(rawT), "sdk/raw")
+		})
+	}
+}
+
 // payloadSizes records the size of every request message the client
 // sends, through a gRPC stats handler.
 type payloadSizes struct {

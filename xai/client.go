@@ -53,10 +53,10 @@ type Client struct {
 	// the management API and needs a management key (WithManagementKey or
 	// XAI_MANAGEMENT_KEY).
 	Collections *CollectionsService
-	// Batch runs many requests in the background as batches.
-	Batch *BatchService
 	// Video generates and extends video clips.
 	Video *VideoService
+	// Batch runs many requests in the background as batches.
+	Batch *BatchService
 
 	// Everything below is behind pointers so that printing a Client value
 	// shows addresses, never the keys.
@@ -133,8 +133,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.Close()
 		return nil, err
 	}
-	c.Batch = &BatchService{stub: xaiv1.NewBatchMgmtClient(c.invoker)}
 	c.Video = &VideoService{stub: xaiv1.NewVideoClient(c.invoker)}
+	c.Batch = &BatchService{stub: xaiv1.NewBatchMgmtClient(c.invoker)}
 	return c, nil
 }
 

@@ -29,6 +29,7 @@ import (
 // Documents.Search the collection.
 type CollectionsService struct {
 	stub  collectionsv1.CollectionsClient // nil without a management key
+	made  bool                            // by a Client
 	noEnv bool                            // for the missing-key message
 	team  *string
 }
@@ -49,7 +50,7 @@ func (s *CollectionsService) ForTeam(teamID string) *CollectionsService {
 // and a team ID that is set but empty.
 func (s *CollectionsService) ready(method string) error {
 	switch {
-	case s == nil:
+	case s == nil || !s.made:
 		return notFromClient("Collections")
 	case s.stub == nil:
 		return errNoManagementKey(method, s.noEnv)

@@ -376,6 +376,9 @@ func TestCollectionsValidationSendsNothing(t *testing.T) {
 	var zero *CollectionsService
 	_, err := zero.Get(ctx, "c")
 	checkErr(t, err, codes.InvalidArgument, "client.Collections")
+	_, err = (&CollectionsService{}).Create(ctx, "c")
+	checkErr(t, err, codes.InvalidArgument, "client.Collections")
+	checkErr(t, firstErr((&CollectionsService{}).ForTeam("t").List(ctx)), codes.InvalidArgument, "client.Collections")
 }
 
 func TestCollectionsServerErrors(t *testing.T) {

@@ -2,12 +2,14 @@ package xai
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,9 +40,11 @@ const (
 	// MaxUploadChunkSize is the largest chunk size WithUploadChunkSize
 	// accepts; each chunk travels in one gRPC message.
 	MaxUploadChunkSize = 16 << 20
-	// MinFileLifetime and MaxFileLifetime bound WithFileExpiry and the
-	// lifetime of public links, as documented by xAI.
+	// MinFileLifetime is the shortest lifetime WithFileExpiry and
+	// CreatePublicURL accept, as documented by xAI: 1 hour.
 	MinFileLifetime = time.Hour
+	// MaxFileLifetime is the longest lifetime WithFileExpiry and
+	// CreatePublicURL accept, as documented by xAI: 30 days.
 	MaxFileLifetime = 30 * 24 * time.Hour
 )
 
@@ -558,48 +562,82 @@ func (s *FilesService) Download(ctx context.Context, fileID string, w io.Writer,
 // contentCodec decodes into data, reusing its array.
 type contentSink struct {
 	data []byte
+	r    mem.Reader
 }
 
 // contentCodec is the proto codec, except that it decodes FileContentChunk
-// messages into a contentSink. The generated code would allocate a new
-// array for every chunk; this keeps a download's memory at one chunk.
+// messages into a contentSink, straight from gRPC's receive buffers. The
+// generated code would allocate a new array for every chunk (and the proto
+// codec copy the message into one more); this keeps a download's memory at
+// one chunk.
 type contentCodec struct{}
 
 var protoCodec = encoding.GetCodecV2("proto")
 
+// Name is the proto codec's, so the content type stays application/grpc+proto.
 func (contentCodec) Name() string { return "proto" }
 
+// Marshal encodes requests as the proto codec does.
 func (contentCodec) Marshal(v any) (mem.BufferSlice, error) { return protoCodec.Marshal(v) }
 
+// Unmarshal decodes into a contentSink by hand and other messages with the
+// proto codec.
 func (contentCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	sink, ok := v.(*contentSink)
 	if !ok {
 		return protoCodec.Unmarshal(data, v)
 	}
-	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
-	defer buf.Free()
-	b := buf.ReadOnlyData()
+	r := &sink.r
+	r.Reset(data)
+	defer r.Close()
 	sink.data = sink.data[:0]
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+	varint := func() (uint64, error) {
+		x, err := binary.ReadUvarint(r)
+		if err != nil {
+			return 0, fmt.Errorf("xai: malformed FileContentChunk: %w", err)
 		}
-		b = b[n:]
-		if num == 1 && typ == protowire.BytesType { // FileContentChunk.data
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return protowire.ParseError(n)
+		return x, nil
+	}
+	for r.Remaining() > 0 {
+		tag, err := varint()
+		if err != nil {
+			return err
+		}
+		num, typ := protowire.DecodeTag(tag)
+		if num < protowire.MinValidNumber {
+			return fmt.Errorf("xai: malformed FileContentChunk: field number %d", num)
+		}
+		var skip uint64
+		switch typ {
+		case protowire.VarintType:
+			if _, err := varint(); err != nil {
+				return err
 			}
-			sink.data = append(sink.data[:0], v...) // the last occurrence wins, as in proto
-			b = b[n:]
 			continue
+		case protowire.Fixed32Type:
+			skip = 4
+		case protowire.Fixed64Type:
+			skip = 8
+		case protowire.BytesType:
+			if skip, err = varint(); err != nil {
+				return err
+			}
+			if skip > uint64(r.Remaining()) {
+				return fmt.Errorf("xai: malformed FileContentChunk: field %d is longer than the message", num)
+			}
+			if num == 1 { // FileContentChunk.data; the last occurrence wins, as in proto
+				sink.data = slices.Grow(sink.data[:0], int(skip))[:skip]
+				if _, err := io.ReadFull(r, sink.data); err != nil {
+					return fmt.Errorf("xai: malformed FileContentChunk: %w", err)
+				}
+				continue
+			}
+		default:
+			return fmt.Errorf("xai: malformed FileContentChunk: wire type %d", typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if n, err := r.Discard(int(skip)); err != nil || uint64(n) != skip {
+			return fmt.Errorf("xai: malformed FileContentChunk: field %d is longer than the message", num)
 		}
-		b = b[n:]
 	}
 	return nil
 }

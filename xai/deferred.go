@@ -3,6 +3,7 @@ package xai
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -120,32 +121,50 @@ func (c *Chat) Defer(ctx context.Context, opts ...DeferOption) (*Response, error
 	if err != nil {
 		return nil, err
 	}
-	pollCtx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	return pollUntilDone(ctx, cfg, "deferred request "+id, "fetch its result later with client.Chat.GetDeferred(ctx, \""+id+"\")",
+		func(ctx context.Context) (*Response, bool, error) { return c.svc.GetDeferred(ctx, id, cfg.call...) })
+}
+
+// pollUntilDone calls poll every cfg.interval until it reports done, fails,
+// or cfg.timeout passes; what names the request in the timeout error, and
+// later says how to fetch the result after giving up. Chat.Defer and the
+// Video service share it.
+func pollUntilDone[T any](ctx context.Context, cfg deferConfig, what, later string, poll func(context.Context) (T, bool, error)) (T, error) {
+	var zero T
+	deadline := time.Now().Add(cfg.timeout)
+	pollCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	timedOut := func() error {
-		if ctx.Err() == nil && errors.Is(pollCtx.Err(), context.DeadlineExceeded) {
+	// The poll timeout is ours only when it comes before the caller's
+	// deadline. A call may see the deadline pass before pollCtx reports
+	// it, hence the look at the clock.
+	pd, has := ctx.Deadline()
+	ours := !has || pd.After(deadline)
+	timedOut := func(err error) error {
+		if !ours || ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(pollCtx.Err(), context.DeadlineExceeded) || (hasCode(err, codes.DeadlineExceeded) && !time.Now().Before(deadline)) {
 			return &Error{Code: codes.DeadlineExceeded, cause: context.DeadlineExceeded,
-				Message: "deferred request " + id + " is still running after " + cfg.timeout.String() +
-					" (the poll timeout); fetch its result later with client.Chat.GetDeferred(ctx, \"" + id + "\"), or raise WithPollTimeout"}
+				Message: fmt.Sprintf("%s is still running after %v (the poll timeout); %s, or raise WithPollTimeout", what, cfg.timeout, later)}
 		}
 		return nil
 	}
 	for {
-		resp, done, err := c.svc.GetDeferred(pollCtx, id, cfg.call...)
+		v, done, err := poll(pollCtx)
 		if err != nil {
-			if terr := timedOut(); terr != nil {
-				return nil, terr
+			if terr := timedOut(err); terr != nil {
+				return zero, terr
 			}
-			return nil, err
+			return zero, err
 		}
 		if done {
-			return resp, nil
+			return v, nil
 		}
 		if err := sleepContext(pollCtx, cfg.interval); err != nil {
-			if terr := timedOut(); terr != nil {
-				return nil, terr
+			if terr := timedOut(fromGRPC(err)); terr != nil {
+				return zero, terr
 			}
-			return nil, fromGRPC(err)
+			return zero, fromGRPC(err)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package xai
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -681,50 +680,6 @@ func toDeferOptions(call []CallOption) []DeferOption {
 		}
 	}
 	return out
-}
-
-// pollUntilDone calls poll every cfg.interval until it reports done, fails,
-// or cfg.timeout passes; what names the request in the timeout error, and
-// later says how to fetch the result after giving up. It is Chat.Defer's
-// loop, for any kind of deferred result.
-func pollUntilDone[T any](ctx context.Context, cfg deferConfig, what, later string, poll func(context.Context) (T, bool, error)) (T, error) {
-	var zero T
-	deadline := time.Now().Add(cfg.timeout)
-	pollCtx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	// The poll timeout is ours only when it comes before the caller's
-	// deadline. A call may see the deadline pass before pollCtx reports
-	// it, hence the look at the clock.
-	pd, has := ctx.Deadline()
-	ours := !has || pd.After(deadline)
-	timedOut := func(err error) error {
-		if !ours || ctx.Err() != nil {
-			return nil
-		}
-		if errors.Is(pollCtx.Err(), context.DeadlineExceeded) || (hasCode(err, codes.DeadlineExceeded) && !time.Now().Before(deadline)) {
-			return &Error{Code: codes.DeadlineExceeded, cause: context.DeadlineExceeded,
-				Message: fmt.Sprintf("%s is still running after %v (the poll timeout); %s, or raise WithPollTimeout", what, cfg.timeout, later)}
-		}
-		return nil
-	}
-	for {
-		v, done, err := poll(pollCtx)
-		if err != nil {
-			if terr := timedOut(err); terr != nil {
-				return zero, terr
-			}
-			return zero, err
-		}
-		if done {
-			return v, nil
-		}
-		if err := sleepContext(pollCtx, cfg.interval); err != nil {
-			if terr := timedOut(fromGRPC(err)); terr != nil {
-				return zero, terr
-			}
-			return zero, fromGRPC(err)
-		}
-	}
 }
 
 // Video is a generated video, or while it is being made (VideoService.Get

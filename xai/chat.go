@@ -98,7 +98,7 @@ func (c *Chat) Request() *xaiv1.GetCompletionsRequest {
 }
 
 // Err returns what Sample, Stream or Defer would report before sending:
-// the errors recorded while building the chat, or a problem with the
+// the first error recorded while building the chat, or a problem with the
 // request as a whole (no model, no messages, misplaced system message). It
 // is nil for a chat that is ready to send.
 func (c *Chat) Err() error {

@@ -238,8 +238,9 @@ func (c *Client) Close() error {
 	return err
 }
 
-// Conn returns the gRPC connection, for services this package does not
-// wrap: xaiv1.NewModelsClient(client.Conn()). Calls on a connection the
+// Conn returns the gRPC connection, for raw stubs of package xaiv1 (every
+// field of the API stays reachable): xaiv1.NewChatClient(client.Conn()).
+// Calls on a connection the
 // client created carry the API key and metadata and get the default
 // deadline, retries and logging; call options such as WithCallTimeout can be
 // passed to the raw stubs too. A connection given with WithGRPCConn is

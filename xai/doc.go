@@ -68,6 +68,17 @@
 // Chat.MarshalJSON with ChatService.Restore saves and restores the whole
 // conversation.
 //
+// # Other services
+//
+// Besides Chat, the client has a field for every service of the API:
+// Models, Auth (the key's info), Tokenize, Embed, Image (generation), Files
+// (streamed upload and download, paged listing), Documents (search),
+// Collections (on the management endpoint, with the management key from
+// WithManagementKey or XAI_MANAGEMENT_KEY), Video (deferred generation,
+// polled like Chat.Defer), Batch and Sample (legacy text completion). List
+// calls return iterators that follow pagination. Package xaiotel adds
+// OpenTelemetry tracing with one option.
+//
 // # Raw access
 //
 // Response.Proto, Chat.Request and Client.Conn give access to the generated

@@ -3,8 +3,9 @@
 //
 // Usage:
 //
-//	xaifake [-addr 127.0.0.1:50051] [-keys k1,k2] [-retention 720h] [-latency 0s]
-//	        [-encryption-key HEX] [-shutdown-timeout 5s]
+//	xaifake [-addr 127.0.0.1:50051] [-keys k1,k2] [-management-keys m1]
+//	        [-retention 720h] [-latency 0s] [-encryption-key HEX]
+//	        [-shutdown-timeout 5s]
 //
 // Once the listener is ready it prints exactly one line to standard output:
 //
@@ -46,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:50051", "TCP address to listen on; port 0 picks a free port")
 	keys := fs.String("keys", xaitest.DefaultAPIKey, "comma-separated API keys to accept; the first is printed at start")
+	mgmtKeys := fs.String("management-keys", "", "comma-separated management keys; when set, Collections accepts only these and other services only -keys")
 	retention := fs.Duration("retention", 720*time.Hour, "how long stored chat responses are kept")
 	latency := fs.Duration("latency", 0, "delay added before every reply (a tenth of it between stream messages)")
 	encKey := fs.String("encryption-key", "", "64 hex digits: AES-256 key for encrypted reasoning, so blobs survive restarts (default random)")
@@ -57,12 +59,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "xaifake: unexpected arguments: %q\n", fs.Args())
 		return 2
 	}
-	var accepted []string
-	for _, k := range strings.Split(*keys, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			accepted = append(accepted, k)
-		}
-	}
+	accepted := splitKeys(*keys)
 	if len(accepted) == 0 {
 		fmt.Fprintln(stderr, "xaifake: -keys must name at least one API key")
 		return 2
@@ -74,6 +71,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		xaitest.WithLatency(*latency),
 		// Nobody can read the request log of a process: keep none.
 		xaitest.WithRequestLog(0),
+	}
+	if m := splitKeys(*mgmtKeys); len(m) > 0 {
+		opts = append(opts, xaitest.WithManagementKeys(m...))
 	}
 	if *encKey != "" {
 		key, err := hex.DecodeString(*encKey)
@@ -89,7 +89,11 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "xaifake: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "xaifake listening on %s (api key: %s)\n", srv.Addr(), srv.APIKey())
+	if m := splitKeys(*mgmtKeys); len(m) > 0 {
+		fmt.Fprintf(stdout, "xaifake listening on %s (api key: %s, management key: %s)\n", srv.Addr(), srv.APIKey(), m[0])
+	} else {
+		fmt.Fprintf(stdout, "xaifake listening on %s (api key: %s)\n", srv.Addr(), srv.APIKey())
+	}
 
 	sig := <-stop
 	fmt.Fprintf(stderr, "xaifake: %v received, shutting down\n", sig)
@@ -99,4 +103,15 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "xaifake: calls still running after %v were cut off\n", *grace)
 	}
 	return 0
+}
+
+// splitKeys returns the non-empty, trimmed entries of a comma-separated list.
+func splitKeys(list string) []string {
+	var keys []string
+	for _, k := range strings.Split(list, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }

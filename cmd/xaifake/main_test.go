@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
 )
 
 // build compiles the command into a temporary directory of the test.
@@ -259,6 +260,50 @@ func TestRunInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	go io.Copy(io.Discard, r)
+	stop <- syscall.SIGTERM
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("exit code %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return")
+	}
+}
+
+func TestManagementKeys(t *testing.T) {
+	stop := make(chan os.Signal, 1)
+	r, w := io.Pipe()
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run([]string{"-addr", "127.0.0.1:0", "-keys", "api-k", "-management-keys", " mgmt-k , mgmt-2"}, w, io.Discard, stop)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, r)
+	m := regexp.MustCompile(`^xaifake listening on (127\.0\.0\.1:\d+) \(api key: api-k, management key: mgmt-k\)$`).FindStringSubmatch(strings.TrimSpace(line))
+	if m == nil {
+		t.Fatalf("start line %q does not name both keys", line)
+	}
+	collections := collectionsv1.NewCollectionsClient(dial(t, m[1]))
+	for _, tc := range []struct {
+		key  string
+		want codes.Code
+	}{
+		{"mgmt-k", codes.OK},
+		{"mgmt-2", codes.OK},
+		{"api-k", codes.Unauthenticated},
+	} {
+		ctx, cancel, _ := hello(tc.key)
+		_, err := collections.ListCollections(ctx, &collectionsv1.ListCollectionsRequest{})
+		cancel()
+		if status.Code(err) != tc.want {
+			t.Errorf("ListCollections with key %q: %v, want %v", tc.key, err, tc.want)
+		}
+	}
 	stop <- syscall.SIGTERM
 	select {
 	case code := <-exited:

@@ -379,7 +379,7 @@ func (c *Client) explain(err error) error {
 	switch {
 	case st.Code() == codes.Unauthenticated && strings.Contains(msg, "cannot send secure credentials on an insecure connection"):
 		return status.Error(codes.Unauthenticated,
-			"refusing to send the API key over a connection without TLS: connect with TLS, or pass WithInsecure() if this is a local fake server")
+			"refusing to send the API or management key over a connection without TLS: connect with TLS, or pass WithInsecure() if this is a local fake server")
 	case st.Code() == codes.Unavailable && strings.Contains(msg, "tls:") && !c.cfg.insecure:
 		return status.Error(codes.Unavailable, msg+
 			" (the TLS handshake failed: check the endpoint; if it is a local fake server without TLS, pass WithInsecure())")

@@ -4,7 +4,8 @@
 // without an account, network access or cost.
 //
 // Real programs do not need this package: they call xai.NewClient(), which
-// reads the key from XAI_API_KEY.
+// reads the key from XAI_API_KEY (and the management key, which only the
+// Collections service needs, from XAI_MANAGEMENT_KEY).
 package connect
 
 import (
@@ -15,21 +16,35 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
+// FakeManagementKey is the management key of the fake server, which accepts
+// it only for the Collections service, as the real API does. Like the fake's
+// API key it is a test value, yet the examples never print it.
+const FakeManagementKey = "xai-test-management-key"
+
 // RealAPI reports whether the examples talk to the real xAI API, that is
 // whether XAI_API_KEY is set to a non-empty value.
 func RealAPI() bool {
 	return os.Getenv(xai.APIKeyEnv) != ""
 }
 
+// HasManagementKey reports whether the client of Client can use the
+// management API (Collections): always with the fake, which has its own
+// management key, and with the real API when XAI_MANAGEMENT_KEY is set to a
+// non-empty value.
+func HasManagementKey() bool {
+	return !RealAPI() || os.Getenv(xai.ManagementKeyEnv) != ""
+}
+
 // Client returns a client and a function that releases it (and the fake
 // server, if one was started); call it when done, typically with defer.
 //
 // It prints on standard output which server is used, so call it before
-// printing anything else. The API key itself is never printed.
+// printing anything else. The keys themselves are never printed.
 func Client(opts ...xai.Option) (client *xai.Client, cleanup func(), err error) {
 	if RealAPI() {
-		// The ordinary way: the key comes from XAI_API_KEY, the connection
-		// goes to api.x.ai:443 over TLS.
+		// The ordinary way: the keys come from XAI_API_KEY and
+		// XAI_MANAGEMENT_KEY, the connections go to api.x.ai:443 and
+		// management-api.x.ai:443 over TLS.
 		client, err = xai.NewClient(opts...)
 		if err != nil {
 			return nil, nil, err
@@ -39,17 +54,21 @@ func Client(opts ...xai.Option) (client *xai.Client, cleanup func(), err error) 
 	}
 
 	// No key: start the fake server in memory (bufconn, so not even a
-	// loopback port is opened) and point the client at it.
-	srv, err := xaitest.NewServer(xaitest.WithBufconn())
+	// loopback port is opened) and point the client at it. Like the real
+	// API, the fake then wants the management key for Collections and the
+	// API key for everything else.
+	srv, err := xaitest.NewServer(xaitest.WithBufconn(), xaitest.WithManagementKeys(FakeManagementKey))
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting the fake xAI server: %w", err)
 	}
 	client, err = xai.NewClient(append([]xai.Option{
 		xai.WithoutEnv(), // read neither XAI_API_KEY nor XAI_MANAGEMENT_KEY
 		xai.WithEndpoint(srv.Target()),
+		xai.WithManagementEndpoint(srv.Target()), // the fake serves both APIs on one address
 		xai.WithDialOptions(srv.DialOptions()...),
 		xai.WithInsecure(), // the fake speaks plaintext: never use this with the real API
 		xai.WithAPIKey(srv.APIKey()),
+		xai.WithManagementKey(srv.ManagementKey()),
 	}, opts...)...)
 	if err != nil {
 		srv.Close()

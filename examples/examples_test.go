@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"image"
 	"image/png"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gogrok/sdk/examples/internal/connect"
 	"github.com/gogrok/sdk/xai"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
@@ -29,6 +31,11 @@ type run struct {
 	dir  string   // the example's directory, and binary name
 	args []string // command-line arguments
 	want []string // substrings expected in order
+	// env is added to the environment of the run; secrets lists values
+	// from it that must not appear in the output.
+	env, secrets []string
+	// first is the expected first line; fakeFirstLine when empty.
+	first string
 	// check, if set, inspects the whole standard output further.
 	check func(t *testing.T, stdout string)
 }
@@ -88,6 +95,29 @@ func TestExamples(t *testing.T) {
 			"3. A request the server rejects", "IsNotFound:           true",
 			"4. A cancelled call", "status.Code(err):     Canceled",
 		}},
+		{name: "models", dir: "models", want: []string{
+			"Language models (7):", "grok-4-0709", "256000-token context, $3.00 in / $15.00 out per million tokens",
+			"Embedding models (1):", "v1", "Image generation models (2):", "grok-2-image-1212", "$0.070 per image",
+			`GetLanguage("grok-4"):`, "name:      grok-4-0709", "aliases:   grok-4, grok-4-latest", "input:     [TEXT IMAGE]",
+		}},
+		{name: "auth", dir: "auth", want: []string{
+			"Client:        xai.Client{", "api_key: [REDACTED]", "Redacted key:  xa***ey", "Name:          xaitest key 1",
+			"Key ID:        ", "Permissions:   api-key:endpoint:*", "Can make calls: true",
+		}},
+		{name: "tokenize", dir: "tokenize", want: []string{
+			`Text:   "Gophers dig 42 tunnels, don't they?"`, "Tokens:", `"Gophers"`, `" 42"`, `"?"`,
+			"Count:  10 tokens for 35 bytes of text",
+		}, check: checkTokenize},
+		{name: "embed", dir: "embed", want: []string{
+			"Model:      v1", "Vector 1:   256 dimensions", "Vector 2:   256 dimensions", "Embedded:   2 texts", "Similarity: ",
+		}, check: checkEmbed},
+		{name: "imagegen", dir: "imagegen", want: []string{
+			"Model:    grok-2-image-1212", "Cost:     $0.0700", "Base64:   ", "Decoded:  ", "a 64x64 png image", "Saved:    ",
+		}, check: checkImagegen},
+		{name: "sample", dir: "sample", want: []string{
+			"Text:       and so the text goes on after", "Model:     grok-3", "Finish:    REASON_STOP", "Usage:     7 prompt + ",
+			"Streaming: The three rules of tunnel digging are and so the text goes on after", "Chunks:", "finish REASON_STOP",
+		}},
 	}
 
 	// Every example directory has a run, and every run an example.
@@ -116,8 +146,11 @@ func TestExamples(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, filepath.Join(bin, r.dir), r.args...)
-			cmd.Env = env
 			cmd.Dir = t.TempDir()
+			// Files an example leaves in the temporary directory (imagegen
+			// does) go to the run's own directory, removed after the test.
+			cmd.Env = append(slices.Clone(env), "TMPDIR="+cmd.Dir)
+			cmd.Env = append(cmd.Env, r.env...)
 			cmd.WaitDelay = 5 * time.Second
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -129,11 +162,14 @@ func TestExamples(t *testing.T) {
 				t.Errorf("unexpected standard error:\n%s", stderr.String())
 			}
 			first, rest, _ := strings.Cut(out, "\n")
-			if first != fakeFirstLine {
-				t.Fatalf("first line = %q, want %q\noutput:\n%s", first, fakeFirstLine, out)
+			wantFirst := cmp.Or(r.first, fakeFirstLine)
+			if first != wantFirst {
+				t.Fatalf("first line = %q, want %q\noutput:\n%s", first, wantFirst, out)
 			}
-			if strings.Contains(out, xaitest.DefaultAPIKey) {
-				t.Errorf("the output shows the API key:\n%s", out)
+			for _, key := range append([]string{xaitest.DefaultAPIKey, connect.FakeManagementKey}, r.secrets...) {
+				if strings.Contains(out, key) {
+					t.Errorf("the output shows the key %q:\n%s", key, out)
+				}
 			}
 			pos := 0
 			for _, w := range r.want {
@@ -180,6 +216,49 @@ func checkConversation(t *testing.T, out string) {
 	}
 	if m := regexp.MustCompile(`of which (\d+) cached`).FindStringSubmatch(out); m == nil || atoi(t, m[1]) == 0 {
 		t.Errorf("the continued chat reports no cached (restored) tokens: %q", m)
+	}
+}
+
+// checkTokenize checks that the count matches the tokens listed.
+func checkTokenize(t *testing.T, out string) {
+	t.Helper()
+	listed := len(regexp.MustCompile(`(?m)^ +\d+  id \d+`).FindAllString(out, -1))
+	m := regexp.MustCompile(`Count:  (\d+) tokens`).FindStringSubmatch(out)
+	if m == nil || atoi(t, m[1]) != listed || listed == 0 {
+		t.Errorf("%d tokens listed, count %q", listed, m)
+	}
+}
+
+// checkEmbed checks that the similarity is a cosine.
+func checkEmbed(t *testing.T, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`Similarity: (-?\d+\.\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatal("no similarity")
+	}
+	if f, err := strconv.ParseFloat(m[1], 64); err != nil || f < -1 || f > 1 {
+		t.Errorf("similarity %s is not a cosine (%v)", m[1], err)
+	}
+}
+
+// checkImagegen checks that the file saved holds the decoded PNG image, of
+// the size reported.
+func checkImagegen(t *testing.T, out string) {
+	t.Helper()
+	decoded := regexp.MustCompile(`Decoded:  (\d+) bytes`).FindStringSubmatch(out)
+	saved := regexp.MustCompile(`Saved:    (.+) \((\d+) bytes\)`).FindStringSubmatch(out)
+	if decoded == nil || saved == nil {
+		t.Fatalf("no decoded or saved size: %q, %q", decoded, saved)
+	}
+	data, err := os.ReadFile(saved[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) != atoi(t, saved[2]) || len(data) != atoi(t, decoded[1]) {
+		t.Errorf("the file holds %d bytes; the output says %s decoded, %s saved", len(data), decoded[1], saved[2])
+	}
+	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+		t.Errorf("the saved file is not a PNG image: %v", err)
 	}
 }
 

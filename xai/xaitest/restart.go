@@ -67,13 +67,15 @@ func (s *Server) Restart() error {
 }
 
 // newGRPCServer returns a gRPC server configured as NewServer configures
-// its own. Keep the two in step.
+// its own. Keep the two in step (better: share one list of options).
 func (s *Server) newGRPCServer() *grpc.Server {
 	return grpc.NewServer(
 		grpc.MaxRecvMsgSize(maxMessageBytes),
 		grpc.MaxSendMsgSize(maxMessageBytes),
 		grpc.UnaryInterceptor(s.unaryInterceptor),
 		grpc.StreamInterceptor(s.streamInterceptor),
+		grpc.ChainUnaryInterceptor(s.keyScopeUnary),
+		grpc.ChainStreamInterceptor(s.keyScopeStream),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
 			MinTime:             10 * time.Second,
 			PermitWithoutStream: true,

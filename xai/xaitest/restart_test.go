@@ -2,10 +2,13 @@ package xaitest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -122,5 +125,57 @@ func TestRestartNeedsLoopback(t *testing.T) {
 	defer cancel()
 	if _, err := xaiv1.NewChatClient(srv.Conn()).GetCompletion(c, chatReq("grok-3", user("hi"))); err != nil {
 		t.Fatalf("the server stopped serving after a refused Restart: %v", err)
+	}
+}
+
+// TestRestartServesAlike probes behaviour that the gRPC server's options
+// decide (interceptors, key scopes, message limits) before and after a
+// restart: Restart builds a new gRPC server and must configure it as
+// NewServer does.
+func TestRestartServesAlike(t *testing.T) {
+	srv := start(t, xaitest.WithManagementKeys("mgmt-test-key"))
+	conn := rawConn(t, srv)
+	chat := xaiv1.NewChatClient(conn)
+	probes := []struct {
+		name string
+		key  string
+		req  *xaiv1.GetCompletionsRequest
+	}{
+		{"api key", srv.APIKey(), chatReq("grok-3", user("hi"))},
+		{"no key", "", chatReq("grok-3", user("hi"))},
+		{"management key on chat", "mgmt-test-key", chatReq("grok-3", user("hi"))},
+		{"invalid request", srv.APIKey(), chatReq("grok-3")},
+		{"over 20 MiB", srv.APIKey(), chatReq("grok-3", user(strings.Repeat("x", 21<<20)))},
+	}
+	codesNow := func() []codes.Code {
+		var out []codes.Code
+		for _, p := range probes {
+			c := ctx(t)
+			if p.key != "" {
+				c = metadata.AppendToOutgoingContext(c, "authorization", "Bearer "+p.key)
+			}
+			var err error
+			for range 3 { // the first call after a restart may meet the old connection
+				_, err = chat.GetCompletion(c, p.req, grpc.MaxCallSendMsgSize(32<<20))
+				if status.Code(err) != codes.Unavailable {
+					break
+				}
+			}
+			out = append(out, status.Code(err))
+		}
+		return out
+	}
+	before := codesNow()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	after := codesNow()
+	for i, p := range probes {
+		if before[i] != after[i] {
+			t.Errorf("%s: %v before the restart, %v after", p.name, before[i], after[i])
+		}
+	}
+	if before[2] != codes.Unauthenticated || before[4] != codes.ResourceExhausted {
+		t.Errorf("probes before the restart gave %v", before)
 	}
 }

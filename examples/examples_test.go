@@ -24,6 +24,9 @@ import (
 // fakeFirstLine is what every example prints first without XAI_API_KEY.
 const fakeFirstLine = "Using the in-process fake xAI server (XAI_API_KEY is not set)."
 
+// notAKey is the API key of the runs that must send nothing.
+const notAKey = "xai-not-a-real-key-for-the-examples-test"
+
 // run is one run of an example program and what its output must contain,
 // in order, after the first line.
 type run struct {
@@ -43,8 +46,10 @@ type run struct {
 // TestExamples builds every example once and runs it against the
 // in-process fake server (XAI_API_KEY and XAI_MANAGEMENT_KEY removed from
 // its environment, so nothing leaves the process): each must exit with
-// status 0, say on its first line that it uses the fake, and print what it
-// is meant to show.
+// status 0, say on its first line that it uses the fake, print what it is
+// meant to show, write nothing on standard error and never show a key.
+// One more run gives collections an API key without a management key, for
+// which it must stop before sending anything.
 func TestExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs every example; skipped with -short")
@@ -118,6 +123,34 @@ func TestExamples(t *testing.T) {
 			"Text:       and so the text goes on after", "Model:     grok-3", "Finish:    REASON_STOP", "Usage:     7 prompt + ",
 			"Streaming: The three rules of tunnel digging are and so the text goes on after", "Chunks:", "finish REASON_STOP",
 		}},
+		{name: "files", dir: "files", want: []string{
+			"1. Upload 1998 bytes", "progress:   512 / 1998 bytes", "progress:  1998 / 1998 bytes",
+			`uploaded: file_`, `"gopher-notes.md", 1998 bytes, expires `,
+			"2. List the newest files", "gopher-notes.md            1998 bytes  <- just uploaded",
+			"3. Download it into a buffer", "downloaded 1998 bytes, identical to the upload: true",
+			"4. Ask about it in a chat", `answer: You said: "In one sentence, what are these notes about?"`,
+			"5. Delete it", "Get after Delete: NotFound, as expected",
+		}},
+		{name: "collections", dir: "collections", want: []string{
+			"Uploaded file:       file_", "Created collection:  collection_",
+			"Indexed document:    gopher-facts.md, DOCUMENT_STATUS_PROCESSED, 3 chunks",
+			`Search "How deep do gophers dig?": 3 matches`, "1. score 0.60  # Gopher facts Pocket gophers dig tunnels",
+			"Documents:", "gopher-facts.md  461 bytes  text/markdown  DOCUMENT_STATUS_PROCESSED",
+			"Deleted collection:  collection_", "Deleted file:        file_",
+		}},
+		// With an API key but no management key the example must stop
+		// before calling anything. The proxy, which refuses connections,
+		// keeps even a faulty example from reaching api.x.ai.
+		{
+			name: "collections_no_management_key", dir: "collections",
+			env: []string{
+				xai.APIKeyEnv + "=" + notAKey,
+				"HTTPS_PROXY=http://127.0.0.1:1", "https_proxy=http://127.0.0.1:1", "NO_PROXY=", "no_proxy=",
+			},
+			secrets: []string{notAKey},
+			first:   "Using the xAI API at api.x.ai:443.",
+			want:    []string{"This example needs a management key for Collections: set XAI_MANAGEMENT_KEY (nothing was sent)."},
+		},
 	}
 
 	// Every example directory has a run, and every run an example.

@@ -138,6 +138,27 @@ func TestExamples(t *testing.T) {
 			"Documents:", "gopher-facts.md  461 bytes  text/markdown  DOCUMENT_STATUS_PROCESSED",
 			"Deleted collection:  collection_", "Deleted file:        file_",
 		}},
+		{name: "video", dir: "video", want: []string{
+			"Prompt:     A gopher surfing a wave at sunset", "Started:    ", "Progress:   50%, still being made",
+			"Progress:   100%, ready", "URL:        https://vidgen.xaitest.invalid/", ".mp4", "Duration:   5s",
+			"Model:      grok-imagine-video", "Moderation: passed", "Cost:       $0.25",
+		}},
+		{name: "batch", dir: "batch", want: []string{
+			"Created batch: batch_", "Added 2 chats: france, japan", "Progress: 2 of 2 requests pending",
+			`france  You said: "What is the capital of France?"`, `japan   You said: "What is the capital of Japan?"`,
+			"Progress: 0 of 2 requests pending", "Done: 2 succeeded, 0 failed, 0 cancelled, cost $",
+		}},
+		{name: "tracing", dir: "tracing", want: []string{
+			`Answer: You said: "What is the capital of France?"`, "Tokens: ", "Lookup of a missing response: NotFound, as expected",
+			"Spans recorded: 4",
+			`"chat grok-4"  kind client, status Unset, child of answer-question`, "gen_ai.operation.name = chat",
+			"gen_ai.request.model = grok-4", "gen_ai.request.temperature = 0.3", "gen_ai.response.model = grok-4-0709",
+			`gen_ai.response.finish_reasons = ["stop"]`, "gen_ai.usage.input_tokens = ", "rpc.method = GetCompletion",
+			`"xai_api.Tokenize/TokenizeText"  kind client, status Unset, child of answer-question`,
+			`"xai_api.Chat/GetStoredCompletion"  kind client, status Error, child of answer-question`,
+			"rpc.grpc.status_code = 5", "error.type = NOT_FOUND",
+			`"answer-question"  kind internal`,
+		}},
 		// With an API key but no management key the example must stop
 		// before calling anything. The proxy, which refuses connections,
 		// keeps even a faulty example from reaching api.x.ai.

@@ -2,10 +2,12 @@ package xai
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -13,6 +15,10 @@ import (
 // ChatService generates chat completions. Use it as Client.Chat.
 type ChatService struct {
 	stub xaiv1.ChatClient
+	// shareMessages lets Sample, Stream and StartDeferred send a shallow
+	// copy of a chat's request, sharing its messages (see Chat.sendable):
+	// set when no code of the caller's sees the requests the client sends.
+	shareMessages bool
 }
 
 // Chat is a chat completion request being built: a model, options, and the
@@ -102,31 +108,80 @@ func (c *Chat) Request() *xaiv1.GetCompletionsRequest {
 // request as a whole (no model, no messages, misplaced system message). It
 // is nil for a chat that is ready to send.
 func (c *Chat) Err() error {
-	_, err := c.ready()
-	return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.check()
 }
 
-// ready returns a copy of the request to send, or the reason it cannot be
-// sent.
+// ready returns a deep copy of the request, for handing to the caller (as
+// BatchChat does), or the reason it cannot be sent.
 func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.svc == nil || c.svc.stub == nil {
-		return nil, invalidArgument("the chat was not made by a client: create chats with client.Chat.Create")
-	}
-	if len(c.errs) > 0 {
-		return nil, joinErrors(c.errs)
-	}
-	if strings.TrimSpace(c.req.GetModel()) == "" {
-		return nil, invalidArgument(`the chat has no model: pass one to Create, for example client.Chat.Create("grok-4")`)
-	}
-	if len(c.req.GetMessages()) == 0 {
-		return nil, invalidArgument("the chat has no messages: add some with Append(xai.User(...)) or WithMessages")
-	}
-	if err := validateMessages(c.req.GetMessages()); err != nil {
+	if err := c.check(); err != nil {
 		return nil, err
 	}
 	return proto.CloneOf(c.req), nil
+}
+
+// sendable returns the request for Sample, Stream and StartDeferred to
+// send, or the reason it cannot be sent. When the client lets it
+// (ChatService.shareMessages), it is a shallow copy: a new request whose
+// fields share the chat's values, the messages included, instead of a deep
+// copy of the whole conversation on every call. That is safe because
+// nothing changes those values in place once the chat holds them: Append
+// stores private clones of the turns (collectTurns) and only appends to
+// the chat's own slice, past the end of the copy's (which is clipped, so
+// appending to it would reallocate); options are applied in Create, before
+// any send, and replace fields; gRPC only reads the request; and the
+// request is never handed to the caller (Request and BatchChat make deep
+// copies).
+func (c *Chat) sendable() (*xaiv1.GetCompletionsRequest, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	if c.svc.shareMessages {
+		return shallowRequest(c.req), nil
+	}
+	return proto.CloneOf(c.req), nil
+}
+
+// shallowRequest returns a new request whose fields are those of src:
+// scalars copied, messages, lists and maps shared.
+func shallowRequest(src *xaiv1.GetCompletionsRequest) *xaiv1.GetCompletionsRequest {
+	dst := &xaiv1.GetCompletionsRequest{}
+	d, s := dst.ProtoReflect(), src.ProtoReflect()
+	s.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		d.Set(fd, v)
+		return true
+	})
+	if u := s.GetUnknown(); len(u) > 0 {
+		d.SetUnknown(u)
+	}
+	dst.Messages = slices.Clip(dst.Messages)
+	return dst
+}
+
+// check returns the reason the chat cannot be sent, or nil; c.mu is held.
+func (c *Chat) check() error {
+	if c.svc == nil || c.svc.stub == nil {
+		return invalidArgument("the chat was not made by a client: create chats with client.Chat.Create")
+	}
+	if len(c.errs) > 0 {
+		return joinErrors(c.errs)
+	}
+	if strings.TrimSpace(c.req.GetModel()) == "" {
+		return invalidArgument(`the chat has no model: pass one to Create, for example client.Chat.Create("grok-4")`)
+	}
+	if len(c.req.GetMessages()) == 0 {
+		return invalidArgument("the chat has no messages: add some with Append(xai.User(...)) or WithMessages")
+	}
+	if err := validateMessages(c.req.GetMessages()); err != nil {
+		return err
+	}
+	return nil
 }
 
 // joinErrors returns the only error of errs, or one InvalidArgument *Error
@@ -144,7 +199,7 @@ func joinErrors(errs []error) error {
 
 // Sample sends the chat and returns the whole response once it is ready.
 func (c *Chat) Sample(ctx context.Context, opts ...CallOption) (*Response, error) {
-	req, err := c.ready()
+	req, err := c.sendable()
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,7 @@ type Client struct {
 	// shows addresses, never the keys.
 	cfg      *config
 	creds    *bearer
+	credsOpt grpc.CallOption // grpc.PerRPCCredentials(creds), made once; nil: made per call
 	conn     *grpc.ClientConn
 	invoker  grpc.ClientConnInterface // conn, with our interceptors applied
 	retry    *retryer
@@ -103,7 +104,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 
-	c := &Client{cfg: cfg, creds: &bearer{key: cfg.apiKey, insecure: cfg.insecure}, close: new(sync.Once)}
+	c := &Client{cfg: cfg, creds: newBearer(cfg.apiKey, cfg.insecure), close: new(sync.Once)}
+	c.credsOpt = grpc.PerRPCCredentials(c.creds)
 	c.retry = newRetryer(cfg.logger)
 	if cfg.logger != nil {
 		l := slogLogger(cfg.logger, cfg.apiKey, cfg.managementKey)
@@ -122,7 +124,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 		c.conn, c.invoker = conn, conn
 	}
-	c.Chat = &ChatService{stub: xaiv1.NewChatClient(c.invoker)}
+	c.Chat = &ChatService{stub: xaiv1.NewChatClient(c.invoker), shareMessages: cfg.requestPrivate()}
 	c.Models = &ModelsService{stub: xaiv1.NewModelsClient(c.invoker)}
 	c.Auth = &AuthService{stub: xaiv1.NewAuthClient(c.invoker)}
 	c.Tokenize = &TokenizeService{stub: xaiv1.NewTokenizeClient(c.invoker)}
@@ -294,14 +296,29 @@ func (c *Client) callConfig(opts []grpc.CallOption) callConfig {
 	return cc
 }
 
-// prepare adds metadata and the deadline to ctx. cancel releases the
-// deadline's timer.
+// requestPrivate reports whether no code of the caller's sees the requests
+// the client sends: no WithInterceptors hooks, no extra dial options (which
+// may add interceptors or stats handlers) and no caller's connection. Only
+// then may a Chat send a request that shares its messages with the chat
+// (see Chat.sendable); otherwise each call gets a deep copy, so that code
+// changing the request it is handed cannot change the chat.
+func (c *config) requestPrivate() bool {
+	return len(c.unaryHooks) == 0 && len(c.streamHooks) == 0 && len(c.dialOptions) == 0 && c.conn == nil
+}
+
+// prepare adds the client's and the call's metadata and the deadline to
+// ctx. cancel releases the deadline's timer. The authorization and SDK
+// headers travel with the credentials (see bearer).
 func (c *Client) prepare(ctx context.Context, cc *callConfig) (_ context.Context, cancel context.CancelFunc) {
-	kv := make([]string, 0, 4+len(c.cfg.metadata)+len(cc.metadata))
-	kv = append(kv, "x-sdk-version", Version, "x-sdk-language", "go")
-	kv = append(kv, c.cfg.metadata...)
-	kv = append(kv, cc.metadata...)
-	ctx = metadata.AppendToOutgoingContext(ctx, kv...)
+	switch {
+	case len(cc.metadata) == 0 && len(c.cfg.metadata) > 0:
+		ctx = metadata.AppendToOutgoingContext(ctx, c.cfg.metadata...)
+	case len(cc.metadata) > 0:
+		kv := make([]string, 0, len(c.cfg.metadata)+len(cc.metadata))
+		kv = append(kv, c.cfg.metadata...)
+		kv = append(kv, cc.metadata...)
+		ctx = metadata.AppendToOutgoingContext(ctx, kv...)
+	}
 	switch _, has := ctx.Deadline(); {
 	case cc.timeout > 0:
 		return context.WithTimeout(ctx, cc.timeout)
@@ -314,10 +331,15 @@ func (c *Client) prepare(ctx context.Context, cc *callConfig) (_ context.Context
 // callOpts returns the gRPC call options of one call: the caller's, the
 // captures, and the credentials.
 func (c *Client) callOpts(opts []grpc.CallOption, cc *callConfig) []grpc.CallOption {
-	out := make([]grpc.CallOption, 0, len(opts)+len(cc.grpcOpts)+1)
+	creds := c.credsOpt
+	if creds == nil {
+		creds = grpc.PerRPCCredentials(c.creds)
+	}
+	// One spare slot, for the trailer capture the retryer adds.
+	out := make([]grpc.CallOption, 0, len(opts)+len(cc.grpcOpts)+2)
 	out = append(out, opts...)
 	out = append(out, cc.grpcOpts...)
-	return append(out, grpc.PerRPCCredentials(c.creds))
+	return append(out, creds)
 }
 
 // unaryInterceptor applies the client's behaviour to a unary call:
@@ -329,16 +351,15 @@ func (c *Client) unaryInterceptor(ctx context.Context, method string, req, reply
 	}
 	ctx, cancel := c.prepare(ctx, &cc)
 	defer cancel()
+	if c.logUnary == nil {
+		// No wrapper closure to allocate without a logger.
+		return c.explain(c.retry.invoke(ctx, cc.retry, method, req, reply, conn, invoker, c.callOpts(opts, &cc)))
+	}
+	retry := cc.retry
 	retrying := func(ctx context.Context, method string, req, reply any, conn *grpc.ClientConn, opts ...grpc.CallOption) error {
-		return c.retry.invoke(ctx, cc.retry, method, req, reply, conn, invoker, opts)
+		return c.retry.invoke(ctx, retry, method, req, reply, conn, invoker, opts)
 	}
-	var err error
-	if c.logUnary != nil {
-		err = c.logUnary(ctx, method, req, reply, conn, retrying, c.callOpts(opts, &cc)...)
-	} else {
-		err = retrying(ctx, method, req, reply, conn, c.callOpts(opts, &cc)...)
-	}
-	return c.explain(err)
+	return c.explain(c.logUnary(ctx, method, req, reply, conn, retrying, c.callOpts(opts, &cc)...))
 }
 
 // streamInterceptor is unaryInterceptor for streams; the returned stream
@@ -349,17 +370,18 @@ func (c *Client) streamInterceptor(ctx context.Context, desc *grpc.StreamDesc, c
 		return nil, cc.err
 	}
 	ctx, cancel := c.prepare(ctx, &cc)
-	retrying := func(ctx context.Context, desc *grpc.StreamDesc, conn *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		return c.retry.newStream(ctx, cc.retry, desc, conn, method, streamer, opts, cancel)
-	}
 	var (
 		s   grpc.ClientStream
 		err error
 	)
-	if c.logStrm != nil {
-		s, err = c.logStrm(ctx, desc, conn, method, retrying, c.callOpts(opts, &cc)...)
+	if c.logStrm == nil {
+		s, err = c.retry.newStream(ctx, cc.retry, desc, conn, method, streamer, c.callOpts(opts, &cc), cancel)
 	} else {
-		s, err = retrying(ctx, desc, conn, method, c.callOpts(opts, &cc)...)
+		retry := cc.retry
+		retrying := func(ctx context.Context, desc *grpc.StreamDesc, conn *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			return c.retry.newStream(ctx, retry, desc, conn, method, streamer, opts, cancel)
+		}
+		s, err = c.logStrm(ctx, desc, conn, method, retrying, c.callOpts(opts, &cc)...)
 	}
 	if err != nil {
 		cancel()

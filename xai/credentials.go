@@ -60,17 +60,44 @@ func (s secret) check(source, what string) error {
 }
 
 // bearer is the per-call credential that sends
-// "authorization: Bearer <key>".
+// "authorization: Bearer <key>", with the SDK's x-sdk-version and
+// x-sdk-language headers. Make one with newBearer.
 type bearer struct {
 	key      secret
 	insecure bool
+	// md returns the metadata of every call, built once by newBearer. Like
+	// secret.value, it is a func so that no printing of a bearer (or of a
+	// struct holding one) can reach the key in the map. Nil in a bearer
+	// not made by newBearer: GetRequestMetadata then builds the map.
+	md func() map[string]string
 }
 
 var _ credentials.PerRPCCredentials = bearer{}
 
-// GetRequestMetadata returns the authorization header.
+// newBearer returns the credential sending key, with its metadata built
+// once rather than on every call.
+func newBearer(key secret, insecure bool) *bearer {
+	md := bearerMetadata(key)
+	return &bearer{key: key, insecure: insecure, md: func() map[string]string { return md }}
+}
+
+// bearerMetadata returns the metadata a bearer sends for key.
+func bearerMetadata(key secret) map[string]string {
+	return map[string]string{
+		"authorization":  "Bearer " + key.reveal(),
+		"x-sdk-version":  Version,
+		"x-sdk-language": "go",
+	}
+}
+
+// GetRequestMetadata returns the authorization and SDK headers. The map is
+// shared by every call: gRPC only reads it (its transport copies the
+// entries into a map of its own), and callers must not change it.
 func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
-	return map[string]string{"authorization": "Bearer " + b.key.reveal()}, nil
+	if b.md != nil {
+		return b.md(), nil
+	}
+	return bearerMetadata(b.key), nil
 }
 
 // RequireTransportSecurity is true unless the client was built with

@@ -64,7 +64,7 @@ func WithPollTimeout(d time.Duration) DeferOption {
 // request ID at once; fetch the result with ChatService.GetDeferred. Defer
 // does both.
 func (c *Chat) StartDeferred(ctx context.Context, opts ...CallOption) (string, error) {
-	req, err := c.ready()
+	req, err := c.sendable()
 	if err != nil {
 		return "", err
 	}

@@ -50,9 +50,10 @@ func (c *Client) initServices() error {
 		return nil // Collections calls report the missing key
 	}
 	m := &Client{
-		cfg: c.cfg, creds: &bearer{key: c.cfg.managementKey, insecure: c.cfg.insecure},
+		cfg: c.cfg, creds: newBearer(c.cfg.managementKey, c.cfg.insecure),
 		retry: c.retry, logUnary: c.logUnary, logStrm: c.logStrm, close: new(sync.Once),
 	}
+	m.credsOpt = grpc.PerRPCCredentials(m.creds)
 	unary := chainUnary(c.cfg.unaryHooks, m.unaryInterceptor)
 	stream := chainStream(c.cfg.streamHooks, m.streamInterceptor)
 	if c.cfg.managementConn != nil {

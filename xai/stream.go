@@ -36,7 +36,7 @@ type Stream struct {
 // holds what had arrived. The call's deadline (by default 27 minutes)
 // covers the whole stream.
 func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) {
-	req, err := c.ready()
+	req, err := c.sendable()
 	if err != nil {
 		return nil, err
 	}

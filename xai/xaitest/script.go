@@ -183,6 +183,12 @@ func (s *Server) RestoredReasoning() []string {
 
 // record appends a call to the request log and returns its entry.
 func (s *Server) record(fullMethod string, msg any, md metadata.MD) *Request {
+	if s.cfg.requestLog == 0 {
+		// Nothing is kept (WithRequestLog(0)): skip copying the metadata
+		// and the message. Handlers may still annotate the bare entry
+		// (addRestored), but nothing reads its Message or Metadata.
+		return &Request{FullMethod: fullMethod, Time: s.clock.Now()}
+	}
 	r := &Request{FullMethod: fullMethod, Metadata: md.Copy(), Time: s.clock.Now()}
 	if m, ok := msg.(proto.Message); ok && m != nil {
 		r.Message = proto.Clone(m)
@@ -206,8 +212,8 @@ func (s *Server) record(fullMethod string, msg any, md metadata.MD) *Request {
 // setRecordedMessage fills in the message of a call recorded without one.
 func (s *Server) setRecordedMessage(r *Request, msg any) {
 	m, ok := msg.(proto.Message)
-	if !ok {
-		return
+	if !ok || s.cfg.requestLog == 0 {
+		return // nothing to record, or the entry is not kept
 	}
 	c := proto.Clone(m)
 	s.mu.Lock()

@@ -2,6 +2,7 @@ package xai
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 
@@ -42,7 +43,13 @@ func WithMessages(turns ...Turn) ChatOption {
 // WithUser sets an opaque identifier of your end user, which helps xAI
 // detect abuse. Do not put personal data in it.
 func WithUser(id string) ChatOption {
-	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error { r.User = id; return nil })
+	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
+		if err := checkUTF8("WithUser: user ID", id); err != nil {
+			return err
+		}
+		r.User = id
+		return nil
+	})
 }
 
 // WithN asks for n independent completions (choices) instead of one; n must
@@ -79,6 +86,9 @@ func WithStop(sequences ...string) ChatOption {
 		for i, s := range sequences {
 			if s == "" {
 				return invalidArgument("WithStop: stop sequence %d is empty; remove it", i)
+			}
+			if err := checkUTF8(fmt.Sprintf("WithStop: stop sequence %d", i), s); err != nil {
+				return err
 			}
 		}
 		r.Stop = append([]string(nil), sequences...)
@@ -216,6 +226,9 @@ func WithToolChoiceFunction(name string) ChatOption {
 		if strings.TrimSpace(name) == "" {
 			return invalidArgument("WithToolChoiceFunction: the function name is empty; pass the name given to FunctionTool")
 		}
+		if err := checkUTF8("WithToolChoiceFunction: function name", name); err != nil {
+			return err
+		}
 		r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_FunctionName{FunctionName: name}}
 		return nil
 	})
@@ -267,6 +280,9 @@ func checkResponseFormat(option string, f *xaiv1.ResponseFormat) error {
 			return invalidArgument("%s: a schema is only used with FORMAT_TYPE_JSON_SCHEMA, not %s", option, f.GetFormatType())
 		}
 	case xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA:
+		if err := checkUTF8(option+": schema", f.GetSchema()); err != nil {
+			return err
+		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(f.GetSchema()), &obj); err != nil || obj == nil {
 			return invalidArgument("%s: the schema is not a JSON object; pass a JSON Schema such as {\"type\":\"object\",\"properties\":{...}}, or derive one with JSONSchemaFor", option)
@@ -299,6 +315,9 @@ func WithPreviousResponseID(id string) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		if strings.TrimSpace(id) == "" {
 			return invalidArgument("WithPreviousResponseID: the response ID is empty; pass Response.ID() of a stored response")
+		}
+		if err := checkUTF8("WithPreviousResponseID: response ID", id); err != nil {
+			return err
 		}
 		r.PreviousResponseId = &id
 		return nil

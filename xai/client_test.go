@@ -129,6 +129,7 @@ func TestNewClientOptionErrors(t *testing.T) {
 		{"authorization metadata", []Option{WithMetadata("Authorization", "Bearer x")}, []string{"reserved", "WithAPIKey"}},
 		{"grpc metadata", []Option{WithMetadata("grpc-timeout", "1")}, []string{"reserved by gRPC"}},
 		{"bad metadata key", []Option{WithMetadata("a b", "1")}, []string{"may only contain"}},
+		{"non-ASCII metadata value", []Option{WithMetadata("x-team", "café")}, []string{"WithMetadata", `metadata key "x-team"`, "byte 0xc3 at offset 3", "printable ASCII", "-bin"}},
 		{"negative retry", []Option{WithRetryPolicy(RetryPolicy{MaxAttempts: -1})}, []string{"WithRetryPolicy", "negative"}},
 		{"retry invalid argument", []Option{WithRetryPolicy(RetryPolicy{Codes: []codes.Code{codes.InvalidArgument}})}, []string{"InvalidArgument cannot be retried"}},
 		{"retry backoff order", []Option{WithRetryPolicy(RetryPolicy{InitialBackoff: time.Second, MaxBackoff: time.Millisecond})}, []string{"below InitialBackoff"}},
@@ -387,3 +388,42 @@ func TestDeadlines(t *testing.T) {
 }
 
 func noDeadline() (context.Context, context.CancelFunc) { return context.Background(), func() {} }
+
+// checkMetadata accepts only what gRPC can send (printable ASCII values,
+// except under "-bin" keys), for WithMetadata and WithCallMetadata alike,
+// and keeps its errors short whatever the key's length.
+func TestCheckMetadata(t *testing.T) {
+	longKey := strings.Repeat("Ä", 450)
+	tests := []struct {
+		name string
+		kv   []string
+		errs []string // nil means accepted
+	}{
+		{name: "plain", kv: []string{"x-team", "search", "X-Env", "prod ~!@#$%^&*()"}},
+		{name: "empty value", kv: []string{"x-team", ""}},
+		{name: "binary value under -bin key", kv: []string{"x-trace-bin", "\x00\xff café"}},
+		{name: "upper-case -BIN key", kv: []string{"X-Trace-BIN", "\x01"}},
+		{name: "non-ASCII value", kv: []string{"x-team", "café"}, errs: []string{`metadata key "x-team"`, "byte 0xc3 at offset 3"}},
+		{name: "DEL in value", kv: []string{"0", "\x7f"}, errs: []string{"byte 0x7f at offset 0"}},
+		{name: "control character in value", kv: []string{"x-a", "ok", "x-b", "line\nbreak"}, errs: []string{`metadata key "x-b"`, "byte 0x0a at offset 4"}},
+		{name: "long bad key", kv: []string{longKey, "v"}, errs: []string{"may only contain", "(900 bytes)"}},
+		{name: "long reserved key", kv: []string{"grpc-" + strings.Repeat("x", 1000), "v"}, errs: []string{"reserved by gRPC", "(1005 bytes)"}},
+	}
+	for _, tt := range tests {
+		for _, option := range []string{"WithMetadata", "WithCallMetadata"} {
+			t.Run(tt.name+"/"+option, func(t *testing.T) {
+				err := checkMetadata(option, tt.kv)
+				if tt.errs == nil {
+					if err != nil {
+						t.Fatalf("checkMetadata(%q): %v", tt.kv, err)
+					}
+					return
+				}
+				wantInvalid(t, err, append([]string{option + ": "}, tt.errs...)...)
+				if len(err.Error()) > 400 {
+					t.Errorf("error is %d bytes long: %v", len(err.Error()), err)
+				}
+			})
+		}
+	}
+}

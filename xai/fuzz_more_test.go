@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -115,14 +116,17 @@ func FuzzChatOptions(f *testing.F) {
 
 		parts := strings.Split(stop, "|")
 		req, err := createWith(WithStop(parts...))
-		hasEmpty := false
+		hasEmpty, badUTF8 := false, false
 		for _, p := range parts {
 			hasEmpty = hasEmpty || p == ""
+			badUTF8 = badUTF8 || !utf8.ValidString(p)
 		}
 		switch {
 		case hasEmpty && err == nil:
 			t.Fatalf("WithStop(%q) accepted an empty sequence", parts)
-		case hasEmpty:
+		case badUTF8 && err == nil:
+			t.Fatalf("WithStop(%q) accepted a sequence that is not UTF-8", parts)
+		case hasEmpty || badUTF8:
 			wantFuzzInvalid(t, err, "WithStop")
 		case err != nil:
 			t.Fatalf("WithStop(%q): %v", parts, err)
@@ -323,16 +327,22 @@ func FuzzToolBuilders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, desc, schema, url, header string) {
 		tool := FunctionTool(name, desc, schema)
 		var obj map[string]json.RawMessage
-		validSchema := json.Unmarshal([]byte(schema), &obj) == nil && obj != nil
+		// A schema must be a JSON object, and UTF-8 like every string
+		// sent (encoding/json would accept other bytes).
+		validSchema := json.Unmarshal([]byte(schema), &obj) == nil && obj != nil && utf8.ValidString(schema)
 		validName := functionNameRE.MatchString(name)
+		validDesc := utf8.ValidString(desc)
 		if err := tool.Err(); err != nil {
 			wantFuzzInvalid(t, err, "")
-			if validName && validSchema {
+			if validName && validSchema && validDesc {
 				t.Fatalf("FunctionTool(%q, schema %q) rejected a valid tool: %v", name, schema, err)
 			}
 		} else {
-			if !validName || !validSchema {
-				t.Fatalf("FunctionTool(%q, schema %q) accepted an invalid tool", name, schema)
+			if !validName || !validSchema || !validDesc {
+				t.Fatalf("FunctionTool(%q, %q, schema %q) accepted an invalid tool", name, desc, schema)
+			}
+			if _, err := proto.Marshal(tool.Proto()); err != nil {
+				t.Fatalf("an accepted function tool cannot be encoded, so sending it fails with INTERNAL: %v", err)
 			}
 			fn := tool.Proto().GetFunction()
 			if fn.GetName() != name || fn.GetDescription() != desc || fn.GetParameters() != schema {
@@ -359,6 +369,9 @@ func FuzzToolBuilders(f *testing.F) {
 		if err := mcp.Err(); err != nil {
 			wantFuzzInvalid(t, err, "MCP server")
 			return
+		}
+		if _, err := proto.Marshal(mcp.Proto()); err != nil {
+			t.Fatalf("an accepted MCP tool cannot be encoded, so sending it fails with INTERNAL: %v", err)
 		}
 		m := mcp.Proto().GetMcp()
 		if strings.TrimSpace(m.GetServerLabel()) == "" || m.GetServerUrl() != url {

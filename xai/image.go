@@ -167,6 +167,9 @@ func ImageFileID(fileID string, detail Detail) Part {
 	if strings.TrimSpace(fileID) == "" {
 		return Part{err: invalidArgument("image file ID is empty: pass the ID returned when the image was uploaded with the Files API")}
 	}
+	if err := checkUTF8("image file ID", fileID); err != nil {
+		return Part{err: err}
+	}
 	return Part{pb: &xaiv1.Content{Content: &xaiv1.Content_ImageUrl{ImageUrl: &xaiv1.ImageUrlContent{
 		Source: &xaiv1.ImageUrlContent_FileId{FileId: fileID},
 		Detail: d,
@@ -257,6 +260,9 @@ func fileError(path string, err error) *Error {
 func checkImageURL(s string) error {
 	if s == "" {
 		return invalidArgument("image URL is empty: pass an https URL or a data URL such as data:image/png;base64,...")
+	}
+	if err := checkUTF8("image URL", s); err != nil {
+		return err
 	}
 	if len(s) >= 5 && strings.EqualFold(s[:5], "data:") {
 		return checkDataURL(s)

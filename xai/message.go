@@ -64,8 +64,15 @@ func (p Part) Proto() *xaiv1.Content { return p.pb }
 // *Error with code InvalidArgument.
 func (p Part) Err() error { return p.err }
 
-// Text returns a text part.
+// Text returns a text part. The text must be valid UTF-8.
 func Text(s string) Part {
+	if err := checkUTF8("text", s); err != nil {
+		return Part{err: err}
+	}
+	return textPart(s)
+}
+
+func textPart(s string) Part {
 	return Part{pb: &xaiv1.Content{Content: &xaiv1.Content_Text{Text: s}}}
 }
 
@@ -75,6 +82,9 @@ func Text(s string) Part {
 func FileID(id string) Part {
 	if strings.TrimSpace(id) == "" {
 		return Part{err: invalidArgument("file ID is empty: pass the ID returned when the file was uploaded with the Files API")}
+	}
+	if err := checkUTF8("file ID", id); err != nil {
+		return Part{err: err}
 	}
 	return Part{pb: &xaiv1.Content{Content: &xaiv1.Content_File{File: &xaiv1.FileContent{FileId: id}}}}
 }
@@ -113,6 +123,9 @@ func ToolResult(toolCallID, content string) Message {
 	if strings.TrimSpace(toolCallID) == "" {
 		return Message{err: invalidArgument("tool result has an empty tool call ID: pass the ID of the call it answers (xai.ToolCall.ID)")}
 	}
+	if err := checkUTF8("tool result: tool call ID", toolCallID); err != nil {
+		return Message{err: err}
+	}
 	if content == "" {
 		return Message{err: invalidArgument("tool result for call %s is empty: send the tool's output, or a short text such as \"{}\" or \"done\" when it has none", quoteShort(toolCallID))}
 	}
@@ -126,7 +139,10 @@ func ToolResult(toolCallID, content string) Message {
 func newMessage(role xaiv1.MessageRole, text string, parts []Part) Message {
 	m := &xaiv1.Message{Role: role}
 	if text != "" {
-		m.Content = append(m.Content, Text(text).pb)
+		if err := checkUTF8(roleName(role)+" message: text", text); err != nil {
+			return Message{err: err}
+		}
+		m.Content = append(m.Content, textPart(text).pb)
 	}
 	for i, p := range parts {
 		if p.err != nil {

@@ -103,6 +103,16 @@ func TestMessageBuilderErrors(t *testing.T) {
 		{name: "empty file ID part", msg: User("read", FileID("")), errs: []string{"part 1: file ID is empty"}},
 		{name: "tool result no ID", msg: ToolResult("", "42"), errs: []string{"empty tool call ID", "ToolCall.ID"}},
 		{name: "tool result empty", msg: ToolResult("call_9", ""), errs: []string{`tool result for call "call_9" is empty`, `"{}"`}},
+		// Protobuf strings must be UTF-8: gRPC would fail the call with
+		// INTERNAL while encoding it.
+		{name: "user text not UTF-8", msg: User("caf\xe9"), errs: []string{`user message: text "caf\xe9" is not valid UTF-8`}},
+		{name: "developer text not UTF-8", msg: Developer("\xfd"), errs: []string{"developer message: text", "not valid UTF-8"}},
+		{name: "text part not UTF-8", msg: Assistant("hi", Text("\xc0")), errs: []string{"assistant message, part 1: text", "not valid UTF-8"}},
+		{name: "file ID not UTF-8", msg: User("read", FileID("\xc0")), errs: []string{"part 1: file ID", "not valid UTF-8"}},
+		{name: "image file ID not UTF-8", msg: User("look", ImageFileID("f\xff", DetailAuto)), errs: []string{"image file ID", "not valid UTF-8"}},
+		{name: "image URL not UTF-8", msg: User("look", ImageURL("https://example.com/\xff.png", DetailAuto)), errs: []string{"image URL", "not valid UTF-8"}},
+		{name: "tool call ID not UTF-8", msg: ToolResult("call\xff", "42"), errs: []string{"tool call ID", "not valid UTF-8"}},
+		{name: "tool result not UTF-8", msg: ToolResult("call_1", "4\xff2"), errs: []string{"tool message: text", "not valid UTF-8"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

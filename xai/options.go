@@ -302,7 +302,13 @@ func WithInterceptors(unary grpc.UnaryClientInterceptor, stream grpc.StreamClien
 }
 
 // checkMetadata validates key/value pairs given to WithMetadata or
-// WithCallMetadata.
+// WithCallMetadata, with the rules gRPC applies to outgoing metadata before
+// every call, so that what is accepted here can be sent: keys of lower-case
+// letters, digits, '-', '_' and '.' (upper-case letters are accepted and
+// sent lower-cased), not reserved; values of printable ASCII (0x20 to 0x7E)
+// unless the key ends in "-bin", whose values are binary and sent
+// base64-encoded by gRPC. Keys are quoted shortened in errors, since they
+// may be long.
 func checkMetadata(option string, kv []string) error {
 	if len(kv)%2 != 0 {
 		return invalidArgument("%s: got %d strings; pass key/value pairs", option, len(kv))
@@ -315,11 +321,20 @@ func checkMetadata(option string, kv []string) error {
 		case k == "authorization":
 			return invalidArgument("%s: the authorization metadata is reserved for the API key; set the key with WithAPIKey", option)
 		case strings.HasPrefix(k, "grpc-"):
-			return invalidArgument("%s: metadata key %q is reserved by gRPC", option, kv[i])
+			return invalidArgument("%s: metadata key %s is reserved by gRPC", option, quoteShort(kv[i]))
 		}
 		for _, r := range k {
 			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-				return invalidArgument("%s: metadata key %q may only contain letters, digits, '-', '_' and '.'", option, kv[i])
+				return invalidArgument("%s: metadata key %s may only contain letters, digits, '-', '_' and '.'", option, quoteShort(kv[i]))
+			}
+		}
+		if strings.HasSuffix(k, "-bin") {
+			continue
+		}
+		v := kv[i+1]
+		for j := 0; j < len(v); j++ {
+			if c := v[j]; c < 0x20 || c > 0x7e {
+				return invalidArgument("%s: the value of metadata key %s has byte 0x%02x at offset %d: gRPC sends only printable ASCII (0x20 to 0x7E) in metadata values; encode the value (for example percent- or base64-encode it), or send binary data under a key ending in \"-bin\"", option, quoteShort(kv[i]), c, j)
 			}
 		}
 	}

@@ -210,7 +210,7 @@ func outputMessage(o *xaiv1.CompletionOutput) *xaiv1.Message {
 	m := o.GetMessage()
 	msg := &xaiv1.Message{
 		Role:             xaiv1.MessageRole_ROLE_ASSISTANT,
-		Content:          []*xaiv1.Content{Text(m.GetContent()).pb},
+		Content:          []*xaiv1.Content{textPart(m.GetContent()).pb},
 		EncryptedContent: m.GetEncryptedContent(),
 	}
 	if rc := m.GetReasoningContent(); rc != "" {

@@ -154,8 +154,14 @@ func (r *retryer) backoff(ctx context.Context, p RetryPolicy, attempt int, err e
 		}
 		wait = time.Duration(ms) * time.Millisecond
 	} else {
-		bound := float64(p.InitialBackoff) * math.Pow(p.Multiplier, float64(attempt-1))
-		wait = r.jitter(time.Duration(min(bound, float64(p.MaxBackoff))))
+		// In float64, clamped to MaxBackoff before converting back: the
+		// bound may exceed what a Duration holds (float64(MaxInt64)
+		// itself converts to a negative Duration), and Pow may be +Inf.
+		bound := p.MaxBackoff
+		if b := float64(p.InitialBackoff) * math.Pow(p.Multiplier, float64(attempt-1)); b < float64(p.MaxBackoff) {
+			bound = time.Duration(b)
+		}
+		wait = r.jitter(bound)
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
 		return 0, false // the deadline would pass while waiting
@@ -183,9 +189,13 @@ func (r *retryer) wait(ctx context.Context, method string, attempt int, cause er
 
 // invoke runs a unary call, retrying it according to p.
 func (r *retryer) invoke(ctx context.Context, p RetryPolicy, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts []grpc.CallOption) error {
+	// The trailer-capturing option is appended once; each attempt resets
+	// trailer, which gRPC fills in when the attempt ends.
+	var trailer metadata.MD
+	opts = append(slices.Clip(opts), grpc.Trailer(&trailer))
 	for attempt := 1; ; attempt++ {
-		var trailer metadata.MD
-		err := invoker(ctx, method, req, reply, cc, append(slices.Clip(opts), grpc.Trailer(&trailer))...)
+		trailer = nil
+		err := invoker(ctx, method, req, reply, cc, opts...)
 		if err == nil {
 			return nil
 		}

@@ -2,6 +2,8 @@ package xai
 
 import (
 	"context"
+	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -221,5 +223,76 @@ func TestRetryPolicyResolve(t *testing.T) {
 		if _, err := bad.resolve("test"); !IsInvalidArgument(err) {
 			t.Errorf("%+v: err = %v, want InvalidArgument", bad, err)
 		}
+	}
+}
+
+// The bound before jitter stays within [0, MaxBackoff], even when
+// InitialBackoff * Multiplier^n overflows a Duration or is +Inf.
+func TestBackoffBound(t *testing.T) {
+	tests := []struct {
+		name    string
+		p       RetryPolicy
+		attempt int
+		want    time.Duration
+	}{
+		{"first", RetryPolicy{MaxAttempts: 10, MaxBackoff: time.Second}, 1, 100 * time.Millisecond},
+		{"growing", RetryPolicy{MaxAttempts: 10, MaxBackoff: time.Second}, 3, 400 * time.Millisecond},
+		{"capped", RetryPolicy{MaxAttempts: 10, MaxBackoff: time.Second}, 5, time.Second},
+		{"max duration cap", RetryPolicy{MaxAttempts: 40, InitialBackoff: time.Second, MaxBackoff: math.MaxInt64, Multiplier: 14}, 28, math.MaxInt64},
+		{"just below max duration", RetryPolicy{MaxAttempts: 100, InitialBackoff: time.Second, MaxBackoff: math.MaxInt64, Multiplier: 2}, 33, 1 << 32 * time.Second},
+		{"pow is +Inf", RetryPolicy{MaxAttempts: 1000, InitialBackoff: time.Nanosecond, MaxBackoff: time.Hour, Multiplier: 1e300}, 999, time.Hour},
+	}
+	r := &retryer{jitter: func(d time.Duration) time.Duration { return d }}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := tt.p.resolve("test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := r.backoff(context.Background(), p, tt.attempt, statusErr(codes.Unavailable, "x"), nil)
+			if !ok || got != tt.want {
+				t.Errorf("backoff = %v, %t; want %v, true", got, ok, tt.want)
+			}
+		})
+	}
+}
+
+// invoke adds its trailer-capturing option once, not once per attempt, and
+// still reads each attempt's own trailer.
+func TestInvokeTrailerPerAttempt(t *testing.T) {
+	var waits []time.Duration
+	r := &retryer{
+		jitter: func(time.Duration) time.Duration { return 7 * time.Millisecond },
+		sleep:  func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil },
+	}
+	callerOpts := []grpc.CallOption{grpc.WaitForReady(false)}
+	attempts := 0
+	invoker := func(_ context.Context, _ string, _, _ any, _ *grpc.ClientConn, opts ...grpc.CallOption) error {
+		attempts++
+		if len(opts) != len(callerOpts)+1 {
+			t.Errorf("attempt %d got %d call options, want %d", attempts, len(opts), len(callerOpts)+1)
+		}
+		for _, o := range opts {
+			if tr, ok := o.(grpc.TrailerCallOption); ok && attempts == 1 {
+				*tr.TrailerAddr = metadata.Pairs(pushbackTrailer, "3")
+			}
+		}
+		if attempts < 3 {
+			return statusErr(codes.Unavailable, "down")
+		}
+		return nil
+	}
+	p := RetryPolicy{MaxAttempts: 5}
+	p, _ = p.resolve("test")
+	if err := r.invoke(context.Background(), p, "/s/m", nil, nil, nil, invoker, callerOpts); err != nil {
+		t.Fatal(err)
+	}
+	// Attempt 1's pushback, then attempt 2 without a trailer: the jittered
+	// backoff, not attempt 1's trailer again.
+	if want := []time.Duration{3 * time.Millisecond, 7 * time.Millisecond}; !slices.Equal(waits, want) {
+		t.Errorf("waits = %v, want %v", waits, want)
+	}
+	if len(callerOpts) != 1 || cap(callerOpts) != 1 {
+		t.Errorf("the caller's options were changed: %v", callerOpts)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"google.golang.org/grpc/codes"
@@ -54,6 +55,11 @@ func checkFunctionName(name string) error {
 // or FunctionToolFor to derive the schema from a Go type.
 func FunctionTool(name, description string, parametersJSONSchema string) Tool {
 	if err := checkFunctionName(name); err != nil {
+		return Tool{err: err}
+	}
+	if err := checkUTF8s(
+		fmt.Sprintf("function %q: description", name), description,
+		fmt.Sprintf("function %q: parameters schema", name), parametersJSONSchema); err != nil {
 		return Tool{err: err}
 	}
 	if strings.TrimSpace(parametersJSONSchema) == "" {
@@ -170,6 +176,15 @@ func WebSearch(opts ...WebSearchOption) Tool {
 			}
 		}
 	}
+	if l := w.GetUserLocation(); l != nil {
+		if err := checkUTF8s(
+			"web search: user location country", l.GetCountry(),
+			"web search: user location city", l.GetCity(),
+			"web search: user location region", l.GetRegion(),
+			"web search: user location timezone", l.GetTimezone()); err != nil {
+			return Tool{err: err}
+		}
+	}
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: w}}}
 }
 
@@ -177,6 +192,8 @@ func checkDomain(d string) string {
 	switch {
 	case strings.TrimSpace(d) == "":
 		return "is empty: remove it"
+	case !utf8.ValidString(d):
+		return fmt.Sprintf("%s is not valid UTF-8: protobuf strings must be UTF-8 text", quoteShort(d))
 	case strings.Contains(d, "://") || strings.ContainsAny(d, "/ "):
 		return fmt.Sprintf("%s is not a bare domain: write it as \"example.com\", without scheme or path", quoteShort(d))
 	}
@@ -240,6 +257,9 @@ func XSearch(opts ...XSearchOption) Tool {
 		if strings.TrimSpace(h) == "" {
 			return toolErr("X search: a handle is empty: remove it")
 		}
+		if err := checkUTF8("X search: handle", h); err != nil {
+			return Tool{err: err}
+		}
 	}
 	if x.FromDate != nil && x.ToDate != nil && x.FromDate.AsTime().After(x.ToDate.AsTime()) {
 		return toolErr("X search: date range starts (%s) after it ends (%s): swap the dates",
@@ -264,6 +284,9 @@ func CollectionsSearch(collectionIDs ...string) Tool {
 	for i, id := range collectionIDs {
 		if strings.TrimSpace(id) == "" {
 			return toolErr("collections search: collection ID %d is empty: pass the IDs of the collections to search", i+1)
+		}
+		if err := checkUTF8(fmt.Sprintf("collections search: collection ID %d", i+1), id); err != nil {
+			return Tool{err: err}
 		}
 	}
 	ids := append([]string(nil), collectionIDs...)
@@ -323,6 +346,9 @@ func MCP(label, serverURL string, opts ...MCPOption) Tool {
 	if strings.TrimSpace(label) == "" {
 		return toolErr("MCP server label is empty: pass a short name such as \"github\"")
 	}
+	if err := checkUTF8s("MCP server label", label, "MCP server "+quoteShort(label)+": URL", serverURL); err != nil {
+		return Tool{err: err}
+	}
 	u, err := url.Parse(serverURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return toolErr("MCP server %s: URL %s is not an absolute http or https URL: pass the server's address, such as https://mcp.example.com/mcp", quoteShort(label), quoteShort(serverURL))
@@ -337,10 +363,21 @@ func MCP(label, serverURL string, opts ...MCPOption) Tool {
 		if strings.TrimSpace(n) == "" {
 			return toolErr("MCP server %s: an allowed tool name is empty: remove it", quoteShort(label))
 		}
+		if err := checkUTF8("MCP server "+quoteShort(label)+": allowed tool name", n); err != nil {
+			return Tool{err: err}
+		}
 	}
-	for k := range m.ExtraHeaders {
+	if err := checkUTF8s(
+		"MCP server "+quoteShort(label)+": description", m.GetServerDescription(),
+		"MCP server "+quoteShort(label)+": authorization", m.GetAuthorization()); err != nil {
+		return Tool{err: err}
+	}
+	for k, v := range m.ExtraHeaders {
 		if !validHeaderName(k) {
 			return toolErr("MCP server %s: header name %s is not a valid HTTP header name", quoteShort(label), quoteShort(k))
+		}
+		if err := checkUTF8("MCP server "+quoteShort(label)+": header "+quoteShort(k)+" value", v); err != nil {
+			return Tool{err: err}
 		}
 	}
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: m}}}

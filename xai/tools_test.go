@@ -158,6 +158,16 @@ func TestServerSideToolErrors(t *testing.T) {
 		{"mcp ws url", MCP("gh", "ws://mcp.example.com"), []string{"not an absolute http or https URL"}},
 		{"mcp empty tool name", MCP("gh", "https://mcp.example.com", MCPAllowedTools("")), []string{"allowed tool name is empty"}},
 		{"mcp bad header", MCP("gh", "https://mcp.example.com", MCPHeader("Bad Header", "v")), []string{`header name "Bad Header"`}},
+		// Strings that are not UTF-8 cannot be encoded by protobuf.
+		{"function description not UTF-8", FunctionTool("f", "d\xff", "{}"), []string{`function "f": description`, "not valid UTF-8"}},
+		{"function schema not UTF-8", FunctionTool("f", "d", "{\"title\":\"\xff\"}"), []string{`function "f": parameters schema`, "not valid UTF-8"}},
+		{"web search domain not UTF-8", WebSearch(WebSearchAllowedDomains("caf\xe9.fr")), []string{"allowed domain", "not valid UTF-8"}},
+		{"web search city not UTF-8", WebSearch(WebSearchUserLocation(UserLocation{City: "Orl\xe9ans"})), []string{"user location city", "not valid UTF-8"}},
+		{"x search handle not UTF-8", XSearch(XSearchAllowedHandles("\xff")), []string{"X search: handle", "not valid UTF-8"}},
+		{"collections id not UTF-8", CollectionsSearch("c1", "c\xff"), []string{"collection ID 2", "not valid UTF-8"}},
+		{"mcp label not UTF-8", MCP("g\xff", "https://mcp.example.com"), []string{"MCP server label", "not valid UTF-8"}},
+		{"mcp header value not UTF-8", MCP("gh", "https://mcp.example.com", MCPHeader("X-Token", "\xff")), []string{`header "X-Token" value`, "not valid UTF-8"}},
+		{"mcp authorization not UTF-8", MCP("gh", "https://mcp.example.com", MCPAuthorization("Bearer \xff")), []string{"authorization", "not valid UTF-8"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package xai
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -18,7 +19,9 @@ import (
 //   - every content part is set; images are https URLs or PNG/JPEG data
 //     URLs of at most MaxImageBytes, or file IDs, with a known detail level;
 //     files are given by exactly one of ID, data or URL;
-//   - every tool message names the call it answers (tool_call_id).
+//   - every tool message names the call it answers (tool_call_id);
+//   - every string field is valid UTF-8, which protobuf requires: gRPC
+//     would otherwise fail the call with INTERNAL while encoding it.
 //
 // It returns an *Error with code InvalidArgument naming the index of the
 // first bad message and what to do. An empty list is not an error here: the
@@ -47,6 +50,9 @@ func validateMessages(msgs []*xaiv1.Message) error {
 		if role == xaiv1.MessageRole_ROLE_TOOL && strings.TrimSpace(m.GetToolCallId()) == "" {
 			return invalidArgument("message %d is a tool result without tool_call_id: set it to the ID of the call it answers (xai.ToolResult does)", i)
 		}
+		if err := checkMessageUTF8(m); err != nil {
+			return withContext(err, fmt.Sprintf("message %d (%s)", i, roleName(role)))
+		}
 		hasContent := m.GetReasoningContent() != "" || len(m.GetToolCalls()) > 0 || m.GetEncryptedContent() != ""
 		for j, c := range m.GetContent() {
 			nonEmpty, err := checkContent(c)
@@ -68,7 +74,7 @@ func validateMessages(msgs []*xaiv1.Message) error {
 func checkContent(c *xaiv1.Content) (bool, error) {
 	switch x := c.GetContent().(type) {
 	case *xaiv1.Content_Text:
-		return x.Text != "", nil
+		return x.Text != "", checkUTF8("text", x.Text)
 	case *xaiv1.Content_ImageUrl:
 		return true, checkImageContent(x.ImageUrl)
 	case *xaiv1.Content_File:
@@ -93,7 +99,7 @@ func checkImageContent(img *xaiv1.ImageUrlContent) error {
 		if strings.TrimSpace(src.FileId) == "" {
 			return invalidArgument("image file ID is empty: pass the ID returned when the image was uploaded with the Files API")
 		}
-		return nil
+		return checkUTF8("image file ID", src.FileId)
 	}
 	return invalidArgument("image has neither URL nor file ID: set one of them")
 }
@@ -114,6 +120,54 @@ func checkFileContent(f *xaiv1.FileContent) error {
 		return invalidArgument("file has no file ID, data or URL: set exactly one of them (xai.FileID sets the ID)")
 	case n > 1:
 		return invalidArgument("file sets more than one of file ID, data and URL: set exactly one of them")
+	}
+	return checkUTF8s(
+		"file ID", f.GetFileId(),
+		"file URL", f.GetUrl(),
+		"file name", f.GetFilename(),
+		"file MIME type", f.GetMimeType())
+}
+
+// checkMessageUTF8 checks the string fields of a message outside its
+// content parts (checkContent checks those).
+func checkMessageUTF8(m *xaiv1.Message) error {
+	if err := checkUTF8s(
+		"name", m.GetName(),
+		"reasoning_content", m.GetReasoningContent(),
+		"encrypted_content", m.GetEncryptedContent(),
+		"tool_call_id", m.GetToolCallId()); err != nil {
+		return err
+	}
+	for j, tc := range m.GetToolCalls() {
+		if err := checkUTF8s(
+			"ID", tc.GetId(),
+			"error message", tc.GetErrorMessage(),
+			"function name", tc.GetFunction().GetName(),
+			"function arguments", tc.GetFunction().GetArguments()); err != nil {
+			return withContext(err, fmt.Sprintf("tool call %d", j))
+		}
+	}
+	return nil
+}
+
+// checkUTF8 returns an *Error with code InvalidArgument when s is not valid
+// UTF-8; what names the field in the message. Protobuf string fields must
+// hold UTF-8: gRPC encodes the request before sending it and fails the call
+// with INTERNAL ("string field contains invalid UTF-8") if one does not, so
+// the builders, options and validateMessages reject such strings first.
+func checkUTF8(what, s string) error {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	return invalidArgument("%s %s is not valid UTF-8: protobuf strings must be UTF-8 text; convert it to UTF-8 (binary data belongs in a file or a base64 string)", what, quoteShort(s))
+}
+
+// checkUTF8s is checkUTF8 for pairs of (what, s), returning the first error.
+func checkUTF8s(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := checkUTF8(pairs[i], pairs[i+1]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

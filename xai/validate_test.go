@@ -3,6 +3,8 @@ package xai
 import (
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
@@ -90,6 +92,18 @@ func TestValidateMessages(t *testing.T) {
 		{name: "empty image file ID", msgs: []*xaiv1.Message{msg(user, imageContent(&xaiv1.ImageUrlContent{Source: &xaiv1.ImageUrlContent_FileId{}}))}, errs: []string{"image file ID is empty"}},
 		{name: "file without source", msgs: []*xaiv1.Message{msg(user, fileContent(&xaiv1.FileContent{Filename: "a.pdf"}))}, errs: []string{"file has no file ID, data or URL"}},
 		{name: "nil file", msgs: []*xaiv1.Message{msg(user, fileContent(nil))}, errs: []string{"file has no file ID"}},
+		// Hand-built protos with strings that are not UTF-8, which gRPC
+		// cannot encode.
+		{name: "text not UTF-8", msgs: []*xaiv1.Message{msg(user, hi, textContent("caf\xe9"))}, errs: []string{"message 0 (user), content part 1: text", "not valid UTF-8"}},
+		{name: "file ID not UTF-8", msgs: []*xaiv1.Message{msg(user, fileContent(&xaiv1.FileContent{FileId: "\xc0"}))}, errs: []string{"content part 0: file ID", "not valid UTF-8"}},
+		{name: "file name not UTF-8", msgs: []*xaiv1.Message{msg(user, fileContent(&xaiv1.FileContent{Data: []byte("x"), Filename: "a\xff.pdf"}))}, errs: []string{"file name", "not valid UTF-8"}},
+		{name: "image file ID not UTF-8", msgs: []*xaiv1.Message{msg(user, imageContent(&xaiv1.ImageUrlContent{Source: &xaiv1.ImageUrlContent_FileId{FileId: "\xff"}}))}, errs: []string{"image file ID", "not valid UTF-8"}},
+		{name: "image URL not UTF-8", msgs: []*xaiv1.Message{msg(user, imageURLContent("https://example.com/\xff", xaiv1.ImageDetail_DETAIL_AUTO))}, errs: []string{"image URL", "not valid UTF-8"}},
+		{name: "tool call ID not UTF-8", msgs: []*xaiv1.Message{msg(user, hi), {Role: tool, Content: []*xaiv1.Content{hi}, ToolCallId: proto.String("c\xff")}}, errs: []string{"message 1 (tool): tool_call_id", "not valid UTF-8"}},
+		{name: "reasoning not UTF-8", msgs: []*xaiv1.Message{msg(user, hi), {Role: assistant, ReasoningContent: proto.String("\xfe")}}, errs: []string{"message 1 (assistant): reasoning_content", "not valid UTF-8"}},
+		{name: "tool call arguments not UTF-8", msgs: []*xaiv1.Message{msg(user, hi), {Role: assistant, ToolCalls: []*xaiv1.ToolCall{
+			toolCall, {Id: "c2", Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: "f", Arguments: "{\"a\":\"\xff\"}"}}},
+		}}}, errs: []string{"message 1 (assistant): tool call 1: function arguments", "not valid UTF-8"}},
 		{name: "file with two sources", msgs: []*xaiv1.Message{msg(user, fileContent(&xaiv1.FileContent{FileId: "f", Url: "https://example.com/a.pdf"}))}, errs: []string{"more than one of file ID, data and URL"}},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,43 @@ func TestSweepDropsExpiredEntries(t *testing.T) {
 	srv.mu.Unlock()
 	if left != 0 {
 		t.Fatalf("%d expired entries survived the sweep", left)
+	}
+}
+
+// A placeholder stays within its size budget on schemas whose expansion is
+// exponential, and is still valid JSON; small schemas are not truncated.
+func TestPlaceholderBudget(t *testing.T) {
+	tests := []struct {
+		name      string
+		schema    string
+		want      string // exact output, or "" to check only size and validity
+		truncated bool
+	}{
+		{name: "small object", schema: `{"type":"object","properties":{"a":{"type":"integer","minimum":3},"b":{"type":"array","minItems":2,"items":{"type":"boolean"}}}}`, want: `{"a":3,"b":[false,false]}`},
+		{name: "recursive array", schema: `{"type":"array","minItems":4,"items":{"$ref":"#"}}`, truncated: true},
+		{name: "recursive object", schema: `{"type":"object","properties":{"l":{"$ref":"#"},"r":{"$ref":"#"},"s":{"type":"string","minLength":4096}}}`, truncated: true},
+		{name: "wide arrays of long strings", schema: `{"type":"array","minItems":64,"items":{"type":"array","minItems":64,"items":{"type":"string","minLength":4096}}}`, truncated: true},
+		{name: "large default repeated", schema: `{"type":"array","minItems":64,"items":{"type":"array","minItems":64,"items":{"default":"` + strings.Repeat("d", 2000) + `"}}}`, truncated: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			schema, err := parseSchema(tt.schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := placeholderJSON(schema, "")
+			if !json.Valid([]byte(got)) {
+				t.Fatalf("placeholder is not valid JSON: %.200s", got)
+			}
+			if tt.want != "" && got != tt.want {
+				t.Errorf("placeholder = %s, want %s", got, tt.want)
+			}
+			if len(got) > 2*maxPlaceholderBytes {
+				t.Errorf("placeholder is %d bytes, over twice the budget of %d", len(got), maxPlaceholderBytes)
+			}
+			if tt.truncated && len(got) < maxPlaceholderBytes/2 {
+				t.Errorf("placeholder is only %d bytes: the budget was not used", len(got))
+			}
+		})
 	}
 }

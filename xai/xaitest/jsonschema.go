@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -14,10 +15,26 @@ import (
 // const, enum, default, anyOf/oneOf/allOf (first branch), minItems,
 // minLength and numeric minimum/maximum. It is a generator of plausible
 // values, not a validator.
+//
+// A placeholder is bounded in size, not only in depth: a recursive schema
+// such as {"type":"array","minItems":4,"items":{"$ref":"#"}} would otherwise
+// give 4^16 values. The filler spends a budget of maxPlaceholderBytes
+// (roughly the JSON size: each value and key costs its length, at least 8
+// bytes) and, once it is spent, truncates: arrays stop short of minItems,
+// objects leave out their remaining properties, and a value that does not
+// fit becomes null. The result is always valid JSON, of at most a few times
+// maxPlaceholderBytes once escaped, but may not satisfy the schema.
 
 // maxSchemaDepth bounds recursion through nested or self-referencing
 // schemas.
 const maxSchemaDepth = 16
+
+// maxPlaceholderBytes is the size budget of one placeholder (see above).
+const maxPlaceholderBytes = 64 << 10
+
+// minValueCost is what any value costs from the budget, for its
+// punctuation and for values such as null, numbers and booleans.
+const minValueCost = 8
 
 // parseSchema decodes a JSON Schema given as a string; empty means "{}".
 func parseSchema(schema string) (map[string]any, error) {
@@ -38,7 +55,7 @@ func parseSchema(schema string) (map[string]any, error) {
 // placeholderJSON renders a placeholder value for schema. label is added to
 // free-form strings so that alternative outputs differ.
 func placeholderJSON(schema map[string]any, label string) string {
-	g := schemaFiller{root: schema, label: label}
+	g := schemaFiller{root: schema, label: label, budget: maxPlaceholderBytes}
 	var v any
 	if len(schema) == 0 {
 		v = map[string]any{} // no parameters: an empty argument object
@@ -53,12 +70,34 @@ func placeholderJSON(schema map[string]any, label string) string {
 }
 
 type schemaFiller struct {
-	root  map[string]any
-	label string
+	root   map[string]any
+	label  string
+	budget int // bytes left; see maxPlaceholderBytes
+}
+
+// spend takes n bytes from the budget and reports whether they were left.
+// Once it fails the budget is spent, so the rest of the output is cut too.
+func (g *schemaFiller) spend(n int) bool {
+	if n > g.budget {
+		g.budget = 0
+		return false
+	}
+	g.budget -= n
+	return true
+}
+
+// literal returns v, a value copied from the schema (const, enum, default),
+// if its JSON fits in the budget, and nil otherwise.
+func (g *schemaFiller) literal(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil || !g.spend(len(b)) {
+		return nil
+	}
+	return v
 }
 
 func (g *schemaFiller) fill(node map[string]any, depth int) any {
-	if depth > maxSchemaDepth {
+	if depth > maxSchemaDepth || !g.spend(minValueCost) {
 		return nil
 	}
 	if ref, ok := node["$ref"].(string); ok {
@@ -68,13 +107,13 @@ func (g *schemaFiller) fill(node map[string]any, depth int) any {
 		return nil
 	}
 	if c, ok := node["const"]; ok {
-		return c
+		return g.literal(c)
 	}
 	if e, ok := node["enum"].([]any); ok && len(e) > 0 {
-		return e[0]
+		return g.literal(e[0])
 	}
 	if d, ok := node["default"]; ok {
-		return d
+		return g.literal(d)
 	}
 	for _, key := range []string{"anyOf", "oneOf", "allOf"} {
 		if branches, ok := node[key].([]any); ok {
@@ -101,7 +140,15 @@ func (g *schemaFiller) fill(node map[string]any, depth int) any {
 	case "null":
 		return nil
 	}
-	return "example" + g.label
+	return g.text("example" + g.label)
+}
+
+// text returns s if it fits in the budget, and nil otherwise.
+func (g *schemaFiller) text(s string) any {
+	if !g.spend(len(s)) {
+		return nil
+	}
+	return s
 }
 
 // schemaType returns the node's type, guessing "object" from properties.
@@ -159,8 +206,12 @@ func (g *schemaFiller) object(node map[string]any, depth int) any {
 		for name := range props {
 			names = append(names, name)
 		}
+		slices.Sort(names) // the same properties are kept when truncating
 	}
 	for _, name := range names {
+		if !g.spend(len(name) + minValueCost) {
+			break
+		}
 		sub, _ := props[name].(map[string]any)
 		if sub == nil {
 			sub = map[string]any{}
@@ -181,8 +232,11 @@ func (g *schemaFiller) array(node map[string]any, depth int) any {
 	}
 	out := make([]any, 0, n)
 	for range n {
+		if g.budget < minValueCost {
+			break // truncated: fewer than minItems
+		}
 		if items == nil {
-			out = append(out, "example"+g.label)
+			out = append(out, g.text("example"+g.label))
 			continue
 		}
 		out = append(out, g.fill(items, depth+1))
@@ -215,7 +269,7 @@ func (g *schemaFiller) str(node map[string]any) any {
 	if v, ok := node["maxLength"].(float64); ok && v >= 0 && float64(len(s)) > v {
 		s = s[:int(v)]
 	}
-	return s
+	return g.text(s)
 }
 
 // number picks a value within the node's bounds, near want.

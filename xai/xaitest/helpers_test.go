@@ -44,10 +44,11 @@ func rawConn(t testing.TB, srv *xaitest.Server) *grpc.ClientConn {
 	return conn
 }
 
-// ctx returns a context that ends with the test, bounded so nothing hangs.
+// ctx returns a context that ends with the test, bounded so nothing hangs
+// (generously: the 50 MiB round trip runs under -race on busy machines).
 func ctx(t testing.TB) context.Context {
 	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return c
 }

@@ -268,6 +268,7 @@ func TestGeneratedImageBytes(t *testing.T) {
 // other paths with the status in their name ("/status/404").
 func imageServer(t *testing.T, data []byte) *httptest.Server {
 	t.Helper()
+	release := make(chan struct{})
 	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/img.png":
@@ -280,7 +281,11 @@ func imageServer(t *testing.T, data []byte) *httptest.Server {
 				w.(http.Flusher).Flush()
 			}
 		case r.URL.Path == "/slow.png":
-			<-r.Context().Done()
+			// Never answers while the test runs: only the client's context
+			// can end the request. (Waiting on r.Context() instead let the
+			// handler return an empty 200 when the server saw the
+			// connection end first.)
+			<-release
 		case strings.HasPrefix(r.URL.Path, "/status/"):
 			code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/status/"))
 			http.Error(w, "no", code)
@@ -289,6 +294,7 @@ func imageServer(t *testing.T, data []byte) *httptest.Server {
 		}
 	}))
 	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(release) }) // runs first: lets ts.Close finish
 	return ts
 }
 

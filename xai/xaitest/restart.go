@@ -6,9 +6,6 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/keepalive"
 )
 
 // restartMu serialises restarts, of every server: they are rare and quick.
@@ -64,24 +61,6 @@ func (s *Server) Restart() error {
 	// cancels its handlers and waits for them to return.
 	old.Stop()
 	return nil
-}
-
-// newGRPCServer returns a gRPC server configured as NewServer configures
-// its own. Keep the two in step (better: share one list of options).
-func (s *Server) newGRPCServer() *grpc.Server {
-	return grpc.NewServer(
-		grpc.MaxRecvMsgSize(maxMessageBytes),
-		grpc.MaxSendMsgSize(maxMessageBytes),
-		grpc.UnaryInterceptor(s.unaryInterceptor),
-		grpc.StreamInterceptor(s.streamInterceptor),
-		grpc.ChainUnaryInterceptor(s.keyScopeUnary),
-		grpc.ChainStreamInterceptor(s.keyScopeStream),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
-			MinTime:             10 * time.Second,
-			PermitWithoutStream: true,
-		}),
-		grpc.WaitForHandlers(true),
-	)
 }
 
 // listenAgain listens on addr, retrying briefly while the system has not

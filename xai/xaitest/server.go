@@ -247,22 +247,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		s.addr = lis.Addr().String()
 	}
 
-	s.gs = grpc.NewServer(
-		grpc.MaxRecvMsgSize(maxMessageBytes),
-		grpc.MaxSendMsgSize(maxMessageBytes),
-		grpc.UnaryInterceptor(s.unaryInterceptor),
-		grpc.StreamInterceptor(s.streamInterceptor),
-		// Run inside the interceptors above: management key scopes.
-		grpc.ChainUnaryInterceptor(s.keyScopeUnary),
-		grpc.ChainStreamInterceptor(s.keyScopeStream),
-		// The official SDKs ping every 30 s, also when idle; accept that
-		// instead of answering with GOAWAY "too_many_pings".
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
-			MinTime:             10 * time.Second,
-			PermitWithoutStream: true,
-		}),
-		grpc.WaitForHandlers(true),
-	)
+	s.gs = s.newGRPCServer()
 	s.register()
 
 	conn, err := grpc.NewClient(s.Target(), append(s.DialOptions(),
@@ -304,6 +289,27 @@ func (s *Server) register() {
 	}
 	xaiv1.RegisterVideoServer(s.gs, s.video)
 	xaiv1.RegisterBatchMgmtServer(s.gs, s.batch)
+}
+
+// newGRPCServer returns the gRPC server of NewServer and Restart, so that
+// the two are always configured alike.
+func (s *Server) newGRPCServer() *grpc.Server {
+	return grpc.NewServer(
+		grpc.MaxRecvMsgSize(maxMessageBytes),
+		grpc.MaxSendMsgSize(maxMessageBytes),
+		grpc.UnaryInterceptor(s.unaryInterceptor),
+		grpc.StreamInterceptor(s.streamInterceptor),
+		// Run inside the interceptors above: management key scopes.
+		grpc.ChainUnaryInterceptor(s.keyScopeUnary),
+		grpc.ChainStreamInterceptor(s.keyScopeStream),
+		// The official SDKs ping every 30 s, also when idle; accept that
+		// instead of answering with GOAWAY "too_many_pings".
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime:             10 * time.Second,
+			PermitWithoutStream: true,
+		}),
+		grpc.WaitForHandlers(true),
+	)
 }
 
 // Addr returns the address the server listens on, "127.0.0.1:port" by

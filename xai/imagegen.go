@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -252,65 +251,10 @@ func imageOfPart(p Part) (*xaiv1.ImageUrlContent, error) {
 }
 
 // Limits of stored media lifetimes, from the Files API documentation.
-const (
-	minStorageLifetime = time.Hour
-	maxStorageLifetime = 30 * 24 * time.Hour
-)
-
-// ImageStorage asks for generated images to be saved as files with the
-// Files API as well; GeneratedImage.File then describes each saved file.
-type ImageStorage struct {
-	// Filename is the name to give the stored file.
-	Filename string
-	// ExpiresAfter is how long the file is kept, from one hour to 30 days
-	// in whole seconds. Zero keeps it until it is deleted.
-	ExpiresAfter time.Duration
-	// PublicURL also creates a public link to the file.
-	PublicURL bool
-	// PublicURLExpiresAfter is how long the public link works, from one
-	// hour to 30 days in whole seconds. Zero makes it last as long as the
-	// file. It requires PublicURL.
-	PublicURLExpiresAfter time.Duration
-}
-
-// proto converts the storage settings, rejecting lifetimes the API does
-// not accept.
-func (s ImageStorage) proto(option string) (*xaiv1.StorageOptions, error) {
-	pb := &xaiv1.StorageOptions{Filename: s.Filename}
-	var err error
-	if pb.ExpiresAfter, err = storageSeconds(option, "ExpiresAfter", s.ExpiresAfter); err != nil {
-		return nil, err
-	}
-	switch {
-	case s.PublicURL:
-		secs, err := storageSeconds(option, "PublicURLExpiresAfter", s.PublicURLExpiresAfter)
-		if err != nil {
-			return nil, err
-		}
-		pb.PublicUrl = &xaiv1.PublicUrlOptions{ExpiresAfter: secs}
-	case s.PublicURLExpiresAfter != 0:
-		return nil, invalidArgument("%s: PublicURLExpiresAfter is set but PublicURL is false; set PublicURL to create a public link", option)
-	}
-	return pb, nil
-}
-
-// storageSeconds converts a lifetime to whole seconds, nil for zero.
-func storageSeconds(option, field string, d time.Duration) (*int64, error) {
-	switch {
-	case d == 0:
-		return nil, nil
-	case d < minStorageLifetime || d > maxStorageLifetime:
-		return nil, invalidArgument("%s: %s is %v; it must be between %v and %v (720h), or zero for no expiry", option, field, d, minStorageLifetime, maxStorageLifetime)
-	case d%time.Second != 0:
-		return nil, invalidArgument("%s: %s is %v; the API counts whole seconds, so round it to a whole number of seconds", option, field, d)
-	}
-	secs := int64(d / time.Second)
-	return &secs, nil
-}
 
 // WithImageStorage saves each generated image as a file too, with the
 // given settings.
-func WithImageStorage(s ImageStorage) ImageOption {
+func WithImageStorage(s Storage) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
 		pb, err := s.proto("WithImageStorage")
 		if err != nil {

@@ -59,7 +59,7 @@ func ExampleImageService_Generate_edit() {
 
 	// Create an image and keep it as a file for a day.
 	first, err := client.Image.Generate(ctx, "grok-2-image", "a white cat",
-		xai.WithImageStorage(xai.ImageStorage{Filename: "cat.png", ExpiresAfter: 24 * time.Hour}))
+		xai.WithImageStorage(xai.Storage{Filename: "cat.png", ExpiresAfter: 24 * time.Hour}))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func TestImageSourcesAndStorage(t *testing.T) {
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	stored, err := c.Image.Generate(ctx, "grok-2-image", "a blue bird",
-		WithImageStorage(ImageStorage{Filename: "bird.png", ExpiresAfter: 2 * time.Hour, PublicURL: true, PublicURLExpiresAfter: time.Hour}))
+		WithImageStorage(Storage{Filename: "bird.png", ExpiresAfter: 2 * time.Hour, PublicURL: true, PublicURLExpiresAfter: time.Hour}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,12 +192,12 @@ func TestImageValidation(t *testing.T) {
 		{"gif source", "grok-2-image", "a cat", []ImageOption{WithSourceImages(ImageBytes(gifBytes, DetailAuto))}, []string{"image 0", "GIF"}},
 		{"http source", "grok-2-image", "a cat", []ImageOption{WithSourceImages(ImageURL("http://x.com/a.png", DetailAuto))}, []string{"https"}},
 		{"bad detail", "grok-2-image", "a cat", []ImageOption{WithSourceImages(ImageURL("https://x.com/a.png", Detail(7)))}, []string{"Detail(7)"}},
-		{"negative lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(ImageStorage{ExpiresAfter: -time.Hour})}, []string{"WithImageStorage", "ExpiresAfter"}},
-		{"short lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(ImageStorage{ExpiresAfter: time.Minute})}, []string{"between 1h0m0s and 720h0m0s"}},
-		{"long lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(ImageStorage{ExpiresAfter: 31 * 24 * time.Hour})}, []string{"ExpiresAfter"}},
-		{"fractional lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(ImageStorage{ExpiresAfter: time.Hour + time.Millisecond})}, []string{"whole number of seconds"}},
-		{"link lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(ImageStorage{PublicURL: true, PublicURLExpiresAfter: time.Second})}, []string{"PublicURLExpiresAfter"}},
-		{"link without link", "grok-2-image", "a cat", []ImageOption{WithImageStorage(ImageStorage{PublicURLExpiresAfter: time.Hour})}, []string{"PublicURL is false"}},
+		{"negative lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: -time.Hour})}, []string{"WithImageStorage", "ExpiresAfter"}},
+		{"short lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: time.Minute})}, []string{"between 1h0m0s and 720h0m0s"}},
+		{"long lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: 31 * 24 * time.Hour})}, []string{"ExpiresAfter"}},
+		{"fractional lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: time.Hour + time.Millisecond})}, []string{"whole number of seconds"}},
+		{"link lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{PublicURL: true, PublicURLExpiresAfter: time.Second})}, []string{"PublicURLExpiresAfter"}},
+		{"link without link", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{PublicURLExpiresAfter: time.Hour})}, []string{"PublicURL is false"}},
 		{"bad call option", "grok-2-image", "a cat", []ImageOption{CallOptions{WithCallMetadata("odd")}}, []string{"WithCallMetadata"}},
 	}
 	for _, tt := range tests {

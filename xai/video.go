@@ -137,60 +137,6 @@ func checkVideoURL(s string) error {
 	return nil
 }
 
-// VideoStorage asks for the finished video to be saved as a file with the
-// Files API as well; Video.File then describes the saved file.
-type VideoStorage struct {
-	// Filename is the name of the stored file. The server chooses a name
-	// when it is empty.
-	Filename string
-	// ExpiresAfter is how long the file is kept, from one hour to 30 days
-	// in whole seconds. Zero keeps it until it is deleted.
-	ExpiresAfter time.Duration
-	// PublicURL also creates a public link to the file.
-	PublicURL bool
-	// PublicURLExpiresAfter is how long the public link works, from one
-	// hour to 30 days in whole seconds. Zero makes it last as long as the
-	// file. It requires PublicURL.
-	PublicURLExpiresAfter time.Duration
-}
-
-// proto converts the storage settings, rejecting lifetimes the API does not
-// accept.
-func (s VideoStorage) proto(option string) (*xaiv1.StorageOptions, error) {
-	pb := &xaiv1.StorageOptions{Filename: s.Filename}
-	var err error
-	if pb.ExpiresAfter, err = videoStorageSeconds(option, "ExpiresAfter", s.ExpiresAfter); err != nil {
-		return nil, err
-	}
-	switch {
-	case s.PublicURL:
-		secs, err := videoStorageSeconds(option, "PublicURLExpiresAfter", s.PublicURLExpiresAfter)
-		if err != nil {
-			return nil, err
-		}
-		pb.PublicUrl = &xaiv1.PublicUrlOptions{ExpiresAfter: secs}
-	case s.PublicURLExpiresAfter != 0:
-		return nil, invalidArgument("%s: PublicURLExpiresAfter is set but PublicURL is false; set PublicURL to create a public link", option)
-	}
-	return pb, nil
-}
-
-// videoStorageSeconds converts a stored file's lifetime to whole seconds,
-// nil for zero. The limits are those of the Files API.
-func videoStorageSeconds(option, field string, d time.Duration) (*int64, error) {
-	const lo, hi = time.Hour, 30 * 24 * time.Hour
-	switch {
-	case d == 0:
-		return nil, nil
-	case d < lo || d > hi:
-		return nil, invalidArgument("%s: %s is %v; it must be between %v and %v (720h), or zero for no expiry", option, field, d, lo, hi)
-	case d%time.Second != 0:
-		return nil, invalidArgument("%s: %s is %v; the API counts whole seconds, so round it to a whole number of seconds", option, field, d)
-	}
-	secs := int64(d / time.Second)
-	return &secs, nil
-}
-
 // VideoOption sets a field of a video request; pass options to
 // VideoService.Generate, Extend, GenerateAndWait or ExtendAndWait, with
 // CallOptions to change the calls and PollOptions to change how the
@@ -416,7 +362,7 @@ func WithVideoVoices(voiceIDs ...string) VideoOption {
 
 // WithVideoStorage saves the finished video as a file too, with the given
 // settings.
-func WithVideoStorage(s VideoStorage) VideoOption {
+func WithVideoStorage(s Storage) VideoOption {
 	return videoOption{name: "WithVideoStorage", apply: func(r *xaiv1.GenerateVideoRequest) error {
 		pb, err := s.proto("WithVideoStorage")
 		if err != nil {

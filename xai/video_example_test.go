@@ -49,7 +49,7 @@ func ExampleVideoService_Get() {
 	// Animate an image, and keep the result as a file for a day.
 	id, err := client.Video.Generate(ctx, "grok-imagine-video", "The cat slowly turns its head",
 		xai.WithVideoImage(xai.ImageURL("https://example.com/cat.jpg", xai.DetailAuto)),
-		xai.WithVideoStorage(xai.VideoStorage{Filename: "cat.mp4", ExpiresAfter: 24 * time.Hour}))
+		xai.WithVideoStorage(xai.Storage{Filename: "cat.mp4", ExpiresAfter: 24 * time.Hour}))
 	if err != nil {
 		log.Fatal(err)
 	}

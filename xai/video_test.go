@@ -66,7 +66,7 @@ func TestVideoGenerateAndWait(t *testing.T) {
 			WithVideoReferenceImages(ImageURL(testPNGURL, DetailAuto), ImageURL("https://example.com/b.jpg", DetailLow)),
 			WithVideoAudio(true),
 			WithVideoVoices("voice-1"),
-			WithVideoStorage(VideoStorage{Filename: "fox.mp4", ExpiresAfter: 2 * time.Hour, PublicURL: true}),
+			WithVideoStorage(Storage{Filename: "fox.mp4", ExpiresAfter: 2 * time.Hour, PublicURL: true}),
 			PollOptions{WithPollInterval(time.Millisecond)},
 			CallOptions{WithCallMetadata("x-job", "v1")},
 		)
@@ -150,7 +150,7 @@ func TestVideoExtend(t *testing.T) {
 	ctx := context.Background()
 	src := VideoURL("https://example.com/clip.mp4")
 	v, err := c.Video.ExtendAndWait(ctx, "grok-imagine-video", "then it rains", src,
-		WithVideoDuration(3*time.Second), WithVideoStorage(VideoStorage{}), PollOptions{WithPollInterval(time.Millisecond)})
+		WithVideoDuration(3*time.Second), WithVideoStorage(Storage{}), PollOptions{WithPollInterval(time.Millisecond)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,10 +210,10 @@ func TestVideoValidation(t *testing.T) {
 		{"zero video", gen(WithSourceVideo(VideoInput{})), []string{"video is empty"}},
 		{"no voices", gen(WithVideoVoices()), []string{"no voice IDs"}},
 		{"blank voice", gen(WithVideoVoices("a", "")), []string{"voice ID 1"}},
-		{"short storage", gen(WithVideoStorage(VideoStorage{ExpiresAfter: time.Minute})), []string{"ExpiresAfter", "between"}},
-		{"fractional storage", gen(WithVideoStorage(VideoStorage{ExpiresAfter: time.Hour + time.Millisecond})), []string{"whole number of seconds"}},
-		{"link without public", gen(WithVideoStorage(VideoStorage{PublicURLExpiresAfter: time.Hour})), []string{"PublicURL is false"}},
-		{"long link", gen(WithVideoStorage(VideoStorage{PublicURL: true, PublicURLExpiresAfter: 1000 * time.Hour})), []string{"PublicURLExpiresAfter"}},
+		{"short storage", gen(WithVideoStorage(Storage{ExpiresAfter: time.Minute})), []string{"ExpiresAfter", "between"}},
+		{"fractional storage", gen(WithVideoStorage(Storage{ExpiresAfter: time.Hour + time.Millisecond})), []string{"whole number of seconds"}},
+		{"link without public", gen(WithVideoStorage(Storage{PublicURLExpiresAfter: time.Hour})), []string{"PublicURL is false"}},
+		{"long link", gen(WithVideoStorage(Storage{PublicURL: true, PublicURLExpiresAfter: 1000 * time.Hour})), []string{"PublicURLExpiresAfter"}},
 		{"poll options without waiting", gen(PollOptions{WithPollInterval(time.Second)}), []string{"PollOptions", "GenerateAndWait"}},
 		{"bad call option", gen(CallOptions{WithCallTimeout(-1)}), []string{"WithCallTimeout"}},
 		{"extend with aspect", func() error {

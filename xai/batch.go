@@ -487,7 +487,7 @@ func (r *BatchResult) Response() *Response {
 	if pb == nil {
 		return nil
 	}
-	return newResponse(pb)
+	return newResponse(pb, nil)
 }
 
 // Video returns the video of a video generation or extension request that

@@ -207,7 +207,7 @@ func (c *Chat) Sample(ctx context.Context, opts ...CallOption) (*Response, error
 	if err != nil {
 		return nil, fromGRPC(err)
 	}
-	return newResponse(pb), nil
+	return newResponse(pb, req), nil
 }
 
 // GetStoredCompletion reads back a response that was stored because the
@@ -221,7 +221,7 @@ func (s *ChatService) GetStoredCompletion(ctx context.Context, responseID string
 	if err != nil {
 		return nil, fromGRPC(err)
 	}
-	return newResponse(pb), nil
+	return newResponse(pb, nil), nil
 }
 
 // DeleteStoredCompletion deletes a stored response before its retention

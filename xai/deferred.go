@@ -93,7 +93,7 @@ func (s *ChatService) GetDeferred(ctx context.Context, requestID string, opts ..
 		if pb.Response == nil {
 			return nil, false, &Error{Code: codes.Internal, Message: "deferred request " + requestID + " is done but the server sent no response; fetch it again with GetDeferred"}
 		}
-		return newResponse(pb.Response), true, nil
+		return newResponse(pb.Response, nil), true, nil
 	case xaiv1.DeferredStatus_PENDING:
 		return nil, false, nil
 	case xaiv1.DeferredStatus_EXPIRED:
@@ -121,8 +121,16 @@ func (c *Chat) Defer(ctx context.Context, opts ...DeferOption) (*Response, error
 	if err != nil {
 		return nil, err
 	}
-	return pollUntilDone(ctx, cfg, "deferred request "+id, "fetch its result later with client.Chat.GetDeferred(ctx, \""+id+"\")",
+	resp, err := pollUntilDone(ctx, cfg, "deferred request "+id, "fetch its result later with client.Chat.GetDeferred(ctx, \""+id+"\")",
 		func(ctx context.Context) (*Response, bool, error) { return c.svc.GetDeferred(ctx, id, cfg.call...) })
+	if err != nil {
+		return nil, err
+	}
+	// The chat knows what GetDeferred could only guess: n and the tools.
+	c.mu.Lock()
+	resp.one = oneAnswer(resp.pb, c.req)
+	c.mu.Unlock()
+	return resp, nil
 }
 
 // pollUntilDone calls poll every cfg.interval until it reports done, fails,

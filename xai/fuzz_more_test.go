@@ -174,7 +174,7 @@ func savedChatSeed(f *testing.F, opts []ChatOption, turns ...Turn) []byte {
 func FuzzRestore(f *testing.F) {
 	resp := newResponse(&xaiv1.GetChatCompletionResponse{Id: "r1", Outputs: []*xaiv1.CompletionOutput{{
 		Message: &xaiv1.CompletionMessage{Role: xaiv1.MessageRole_ROLE_ASSISTANT, Content: "42", EncryptedContent: "blob=="},
-	}}})
+	}}}, nil)
 	f.Add(savedChatSeed(f, nil, User("hi")))
 	f.Add(savedChatSeed(f, []ChatOption{
 		WithTemperature(0.7), WithTopP(0.5), WithMaxTokens(10), WithN(2), WithLogprobs(3), WithSeed(-1),

@@ -1,6 +1,7 @@
 package xai
 
 import (
+	"iter"
 	"time"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -9,29 +10,112 @@ import (
 
 // Response is the result of a chat completion.
 //
-// A response holds one or more outputs. Each output belongs to one of the n
-// choices requested (its Index). With server-side tools (web search, code
-// execution...) a single choice is made of several outputs sharing its
-// index: the model's intermediate steps, then its final answer.
+// A response holds one or more outputs. When n choices were asked for
+// (WithN above 1), each output is one choice, told apart by its index, and
+// the accessors describe choice 0; use Outputs for the others.
 //
-// The accessors Content, ReasoningContent, EncryptedContent, Role,
-// FinishReason and InlineCitations describe the final output of choice 0,
-// that is the last output with index 0; ToolCalls gathers the tool calls of
-// every output of choice 0. For the other choices of a request with n > 1,
-// use Outputs. The accessors are safe on a nil *Response and return zero
-// values.
+// Otherwise every output belongs to one answer. With server-side tools
+// (web search, code execution, image generation...) the service answers
+// with one output per step of its agent loop, each with its own index:
+// assistant outputs (text, tool calls) and ROLE_TOOL outputs (a tool's
+// result, which echoes its call in ToolCalls). The service may use this
+// layout even for a request that named no tools, when it adds some by
+// itself; an output index above 0 on a one-choice request is the sign.
+// The official Python SDK reads responses by the same rule.
+//
+// The answer is the last assistant output: Content, ReasoningContent,
+// EncryptedContent, Role, FinishReason, Logprobs and Decode read it;
+// ToolCalls and InlineCitations gather every assistant output, and
+// ToolOutputs and ImageOutputs the ROLE_TOOL ones. A tool's text never
+// appears in Content. The accessors are safe on a nil *Response and return
+// zero values.
 type Response struct {
 	pb *xaiv1.GetChatCompletionResponse
+	// one is set when every output belongs to one answer; otherwise the
+	// index of an output is its choice, and the answer is choice 0.
+	one bool
 }
 
-// newResponse wraps a raw response; pb must not be nil.
-func newResponse(pb *xaiv1.GetChatCompletionResponse) *Response { return &Response{pb: pb} }
+// newResponse wraps a raw response to req; pb must not be nil, and req is
+// nil when the request is not known (a stored response, a batch result).
+func newResponse(pb *xaiv1.GetChatCompletionResponse, req *xaiv1.GetCompletionsRequest) *Response {
+	return &Response{pb: pb, one: oneAnswer(pb, req)}
+}
+
+// oneAnswer reports whether every output of pb belongs to a single answer
+// (see Response). Without the request, the request settings stored with
+// the response tell whether server-side tools were given; failing that, an
+// index above 0 is read as a tool step when some output is a tool result
+// or a server-side call, and as a choice otherwise.
+func oneAnswer(pb *xaiv1.GetChatCompletionResponse, req *xaiv1.GetCompletionsRequest) bool {
+	if req != nil {
+		return req.GetN() <= 1 && (hasServerSideTools(req.GetTools()) || maxIndex(pb) > 0)
+	}
+	if hasServerSideTools(pb.GetSettings().GetTools()) {
+		return true
+	}
+	if maxIndex(pb) == 0 {
+		return false // every output has index 0: both readings agree
+	}
+	for _, o := range pb.GetOutputs() {
+		m := o.GetMessage()
+		if m.GetRole() == xaiv1.MessageRole_ROLE_TOOL {
+			return true
+		}
+		for _, tc := range m.GetToolCalls() {
+			if t := tc.GetType(); t != xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL && t != xaiv1.ToolCallType_TOOL_CALL_TYPE_INVALID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func maxIndex(pb *xaiv1.GetChatCompletionResponse) int32 {
+	var m int32
+	for _, o := range pb.GetOutputs() {
+		m = max(m, o.GetIndex())
+	}
+	return m
+}
+
+// hasServerSideTools reports whether tools holds a tool that xAI runs
+// (anything but a function), as the official Python SDK decides.
+func hasServerSideTools(tools []*xaiv1.Tool) bool {
+	for _, t := range tools {
+		if t.GetFunction() == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// isAssistant reports whether role is the assistant's; an unset role counts
+// as the assistant's, as in streams (see Chunk).
+func isAssistant(role xaiv1.MessageRole) bool {
+	return role == xaiv1.MessageRole_ROLE_ASSISTANT || role == xaiv1.MessageRole_INVALID_ROLE
+}
 
 func (r *Response) proto() *xaiv1.GetChatCompletionResponse {
 	if r == nil {
 		return nil
 	}
 	return r.pb
+}
+
+// answer yields the outputs of the answer: all of them, or those of
+// choice 0.
+func (r *Response) answer() iter.Seq[*xaiv1.CompletionOutput] {
+	return func(yield func(*xaiv1.CompletionOutput) bool) {
+		if r == nil {
+			return
+		}
+		for _, o := range r.pb.GetOutputs() {
+			if (r.one || o.GetIndex() == 0) && !yield(o) {
+				return
+			}
+		}
+	}
 }
 
 // Proto returns the raw protobuf response, giving access to every field of
@@ -99,19 +183,20 @@ func (r *Response) Outputs() []Output {
 	return out
 }
 
-// final returns the last output of choice 0, or nil.
+// final returns the answer's last assistant output, or nil.
 func (r *Response) final() *xaiv1.CompletionOutput {
-	outs := r.proto().GetOutputs()
-	for i := len(outs) - 1; i >= 0; i-- {
-		if outs[i].GetIndex() == 0 {
-			return outs[i]
+	var last *xaiv1.CompletionOutput
+	for o := range r.answer() {
+		if isAssistant(o.GetMessage().GetRole()) {
+			last = o
 		}
 	}
-	return nil
+	return last
 }
 
-// Content returns the text of the answer: the content of the final output of
-// choice 0 (see Response for several choices and server-side tool steps).
+// Content returns the text of the answer: the content of its last
+// assistant output (see Response for several choices and server-side tool
+// steps).
 func (r *Response) Content() string { return r.final().GetMessage().GetContent() }
 
 // ReasoningContent returns the model's reasoning trace for the answer, for
@@ -135,19 +220,49 @@ func (r *Response) Role() xaiv1.MessageRole { return r.final().GetMessage().GetR
 func (r *Response) FinishReason() xaiv1.FinishReason { return r.final().GetFinishReason() }
 
 // InlineCitations returns the citations tied to spans of the answer's text,
-// when the request included INCLUDE_OPTION_INLINE_CITATIONS.
+// when the request included IncludeInlineCitations: those of every
+// assistant output of the answer, as the official Python SDK gathers them.
 func (r *Response) InlineCitations() []*xaiv1.InlineCitation {
-	return r.final().GetMessage().GetCitations()
+	var cs []*xaiv1.InlineCitation
+	for o := range r.answer() {
+		if isAssistant(o.GetMessage().GetRole()) {
+			cs = append(cs, o.GetMessage().GetCitations()...)
+		}
+	}
+	return cs
 }
 
-// ToolCalls returns the tool calls of every output of choice 0, in order.
-// Client-side calls (ToolCall.ClientSide) are for you to run and answer with
-// ToolResult; server-side ones were run by xAI and are listed for
-// information.
+// Logprobs returns the log probabilities of the answer's tokens, when the
+// chat asked for them with WithLogprobs; otherwise nil.
+func (r *Response) Logprobs() *xaiv1.LogProbs { return r.final().GetLogprobs() }
+
+// ServiceTier returns the tier that served the request, for example
+// SERVICE_TIER_PRIORITY after WithServiceTier(ServiceTierPriority), or
+// SERVICE_TIER_UNSPECIFIED when the server did not say.
+func (r *Response) ServiceTier() xaiv1.ServiceTier { return r.proto().GetServiceTier() }
+
+// ServerSideToolUsage counts the server-side tool calls billed for the
+// request, by tool (from usage.server_side_tools_used); nil when none ran.
+func (r *Response) ServerSideToolUsage() map[xaiv1.ServerSideTool]int {
+	used := r.Usage().GetServerSideToolsUsed()
+	if len(used) == 0 {
+		return nil
+	}
+	counts := make(map[xaiv1.ServerSideTool]int)
+	for _, t := range used {
+		counts[t]++
+	}
+	return counts
+}
+
+// ToolCalls returns the tool calls of every assistant output of the
+// answer, in order. Client-side calls (ToolCall.ClientSide) are for you to
+// run and answer with ToolResult; server-side ones were run by xAI, and
+// their results are in ToolOutputs.
 func (r *Response) ToolCalls() []ToolCall {
 	var calls []ToolCall
-	for _, o := range r.proto().GetOutputs() {
-		if o.GetIndex() != 0 {
+	for o := range r.answer() {
+		if !isAssistant(o.GetMessage().GetRole()) {
 			continue
 		}
 		for _, tc := range o.GetMessage().GetToolCalls() {
@@ -155,6 +270,19 @@ func (r *Response) ToolCalls() []ToolCall {
 		}
 	}
 	return calls
+}
+
+// ToolOutputs returns the results of the server-side tools that ran while
+// producing the answer: the ROLE_TOOL outputs, in order. Each carries the
+// tool's text in Content and the call it answers in ToolCalls.
+func (r *Response) ToolOutputs() []Output {
+	var outs []Output
+	for o := range r.answer() {
+		if o.GetMessage().GetRole() == xaiv1.MessageRole_ROLE_TOOL {
+			outs = append(outs, Output{pb: o})
+		}
+	}
+	return outs
 }
 
 // Decode parses the answer's content as JSON into v, a non-nil pointer; use
@@ -177,11 +305,10 @@ func (r *Response) String() string {
 	return r.ID() + ": " + r.Content()
 }
 
-// turnMessages copies the response into assistant messages, so that a
-// conversation continues locally: content, reasoning, encrypted content and
-// tool calls of every output. Outputs that share one index (server-side tool
-// steps) are all copied; a response with several choices is refused, as only
-// one of them can continue the conversation.
+// turnMessages copies the response into the messages that replay it, so
+// that a conversation continues locally: every output of the answer in
+// order (see outputMessage). A response with several choices is refused, as
+// only one of them can continue the conversation.
 func (r *Response) turnMessages() ([]*xaiv1.Message, error) {
 	if r.proto() == nil {
 		return nil, invalidArgument("cannot append a nil *xai.Response")
@@ -190,11 +317,8 @@ func (r *Response) turnMessages() ([]*xaiv1.Message, error) {
 	if len(outs) == 0 {
 		return nil, invalidArgument("cannot append response %q: it has no outputs", r.ID())
 	}
-	first := outs[0].GetIndex()
-	for _, o := range outs[1:] {
-		if o.GetIndex() != first {
-			return nil, invalidArgument("cannot append response %q: it holds several choices (n > 1) and a conversation can continue with only one; append the one you keep with resp.Outputs()[i]", r.ID())
-		}
+	if !r.one && maxIndex(r.pb) > 0 {
+		return nil, invalidArgument("cannot append response %q: it holds several choices (n > 1) and a conversation can continue with only one; append the one you keep with resp.Outputs()[i]", r.ID())
 	}
 	msgs := make([]*xaiv1.Message, len(outs))
 	for i, o := range outs {
@@ -203,13 +327,21 @@ func (r *Response) turnMessages() ([]*xaiv1.Message, error) {
 	return msgs, nil
 }
 
-// outputMessage converts one output into the assistant message that
-// replays it in a later request. Tool calls are copied, so the message does
-// not share memory with the response.
+// outputMessage converts one output into the message that replays it in a
+// later request, as the official Python SDK does: the output's role (the
+// assistant's when unset), content, reasoning, encrypted content and tool
+// calls; a ROLE_TOOL output also gets the tool_call_id of the call it
+// echoes, by which the service pairs a tool turn with its call (to
+// re-hydrate a generated image for a later edit, for example). Tool calls
+// are copied, so the message does not share memory with the response.
 func outputMessage(o *xaiv1.CompletionOutput) *xaiv1.Message {
 	m := o.GetMessage()
+	role := m.GetRole()
+	if role == xaiv1.MessageRole_INVALID_ROLE {
+		role = xaiv1.MessageRole_ROLE_ASSISTANT
+	}
 	msg := &xaiv1.Message{
-		Role:             xaiv1.MessageRole_ROLE_ASSISTANT,
+		Role:             role,
 		Content:          []*xaiv1.Content{textPart(m.GetContent()).pb},
 		EncryptedContent: m.GetEncryptedContent(),
 	}
@@ -218,6 +350,10 @@ func outputMessage(o *xaiv1.CompletionOutput) *xaiv1.Message {
 	}
 	for _, tc := range m.GetToolCalls() {
 		msg.ToolCalls = append(msg.ToolCalls, proto.CloneOf(tc))
+	}
+	if role == xaiv1.MessageRole_ROLE_TOOL && len(m.GetToolCalls()) > 0 {
+		id := m.GetToolCalls()[0].GetId()
+		msg.ToolCallId = &id
 	}
 	return msg
 }
@@ -247,7 +383,8 @@ func (o Output) ReasoningContent() string { return o.pb.GetMessage().GetReasonin
 // EncryptedContent returns the output's encrypted reasoning, when requested.
 func (o Output) EncryptedContent() string { return o.pb.GetMessage().GetEncryptedContent() }
 
-// Role returns the output's author, normally ROLE_ASSISTANT.
+// Role returns the output's author: ROLE_ASSISTANT, or ROLE_TOOL for the
+// result of a server-side tool.
 func (o Output) Role() xaiv1.MessageRole { return o.pb.GetMessage().GetRole() }
 
 // FinishReason returns why generation of this output stopped.
@@ -256,7 +393,8 @@ func (o Output) FinishReason() xaiv1.FinishReason { return o.pb.GetFinishReason(
 // InlineCitations returns the citations tied to spans of the output's text.
 func (o Output) InlineCitations() []*xaiv1.InlineCitation { return o.pb.GetMessage().GetCitations() }
 
-// ToolCalls returns the tool calls made in this output.
+// ToolCalls returns the tool calls made in this output; for a ROLE_TOOL
+// output, the call whose result it holds.
 func (o Output) ToolCalls() []ToolCall {
 	tcs := o.pb.GetMessage().GetToolCalls()
 	if len(tcs) == 0 {

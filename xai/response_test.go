@@ -49,7 +49,7 @@ func agenticResponse() *xaiv1.GetChatCompletionResponse {
 
 func TestResponseAccessors(t *testing.T) {
 	pb := agenticResponse()
-	r := newResponse(pb)
+	r := newResponse(pb, nil)
 	checks := []struct {
 		name      string
 		got, want any
@@ -87,7 +87,7 @@ func TestResponseAccessors(t *testing.T) {
 func TestResponseSeveralChoices(t *testing.T) {
 	r := newResponse(&xaiv1.GetChatCompletionResponse{Id: "r", Outputs: []*xaiv1.CompletionOutput{
 		output(0, "first"), output(1, "second", toolCall("c", "f", "{}", 1)),
-	}})
+	}}, nil)
 	if r.Content() != "first" || len(r.ToolCalls()) != 0 {
 		t.Errorf("Content %q, ToolCalls %v: want choice 0 only", r.Content(), r.ToolCalls())
 	}
@@ -116,7 +116,7 @@ func TestResponseEmptyAndNil(t *testing.T) {
 	_, err := nilResp.turnMessages()
 	wantInvalid(t, err, "nil *xai.Response")
 
-	empty := newResponse(&xaiv1.GetChatCompletionResponse{Id: "e"})
+	empty := newResponse(&xaiv1.GetChatCompletionResponse{Id: "e"}, nil)
 	if empty.Content() != "" || empty.FinishReason() != xaiv1.FinishReason_REASON_INVALID || empty.String() != "e: " {
 		t.Errorf("empty response: %q %v %q", empty.Content(), empty.FinishReason(), empty.String())
 	}
@@ -129,7 +129,7 @@ func TestResponseEmptyAndNil(t *testing.T) {
 	_, err = Output{}.turnMessages()
 	wantInvalid(t, err, "empty xai.Output")
 
-	noID := newResponse(&xaiv1.GetChatCompletionResponse{Outputs: []*xaiv1.CompletionOutput{output(0, "hi")}})
+	noID := newResponse(&xaiv1.GetChatCompletionResponse{Outputs: []*xaiv1.CompletionOutput{output(0, "hi")}}, nil)
 	if noID.String() != "hi" {
 		t.Errorf("String() without ID = %q", noID.String())
 	}
@@ -137,7 +137,7 @@ func TestResponseEmptyAndNil(t *testing.T) {
 
 func TestResponseTurnMessages(t *testing.T) {
 	pb := agenticResponse()
-	r := newResponse(pb)
+	r := newResponse(pb, nil)
 	msgs, err := r.turnMessages()
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ type answer struct {
 func contentResponse(content string, reason xaiv1.FinishReason) *Response {
 	o := output(0, content)
 	o.FinishReason = reason
-	return newResponse(&xaiv1.GetChatCompletionResponse{Id: "r", Outputs: []*xaiv1.CompletionOutput{o}})
+	return newResponse(&xaiv1.GetChatCompletionResponse{Id: "r", Outputs: []*xaiv1.CompletionOutput{o}}, nil)
 }
 
 func TestDecode(t *testing.T) {

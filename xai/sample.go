@@ -3,18 +3,16 @@ package xai
 import (
 	"cmp"
 	"context"
-	"io"
 	"iter"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/internal/completion"
 )
 
 // SampleService is the legacy text completion API: the model continues a
@@ -141,13 +139,15 @@ func (s *SampleService) Stream(ctx context.Context, model, prompt string, opts .
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	recv, err := s.stub.SampleTextStreaming(ctx, req, grpcCallOptions(call)...)
+	st := &SampleStream{}
+	err = st.loop.start(ctx, func(ctx context.Context) (grpc.ServerStreamingClient[xaiv1.SampleTextResponse], error) {
+		return s.stub.SampleTextStreaming(ctx, req, grpcCallOptions(call)...)
+	})
 	if err != nil {
-		cancel()
-		return nil, fromGRPC(err)
+		return nil, err
 	}
-	return &SampleStream{recv: recv, cancel: cancel}, nil
+	st.add = st.acc.Add
+	return st, nil
 }
 
 // Completion is the result of a legacy text completion: one or more
@@ -241,13 +241,9 @@ func (c *Completion) String() string {
 // All; it builds the whole completion as chunks arrive (Completion). Close
 // it if you stop reading before the end: breaking out of All closes it too.
 type SampleStream struct {
-	recv   grpc.ServerStreamingClient[xaiv1.SampleTextResponse]
-	cancel context.CancelFunc
-
-	mu   sync.Mutex // guards everything below
-	acc  sampleAccumulator
-	err  error // why the stream failed; nil while running or after a clean end
-	done bool
+	loop recvLoop[xaiv1.SampleTextResponse]
+	acc  completion.SampleAccumulator
+	add  func(*xaiv1.SampleTextResponse)
 }
 
 // CompletionChunk is one piece of a streamed completion. Its accessors
@@ -257,10 +253,10 @@ type CompletionChunk struct {
 }
 
 // Proto returns the raw protobuf message.
-func (c *CompletionChunk) Proto() *xaiv1.SampleTextResponse { return c.pb }
+func (c CompletionChunk) Proto() *xaiv1.SampleTextResponse { return c.pb }
 
 // Text returns the text this chunk adds to choice 0.
-func (c *CompletionChunk) Text() string {
+func (c CompletionChunk) Text() string {
 	var b strings.Builder
 	for _, ch := range c.pb.GetChoices() {
 		if ch.GetIndex() == 0 {
@@ -272,7 +268,7 @@ func (c *CompletionChunk) Text() string {
 
 // FinishReason returns why generation of choice 0 stopped, on the chunk
 // that ends it, and REASON_INVALID on the others.
-func (c *CompletionChunk) FinishReason() xaiv1.FinishReason {
+func (c CompletionChunk) FinishReason() xaiv1.FinishReason {
 	for _, ch := range c.pb.GetChoices() {
 		if ch.GetIndex() == 0 && ch.GetFinishReason() != xaiv1.FinishReason_REASON_INVALID {
 			return ch.GetFinishReason()
@@ -283,7 +279,7 @@ func (c *CompletionChunk) FinishReason() xaiv1.FinishReason {
 
 // Usage returns the usage sent with this chunk, or nil; it is complete
 // only in the last chunk.
-func (c *CompletionChunk) Usage() *xaiv1.SamplingUsage { return c.pb.GetUsage() }
+func (c CompletionChunk) Usage() *xaiv1.SamplingUsage { return c.pb.GetUsage() }
 
 // All returns an iterator over the chunks of the stream:
 //
@@ -295,55 +291,19 @@ func (c *CompletionChunk) Usage() *xaiv1.SamplingUsage { return c.pb.GetUsage() 
 // It ends when the completion is done, when the loop breaks (which closes
 // the stream), or after yielding an error. Once the stream has ended, All
 // yields nothing more, or the error again if it failed.
-func (s *SampleStream) All() iter.Seq2[*CompletionChunk, error] {
-	return func(yield func(*CompletionChunk, error) bool) {
-		for {
-			c, err := s.next()
-			switch {
-			case err == io.EOF:
-				return
-			case err != nil:
-				yield(nil, err)
-				return
-			case !yield(c, nil):
-				s.Close()
-				return
-			}
-		}
+func (s *SampleStream) All() iter.Seq2[CompletionChunk, error] {
+	var loop *recvLoop[xaiv1.SampleTextResponse]
+	if s != nil {
+		loop = &s.loop
 	}
+	return all(loop, s.next, func(pb *xaiv1.SampleTextResponse) CompletionChunk { return CompletionChunk{pb: pb} })
 }
 
-// next returns the next chunk, io.EOF at the clean end, or the failure.
-func (s *SampleStream) next() (*CompletionChunk, error) {
-	if s == nil || s.recv == nil {
-		return nil, invalidArgument("the stream was not opened: get streams from client.Sample.Stream")
+func (s *SampleStream) next() (*xaiv1.SampleTextResponse, error) {
+	if s == nil || s.loop.recv == nil {
+		return nil, notOpened("client.Sample.Stream")
 	}
-	s.mu.Lock()
-	done, err := s.done, s.err
-	s.mu.Unlock()
-	if done {
-		if err != nil {
-			return nil, err
-		}
-		return nil, io.EOF
-	}
-	pb, rerr := s.recv.Recv()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.done { // closed while receiving
-		return nil, io.EOF
-	}
-	if rerr != nil {
-		s.done = true
-		s.cancel()
-		if rerr == io.EOF {
-			return nil, io.EOF
-		}
-		s.err = fromGRPC(rerr)
-		return nil, s.err
-	}
-	s.acc.add(pb)
-	return &CompletionChunk{pb: pb}, nil
+	return s.loop.next(s.add, nil)
 }
 
 // Completion returns the completion built from the chunks received so
@@ -353,9 +313,9 @@ func (s *SampleStream) Completion() *Completion {
 	if s == nil {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return &Completion{pb: s.acc.response()}
+	var c *Completion
+	s.loop.locked(func() { c = &Completion{pb: s.acc.Response()} })
+	return c
 }
 
 // Err returns why the stream failed, or nil if it has not failed.
@@ -363,89 +323,15 @@ func (s *SampleStream) Err() error {
 	if s == nil {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
+	return s.loop.failure()
 }
 
 // Close stops the stream and releases its resources; Completion still
-// returns what had arrived. It is safe to call more than once, and from
-// another goroutine to abort a read in progress.
+// returns what had arrived. It is safe to call more than once, on a nil
+// stream, and from another goroutine to abort a read in progress.
 func (s *SampleStream) Close() error {
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	s.done = true
-	s.mu.Unlock()
-	if s.cancel != nil {
-		s.cancel()
+	if s != nil {
+		s.loop.close()
 	}
 	return nil
-}
-
-// sampleAccumulator builds a completion from streamed pieces.
-type sampleAccumulator struct {
-	resp    *xaiv1.SampleTextResponse // everything but the choices
-	choices []*sampleChoiceAcc        // in order of first appearance
-}
-
-type sampleChoiceAcc struct {
-	index  int32
-	text   strings.Builder
-	finish xaiv1.FinishReason
-}
-
-func (a *sampleAccumulator) add(m *xaiv1.SampleTextResponse) {
-	if a.resp == nil {
-		a.resp = &xaiv1.SampleTextResponse{}
-	}
-	r := a.resp
-	if m.Id != "" {
-		r.Id = m.Id
-	}
-	if m.Created != nil {
-		r.Created = m.Created
-	}
-	if m.Model != "" {
-		r.Model = m.Model
-	}
-	if m.SystemFingerprint != "" {
-		r.SystemFingerprint = m.SystemFingerprint
-	}
-	if m.Usage != nil {
-		r.Usage = m.Usage
-	}
-	for _, ch := range m.Choices {
-		c := a.choice(ch.Index)
-		c.text.WriteString(ch.Text)
-		if ch.FinishReason != xaiv1.FinishReason_REASON_INVALID {
-			c.finish = ch.FinishReason
-		}
-	}
-}
-
-func (a *sampleAccumulator) choice(index int32) *sampleChoiceAcc {
-	for _, c := range a.choices {
-		if c.index == index {
-			return c
-		}
-	}
-	c := &sampleChoiceAcc{index: index}
-	a.choices = append(a.choices, c)
-	return c
-}
-
-// response returns a deep copy of the completion so far, choices sorted by
-// index.
-func (a *sampleAccumulator) response() *xaiv1.SampleTextResponse {
-	r := &xaiv1.SampleTextResponse{}
-	if a.resp != nil {
-		r = proto.CloneOf(a.resp)
-	}
-	for _, c := range a.choices {
-		r.Choices = append(r.Choices, &xaiv1.SampleChoice{Index: c.index, Text: c.text.String(), FinishReason: c.finish})
-	}
-	slices.SortStableFunc(r.Choices, func(x, y *xaiv1.SampleChoice) int { return cmp.Compare(x.Index, y.Index) })
-	return r
 }

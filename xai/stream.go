@@ -1,38 +1,168 @@
 package xai
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"io"
 	"iter"
-	"slices"
 	"strings"
 	"sync"
 
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/internal/completion"
 )
+
+// recvLoop is the receive loop under every server-streaming result of the
+// package ([Stream], [SampleStream]): one nil-safety rule, one close path,
+// errors converted once. M is the streamed message; add gives each message
+// to the caller's accumulator under the loop's lock, so that reading the
+// accumulated result from another goroutine is safe.
+type recvLoop[M any] struct {
+	recv   grpc.ServerStreamingClient[M]
+	cancel context.CancelFunc
+
+	mu   sync.Mutex // guards everything below and the caller's accumulator
+	n    int        // messages received
+	err  error      // why the stream failed; nil while running or after a clean end
+	done bool
+}
+
+// start opens the stream with open, on a context that close cancels.
+func (l *recvLoop[M]) start(ctx context.Context, open func(context.Context) (grpc.ServerStreamingClient[M], error)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	recv, err := open(ctx)
+	if err != nil {
+		cancel()
+		return fromGRPC(err)
+	}
+	l.recv, l.cancel = recv, cancel
+	return nil
+}
+
+// next returns the next message, io.EOF at the clean end, or the failure;
+// the stream must have been opened. add is called with each message under the lock; failed, when not nil,
+// can complete the *Error of a failure after n > 0 messages (with the
+// partial result), also under the lock.
+func (l *recvLoop[M]) next(add func(*M), failed func(*Error)) (*M, error) {
+	l.mu.Lock()
+	done, err := l.done, l.err
+	l.mu.Unlock()
+	if done {
+		if err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
+	}
+	m, rerr := l.recv.Recv()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done { // closed while receiving
+		return nil, io.EOF
+	}
+	if rerr != nil {
+		l.done = true
+		l.cancel()
+		if rerr == io.EOF {
+			return nil, io.EOF
+		}
+		l.err = fromGRPC(rerr)
+		var xerr *Error
+		if failed != nil && l.n > 0 && errors.As(l.err, &xerr) {
+			failed(xerr)
+		}
+		return nil, l.err
+	}
+	l.n++
+	add(m)
+	return m, nil
+}
+
+// notOpened is the error of reading a nil or zero stream; opener names the
+// method that opens such streams.
+func notOpened(opener string) error {
+	return invalidArgument("the stream was not opened: get streams from %s", opener)
+}
+
+// all is the iterator behind the All methods: it ends at the clean end,
+// after yielding the failure, or when the loop breaks, which closes the
+// stream.
+func all[M, C any](l *recvLoop[M], next func() (*M, error), wrap func(*M) C) iter.Seq2[C, error] {
+	return func(yield func(C, error) bool) {
+		for {
+			m, err := next()
+			switch {
+			case err == io.EOF:
+				return
+			case err != nil:
+				var zero C
+				yield(zero, err)
+				return
+			case !yield(wrap(m), nil):
+				l.close()
+				return
+			}
+		}
+	}
+}
+
+// locked runs f under the loop's lock; f reads the accumulated result.
+func (l *recvLoop[M]) locked(f func()) {
+	if l == nil {
+		f()
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f()
+}
+
+// failure returns why the stream failed, or nil.
+func (l *recvLoop[M]) failure() error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// close stops the stream; it is safe on a nil or zero loop, more than once,
+// and from another goroutine while a receive is in progress.
+func (l *recvLoop[M]) close() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.done = true
+	l.mu.Unlock()
+	if l.cancel != nil {
+		l.cancel()
+	}
+}
 
 // Stream is a chat completion being streamed. Read it with All; it also
 // builds the whole response as chunks arrive (Response). Close it if you
 // stop reading before the end: breaking out of All closes it too.
+//
+// A stream that is neither read to its end nor closed keeps its gRPC call,
+// and the goroutines and buffers under it, until the call's deadline (27
+// minutes by default): defer Close right after opening one.
 type Stream struct {
-	recv   grpc.ServerStreamingClient[xaiv1.GetChatCompletionChunk]
-	cancel context.CancelFunc
-
-	mu   sync.Mutex // guards everything below
-	acc  accumulator
-	n    int   // chunks received
-	err  error // why the stream failed; nil while running or after a clean end
-	done bool
+	loop recvLoop[xaiv1.GetChatCompletionChunk]
+	acc  completion.Accumulator
+	// one is set when every output belongs to one answer (see Response):
+	// from the request, or once a chunk shows an output index above 0
+	// when a single choice was asked for.
+	one, single bool
+	add         func(*xaiv1.GetChatCompletionChunk)
+	failed      func(*Error)
 }
 
 // Stream sends the chat and returns the response as a stream of chunks.
-// Failures before the first chunk are retried according to the retry
-// policy; a failure after it ends the stream with an *Error whose Partial
+// Failures before the server answers are retried according to the retry
+// policy; a failure after that ends the stream with an *Error whose Partial
 // holds what had arrived. The call's deadline (by default 27 minutes)
 // covers the whole stream.
 func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) {
@@ -40,13 +170,35 @@ func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) 
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	recv, err := c.svc.stub.GetCompletionChunk(ctx, req, grpcCallOptions(opts)...)
+	s := &Stream{single: req.GetN() <= 1}
+	err = s.loop.start(ctx, func(ctx context.Context) (grpc.ServerStreamingClient[xaiv1.GetChatCompletionChunk], error) {
+		return c.svc.stub.GetCompletionChunk(ctx, req, grpcCallOptions(opts)...)
+	})
 	if err != nil {
-		cancel()
-		return nil, fromGRPC(err)
+		return nil, err
 	}
-	return &Stream{recv: recv, cancel: cancel}, nil
+	s.one = s.single && hasServerSideTools(req.GetTools())
+	s.add = s.addChunk
+	s.failed = func(e *Error) { e.Partial = s.response() }
+	return s, nil
+}
+
+// addChunk accumulates c; the loop's lock is held.
+func (s *Stream) addChunk(c *xaiv1.GetChatCompletionChunk) {
+	s.acc.Add(c)
+	if s.single && !s.one {
+		for _, o := range c.GetOutputs() {
+			if o.GetIndex() > 0 {
+				s.one = true // the service added tools by itself
+				break
+			}
+		}
+	}
+}
+
+// response wraps what has been accumulated; the loop's lock is held.
+func (s *Stream) response() *Response {
+	return &Response{pb: s.acc.Response(), one: s.one}
 }
 
 // All returns an iterator over the chunks of the stream:
@@ -59,145 +211,118 @@ func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) 
 // It ends when the response is complete, when the loop breaks (which
 // closes the stream), or after yielding an error. Once the stream has
 // ended, All yields nothing more, or the error again if it failed.
-func (s *Stream) All() iter.Seq2[*Chunk, error] {
-	return func(yield func(*Chunk, error) bool) {
-		for {
-			c, err := s.next()
-			switch {
-			case err == io.EOF:
-				return
-			case err != nil:
-				yield(nil, err)
-				return
-			case !yield(c, nil):
-				s.Close()
-				return
-			}
-		}
+func (s *Stream) All() iter.Seq2[Chunk, error] {
+	var loop *recvLoop[xaiv1.GetChatCompletionChunk]
+	if s != nil {
+		loop = &s.loop
 	}
+	return all(loop, s.next, s.chunk)
 }
 
-// next returns the next chunk, io.EOF at the clean end, or the failure.
-func (s *Stream) next() (*Chunk, error) {
-	if s.recv == nil {
-		return nil, invalidArgument("the stream was not opened: get streams from Chat.Stream")
+func (s *Stream) next() (*xaiv1.GetChatCompletionChunk, error) {
+	if s == nil || s.loop.recv == nil {
+		return nil, notOpened("Chat.Stream")
 	}
-	s.mu.Lock()
-	done, err := s.done, s.err
-	s.mu.Unlock()
-	if done {
-		if err != nil {
-			return nil, err
-		}
-		return nil, io.EOF
-	}
-	pb, rerr := s.recv.Recv()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.done { // closed while receiving
-		return nil, io.EOF
-	}
-	if rerr != nil {
-		s.done = true
-		s.cancel()
-		if rerr == io.EOF {
-			return nil, io.EOF
-		}
-		s.err = s.failure(rerr)
-		return nil, s.err
-	}
-	s.n++
-	s.acc.add(pb)
-	return &Chunk{pb: pb}, nil
+	return s.loop.next(s.add, s.failed)
 }
 
-// failure converts a receive error, attaching the partial response when
-// chunks had arrived. Called with s.mu held.
-func (s *Stream) failure(err error) error {
-	err = fromGRPC(err)
-	var xerr *Error
-	if s.n > 0 && errors.As(err, &xerr) {
-		xerr.Partial = newResponse(s.acc.response())
-	}
-	return err
+// chunk wraps pb, with the answer rule in force when it arrived.
+func (s *Stream) chunk(pb *xaiv1.GetChatCompletionChunk) Chunk {
+	var one bool
+	s.loop.locked(func() { one = s.one })
+	return Chunk{pb: pb, one: one}
 }
 
 // Response returns the response built from the chunks received so far: the
-// whole response once All has finished.
+// whole response once All has finished. It equals, field for field, what
+// Chat.Sample returns for the same reply, with one exception: outputs that
+// the service sent with one index and one role in several separate steps
+// are joined into one output.
 func (s *Stream) Response() *Response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return newResponse(s.acc.response())
+	if s == nil {
+		return &Response{pb: &xaiv1.GetChatCompletionResponse{}}
+	}
+	var r *Response
+	s.loop.locked(func() { r = s.response() })
+	return r
 }
 
 // Err returns why the stream failed, or nil if it has not failed.
 func (s *Stream) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
+	if s == nil {
+		return nil
+	}
+	return s.loop.failure()
 }
 
 // Close stops the stream and releases its resources; Response still
-// returns what had arrived. It is safe to call more than once, and from
-// another goroutine to abort a read in progress.
+// returns what had arrived. It is safe to call more than once, on a nil
+// stream, and from another goroutine to abort a read in progress.
 func (s *Stream) Close() error {
-	s.mu.Lock()
-	s.done = true
-	s.mu.Unlock()
-	if s.cancel != nil {
-		s.cancel()
+	if s != nil {
+		s.loop.close()
 	}
 	return nil
 }
 
-// Chunk is one piece of a streamed chat completion. Its accessors describe
-// choice 0 (output index 0), the only one unless WithN was given; use Proto
-// for the others.
+// Chunk is one piece of a streamed chat completion.
+//
+// Each output of a chunk adds to one output of the response, named by its
+// index and its role (delta.role). The service sends the role on every
+// delta; a delta without a role continues the role last seen at its index,
+// or is the assistant's when none was seen. The stream writes the role it
+// decided into such deltas, so Proto shows it.
+//
+// The accessors describe the answer, as [Response] does: the assistant
+// outputs of choice 0, or of every index when the outputs are steps of one
+// answer (server-side tools, one choice). Tool results are in ToolOutputs,
+// never in Content.
 type Chunk struct {
-	pb *xaiv1.GetChatCompletionChunk
+	pb  *xaiv1.GetChatCompletionChunk
+	one bool
 }
 
 // Proto returns the raw protobuf chunk.
-func (c *Chunk) Proto() *xaiv1.GetChatCompletionChunk { return c.pb }
+func (c Chunk) Proto() *xaiv1.GetChatCompletionChunk { return c.pb }
 
 // ID returns the ID of the response being streamed.
-func (c *Chunk) ID() string { return c.pb.GetId() }
+func (c Chunk) ID() string { return c.pb.GetId() }
 
-// deltas returns the deltas of choice 0.
-func (c *Chunk) deltas() iter.Seq2[*xaiv1.CompletionOutputChunk, *xaiv1.Delta] {
+// answer yields the deltas of the answer's assistant outputs.
+func (c Chunk) answer() iter.Seq2[*xaiv1.CompletionOutputChunk, *xaiv1.Delta] {
 	return func(yield func(*xaiv1.CompletionOutputChunk, *xaiv1.Delta) bool) {
 		for _, o := range c.pb.GetOutputs() {
-			if o.GetIndex() == 0 && !yield(o, o.GetDelta()) {
+			if (c.one || o.GetIndex() == 0) && isAssistant(o.GetDelta().GetRole()) && !yield(o, o.GetDelta()) {
 				return
 			}
 		}
 	}
 }
 
-func (c *Chunk) join(field func(*xaiv1.Delta) string) string {
+func (c Chunk) join(field func(*xaiv1.Delta) string) string {
 	var b strings.Builder
-	for _, d := range c.deltas() {
+	for _, d := range c.answer() {
 		b.WriteString(field(d))
 	}
 	return b.String()
 }
 
 // Content returns the text this chunk adds to the answer.
-func (c *Chunk) Content() string { return c.join((*xaiv1.Delta).GetContent) }
+func (c Chunk) Content() string { return c.join((*xaiv1.Delta).GetContent) }
 
 // ReasoningContent returns the reasoning text this chunk adds, for models
 // that expose their reasoning.
-func (c *Chunk) ReasoningContent() string { return c.join((*xaiv1.Delta).GetReasoningContent) }
+func (c Chunk) ReasoningContent() string { return c.join((*xaiv1.Delta).GetReasoningContent) }
 
 // EncryptedContent returns encrypted reasoning carried by this chunk, when
 // the chat asked for it with WithEncryptedContent.
-func (c *Chunk) EncryptedContent() string { return c.join((*xaiv1.Delta).GetEncryptedContent) }
+func (c Chunk) EncryptedContent() string { return c.join((*xaiv1.Delta).GetEncryptedContent) }
 
-// ToolCalls returns the tool calls in this chunk; they arrive whole, not in
-// pieces.
-func (c *Chunk) ToolCalls() []ToolCall {
+// ToolCalls returns the tool calls the assistant makes in this chunk; they
+// arrive whole, not in pieces.
+func (c Chunk) ToolCalls() []ToolCall {
 	var calls []ToolCall
-	for _, d := range c.deltas() {
+	for _, d := range c.answer() {
 		for _, tc := range d.GetToolCalls() {
 			calls = append(calls, ToolCall{pb: tc})
 		}
@@ -205,10 +330,32 @@ func (c *Chunk) ToolCalls() []ToolCall {
 	return calls
 }
 
-// FinishReason returns why generation stopped, on the last chunk of the
-// answer, and REASON_INVALID on the others.
-func (c *Chunk) FinishReason() xaiv1.FinishReason {
-	for o := range c.deltas() {
+// ToolOutputs returns the results of server-side tools carried by this
+// chunk (outputs with ROLE_TOOL), each with the call it answers in its
+// ToolCalls. The service sends a completed call and its whole result in
+// one chunk, so each is complete.
+func (c Chunk) ToolOutputs() []Output {
+	var outs []Output
+	for _, o := range c.pb.GetOutputs() {
+		d := o.GetDelta()
+		if d.GetRole() != xaiv1.MessageRole_ROLE_TOOL || !(c.one || o.GetIndex() == 0) {
+			continue
+		}
+		outs = append(outs, Output{pb: &xaiv1.CompletionOutput{
+			Index: o.GetIndex(), FinishReason: o.GetFinishReason(), Logprobs: o.GetLogprobs(),
+			Message: &xaiv1.CompletionMessage{
+				Role: d.GetRole(), Content: d.GetContent(), ReasoningContent: d.GetReasoningContent(),
+				ToolCalls: d.GetToolCalls(), EncryptedContent: d.GetEncryptedContent(), Citations: d.GetCitations(),
+			},
+		}})
+	}
+	return outs
+}
+
+// FinishReason returns why generation stopped, on the chunk that ends the
+// answer (or one of its steps), and REASON_INVALID on the others.
+func (c Chunk) FinishReason() xaiv1.FinishReason {
+	for o := range c.answer() {
 		if r := o.GetFinishReason(); r != xaiv1.FinishReason_REASON_INVALID {
 			return r
 		}
@@ -218,99 +365,18 @@ func (c *Chunk) FinishReason() xaiv1.FinishReason {
 
 // Usage returns the token usage reported with this chunk, or nil; the last
 // chunk carries the final figures.
-func (c *Chunk) Usage() *xaiv1.SamplingUsage { return c.pb.GetUsage() }
+func (c Chunk) Usage() *xaiv1.SamplingUsage { return c.pb.GetUsage() }
 
 // Citations returns source URLs sent with this chunk.
-func (c *Chunk) Citations() []string { return c.pb.GetCitations() }
+func (c Chunk) Citations() []string { return c.pb.GetCitations() }
 
-// accumulator builds a response from chunks. Texts are gathered in
-// builders so that long streams cost linear time.
-type accumulator struct {
-	resp    *xaiv1.GetChatCompletionResponse // everything but the outputs
-	outputs []*outputAcc                     // in order of first appearance
-}
-
-type outputAcc struct {
-	out                          *xaiv1.CompletionOutput // texts left empty
-	content, reasoning, encrypts strings.Builder
-}
-
-func (a *accumulator) output(index int32) *outputAcc {
-	for _, o := range a.outputs {
-		if o.out.Index == index {
-			return o
-		}
+// InlineCitations returns the citations tied to spans of the answer's text
+// sent with this chunk, when the chat asked for them with
+// WithInclude(IncludeInlineCitations).
+func (c Chunk) InlineCitations() []*xaiv1.InlineCitation {
+	var cs []*xaiv1.InlineCitation
+	for _, d := range c.answer() {
+		cs = append(cs, d.GetCitations()...)
 	}
-	o := &outputAcc{out: &xaiv1.CompletionOutput{Index: index, Message: &xaiv1.CompletionMessage{}}}
-	a.outputs = append(a.outputs, o)
-	return o
-}
-
-func (a *accumulator) add(c *xaiv1.GetChatCompletionChunk) {
-	if a.resp == nil {
-		a.resp = &xaiv1.GetChatCompletionResponse{}
-	}
-	r := a.resp
-	if c.Id != "" {
-		r.Id = c.Id
-	}
-	if c.Created != nil {
-		r.Created = c.Created
-	}
-	if c.Model != "" {
-		r.Model = c.Model
-	}
-	if c.SystemFingerprint != "" {
-		r.SystemFingerprint = c.SystemFingerprint
-	}
-	if c.Usage != nil {
-		r.Usage = c.Usage
-	}
-	if c.DebugOutput != nil {
-		r.DebugOutput = c.DebugOutput
-	}
-	if c.ServiceTier != xaiv1.ServiceTier_SERVICE_TIER_UNSPECIFIED {
-		r.ServiceTier = c.ServiceTier
-	}
-	r.Citations = append(r.Citations, c.Citations...)
-	r.OutputFiles = append(r.OutputFiles, c.OutputFiles...)
-	for _, oc := range c.Outputs {
-		o := a.output(oc.Index)
-		d, m := oc.GetDelta(), o.out.Message
-		o.content.WriteString(d.GetContent())
-		o.reasoning.WriteString(d.GetReasoningContent())
-		o.encrypts.WriteString(d.GetEncryptedContent())
-		if d.GetRole() != xaiv1.MessageRole_INVALID_ROLE {
-			m.Role = d.GetRole()
-		}
-		m.ToolCalls = append(m.ToolCalls, d.GetToolCalls()...)
-		m.Citations = append(m.Citations, d.GetCitations()...)
-		if oc.FinishReason != xaiv1.FinishReason_REASON_INVALID {
-			o.out.FinishReason = oc.FinishReason
-		}
-		if lp := oc.GetLogprobs(); lp != nil {
-			if o.out.Logprobs == nil {
-				o.out.Logprobs = &xaiv1.LogProbs{}
-			}
-			o.out.Logprobs.Content = append(o.out.Logprobs.Content, lp.GetContent()...)
-		}
-	}
-}
-
-// response returns a deep copy of the response so far, outputs sorted by
-// index.
-func (a *accumulator) response() *xaiv1.GetChatCompletionResponse {
-	r := &xaiv1.GetChatCompletionResponse{}
-	if a.resp != nil {
-		r = proto.CloneOf(a.resp)
-	}
-	for _, o := range a.outputs {
-		out := proto.CloneOf(o.out)
-		out.Message.Content = o.content.String()
-		out.Message.ReasoningContent = o.reasoning.String()
-		out.Message.EncryptedContent = o.encrypts.String()
-		r.Outputs = append(r.Outputs, out)
-	}
-	slices.SortStableFunc(r.Outputs, func(x, y *xaiv1.CompletionOutput) int { return cmp.Compare(x.Index, y.Index) })
-	return r
+	return cs
 }

@@ -54,7 +54,7 @@ func TestStreamWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 		var content, reasoning strings.Builder
-		var last *Chunk
+		var last Chunk
 		n := 0
 		for chunk, err := range s.All() {
 			if err != nil {

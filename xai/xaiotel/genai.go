@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/internal/completion"
 )
 
 // requestAttributes returns the model and the attributes of a generative
@@ -120,6 +121,10 @@ type result struct {
 	usage       *xaiv1.SamplingUsage
 	requestID   string // StartDeferredCompletion
 	outputs     []*output
+	// Streamed chat chunks and sample pieces are assembled by the SDK's
+	// one accumulator, and read as one response when the call ends.
+	chunks  *completion.Accumulator
+	samples *completion.SampleAccumulator
 }
 
 // output is one choice of a response.
@@ -159,6 +164,26 @@ func (r *result) head(id, model, fingerprint string, usage *xaiv1.SamplingUsage)
 	}
 }
 
+// assemble reads the assembled stream, if any, as one response.
+func (r *result) assemble(content bool) {
+	if r.chunks != nil {
+		r.add(r.chunks.Response(), content)
+		r.chunks = nil
+	}
+	if r.samples != nil {
+		v := r.samples.Response()
+		r.samples = nil
+		r.head(v.GetId(), v.GetModel(), v.GetSystemFingerprint(), v.GetUsage())
+		for _, ch := range v.GetChoices() {
+			o := r.output(ch.GetIndex())
+			o.finish = ch.GetFinishReason()
+			if content {
+				o.content.WriteString(ch.GetText())
+			}
+		}
+	}
+}
+
 // add adds a response message, or a chunk of a streamed one.
 func (r *result) add(m any, content bool) {
 	switch v := m.(type) {
@@ -176,33 +201,15 @@ func (r *result) add(m any, content bool) {
 			}
 		}
 	case *xaiv1.GetChatCompletionChunk:
-		r.head(v.GetId(), v.GetModel(), v.GetSystemFingerprint(), v.GetUsage())
-		for _, oc := range v.GetOutputs() {
-			o := r.output(oc.GetIndex())
-			if fr := oc.GetFinishReason(); fr != xaiv1.FinishReason_REASON_INVALID {
-				o.finish = fr
-			}
-			if content {
-				d := oc.GetDelta()
-				if d.GetRole() != xaiv1.MessageRole_INVALID_ROLE {
-					o.role = d.GetRole()
-				}
-				o.content.WriteString(d.GetContent())
-				o.reasoning.WriteString(d.GetReasoningContent())
-				o.toolCalls = append(o.toolCalls, d.GetToolCalls()...)
-			}
+		if r.chunks == nil {
+			r.chunks = new(completion.Accumulator)
 		}
+		r.chunks.Add(v)
 	case *xaiv1.SampleTextResponse:
-		r.head(v.GetId(), v.GetModel(), v.GetSystemFingerprint(), v.GetUsage())
-		for _, ch := range v.GetChoices() {
-			o := r.output(ch.GetIndex())
-			if fr := ch.GetFinishReason(); fr != xaiv1.FinishReason_REASON_INVALID {
-				o.finish = fr
-			}
-			if content {
-				o.content.WriteString(ch.GetText())
-			}
+		if r.samples == nil {
+			r.samples = new(completion.SampleAccumulator)
 		}
+		r.samples.Add(v)
 	case *xaiv1.EmbedResponse:
 		r.head(v.GetId(), v.GetModel(), v.GetSystemFingerprint(), nil)
 	case *xaiv1.ImageResponse:
@@ -225,6 +232,7 @@ func (r *result) record(span trace.Span, c *call) {
 	if c.op == "" {
 		return
 	}
+	r.assemble(c.content)
 	attrs := make([]attribute.KeyValue, 0, 12)
 	if r.id != "" {
 		attrs = append(attrs, keyResponseID.String(r.id))

@@ -3,15 +3,19 @@ package xai
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
 // Tool is a tool the model may use: a function you run (FunctionTool,
@@ -274,10 +278,62 @@ func CodeExecution() Tool {
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}}
 }
 
+// CollectionsSearchOption configures the CollectionsSearch tool. Options
+// set fields of the protobuf message and report values out of range.
+type CollectionsSearchOption func(*xaiv1.CollectionsSearch) error
+
+// CollectionsSearchLimit caps the number of results the search returns,
+// from 1 up; the service's default is 10.
+func CollectionsSearchLimit(n int) CollectionsSearchOption {
+	return func(cs *xaiv1.CollectionsSearch) error {
+		if n < 1 || n > math.MaxInt32 {
+			return invalidArgument("collections search: CollectionsSearchLimit(%d): the limit must be at least 1", n)
+		}
+		cs.Limit = proto.Int32(int32(n))
+		return nil
+	}
+}
+
+// CollectionsSearchInstructions guides how the search interprets and ranks
+// results, in your words; without it the service uses its own generic
+// instructions.
+func CollectionsSearchInstructions(text string) CollectionsSearchOption {
+	return func(cs *xaiv1.CollectionsSearch) error {
+		if strings.TrimSpace(text) == "" {
+			return invalidArgument("collections search: CollectionsSearchInstructions: the instructions are empty; drop the option to use the service's own")
+		}
+		if err := checkUTF8("collections search: CollectionsSearchInstructions", text); err != nil {
+			return err
+		}
+		cs.Instructions = &text
+		return nil
+	}
+}
+
+// CollectionsSearchRetrieval sets the retrieval strategy of the search,
+// built as for Documents.Search: HybridRetrieval (the service's default),
+// SemanticRetrieval or KeywordRetrieval, refined with their With methods.
+func CollectionsSearchRetrieval(r Retrieval) CollectionsSearchOption {
+	return func(cs *xaiv1.CollectionsSearch) error {
+		var req xaiv1.SearchRequest
+		if err := r.apply(&req); err != nil {
+			return invalidArgument("collections search: CollectionsSearchRetrieval: %s", strings.TrimPrefix(errMessage(err), "WithRetrieval: "))
+		}
+		switch m := req.RetrievalMode.(type) {
+		case *xaiv1.SearchRequest_HybridRetrieval:
+			cs.RetrievalMode = &xaiv1.CollectionsSearch_HybridRetrieval{HybridRetrieval: m.HybridRetrieval}
+		case *xaiv1.SearchRequest_SemanticRetrieval:
+			cs.RetrievalMode = &xaiv1.CollectionsSearch_SemanticRetrieval{SemanticRetrieval: m.SemanticRetrieval}
+		case *xaiv1.SearchRequest_KeywordRetrieval:
+			cs.RetrievalMode = &xaiv1.CollectionsSearch_KeywordRetrieval{KeywordRetrieval: m.KeywordRetrieval}
+		}
+		return nil
+	}
+}
+
 // CollectionsSearch returns the server-side tool that searches the documents
-// of your collections, given by ID (at least one). Set further fields, such
-// as the result limit, through Proto().GetCollectionsSearch().
-func CollectionsSearch(collectionIDs ...string) Tool {
+// of your collections, given by ID (at least one), during the conversation.
+func CollectionsSearch(collectionIDs []string, opts ...CollectionsSearchOption) Tool {
 	if len(collectionIDs) == 0 {
 		return toolErr("collections search needs at least one collection ID: pass the IDs of the collections to search")
 	}
@@ -289,20 +345,84 @@ func CollectionsSearch(collectionIDs ...string) Tool {
 			return Tool{err: err}
 		}
 	}
-	ids := append([]string(nil), collectionIDs...)
-	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: ids}}}}
+	cs := &xaiv1.CollectionsSearch{CollectionIds: slices.Clone(collectionIDs)}
+	for i, o := range opts {
+		if o == nil {
+			return toolErr("collections search: option %d is nil", i)
+		}
+		if err := o(cs); err != nil {
+			return Tool{err: err}
+		}
+	}
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: cs}}}
+}
+
+// AttachmentSearchOption configures the AttachmentSearch tool, reporting
+// values out of range.
+type AttachmentSearchOption func(*xaiv1.AttachmentSearch) error
+
+// AttachmentSearchLimit caps the number of results the search returns,
+// from 1 up.
+func AttachmentSearchLimit(n int) AttachmentSearchOption {
+	return func(as *xaiv1.AttachmentSearch) error {
+		if n < 1 || n > math.MaxInt32 {
+			return invalidArgument("attachment search: AttachmentSearchLimit(%d): the limit must be at least 1", n)
+		}
+		as.Limit = proto.Int32(int32(n))
+		return nil
+	}
 }
 
 // AttachmentSearch returns the server-side tool that searches the files
 // attached to the conversation.
-func AttachmentSearch() Tool {
-	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{}}}}
+func AttachmentSearch(opts ...AttachmentSearchOption) Tool {
+	as := &xaiv1.AttachmentSearch{}
+	for i, o := range opts {
+		if o == nil {
+			return toolErr("attachment search: option %d is nil", i)
+		}
+		if err := o(as); err != nil {
+			return Tool{err: err}
+		}
+	}
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: as}}}
 }
 
+// ImageAction says which image capabilities the ImageGeneration tool
+// offers the model.
+type ImageAction string
+
+// Image actions, as the service names them.
+const (
+	// ImageActionAuto offers both generation and editing: the service's
+	// default.
+	ImageActionAuto ImageAction = "auto"
+	// ImageActionGenerate offers text-to-image generation only.
+	ImageActionGenerate ImageAction = "generate"
+	// ImageActionEdit offers the editing of images only: images generated
+	// earlier in the conversation or given in it.
+	ImageActionEdit ImageAction = "edit"
+)
+
 // ImageGeneration returns the server-side tool with which the model creates
-// images during the conversation.
-func ImageGeneration() Tool {
-	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{}}}}
+// and edits images during the conversation. With no action the service
+// offers both (ImageActionAuto); give one action to restrict it. The images
+// arrive in Response.ImageOutputs.
+func ImageGeneration(action ...ImageAction) Tool {
+	ig := &xaiv1.ImageGeneration{}
+	switch len(action) {
+	case 0:
+	case 1:
+		switch a := action[0]; a {
+		case ImageActionAuto, ImageActionGenerate, ImageActionEdit:
+			ig.Action = proto.String(string(a))
+		default:
+			return toolErr("image generation: unknown action %s; use ImageActionAuto, ImageActionGenerate or ImageActionEdit", quoteShort(string(a)))
+		}
+	default:
+		return toolErr("image generation: got %d actions; give at most one", len(action))
+	}
+	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: ig}}}
 }
 
 // MCPOption configures the MCP tool. Options set fields of the protobuf

@@ -10,6 +10,7 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -116,9 +117,26 @@ func TestServerSideTools(t *testing.T) {
 			ExcludedXHandles: []string{"spam"}, FromDate: timestamppb.New(from),
 		}}}},
 		{"code execution", CodeExecution(), &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}},
-		{"collections search", CollectionsSearch("c1", "c2"), &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: []string{"c1", "c2"}}}}},
+		{"collections search", CollectionsSearch([]string{"c1", "c2"}), &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: []string{"c1", "c2"}}}}},
+		// The fields of the official Python SDK's collections_search (tools.py): limit, instructions, retrieval_mode.
+		{"collections search options", CollectionsSearch([]string{"c1"}, CollectionsSearchLimit(5), CollectionsSearchInstructions("Prefer recent documents."),
+			CollectionsSearchRetrieval(SemanticRetrieval())), &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{
+			CollectionIds: []string{"c1"}, Limit: proto.Int32(5), Instructions: proto.String("Prefer recent documents."),
+			RetrievalMode: &xaiv1.CollectionsSearch_SemanticRetrieval{SemanticRetrieval: &xaiv1.SemanticRetrieval{}},
+		}}}},
+		{"collections search hybrid", CollectionsSearch([]string{"c1"}, CollectionsSearchRetrieval(HybridRetrieval().WithSearchMultiplier(3))),
+			&xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: []string{"c1"},
+				RetrievalMode: &xaiv1.CollectionsSearch_HybridRetrieval{HybridRetrieval: &xaiv1.HybridRetrieval{SearchMultiplier: proto.Int32(3)}}}}}},
+		{"collections search keyword", CollectionsSearch([]string{"c1"}, CollectionsSearchRetrieval(KeywordRetrieval())),
+			&xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: []string{"c1"},
+				RetrievalMode: &xaiv1.CollectionsSearch_KeywordRetrieval{KeywordRetrieval: &xaiv1.KeywordRetrieval{}}}}}},
 		{"attachment search", AttachmentSearch(), &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{}}}},
+		{"attachment search limit", AttachmentSearch(AttachmentSearchLimit(3)), &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{Limit: proto.Int32(3)}}}},
 		{"image generation", ImageGeneration(), &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{}}}},
+		// The actions of the official Python SDK's image_generation (tools.py): "auto", "generate", "edit".
+		{"image generation auto", ImageGeneration(ImageActionAuto), &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{Action: proto.String("auto")}}}},
+		{"image generation generate", ImageGeneration(ImageActionGenerate), &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{Action: proto.String("generate")}}}},
+		{"image generation edit", ImageGeneration(ImageActionEdit), &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{Action: proto.String("edit")}}}},
 		{"mcp", MCP("github", "https://mcp.example.com/mcp",
 			MCPDescription("GitHub tools"), MCPAllowedTools("search_issues"), MCPAuthorization(auth), MCPHeader("X-Org", "acme"),
 		), &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: &xaiv1.MCP{
@@ -136,6 +154,36 @@ func TestServerSideTools(t *testing.T) {
 			}
 		})
 	}
+
+	// Every field of every server-side tool in the wire contract is set by
+	// some builder above, so that no tool option needs a raw proto.
+	set := map[protoreflect.FullName]bool{}
+	var mark func(m protoreflect.Message)
+	mark = func(m protoreflect.Message) {
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			set[fd.FullName()] = true
+			if fd.Kind() == protoreflect.MessageKind && !fd.IsList() && !fd.IsMap() {
+				mark(v.Message())
+			}
+			return true
+		})
+	}
+	for _, tt := range tests {
+		mark(tt.tool.Proto().ProtoReflect())
+	}
+	oneof := (&xaiv1.Tool{}).ProtoReflect().Descriptor().Oneofs().ByName("tool")
+	for i := 0; i < oneof.Fields().Len(); i++ {
+		f := oneof.Fields().Get(i)
+		if f.Name() == "function" {
+			continue // FunctionTool has tests of its own
+		}
+		fields := f.Message().Fields()
+		for j := 0; j < fields.Len(); j++ {
+			if fd := fields.Get(j); !set[fd.FullName()] {
+				t.Errorf("no builder sets %s", fd.FullName())
+			}
+		}
+	}
 }
 
 func TestServerSideToolErrors(t *testing.T) {
@@ -151,8 +199,18 @@ func TestServerSideToolErrors(t *testing.T) {
 		{"x search both lists", XSearch(XSearchAllowedHandles("a"), XSearchExcludedHandles("b")), []string{"allowed and excluded handles cannot be combined"}},
 		{"x search empty handle", XSearch(XSearchAllowedHandles("a", " ")), []string{"handle is empty"}},
 		{"x search reversed range", XSearch(XSearchDateRange(from, from.AddDate(0, 0, -1))), []string{"starts (2025-02-01T00:00:00Z) after it ends (2025-01-31T00:00:00Z)", "swap"}},
-		{"collections none", CollectionsSearch(), []string{"at least one collection ID"}},
-		{"collections empty id", CollectionsSearch("c1", ""), []string{"collection ID 2 is empty"}},
+		{"collections none", CollectionsSearch(nil), []string{"at least one collection ID"}},
+		{"collections empty id", CollectionsSearch([]string{"c1", ""}), []string{"collection ID 2 is empty"}},
+		{"collections zero limit", CollectionsSearch([]string{"c1"}, CollectionsSearchLimit(0)), []string{"CollectionsSearchLimit(0)", "at least 1"}},
+		{"collections blank instructions", CollectionsSearch([]string{"c1"}, CollectionsSearchInstructions(" ")), []string{"instructions are empty"}},
+		{"collections instructions not UTF-8", CollectionsSearch([]string{"c1"}, CollectionsSearchInstructions("\xff")), []string{"CollectionsSearchInstructions", "not valid UTF-8"}},
+		{"collections zero retrieval", CollectionsSearch([]string{"c1"}, CollectionsSearchRetrieval(Retrieval{})), []string{"CollectionsSearchRetrieval: the retrieval is empty"}},
+		{"collections bad retrieval", CollectionsSearch([]string{"c1"}, CollectionsSearchRetrieval(KeywordRetrieval().WithSearchMultiplier(2))), []string{"CollectionsSearchRetrieval", "HybridRetrieval only"}},
+		{"collections nil option", CollectionsSearch([]string{"c1"}, nil), []string{"option 0 is nil"}},
+		{"attachment zero limit", AttachmentSearch(AttachmentSearchLimit(-1)), []string{"AttachmentSearchLimit(-1)", "at least 1"}},
+		{"attachment nil option", AttachmentSearch(nil), []string{"attachment search: option 0 is nil"}},
+		{"image generation unknown action", ImageGeneration("paint"), []string{`unknown action "paint"`, "ImageActionGenerate"}},
+		{"image generation two actions", ImageGeneration(ImageActionEdit, ImageActionGenerate), []string{"got 2 actions"}},
 		{"mcp no label", MCP("", "https://mcp.example.com"), []string{"label is empty"}},
 		{"mcp bad url", MCP("gh", "mcp.example.com"), []string{`URL "mcp.example.com" is not an absolute http or https URL`}},
 		{"mcp ws url", MCP("gh", "ws://mcp.example.com"), []string{"not an absolute http or https URL"}},
@@ -164,7 +222,7 @@ func TestServerSideToolErrors(t *testing.T) {
 		{"web search domain not UTF-8", WebSearch(WebSearchAllowedDomains("caf\xe9.fr")), []string{"allowed domain", "not valid UTF-8"}},
 		{"web search city not UTF-8", WebSearch(WebSearchUserLocation(UserLocation{City: "Orl\xe9ans"})), []string{"user location city", "not valid UTF-8"}},
 		{"x search handle not UTF-8", XSearch(XSearchAllowedHandles("\xff")), []string{"X search: handle", "not valid UTF-8"}},
-		{"collections id not UTF-8", CollectionsSearch("c1", "c\xff"), []string{"collection ID 2", "not valid UTF-8"}},
+		{"collections id not UTF-8", CollectionsSearch([]string{"c1", "c\xff"}), []string{"collection ID 2", "not valid UTF-8"}},
 		{"mcp label not UTF-8", MCP("g\xff", "https://mcp.example.com"), []string{"MCP server label", "not valid UTF-8"}},
 		{"mcp header value not UTF-8", MCP("gh", "https://mcp.example.com", MCPHeader("X-Token", "\xff")), []string{`header "X-Token" value`, "not valid UTF-8"}},
 		{"mcp authorization not UTF-8", MCP("gh", "https://mcp.example.com", MCPAuthorization("Bearer \xff")), []string{"authorization", "not valid UTF-8"}},

@@ -41,12 +41,36 @@ type key struct {
 	role  xaiv1.MessageRole
 }
 
-// output is one output being assembled. Texts grow in builders so that a
-// long stream costs linear time; the rest lives in out.
+// output is one output being assembled; its message is built by Response.
 type output struct {
 	key
-	out                           *xaiv1.CompletionOutput // texts left empty
-	content, reasoning, encrypted strings.Builder
+	finish                        xaiv1.FinishReason
+	calls                         []*xaiv1.ToolCall
+	citations                     []*xaiv1.InlineCitation
+	logprobs                      *xaiv1.LogProbs
+	content, reasoning, encrypted text
+}
+
+// text is a text being streamed: a list of pieces in the accumulator's
+// piece store, joined by Response. Pieces share the strings of the chunks,
+// and the store is one slice for the whole stream, so that a new output
+// costs no allocation of its own and a long text no copying until it is
+// read.
+type text struct {
+	head, tail int32 // 1-based positions in Accumulator.pieces; 0: empty
+}
+
+type piece struct {
+	s    string
+	next int32 // 1-based position of the next piece of the same text; 0: last
+}
+
+// slot holds the outputs of one index: one per role seen there, usually
+// one, so the first is kept apart from the others.
+type slot struct {
+	first *output
+	more  []*output
+	last  *output // the output the index added to last
 }
 
 // Accumulator builds a chat completion response from the chunks of a
@@ -54,10 +78,15 @@ type output struct {
 type Accumulator struct {
 	head    *xaiv1.GetChatCompletionResponse // everything but the outputs
 	outputs []*output                        // in order of first appearance
-	byKey   map[key]*output
-	lastAt  map[int32]*output // the output each index added to last
-	last    *output           // the output the previous delta added to
-	chunks  int
+	// The slots of indexes: dense for the small indexes services send
+	// (0, 1, 2...), in a map for the others, so that a hostile index
+	// cannot make the slice grow past a few times the outputs seen.
+	dense  []slot
+	sparse map[int32]*slot
+	last   *output // the output the previous delta added to
+	slab   []output
+	pieces []piece
+	chunks int
 }
 
 // Chunks returns how many chunks were added.
@@ -96,20 +125,20 @@ func (a *Accumulator) Add(c *xaiv1.GetChatCompletionChunk) {
 	h.OutputFiles = append(h.OutputFiles, c.OutputFiles...)
 	for _, oc := range c.Outputs {
 		o := a.output(oc)
-		d, m := oc.Delta, o.out.Message
-		o.content.WriteString(d.GetContent())
-		o.reasoning.WriteString(d.GetReasoningContent())
-		o.encrypted.WriteString(d.GetEncryptedContent())
-		m.ToolCalls = append(m.ToolCalls, d.GetToolCalls()...)
-		m.Citations = append(m.Citations, d.GetCitations()...)
+		d := oc.Delta
+		a.write(&o.content, d.GetContent())
+		a.write(&o.reasoning, d.GetReasoningContent())
+		a.write(&o.encrypted, d.GetEncryptedContent())
+		o.calls = append(o.calls, d.GetToolCalls()...)
+		o.citations = append(o.citations, d.GetCitations()...)
 		if oc.FinishReason != xaiv1.FinishReason_REASON_INVALID {
-			o.out.FinishReason = oc.FinishReason
+			o.finish = oc.FinishReason
 		}
 		if lp := oc.GetLogprobs(); lp != nil {
-			if o.out.Logprobs == nil {
-				o.out.Logprobs = &xaiv1.LogProbs{}
+			if o.logprobs == nil {
+				o.logprobs = &xaiv1.LogProbs{}
 			}
-			o.out.Logprobs.Content = append(o.out.Logprobs.Content, lp.GetContent()...)
+			o.logprobs.Content = append(o.logprobs.Content, lp.GetContent()...)
 		}
 	}
 }
@@ -118,41 +147,121 @@ func (a *Accumulator) Add(c *xaiv1.GetChatCompletionChunk) {
 // sets the role of oc's delta when it had none.
 func (a *Accumulator) output(oc *xaiv1.CompletionOutputChunk) *output {
 	role := oc.GetDelta().GetRole()
-	if role == xaiv1.MessageRole_INVALID_ROLE {
-		role = xaiv1.MessageRole_ROLE_ASSISTANT
-		if o := a.at(oc.Index); o != nil {
-			role = o.role
+	if a.last != nil && a.last.index == oc.Index && (role == a.last.role || role == xaiv1.MessageRole_INVALID_ROLE) {
+		// The common case: a delta continuing the output of the previous one.
+		if role == xaiv1.MessageRole_INVALID_ROLE {
+			setRole(oc, a.last.role)
 		}
-		if oc.Delta == nil {
-			oc.Delta = &xaiv1.Delta{}
-		}
-		oc.Delta.Role = role
-	}
-	k := key{oc.Index, role}
-	if a.last != nil && a.last.key == k { // the common case: one output at a time
 		return a.last
 	}
-	o := a.byKey[k]
-	if o == nil {
-		o = &output{key: k, out: &xaiv1.CompletionOutput{Index: k.index, Message: &xaiv1.CompletionMessage{Role: role}}}
-		a.outputs = append(a.outputs, o)
-		if a.byKey == nil {
-			a.byKey = make(map[key]*output)
-			a.lastAt = make(map[int32]*output)
+	sl := a.slot(oc.Index)
+	if role == xaiv1.MessageRole_INVALID_ROLE {
+		role = xaiv1.MessageRole_ROLE_ASSISTANT
+		if sl.last != nil {
+			role = sl.last.role
 		}
-		a.byKey[k] = o
+		setRole(oc, role)
 	}
-	a.lastAt[k.index] = o
-	a.last = o
+	o := sl.find(role)
+	if o == nil {
+		o = a.newOutput(key{oc.Index, role})
+		a.outputs = append(a.outputs, o)
+		if sl.first == nil {
+			sl.first = o
+		} else {
+			sl.more = append(sl.more, o)
+		}
+	}
+	sl.last, a.last = o, o
 	return o
 }
 
-// at returns the output that index added to last, or nil.
-func (a *Accumulator) at(index int32) *output {
-	if a.last != nil && a.last.index == index {
-		return a.last
+// find returns the output of role in the slot, or nil.
+func (sl *slot) find(role xaiv1.MessageRole) *output {
+	if sl.first != nil && sl.first.role == role {
+		return sl.first
 	}
-	return a.lastAt[index]
+	for _, o := range sl.more {
+		if o.role == role {
+			return o
+		}
+	}
+	return nil
+}
+
+// newOutput returns a new output from the slab: outputs are allocated in
+// blocks, and a block is never grown, so pointers into it stay valid.
+func (a *Accumulator) newOutput(k key) *output {
+	if len(a.slab) == cap(a.slab) {
+		a.slab = make([]output, 0, min(max(4, len(a.outputs)), 1024))
+	}
+	a.slab = append(a.slab, output{key: k})
+	return &a.slab[len(a.slab)-1]
+}
+
+// write appends s to t.
+func (a *Accumulator) write(t *text, s string) {
+	if s == "" {
+		return
+	}
+	a.pieces = append(a.pieces, piece{s: s})
+	at := int32(len(a.pieces))
+	if t.tail == 0 {
+		t.head = at
+	} else {
+		a.pieces[t.tail-1].next = at
+	}
+	t.tail = at
+}
+
+// string joins the pieces of t.
+func (a *Accumulator) string(t text) string {
+	if t.head == t.tail {
+		if t.head == 0 {
+			return ""
+		}
+		return a.pieces[t.head-1].s
+	}
+	n := 0
+	for i := t.head; i != 0; i = a.pieces[i-1].next {
+		n += len(a.pieces[i-1].s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := t.head; i != 0; i = a.pieces[i-1].next {
+		b.WriteString(a.pieces[i-1].s)
+	}
+	return b.String()
+}
+
+// setRole writes role into the delta of oc.
+func setRole(oc *xaiv1.CompletionOutputChunk, role xaiv1.MessageRole) {
+	if oc.Delta == nil {
+		oc.Delta = &xaiv1.Delta{}
+	}
+	oc.Delta.Role = role
+}
+
+// slot returns the slot of index, creating it if needed.
+func (a *Accumulator) slot(index int32) *slot {
+	if sl, ok := a.sparse[index]; ok {
+		return sl // an index first seen when it was too large for dense
+	}
+	if index >= 0 && int(index) < 4*len(a.outputs)+64 {
+		if int(index) >= len(a.dense) {
+			a.dense = append(a.dense, make([]slot, int(index)+1-len(a.dense))...)
+		}
+		return &a.dense[index]
+	}
+	sl := a.sparse[index]
+	if sl == nil {
+		if a.sparse == nil {
+			a.sparse = make(map[int32]*slot)
+		}
+		sl = &slot{}
+		a.sparse[index] = sl
+	}
+	return sl
 }
 
 // Response returns a deep copy of the response assembled so far.
@@ -163,14 +272,34 @@ func (a *Accumulator) Response() *xaiv1.GetChatCompletionResponse {
 	}
 	r.Outputs = make([]*xaiv1.CompletionOutput, 0, len(a.outputs))
 	for _, o := range a.outputs {
-		out := proto.CloneOf(o.out)
-		out.Message.Content = o.content.String()
-		out.Message.ReasoningContent = o.reasoning.String()
-		out.Message.EncryptedContent = o.encrypted.String()
+		m := &xaiv1.CompletionMessage{
+			Role:             o.role,
+			Content:          a.string(o.content),
+			ReasoningContent: a.string(o.reasoning),
+			EncryptedContent: a.string(o.encrypted),
+			ToolCalls:        cloneAll(o.calls),
+			Citations:        cloneAll(o.citations),
+		}
+		out := &xaiv1.CompletionOutput{Index: o.index, FinishReason: o.finish, Message: m}
+		if o.logprobs != nil {
+			out.Logprobs = proto.CloneOf(o.logprobs)
+		}
 		r.Outputs = append(r.Outputs, out)
 	}
 	slices.SortStableFunc(r.Outputs, func(x, y *xaiv1.CompletionOutput) int { return cmp.Compare(x.Index, y.Index) })
 	return r
+}
+
+// cloneAll returns deep copies of ms, or nil for none.
+func cloneAll[M proto.Message](ms []M) []M {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]M, len(ms))
+	for i, m := range ms {
+		out[i] = proto.CloneOf(m)
+	}
+	return out
 }
 
 // SampleAccumulator builds a legacy text completion from the pieces of a

@@ -108,6 +108,9 @@ func (c *Chat) Request() *xaiv1.GetCompletionsRequest {
 // request as a whole (no model, no messages, misplaced system message). It
 // is nil for a chat that is ready to send.
 func (c *Chat) Err() error {
+	if c == nil {
+		return errNilChat()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.check()
@@ -116,6 +119,9 @@ func (c *Chat) Err() error {
 // ready returns a deep copy of the request, for handing to the caller (as
 // BatchChat does), or the reason it cannot be sent.
 func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
+	if c == nil {
+		return nil, errNilChat()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.check(); err != nil {
@@ -137,6 +143,9 @@ func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
 // request is never handed to the caller (Request and BatchChat make deep
 // copies).
 func (c *Chat) sendable() (*xaiv1.GetCompletionsRequest, error) {
+	if c == nil {
+		return nil, errNilChat()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.check(); err != nil {
@@ -164,9 +173,20 @@ func shallowRequest(src *xaiv1.GetCompletionsRequest) *xaiv1.GetCompletionsReque
 	return dst
 }
 
+// errNilChat is the error of sending a nil *Chat.
+func errNilChat() error { return invalidArgument("the chat is nil: create chats with client.Chat.Create") }
+
+// ready reports whether the service can make calls.
+func (s *ChatService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Chat")
+	}
+	return nil
+}
+
 // check returns the reason the chat cannot be sent, or nil; c.mu is held.
 func (c *Chat) check() error {
-	if c.svc == nil || c.svc.stub == nil {
+	if c.svc.ready() != nil {
 		return invalidArgument("the chat was not made by a client: create chats with client.Chat.Create")
 	}
 	if len(c.errs) > 0 {
@@ -214,6 +234,9 @@ func (c *Chat) Sample(ctx context.Context, opts ...CallOption) (*Response, error
 // chat had WithStoreMessages(true). A response that was deleted or has
 // expired gives an error for which IsNotFound is true.
 func (s *ChatService) GetStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) (*Response, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(responseID) == "" {
 		return nil, invalidArgument("GetStoredCompletion: the response ID is empty; pass Response.ID() of a stored response")
 	}
@@ -227,6 +250,9 @@ func (s *ChatService) GetStoredCompletion(ctx context.Context, responseID string
 // DeleteStoredCompletion deletes a stored response before its retention
 // period ends.
 func (s *ChatService) DeleteStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
 	if strings.TrimSpace(responseID) == "" {
 		return invalidArgument("DeleteStoredCompletion: the response ID is empty; pass Response.ID() of a stored response")
 	}
@@ -257,6 +283,9 @@ func (c *CompactedContext) DroppedMessageCount() int { return int(c.pb.GetDroppe
 // CompactContext asks the server to shrink a long conversation for model
 // into a compact encrypted form, to save context window space.
 func (s *ChatService) CompactContext(ctx context.Context, model string, turns ...Turn) (*CompactedContext, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(model) == "" {
 		return nil, invalidArgument(`CompactContext: the model is empty; pass the model the context is meant for, for example "grok-4"`)
 	}

@@ -377,3 +377,37 @@ func TestZeroValuesDoNotPanic(t *testing.T) {
 		t.Error("zero Client: Close or Conn misbehaves")
 	}
 }
+
+// A zero ChatService and nil streams answer with errors, as the other
+// services do; these calls used to panic.
+func TestZeroChatServiceAndNilStreams(t *testing.T) {
+	ctx := context.Background()
+	for _, svc := range []*ChatService{nil, {}} {
+		_, err := svc.GetStoredCompletion(ctx, "r")
+		checkErr(t, err, codes.InvalidArgument, "client.Chat")
+		checkErr(t, svc.DeleteStoredCompletion(ctx, "r"), codes.InvalidArgument, "client.Chat")
+		_, _, err = svc.GetDeferred(ctx, "d")
+		checkErr(t, err, codes.InvalidArgument, "client.Chat")
+		_, err = svc.CompactContext(ctx, "grok-4", User("a"))
+		checkErr(t, err, codes.InvalidArgument, "client.Chat")
+	}
+	var nilChat *Chat
+	_, err := nilChat.Sample(ctx)
+	checkErr(t, err, codes.InvalidArgument, "client.Chat.Create")
+	checkErr(t, nilChat.Err(), codes.InvalidArgument, "client.Chat.Create")
+
+	var s *Stream
+	if s.Close() != nil || s.Err() != nil || s.Response() == nil || s.Response().Content() != "" {
+		t.Error("nil *Stream: Close, Err or Response misbehaves")
+	}
+	for _, err := range s.All() {
+		checkErr(t, err, codes.InvalidArgument, "Chat.Stream")
+	}
+	var ss *SampleStream
+	if ss.Close() != nil || ss.Err() != nil || ss.Completion() != nil {
+		t.Error("nil *SampleStream: Close, Err or Completion misbehaves")
+	}
+	for _, err := range ss.All() {
+		checkErr(t, err, codes.InvalidArgument, "client.Sample.Stream")
+	}
+}

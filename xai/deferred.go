@@ -81,6 +81,9 @@ func (c *Chat) StartDeferred(ctx context.Context, opts ...CallOption) (string, e
 // longer holds its result) gives an error for which IsNotFound is true; one
 // that failed on the server, an error with code Internal.
 func (s *ChatService) GetDeferred(ctx context.Context, requestID string, opts ...CallOption) (resp *Response, done bool, err error) {
+	if err := s.ready(); err != nil {
+		return nil, false, err
+	}
 	if strings.TrimSpace(requestID) == "" {
 		return nil, false, invalidArgument("GetDeferred: the request ID is empty; pass the ID returned by Chat.StartDeferred")
 	}

@@ -49,8 +49,9 @@
 // backoff. Options change each of these; call options (WithCallTimeout,
 // WithCallMetadata, WithCallRetry, CaptureHeader...) change one call.
 //
-// Streams are retried only until their first chunk arrives. A stream that
-// fails after that returns an *Error whose Partial holds what had arrived.
+// A stream that fails after its first chunk returns an *Error whose Partial
+// holds what had arrived. A stream that is neither read to its end nor
+// closed holds its call until the deadline: defer Close.
 //
 // # Errors
 //
@@ -67,6 +68,30 @@
 // carries its encrypted reasoning along (WithEncryptedContent), and
 // Chat.MarshalJSON with ChatService.Restore saves and restores the whole
 // conversation.
+//
+// # Server-side tools
+//
+// Tools that xAI runs during the request (WebSearch, XSearch,
+// CodeExecution, CollectionsSearch, AttachmentSearch, MCP, ImageGeneration)
+// turn one request into an agent loop on the server. The reply then holds
+// one output per step, each with its own index: assistant outputs (text,
+// tool calls) and ROLE_TOOL outputs (a tool's result, echoing its call).
+// The service may also answer this way when it adds tools by itself.
+//
+//	chat := client.Chat.Create("grok-4", xai.WithTools(xai.WebSearch(), xai.ImageGeneration()))
+//	chat.Append(xai.User("Find the tallest tower in Paris and draw it."))
+//	resp, err := chat.Sample(ctx)
+//	...
+//	fmt.Println(resp.Content())              // the final answer only
+//	for _, call := range resp.ToolCalls() { ... }   // what the model called
+//	for _, out := range resp.ToolOutputs() { ... }  // what the tools returned
+//	images, err := resp.ImageOutputs()       // decoded generated images
+//	chat.Append(resp)                        // replays every step, tool turns with their tool_call_id
+//
+// [Response] reads such replies as the official Python SDK does: the answer
+// is the last assistant output, and a tool's text never appears in
+// Content. Streams carry a role on every delta ([Chunk]); Stream.Response
+// assembles them into the same response as Chat.Sample.
 //
 // # Other services
 //

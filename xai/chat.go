@@ -60,14 +60,27 @@ func (s *ChatService) Create(model string, opts ...ChatOption) *Chat {
 
 // Append adds turns to the conversation: messages built with System, User,
 // Assistant, ToolResult..., or a *Response (or one of its Outputs) to
-// continue after it. It returns the chat, so calls can be chained. A turn
-// that cannot be added is recorded as an error for the next send.
+// continue after it. Appending a *CompactedContext replaces the whole
+// history with the compacted one, as Chat.Compact does. It returns the
+// chat, so calls can be chained. A turn that cannot be added is recorded as
+// an error for the next send.
 func (c *Chat) Append(turns ...Turn) *Chat {
+	// The turns after the last compaction are the ones kept.
+	reset := false
+	for i := len(turns) - 1; i >= 0; i-- {
+		if _, ok := turns[i].(*CompactedContext); ok {
+			turns, reset = turns[i:], true
+			break
+		}
+	}
 	msgs, err := collectTurns("Append", turns)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.req == nil { // a zero Chat; ready reports it
 		c.req = &xaiv1.GetCompletionsRequest{}
+	}
+	if reset && err == nil {
+		c.req.Messages = nil
 	}
 	c.req.Messages = append(c.req.Messages, msgs...)
 	if err != nil {
@@ -248,60 +261,19 @@ func (s *ChatService) GetStoredCompletion(ctx context.Context, responseID string
 }
 
 // DeleteStoredCompletion deletes a stored response before its retention
-// period ends.
-func (s *ChatService) DeleteStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) error {
+// period ends, and returns the ID of the response the service confirms it
+// deleted. A response that was already deleted or has expired gives an
+// error for which IsNotFound is true.
+func (s *ChatService) DeleteStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) (deletedID string, err error) {
 	if err := s.ready(); err != nil {
-		return err
+		return "", err
 	}
 	if strings.TrimSpace(responseID) == "" {
-		return invalidArgument("DeleteStoredCompletion: the response ID is empty; pass Response.ID() of a stored response")
+		return "", invalidArgument("DeleteStoredCompletion: the response ID is empty; pass Response.ID() of a stored response")
 	}
-	_, err := s.stub.DeleteStoredCompletion(ctx, &xaiv1.DeleteStoredCompletionRequest{ResponseId: responseID}, grpcCallOptions(opts)...)
-	return fromGRPC(err)
-}
-
-// CompactedContext is a conversation compacted by CompactContext.
-type CompactedContext struct {
-	pb *xaiv1.CompactContextResponse
-}
-
-// Proto returns the raw protobuf response.
-func (c *CompactedContext) Proto() *xaiv1.CompactContextResponse { return c.pb }
-
-// ID returns the ID of the compaction.
-func (c *CompactedContext) ID() string { return c.pb.GetId() }
-
-// EncryptedContent returns the compacted conversation as an opaque blob, to
-// send back in the encrypted_content of a message in later requests in
-// place of the messages it replaced.
-func (c *CompactedContext) EncryptedContent() string { return c.pb.GetEncryptedContent() }
-
-// DroppedMessageCount returns how many of the input messages were folded
-// into the compacted context.
-func (c *CompactedContext) DroppedMessageCount() int { return int(c.pb.GetDroppedMessageCount()) }
-
-// CompactContext asks the server to shrink a long conversation for model
-// into a compact encrypted form, to save context window space.
-func (s *ChatService) CompactContext(ctx context.Context, model string, turns ...Turn) (*CompactedContext, error) {
-	if err := s.ready(); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(model) == "" {
-		return nil, invalidArgument(`CompactContext: the model is empty; pass the model the context is meant for, for example "grok-4"`)
-	}
-	msgs, err := collectTurns("CompactContext", turns)
+	pb, err := s.stub.DeleteStoredCompletion(ctx, &xaiv1.DeleteStoredCompletionRequest{ResponseId: responseID}, grpcCallOptions(opts)...)
 	if err != nil {
-		return nil, err
+		return "", fromGRPC(err)
 	}
-	if len(msgs) == 0 {
-		return nil, invalidArgument("CompactContext: there are no messages to compact")
-	}
-	if err := validateMessages(msgs); err != nil {
-		return nil, err
-	}
-	pb, err := s.stub.CompactContext(ctx, &xaiv1.CompactContextRequest{Model: model, Input: msgs})
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return &CompactedContext{pb: pb}, nil
+	return pb.GetResponseId(), nil
 }

@@ -275,15 +275,16 @@ func TestStoredCompletions(t *testing.T) {
 			t.Error("chained request reports no cached prompt tokens")
 		}
 
-		if err := c.Chat.DeleteStoredCompletion(ctx, resp.ID()); err != nil {
-			t.Fatal(err)
+		// The wire's DeleteStoredCompletionResponse.response_id confirms what was deleted.
+		if deleted, err := c.Chat.DeleteStoredCompletion(ctx, resp.ID()); err != nil || deleted != resp.ID() {
+			t.Fatalf("DeleteStoredCompletion = %q, %v; want %q", deleted, err, resp.ID())
 		}
 		_, err = c.Chat.GetStoredCompletion(ctx, resp.ID())
 		if !IsNotFound(err) {
 			t.Errorf("after delete: %v, want NOT_FOUND", err)
 		}
 		checkErr(t, err, codes.NotFound)
-		err = c.Chat.DeleteStoredCompletion(ctx, resp.ID())
+		_, err = c.Chat.DeleteStoredCompletion(ctx, resp.ID())
 		checkErr(t, err, codes.NotFound)
 		_, err = c.Chat.Create("grok-4", WithPreviousResponseID(resp.ID())).Append(User("x")).Sample(ctx)
 		checkErr(t, err, codes.NotFound)
@@ -303,7 +304,7 @@ func TestStoredCompletions(t *testing.T) {
 		before := len(srv.Requests())
 		_, err = c.Chat.GetStoredCompletion(ctx, "")
 		checkErr(t, err, codes.InvalidArgument, "GetStoredCompletion")
-		err = c.Chat.DeleteStoredCompletion(ctx, " ")
+		_, err = c.Chat.DeleteStoredCompletion(ctx, " ")
 		checkErr(t, err, codes.InvalidArgument, "DeleteStoredCompletion")
 		if after := len(srv.Requests()); after != before {
 			t.Errorf("empty IDs were sent")
@@ -342,19 +343,115 @@ func TestEncryptedContentCarriedBack(t *testing.T) {
 func TestCompactContext(t *testing.T) {
 	_, c := newFake(t, true)
 	ctx := context.Background()
-	got, err := c.Chat.CompactContext(ctx, "grok-4", System("s"), User("a"), Assistant("b"), User("c"))
+	got, err := c.Chat.CompactContext(ctx, "grok-4", []Turn{System("s"), User("a"), Assistant("b"), User("c")}, WithCallTimeout(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.EncryptedContent() == "" || got.ID() == "" || got.Proto() == nil {
 		t.Errorf("compacted = %v", got.Proto())
 	}
-	_, err = c.Chat.CompactContext(ctx, "", User("a"))
+	_, err = c.Chat.CompactContext(ctx, "", []Turn{User("a")})
 	checkErr(t, err, codes.InvalidArgument, "model")
-	_, err = c.Chat.CompactContext(ctx, "grok-4")
+	_, err = c.Chat.CompactContext(ctx, "grok-4", nil)
 	checkErr(t, err, codes.InvalidArgument, "no messages")
-	_, err = c.Chat.CompactContext(ctx, "grok-4", User("a"), System("late"))
+	_, err = c.Chat.CompactContext(ctx, "grok-4", []Turn{User("a"), System("late")})
 	checkErr(t, err, codes.InvalidArgument, "message 1")
+	_, err = c.Chat.CompactContext(ctx, "grok-4", []Turn{User("a")}, WithCallTimeout(-1))
+	checkErr(t, err, codes.InvalidArgument, "WithCallTimeout")
+}
+
+// Chat.Compact replaces the history with one user message carrying the
+// compacted blob (official Python SDK chat.py: append of a
+// CompactContextResponse clears the messages and appends
+// Message(role=ROLE_USER, encrypted_content=...)); appending a
+// CompactedContext does the same.
+func TestChatCompact(t *testing.T) {
+	srv, c := newFake(t, true)
+	ctx := context.Background()
+	chat := c.Chat.Create("grok-4", WithTemperature(0.5)).Append(System("s"), User("a"), Assistant("b"), User("c"))
+	compacted, err := chat.Compact(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*xaiv1.Message{{Role: xaiv1.MessageRole_ROLE_USER, EncryptedContent: compacted.EncryptedContent()}}
+	msgs := chat.Messages()
+	if len(msgs) != 1 || !proto.Equal(msgs[0].Proto(), want[0]) {
+		t.Fatalf("after Compact the chat holds %v, want only the compaction message", msgs)
+	}
+	if chat.Request().GetTemperature() != 0.5 || chat.Request().GetModel() != "grok-4" {
+		t.Error("Compact lost the chat's options")
+	}
+	chat.Append(User("d"))
+	if _, err := chat.Sample(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	sent := reqs[len(reqs)-1].Message.(*xaiv1.GetCompletionsRequest).GetMessages()
+	if len(sent) != 2 || !proto.Equal(sent[0], want[0]) || sent[1].GetContent()[0].GetText() != "d" {
+		t.Errorf("sent %v, want the compaction message then d", sent)
+	}
+
+	// Appending the compaction elsewhere replaces that chat's history too,
+	// keeping only the turns given after it.
+	other := c.Chat.Create("grok-4").Append(User("x"), User("y"))
+	other.Append(User("z"), compacted, User("after"))
+	if got := other.Messages(); len(got) != 2 || !proto.Equal(got[0].Proto(), want[0]) || got[1].Proto().GetContent()[0].GetText() != "after" {
+		t.Errorf("after Append(compacted): %v", got)
+	}
+
+	// Errors leave the chat unchanged.
+	var nilCompacted *CompactedContext
+	bad := c.Chat.Create("grok-4").Append(User("x"))
+	bad.Append(nilCompacted)
+	checkErr(t, bad.Err(), codes.InvalidArgument, "nil *xai.CompactedContext")
+	if len(bad.Messages()) != 1 {
+		t.Error("a failed Append of a compaction dropped the history")
+	}
+	empty := c.Chat.Create("grok-4")
+	if _, err := empty.Compact(ctx); codeOf(err) != codes.InvalidArgument {
+		t.Errorf("Compact of an empty chat: %v", err)
+	}
+}
+
+func TestChatHistory(t *testing.T) {
+	_, c := newFake(t, true)
+	chat := c.Chat.Create("grok-4").Append(System("s"), User("a"), Assistant("b"), User("c"))
+	msgs := chat.Messages()
+	if len(msgs) != 4 || msgs[3].Proto().GetContent()[0].GetText() != "c" {
+		t.Fatalf("Messages() = %v", msgs)
+	}
+	msgs[0].Proto().Role = xaiv1.MessageRole_ROLE_ASSISTANT
+	if chat.Request().GetMessages()[0].GetRole() != xaiv1.MessageRole_ROLE_SYSTEM {
+		t.Error("Messages() shares memory with the chat")
+	}
+	branch := chat.Clone()
+	if err := chat.DropLast(2); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(chat.Messages()); n != 2 {
+		t.Errorf("after DropLast(2): %d messages, want 2", n)
+	}
+	if n := len(branch.Messages()); n != 4 {
+		t.Errorf("the clone changed with the original: %d messages", n)
+	}
+	branch.Append(User("e"))
+	if n := len(chat.Messages()); n != 2 {
+		t.Errorf("appending to the clone changed the original: %d messages", n)
+	}
+	checkErr(t, chat.DropLast(3), codes.InvalidArgument, "DropLast(3)", "has 2 messages")
+	checkErr(t, chat.DropLast(-1), codes.InvalidArgument, "DropLast(-1)")
+	if err := chat.DropLast(0); err != nil {
+		t.Error(err)
+	}
+	// Errors recorded while building are cloned too.
+	withErr := c.Chat.Create("grok-4", WithTemperature(9)).Append(User("x"))
+	if withErr.Clone().Err() == nil {
+		t.Error("Clone dropped the chat's error")
+	}
+	var zero Chat
+	if zero.Messages() != nil || zero.DropLast(0) != nil {
+		t.Error("zero Chat history misbehaves")
+	}
 }
 
 func TestZeroValuesDoNotPanic(t *testing.T) {
@@ -385,10 +482,11 @@ func TestZeroChatServiceAndNilStreams(t *testing.T) {
 	for _, svc := range []*ChatService{nil, {}} {
 		_, err := svc.GetStoredCompletion(ctx, "r")
 		checkErr(t, err, codes.InvalidArgument, "client.Chat")
-		checkErr(t, svc.DeleteStoredCompletion(ctx, "r"), codes.InvalidArgument, "client.Chat")
+		_, err = svc.DeleteStoredCompletion(ctx, "r")
+		checkErr(t, err, codes.InvalidArgument, "client.Chat")
 		_, _, err = svc.GetDeferred(ctx, "d")
 		checkErr(t, err, codes.InvalidArgument, "client.Chat")
-		_, err = svc.CompactContext(ctx, "grok-4", User("a"))
+		_, err = svc.CompactContext(ctx, "grok-4", []Turn{User("a")})
 		checkErr(t, err, codes.InvalidArgument, "client.Chat")
 	}
 	var nilChat *Chat

@@ -197,7 +197,7 @@ func ExampleChatService_GetStoredCompletion() {
 	}
 	fmt.Println(next.Content())
 
-	if err := client.Chat.DeleteStoredCompletion(ctx, resp.ID()); err != nil {
+	if _, err := client.Chat.DeleteStoredCompletion(ctx, resp.ID()); err != nil {
 		log.Fatal(err)
 	}
 	_, err = client.Chat.GetStoredCompletion(ctx, resp.ID())

@@ -498,7 +498,7 @@ func callFaultOp(ctx context.Context, client *xai.Client, op faultOp, model *sto
 		if id == "" {
 			return callFaultOp(ctx, client, faultOp{kind: opGet, getDeleted: true, pick: op.pick}, model, out)
 		}
-		err := client.Chat.DeleteStoredCompletion(ctx, id)
+		_, err := client.Chat.DeleteStoredCompletion(ctx, id)
 		model.mu.Lock()
 		defer model.mu.Unlock()
 		if err != nil {

@@ -162,10 +162,11 @@ func run(ctx context.Context) error {
 
 	// ------------------------------------------------------------------
 	step(6, "delete it with DeleteStoredCompletion")
-	if err := client.Chat.DeleteStoredCompletion(ctx, stored.ID()); err != nil {
+	deleted, err := client.Chat.DeleteStoredCompletion(ctx, stored.ID())
+	if err != nil {
 		return fmt.Errorf("step 6: %w", err)
 	}
-	show("deleted", stored.ID())
+	show("deleted", deleted)
 
 	// ------------------------------------------------------------------
 	step(7, "check that it is gone")

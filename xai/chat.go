@@ -187,7 +187,9 @@ func shallowRequest(src *xaiv1.GetCompletionsRequest) *xaiv1.GetCompletionsReque
 }
 
 // errNilChat is the error of sending a nil *Chat.
-func errNilChat() error { return invalidArgument("the chat is nil: create chats with client.Chat.Create") }
+func errNilChat() error {
+	return invalidArgument("the chat is nil: create chats with client.Chat.Create")
+}
 
 // ready reports whether the service can make calls.
 func (s *ChatService) ready() error {

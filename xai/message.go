@@ -3,10 +3,14 @@ package xai
 import (
 	"errors"
 	"fmt"
+	"mime"
+	"net/url"
+	"slices"
 	"strings"
 
-	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"google.golang.org/grpc/codes"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
 // Turn is anything that can be appended to a Chat: a Message built with
@@ -87,6 +91,73 @@ func FileID(id string) Part {
 		return Part{err: err}
 	}
 	return Part{pb: &xaiv1.Content{Content: &xaiv1.Content_File{File: &xaiv1.FileContent{FileId: id}}}}
+}
+
+// FileOption sets the optional name or MIME type of a file attached inline
+// (FileBytes) or by URL (FileURL).
+type FileOption func(*xaiv1.FileContent) error
+
+// WithFileName names an attached file, for display; it may also help the
+// service tell its type. The official SDK recommends it for inline and URL
+// attachments.
+func WithFileName(name string) FileOption {
+	return func(f *xaiv1.FileContent) error {
+		if strings.TrimSpace(name) == "" {
+			return invalidArgument("WithFileName: the name is empty; drop the option to send none")
+		}
+		if err := checkUTF8("WithFileName: the name", name); err != nil {
+			return err
+		}
+		f.Filename = name
+		return nil
+	}
+}
+
+// WithMIMEType gives the type of an attached file, such as
+// "application/pdf".
+func WithMIMEType(mimeType string) FileOption {
+	return func(f *xaiv1.FileContent) error {
+		if _, _, err := mime.ParseMediaType(mimeType); err != nil || !strings.Contains(mimeType, "/") {
+			return invalidArgument("WithMIMEType: %s is not a MIME type such as \"application/pdf\"", quoteShort(mimeType))
+		}
+		f.MimeType = mimeType
+		return nil
+	}
+}
+
+// FileBytes returns a part attaching a file given inline, without uploading
+// it with the Files API first. The bytes travel in the request, which is
+// limited to the client's maximum message size (20 MiB by default): upload
+// larger files and use FileID.
+func FileBytes(data []byte, opts ...FileOption) Part {
+	if len(data) == 0 {
+		return Part{err: invalidArgument("FileBytes: the data is empty; pass the file's content")}
+	}
+	return filePart(&xaiv1.FileContent{Data: slices.Clone(data)}, "FileBytes", opts)
+}
+
+// FileURL returns a part attaching the file at a public http or https URL,
+// which the service fetches.
+func FileURL(fileURL string, opts ...FileOption) Part {
+	if u, err := url.Parse(fileURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return Part{err: invalidArgument("FileURL: %s is not an absolute http or https URL", quoteShort(fileURL))}
+	}
+	if err := checkUTF8("FileURL: the URL", fileURL); err != nil {
+		return Part{err: err}
+	}
+	return filePart(&xaiv1.FileContent{Url: fileURL}, "FileURL", opts)
+}
+
+func filePart(f *xaiv1.FileContent, where string, opts []FileOption) Part {
+	for i, o := range opts {
+		if o == nil {
+			return Part{err: invalidArgument("%s: option %d is nil", where, i)}
+		}
+		if err := o(f); err != nil {
+			return Part{err: err}
+		}
+	}
+	return Part{pb: &xaiv1.Content{Content: &xaiv1.Content_File{File: f}}}
 }
 
 // System returns a system message: instructions for the model. At most one

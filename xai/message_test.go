@@ -169,3 +169,66 @@ func TestRoleName(t *testing.T) {
 		}
 	}
 }
+
+// File attachments as the official Python SDK's file() offers them
+// (chat.py): exactly one of an uploaded file's ID, inline data or a URL;
+// a name and a MIME type only with data or a URL.
+func TestFileAttachments(t *testing.T) {
+	pdf := []byte("%PDF-1.4 tiny")
+	cases := []struct {
+		name string
+		part Part
+		want *xaiv1.FileContent
+	}{
+		{"id", FileID("file-1"), &xaiv1.FileContent{FileId: "file-1"}},
+		{"bytes", FileBytes(pdf), &xaiv1.FileContent{Data: pdf}},
+		{"bytes named", FileBytes(pdf, WithFileName("a.pdf"), WithMIMEType("application/pdf")),
+			&xaiv1.FileContent{Data: pdf, Filename: "a.pdf", MimeType: "application/pdf"}},
+		{"url", FileURL("https://example.com/a.pdf", WithMIMEType("application/pdf")),
+			&xaiv1.FileContent{Url: "https://example.com/a.pdf", MimeType: "application/pdf"}},
+	}
+	for _, tc := range cases {
+		if err := tc.part.Err(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := tc.part.Proto().GetFile(); !proto.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+		if err := validateMessages([]*xaiv1.Message{User("read this", tc.part).Proto()}); err != nil {
+			t.Errorf("%s: validation: %v", tc.name, err)
+		}
+	}
+	data := []byte("x")
+	p := FileBytes(data)
+	data[0] = 'y'
+	if string(p.Proto().GetFile().GetData()) != "x" {
+		t.Error("FileBytes shares the caller's slice")
+	}
+	for _, bad := range []struct {
+		name string
+		part Part
+		want string
+	}{
+		{"empty data", FileBytes(nil), "FileBytes: the data is empty"},
+		{"relative url", FileURL("a.pdf"), "not an absolute http or https URL"},
+		{"ftp url", FileURL("ftp://example.com/a.pdf"), "not an absolute http or https URL"},
+		{"blank name", FileBytes(pdf, WithFileName(" ")), "WithFileName: the name is empty"},
+		{"bad mime", FileURL("https://example.com/a", WithMIMEType("pdf")), `WithMIMEType: "pdf" is not a MIME type`},
+		{"nil option", FileBytes(pdf, nil), "FileBytes: option 0 is nil"},
+	} {
+		wantInvalid(t, bad.part.Err(), bad.want)
+	}
+	// Hand-built protos are checked before sending too.
+	for _, bad := range []struct {
+		name string
+		f    *xaiv1.FileContent
+		want string
+	}{
+		{"none", &xaiv1.FileContent{Filename: "a"}, "no file ID, data or URL"},
+		{"two", &xaiv1.FileContent{FileId: "f", Url: "https://example.com/a"}, "more than one of file ID, data and URL"},
+		{"id with name", &xaiv1.FileContent{FileId: "f", Filename: "a.pdf"}, "go only with inline data or a URL"},
+	} {
+		m := &xaiv1.Message{Role: xaiv1.MessageRole_ROLE_USER, Content: []*xaiv1.Content{{Content: &xaiv1.Content_File{File: bad.f}}}}
+		wantInvalid(t, validateMessages([]*xaiv1.Message{m}), bad.want)
+	}
+}

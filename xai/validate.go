@@ -120,6 +120,9 @@ func checkFileContent(f *xaiv1.FileContent) error {
 		return invalidArgument("file has no file ID, data or URL: set exactly one of them (xai.FileID sets the ID)")
 	case n > 1:
 		return invalidArgument("file sets more than one of file ID, data and URL: set exactly one of them")
+	case f.GetFileId() != "" && (f.GetFilename() != "" || f.GetMimeType() != ""):
+		// As the official Python SDK's file() decides (chat.py).
+		return invalidArgument("file given by ID also sets a file name or MIME type: those go only with inline data or a URL; the uploaded file has its own")
 	}
 	return checkUTF8s(
 		"file ID", f.GetFileId(),

@@ -298,7 +298,11 @@ func checkDataURL(s string) error {
 	}
 	switch mime {
 	case mimePNG, mimeJPEG:
-	case "image/jpg", "image/pjpeg":
+	case "image/jpg":
+		// xAI's image understanding guide lists jpg among the accepted
+		// types, and the fake accepts it too: read it as image/jpeg.
+		mime = mimeJPEG
+	case "image/pjpeg":
 		return invalidArgument("image data URL has MIME type %s: write image/jpeg", quoteShort(mime))
 	case "":
 		return invalidArgument("image data URL has no MIME type: use data:image/png;base64,... or data:image/jpeg;base64,...")

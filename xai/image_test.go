@@ -75,6 +75,9 @@ func TestImageURL(t *testing.T) {
 		{name: "https upper-case scheme", url: "HTTPS://example.com/cat.png", want: xaiv1.ImageDetail_DETAIL_AUTO},
 		{name: "png data URL", url: "data:image/png;base64," + b64(png), detail: DetailLow, want: xaiv1.ImageDetail_DETAIL_LOW},
 		{name: "jpeg data URL", url: "data:image/jpeg;base64," + b64(jpeg), want: xaiv1.ImageDetail_DETAIL_AUTO},
+		// xAI's image understanding guide lists jpg; the fake accepts it too.
+		{name: "jpg data URL", url: "data:image/jpg;base64," + b64(jpeg), want: xaiv1.ImageDetail_DETAIL_AUTO},
+		{name: "jpg data URL holding a PNG", url: "data:image/jpg;base64," + b64(png), errs: []string{"declares image/jpeg but its data is image/png"}},
 		{name: "data URL any case", url: "DATA:Image/PNG;BASE64," + b64(png), want: xaiv1.ImageDetail_DETAIL_AUTO},
 		{name: "data URL with parameter", url: "data:image/png;name=cat.png;base64," + b64(png), want: xaiv1.ImageDetail_DETAIL_AUTO},
 		{name: "data URL with line breaks", url: "data:image/png;base64," + wrap(b64(fakePNG(300)), 76), want: xaiv1.ImageDetail_DETAIL_AUTO},
@@ -90,7 +93,7 @@ func TestImageURL(t *testing.T) {
 		{name: "unparsable", url: "https://exa mple.com/%zz", errs: []string{"not a valid URL"}},
 		{name: "data URL gif", url: "data:image/gif;base64," + b64(gifBytes), errs: []string{`MIME type "image/gif"`, "image/png and image/jpeg"}},
 		{name: "data URL webp", url: "data:image/webp;base64,AAAA", errs: []string{`"image/webp"`}},
-		{name: "data URL image/jpg", url: "data:image/jpg;base64," + b64(jpeg), errs: []string{`"image/jpg"`, "write image/jpeg"}},
+		{name: "data URL image/pjpeg", url: "data:image/pjpeg;base64," + b64(jpeg), errs: []string{`"image/pjpeg"`, "write image/jpeg"}},
 		{name: "data URL no MIME", url: "data:;base64," + b64(png), errs: []string{"no MIME type"}},
 		{name: "data URL not base64", url: "data:image/png," + b64(png), errs: []string{"not base64-encoded", "data:image/png;base64,"}},
 		{name: "data URL no comma", url: "data:image/png;base64", errs: []string{"no comma"}},

@@ -147,7 +147,8 @@ func TestChatImages(t *testing.T) {
 		{"not base64", "grok-4", []*xaiv1.Content{image("data:image/png,rawbytes", auto)}, codes.InvalidArgument, "must be base64-encoded", 0},
 		{"png says jpeg", "grok-4", []*xaiv1.Content{image(dataURL("image/png", jpegBytes), auto)}, codes.InvalidArgument, "says image/png but the bytes are a JPEG image", 0},
 		{"jpeg says text", "grok-4", []*xaiv1.Content{image(dataURL("image/jpeg", []byte("hello world")), auto)}, codes.InvalidArgument, "bytes are not an image format", 0},
-		{"detail invalid", "grok-4", []*xaiv1.Content{image("https://example.com/cat.png", xaiv1.ImageDetail_DETAIL_INVALID)}, codes.InvalidArgument, "detail is DETAIL_INVALID", 0},
+		{"detail unset is auto", "grok-4", []*xaiv1.Content{image("https://example.com/cat.png", xaiv1.ImageDetail_DETAIL_INVALID)}, codes.OK, "", xaitest.ImageTokensAuto},
+		{"detail unknown", "grok-4", []*xaiv1.Content{image("https://example.com/cat.png", xaiv1.ImageDetail(9))}, codes.InvalidArgument, "detail is 9", 0},
 		{"no source", "grok-4", []*xaiv1.Content{{Content: &xaiv1.Content_ImageUrl{ImageUrl: &xaiv1.ImageUrlContent{Detail: auto}}}}, codes.InvalidArgument, "set image_url or file_id", 0},
 		{"unknown file", "grok-4", []*xaiv1.Content{{Content: &xaiv1.Content_ImageUrl{ImageUrl: &xaiv1.ImageUrlContent{
 			Source: &xaiv1.ImageUrlContent_FileId{FileId: "file_missing"}, Detail: auto}}}}, codes.NotFound, `file "file_missing" not found`, 0},

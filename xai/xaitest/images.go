@@ -24,7 +24,8 @@ const (
 	ImageTokensHigh = 1792 // DETAIL_HIGH
 )
 
-// imageTokens returns the prompt tokens an image of that detail costs.
+// imageTokens returns the prompt tokens an image of that detail costs; an
+// unset detail is auto.
 func imageTokens(d xaiv1.ImageDetail) int {
 	switch d {
 	case xaiv1.ImageDetail_DETAIL_LOW:
@@ -66,6 +67,9 @@ func (s *Server) checkImage(where string, img *xaiv1.ImageUrlContent) error {
 		return status.Errorf(codes.InvalidArgument, "%s: image is empty", where)
 	}
 	switch img.GetDetail() {
+	case xaiv1.ImageDetail_DETAIL_INVALID:
+		// Unset: clients that leave the detail out (the wire default) get
+		// auto, as with the Go SDK, which sends DETAIL_AUTO.
 	case xaiv1.ImageDetail_DETAIL_AUTO, xaiv1.ImageDetail_DETAIL_LOW, xaiv1.ImageDetail_DETAIL_HIGH:
 	default:
 		return status.Errorf(codes.InvalidArgument,

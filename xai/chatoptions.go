@@ -311,6 +311,11 @@ func WithSearchParameters(p *xaiv1.SearchParameters) ChatOption {
 // WithPreviousResponseID continues the stored conversation that ended with
 // the response id: the server prepends its history, so only the new
 // messages need to be appended.
+//
+// The response must itself have been stored: each turn that will be
+// continued needs WithStoreMessages(true) on the chat that produced it,
+// not only the first. A response that was not stored, was deleted or has
+// expired (30 days) gives an error for which IsNotFound is true.
 func WithPreviousResponseID(id string) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		if strings.TrimSpace(id) == "" {
@@ -325,7 +330,11 @@ func WithPreviousResponseID(id string) ChatOption {
 }
 
 // WithStoreMessages sets whether xAI stores the request and response (for
-// 30 days) so that they can be read back, deleted or continued by ID.
+// 30 days) so that they can be read back, deleted or continued by ID. On
+// the gRPC API nothing is stored unless it is set. Set it on every chat
+// whose response you will continue with WithPreviousResponseID, the
+// continuing chats included: a chain breaks at the first turn that was not
+// stored.
 func WithStoreMessages(store bool) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error { r.StoreMessages = store; return nil })
 }

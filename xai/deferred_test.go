@@ -115,3 +115,13 @@ func TestDeferOptionsAndCancel(t *testing.T) {
 	_, err = chat.Defer(ctx, WithPollInterval(5*time.Millisecond))
 	checkErr(t, err, codes.Canceled)
 }
+
+// The poll defaults are the official Python SDK's: chat.defer polls every
+// 100 ms for up to 10 minutes (sync/chat.py, defer's docstring), videos
+// every second (video.py, DEFAULT_VIDEO_POLL_INTERVAL and
+// DEFAULT_VIDEO_TIMEOUT of 10 minutes).
+func TestPollDefaultsMatchOfficialSDK(t *testing.T) {
+	if DefaultPollInterval != 100*time.Millisecond || DefaultPollTimeout != 10*time.Minute || DefaultVideoPollInterval != time.Second {
+		t.Errorf("poll defaults %v/%v, video %v; want 100ms/10m, video 1s", DefaultPollInterval, DefaultPollTimeout, DefaultVideoPollInterval)
+	}
+}

@@ -3,10 +3,8 @@ package xai
 import (
 	"context"
 	"iter"
-	"math"
 	"strings"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
@@ -268,177 +266,62 @@ func (s *BatchService) GetResult(ctx context.Context, batchID, requestID string,
 	return &BatchResult{id: requestID, pb: pb.GetResult(), req: pb.GetRequest()}, nil
 }
 
-// BatchListOption changes a listing of BatchService: WithBatchPageSize,
-// WithBatchRequestStates (ListRequests only), or CallOptions, which apply
-// to the call fetching each page.
-type BatchListOption interface {
-	applyBatchList(*batchListConfig) error
-}
-
-type batchListConfig struct {
-	limit  int32
-	states []xaiv1.BatchRequestMetadata_State
-	call   []CallOption
-}
-
-type batchListOptionFunc func(*batchListConfig) error
-
-func (f batchListOptionFunc) applyBatchList(c *batchListConfig) error { return f(c) }
-
-func (o CallOptions) applyBatchList(c *batchListConfig) error {
-	c.call = append(c.call, o...)
-	return nil
-}
-
-// WithBatchPageSize sets how many entries each call fetches, at least 1;
-// the server applies its own default and cap. The iterator still returns
-// every entry.
-func WithBatchPageSize(n int) BatchListOption {
-	return batchListOptionFunc(func(c *batchListConfig) error {
-		v, err := int32In("WithBatchPageSize", "the page size", n, 1, math.MaxInt32)
+// List returns every batch of the caller's team, page after page, newest
+// first as the server orders them. Options: WithPageSize, WithLimit and
+// CallOptions. Iteration stops at the first error, which is yielded with a
+// nil batch.
+func (s *BatchService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*xaiv1.Batch, error] {
+	return pages(listing{method: "Batch.List"}, s.ready(), opts, func(c *listConfig, limit int32, token *string) ([]*xaiv1.Batch, *string, error) {
+		resp, err := s.stub.ListBatches(ctx, &xaiv1.ListBatchesRequest{Limit: limit, PaginationToken: token}, grpcCallOptions(c.call)...)
 		if err != nil {
-			return err
+			return nil, nil, fromGRPC(err)
 		}
-		c.limit = *v
-		return nil
-	})
-}
-
-// WithBatchRequestStates lists only the requests in one of states, such as
-// xaiv1.BatchRequestMetadata_STATE_FAILED. It applies to ListRequests.
-func WithBatchRequestStates(states ...xaiv1.BatchRequestMetadata_State) BatchListOption {
-	return batchListOptionFunc(func(c *batchListConfig) error {
-		if len(states) == 0 {
-			return invalidArgument("WithBatchRequestStates: no states given; omit the option to list every request")
-		}
-		for _, st := range states {
-			if _, known := xaiv1.BatchRequestMetadata_State_name[int32(st)]; !known || st == xaiv1.BatchRequestMetadata_STATE_UNKNOWN {
-				return invalidArgument("WithBatchRequestStates: %v is not a request state; use STATE_PENDING, STATE_SUCCEEDED, STATE_CANCELLED or STATE_FAILED", st)
-			}
-		}
-		c.states = append([]xaiv1.BatchRequestMetadata_State(nil), states...)
-		return nil
-	})
-}
-
-// batchList applies listing options; method names the caller in errors.
-func batchList(method string, opts []BatchListOption, statesAllowed bool) (*batchListConfig, error) {
-	c := &batchListConfig{}
-	for i, o := range opts {
-		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", method, i)
-		}
-		if err := o.applyBatchList(c); err != nil {
-			return nil, err
-		}
-	}
-	if len(c.states) > 0 && !statesAllowed {
-		return nil, invalidArgument("%s: WithBatchRequestStates applies to Batch.ListRequests only", method)
-	}
-	return c, nil
-}
-
-// List returns every batch of the caller's team, one page per call, newest
-// first as the server orders them. Iteration stops at the first error,
-// which is yielded with a nil batch.
-func (s *BatchService) List(ctx context.Context, opts ...BatchListOption) iter.Seq2[*xaiv1.Batch, error] {
-	c, err := batchList("Batch.List", opts, false)
-	if err == nil {
-		err = s.ready()
-	}
-	if err != nil {
-		return batchErrSeq[*xaiv1.Batch](err)
-	}
-	return batchPaginate(ctx, func(ctx context.Context, token *string) ([]*xaiv1.Batch, string, error) {
-		resp, err := s.stub.ListBatches(ctx, &xaiv1.ListBatchesRequest{Limit: c.limit, PaginationToken: token}, grpcCallOptions(c.call)...)
-		return resp.GetBatches(), resp.GetPaginationToken(), err
+		return resp.GetBatches(), resp.PaginationToken, nil
 	})
 }
 
 // ListRequests returns the state of every request of a batch, without
-// their payloads, one page per call; WithBatchRequestStates keeps only
-// some states. Iteration stops at the first error, which is yielded with
-// nil metadata.
-func (s *BatchService) ListRequests(ctx context.Context, batchID string, opts ...BatchListOption) iter.Seq2[*xaiv1.BatchRequestMetadata, error] {
-	c, err := batchList("Batch.ListRequests", opts, true)
-	if err == nil {
-		err = s.ready()
+// their payloads, page after page. Options: WithRequestStates (keep only
+// some states), WithPageSize, WithLimit and CallOptions. Iteration stops at
+// the first error, which is yielded with nil metadata.
+func (s *BatchService) ListRequests(ctx context.Context, batchID string, opts ...ListOption) iter.Seq2[*xaiv1.BatchRequestMetadata, error] {
+	l := listing{method: "Batch.ListRequests", states: true}
+	ready := s.ready()
+	if ready == nil {
+		ready = checkBatchID(l.method, batchID)
 	}
-	if err == nil {
-		err = checkBatchID("Batch.ListRequests", batchID)
-	}
-	if err != nil {
-		return batchErrSeq[*xaiv1.BatchRequestMetadata](err)
-	}
-	return batchPaginate(ctx, func(ctx context.Context, token *string) ([]*xaiv1.BatchRequestMetadata, string, error) {
+	return pages(l, ready, opts, func(c *listConfig, limit int32, token *string) ([]*xaiv1.BatchRequestMetadata, *string, error) {
 		resp, err := s.stub.ListBatchRequestMetadata(ctx, &xaiv1.ListBatchRequestMetadataRequest{
-			BatchId: batchID, Limit: c.limit, PaginationToken: token, Status: c.states,
+			BatchId: batchID, Limit: limit, PaginationToken: token, Status: c.states,
 		}, grpcCallOptions(c.call)...)
-		return resp.GetBatchRequestMetadata(), resp.GetPaginationToken(), err
+		if err != nil {
+			return nil, nil, fromGRPC(err)
+		}
+		return resp.GetBatchRequestMetadata(), resp.PaginationToken, nil
 	})
 }
 
 // ListResults returns the results of a batch's finished requests,
-// successful or failed, one page per call. Iteration stops at the first
-// error, which is yielded with a nil result.
-func (s *BatchService) ListResults(ctx context.Context, batchID string, opts ...BatchListOption) iter.Seq2[*BatchResult, error] {
-	c, err := batchList("Batch.ListResults", opts, false)
-	if err == nil {
-		err = s.ready()
+// successful or failed, page after page. Options: WithPageSize, WithLimit
+// and CallOptions. Iteration stops at the first error, which is yielded
+// with a nil result.
+func (s *BatchService) ListResults(ctx context.Context, batchID string, opts ...ListOption) iter.Seq2[*BatchResult, error] {
+	l := listing{method: "Batch.ListResults"}
+	ready := s.ready()
+	if ready == nil {
+		ready = checkBatchID(l.method, batchID)
 	}
-	if err == nil {
-		err = checkBatchID("Batch.ListResults", batchID)
-	}
-	if err != nil {
-		return batchErrSeq[*BatchResult](err)
-	}
-	return batchPaginate(ctx, func(ctx context.Context, token *string) ([]*BatchResult, string, error) {
-		resp, err := s.stub.ListBatchResults(ctx, &xaiv1.ListBatchResultsRequest{BatchId: batchID, Limit: c.limit, PaginationToken: token}, grpcCallOptions(c.call)...)
+	return pages(l, ready, opts, func(c *listConfig, limit int32, token *string) ([]*BatchResult, *string, error) {
+		resp, err := s.stub.ListBatchResults(ctx, &xaiv1.ListBatchResultsRequest{BatchId: batchID, Limit: limit, PaginationToken: token}, grpcCallOptions(c.call)...)
+		if err != nil {
+			return nil, nil, fromGRPC(err)
+		}
 		out := make([]*BatchResult, len(resp.GetResults()))
 		for i, r := range resp.GetResults() {
 			out[i] = &BatchResult{id: r.GetBatchRequestId(), pb: r}
 		}
-		return out, resp.GetPaginationToken(), err
+		return out, resp.PaginationToken, nil
 	})
-}
-
-// batchErrSeq yields err once.
-func batchErrSeq[T any](err error) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		yield(zero, err)
-	}
-}
-
-// batchPaginate yields the entries of every page that fetch returns, passing
-// each page's token to the next call, until a page comes without a token
-// or a call fails. A server that hands back the token it was given would
-// loop forever; that is reported as an error with code Internal.
-func batchPaginate[T any](ctx context.Context, fetch func(ctx context.Context, token *string) ([]T, string, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		var token *string
-		for {
-			items, next, err := fetch(ctx, token)
-			if err != nil {
-				yield(zero, fromGRPC(err))
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if next == "" {
-				return
-			}
-			if token != nil && next == *token {
-				yield(zero, &Error{Code: codes.Internal, Message: "the server returned the same pagination token twice; stopping instead of listing the same page forever"})
-				return
-			}
-			token = &next
-		}
-	}
 }
 
 // BatchResult is the outcome of one request of a batch: the response when

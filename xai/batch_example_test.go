@@ -92,7 +92,7 @@ func ExampleBatchService_ListRequests() {
 
 	// Only the failed requests, fetched 100 at a time.
 	for md, err := range client.Batch.ListRequests(ctx, batch.GetBatchId(),
-		xai.WithBatchRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED), xai.WithBatchPageSize(100)) {
+		xai.WithRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED), xai.WithPageSize(100)) {
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -127,7 +128,7 @@ func TestBatchLifecycle(t *testing.T) {
 			t.Errorf("GetResult = %v, request %v", one.Proto(), one.Request())
 		}
 
-		meta, err := drainSeq(c.Batch.ListRequests(ctx, b.GetBatchId(), WithBatchRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED)))
+		meta, err := drainSeq(c.Batch.ListRequests(ctx, b.GetBatchId(), WithRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED)))
 		if err != nil || len(meta) != 1 || meta[0].GetBatchRequestId() != "bad" {
 			t.Errorf("failed requests = %v, %v", meta, err)
 		}
@@ -179,7 +180,7 @@ func TestBatchPagination(t *testing.T) {
 		ids = append(ids, b.GetBatchId())
 	}
 	srv.ResetRequests()
-	batches, err := drainSeq(c.Batch.List(ctx, WithBatchPageSize(3)))
+	batches, err := drainSeq(c.Batch.List(ctx, WithPageSize(3)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +203,25 @@ func TestBatchPagination(t *testing.T) {
 		}
 	}
 
+	// WithLimit caps the whole listing and shrinks the last page asked for.
+	srv.ResetRequests()
+	limited, err := drainSeq(c.Batch.List(ctx, WithPageSize(3), WithLimit(4)))
+	if err != nil || len(limited) != 4 {
+		t.Fatalf("WithLimit(4): %d batches, %v", len(limited), err)
+	}
+	if calls := sentOf(srv, xaiv1.BatchMgmt_ListBatches_FullMethodName); len(calls) != 2 || calls[1].(*xaiv1.ListBatchesRequest).GetLimit() != 1 {
+		t.Errorf("WithLimit(4) with pages of 3: calls %v, want 2, the second asking for 1", calls)
+	}
+	// Options that batch listings do not take are refused before sending.
+	for _, o := range []ListOption{WithSortBy(SortByName), WithOrder(OrderDescending), WithFilter("x"), WithNameFilter("n")} {
+		if _, err := drainSeq(c.Batch.List(ctx, o)); codeOf(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "Batch.List") {
+			t.Errorf("option %v: %v", o, err)
+		}
+	}
+
 	// Stopping early fetches no further page.
 	srv.ResetRequests()
-	for range c.Batch.List(ctx, WithBatchPageSize(3)) {
+	for range c.Batch.List(ctx, WithPageSize(3)) {
 		break
 	}
 	if n := len(srv.Requests()); n != 1 {
@@ -222,7 +239,7 @@ func TestBatchPagination(t *testing.T) {
 	readBatchDone(t, c, id)
 
 	srv.ResetRequests()
-	meta, err := drainSeq(c.Batch.ListRequests(ctx, id, WithBatchPageSize(3), CallOptions{WithCallMetadata("x-page", "y")}))
+	meta, err := drainSeq(c.Batch.ListRequests(ctx, id, WithPageSize(3), CallOptions{WithCallMetadata("x-page", "y")}))
 	if err != nil || len(meta) != 8 || meta[7].GetBatchRequestId() != "r7" {
 		t.Fatalf("ListRequests = %d entries, %v", len(meta), err)
 	}
@@ -237,7 +254,7 @@ func TestBatchPagination(t *testing.T) {
 	}
 
 	srv.ResetRequests()
-	results, err := drainSeq(c.Batch.ListResults(ctx, id, WithBatchPageSize(3)))
+	results, err := drainSeq(c.Batch.ListResults(ctx, id, WithPageSize(3)))
 	if err != nil || len(results) != 8 {
 		t.Fatalf("ListResults = %d results, %v", len(results), err)
 	}
@@ -252,7 +269,7 @@ func TestBatchPagination(t *testing.T) {
 
 	// A failure of the first page ends the iteration at once, with its code.
 	srv.InjectFault(xaiv1.BatchMgmt_ListBatchResults_FullMethodName, xaitest.Fault{Code: codes.PermissionDenied, Message: "denied"})
-	got, err := drainSeq(c.Batch.ListResults(ctx, id, WithBatchPageSize(3)))
+	got, err := drainSeq(c.Batch.ListResults(ctx, id, WithPageSize(3)))
 	checkErr(t, err, codes.PermissionDenied, "denied")
 	if len(got) != 0 {
 		t.Errorf("%d results before the failure of the first page", len(got))
@@ -270,7 +287,7 @@ func TestBatchFailureMidListing(t *testing.T) {
 	}
 	var got []*xaiv1.Batch
 	var err error
-	for b, e := range c.Batch.List(ctx, WithBatchPageSize(2), CallOptions{WithoutRetry()}) {
+	for b, e := range c.Batch.List(ctx, WithPageSize(2), CallOptions{WithoutRetry()}) {
 		if e != nil {
 			err = e
 			break
@@ -321,15 +338,15 @@ func TestBatchValidation(t *testing.T) {
 		{"blank proto ID", add(BatchProto(&xaiv1.BatchRequest{BatchRequestId: proto.String(""), Request: ok.Proto().Request})), []string{"blank"}},
 		{"result without batch", func() error { _, err := c.Batch.GetResult(ctx, "", "a"); return err }(), []string{"Batch.GetResult", "batch ID"}},
 		{"result without request", func() error { _, err := c.Batch.GetResult(ctx, "b", ""); return err }(), []string{"request ID is empty"}},
-		{"page size 0", first(c.Batch.List(ctx, WithBatchPageSize(0))), []string{"WithBatchPageSize"}},
-		{"states on List", first(c.Batch.List(ctx, WithBatchRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED))), []string{"Batch.List", "ListRequests only"}},
+		{"page size 0", first(c.Batch.List(ctx, WithPageSize(0))), []string{"WithPageSize"}},
+		{"states on List", first(c.Batch.List(ctx, WithRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED))), []string{"Batch.List", "ListRequests only"}},
 		{"states on ListResults", func() error {
-			_, err := drainSeq(c.Batch.ListResults(ctx, "b", WithBatchRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED)))
+			_, err := drainSeq(c.Batch.ListResults(ctx, "b", WithRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED)))
 			return err
 		}(), []string{"Batch.ListResults"}},
-		{"no states", func() error { _, err := drainSeq(c.Batch.ListRequests(ctx, "b", WithBatchRequestStates())); return err }(), []string{"no states"}},
+		{"no states", func() error { _, err := drainSeq(c.Batch.ListRequests(ctx, "b", WithRequestStates())); return err }(), []string{"no states"}},
 		{"unknown state", func() error {
-			_, err := drainSeq(c.Batch.ListRequests(ctx, "b", WithBatchRequestStates(xaiv1.BatchRequestMetadata_STATE_UNKNOWN)))
+			_, err := drainSeq(c.Batch.ListRequests(ctx, "b", WithRequestStates(xaiv1.BatchRequestMetadata_STATE_UNKNOWN)))
 			return err
 		}(), []string{"STATE_UNKNOWN"}},
 		{"list requests without ID", func() error { _, err := drainSeq(c.Batch.ListRequests(ctx, "")); return err }(), []string{"Batch.ListRequests"}},
@@ -396,21 +413,24 @@ func TestBatchServerErrors(t *testing.T) {
 	}
 }
 
-// batchStub answers every ListBatches call with the same token.
+// batchStub answers ListBatches with tokens that cycle: none, A, B, A...
 type batchStub struct {
 	xaiv1.UnimplementedBatchMgmtServer
 }
 
-func (batchStub) ListBatches(context.Context, *xaiv1.ListBatchesRequest) (*xaiv1.ListBatchesResponse, error) {
-	return &xaiv1.ListBatchesResponse{Batches: []*xaiv1.Batch{{BatchId: "b"}}, PaginationToken: proto.String("again")}, nil
+func (batchStub) ListBatches(_ context.Context, req *xaiv1.ListBatchesRequest) (*xaiv1.ListBatchesResponse, error) {
+	next := map[string]string{"": "A", "A": "B", "B": "A"}[req.GetPaginationToken()]
+	return &xaiv1.ListBatchesResponse{Batches: []*xaiv1.Batch{{BatchId: "b"}}, PaginationToken: proto.String(next)}, nil
 }
 
+// Every token seen is remembered, not only the last: a cycle of two pages
+// stops too (it looped forever when Batch had a pager of its own).
 func TestBatchRepeatedTokenStops(t *testing.T) {
 	c := startStubClient(t, func(gs *grpc.Server) { xaiv1.RegisterBatchMgmtServer(gs, batchStub{}) })
 	got, err := drainSeq(c.Batch.List(context.Background()))
 	checkErr(t, err, codes.Internal, "same pagination token")
-	if len(got) != 2 {
-		t.Errorf("%d batches before stopping, want 2 (one per page)", len(got))
+	if len(got) != 3 {
+		t.Errorf("%d batches before stopping, want 3 (pages none, A, B)", len(got))
 	}
 }
 

@@ -594,46 +594,28 @@ func listOrdering(o Order) *sharedv1.Ordering {
 // WithSortBy (SortByCreated or SortByName), WithFilter, and CallOptions
 // applied to every page. An error ends the sequence.
 func (s *CollectionsService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*Collection, error] {
-	const method = "Collections.List"
-	return func(yield func(*Collection, error) bool) {
-		if err := s.ready(method); err != nil {
-			yield(nil, err)
-			return
+	l := listing{method: "Collections.List", sorts: []SortBy{SortByCreated, SortByName}, order: true, filter: true}
+	return pages(l, s.ready(l.method), opts, func(c *listConfig, limit int32, token *string) ([]*Collection, *string, error) {
+		req := &collectionsv1.ListCollectionsRequest{TeamId: s.team, Order: listOrdering(c.order), Filter: c.filter, PaginationToken: token}
+		if limit > 0 {
+			req.Limit = &limit
 		}
-		cfg, err := newListConfig(method, opts)
-		if err == nil {
-			err = cfg.only(method, SortByCreated, SortByName)
-		}
-		if err == nil && cfg.name != nil {
-			err = invalidArgument("%s: WithNameFilter applies to ListDocuments only", method)
-		}
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		req := &collectionsv1.ListCollectionsRequest{TeamId: s.team, Order: listOrdering(cfg.order), Filter: cfg.filter}
-		switch cfg.sort {
+		switch c.sort {
 		case SortByCreated:
 			req.SortBy = collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE.Enum()
 		case SortByName:
 			req.SortBy = collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME.Enum()
 		}
-		paginate(cfg, yield, func(limit int32, token *string) ([]*Collection, *string, error) {
-			req.Limit, req.PaginationToken = nil, token
-			if limit > 0 {
-				req.Limit = &limit
-			}
-			resp, err := s.stub.ListCollections(ctx, req, grpcCallOptions(cfg.call)...)
-			if err != nil {
-				return nil, nil, fromGRPC(err)
-			}
-			out := make([]*Collection, len(resp.GetCollections()))
-			for i, pb := range resp.GetCollections() {
-				out[i] = newCollection(pb)
-			}
-			return out, resp.PaginationToken, nil
-		})
-	}
+		resp, err := s.stub.ListCollections(ctx, req, grpcCallOptions(c.call)...)
+		if err != nil {
+			return nil, nil, fromGRPC(err)
+		}
+		out := make([]*Collection, len(resp.GetCollections()))
+		for i, pb := range resp.GetCollections() {
+			out[i] = newCollection(pb)
+		}
+		return out, resp.PaginationToken, nil
+	})
 }
 
 // DocumentOption sets a property of a document, when it is added
@@ -838,27 +820,19 @@ func (s *CollectionsService) BatchGetDocuments(ctx context.Context, collectionID
 // SortBySize), WithNameFilter, WithFilter, and CallOptions applied to every
 // page. An error ends the sequence.
 func (s *CollectionsService) ListDocuments(ctx context.Context, collectionID string, opts ...ListOption) iter.Seq2[*Document, error] {
-	const method = "Collections.ListDocuments"
-	return func(yield func(*Document, error) bool) {
-		err := s.ready(method)
-		if err == nil {
-			err = checkCollectionID(method, collectionID)
-		}
-		var cfg *listConfig
-		if err == nil {
-			cfg, err = newListConfig(method, opts)
-		}
-		if err == nil {
-			err = cfg.only(method, SortByCreated, SortByName, SortBySize)
-		}
-		if err != nil {
-			yield(nil, err)
-			return
-		}
+	l := listing{method: "Collections.ListDocuments", sorts: []SortBy{SortByCreated, SortByName, SortBySize}, order: true, filter: true, name: true}
+	ready := s.ready(l.method)
+	if ready == nil {
+		ready = checkCollectionID(l.method, collectionID)
+	}
+	return pages(l, ready, opts, func(c *listConfig, limit int32, token *string) ([]*Document, *string, error) {
 		req := &collectionsv1.ListDocumentsRequest{
-			TeamId: s.team, CollectionId: collectionID, Order: listOrdering(cfg.order), Name: cfg.name, Filter: cfg.filter,
+			TeamId: s.team, CollectionId: collectionID, Order: listOrdering(c.order), Name: c.name, Filter: c.filter, PaginationToken: token,
 		}
-		switch cfg.sort {
+		if limit > 0 {
+			req.Limit = &limit
+		}
+		switch c.sort {
 		case SortByCreated:
 			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE.Enum()
 		case SortByName:
@@ -866,22 +840,16 @@ func (s *CollectionsService) ListDocuments(ctx context.Context, collectionID str
 		case SortBySize:
 			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE.Enum()
 		}
-		paginate(cfg, yield, func(limit int32, token *string) ([]*Document, *string, error) {
-			req.Limit, req.PaginationToken = nil, token
-			if limit > 0 {
-				req.Limit = &limit
-			}
-			resp, err := s.stub.ListDocuments(ctx, req, grpcCallOptions(cfg.call)...)
-			if err != nil {
-				return nil, nil, fromGRPC(err)
-			}
-			out := make([]*Document, len(resp.GetDocuments()))
-			for i, pb := range resp.GetDocuments() {
-				out[i] = newDocument(pb)
-			}
-			return out, resp.PaginationToken, nil
-		})
-	}
+		resp, err := s.stub.ListDocuments(ctx, req, grpcCallOptions(c.call)...)
+		if err != nil {
+			return nil, nil, fromGRPC(err)
+		}
+		out := make([]*Document, len(resp.GetDocuments()))
+		for i, pb := range resp.GetDocuments() {
+			out[i] = newDocument(pb)
+		}
+		return out, resp.PaginationToken, nil
+	})
 }
 
 // ReindexDocument chunks and indexes a document again, for example after

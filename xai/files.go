@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"iter"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -454,21 +453,10 @@ func (s *FilesService) Delete(ctx context.Context, fileID string, opts ...CallOp
 // applied to every page. An error ends the sequence; an invalid option is
 // reported before anything is sent.
 func (s *FilesService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*File, error] {
-	return func(yield func(*File, error) bool) {
-		if err := s.ready(); err != nil {
-			yield(nil, err)
-			return
-		}
-		cfg, err := newListConfig("Files.List", opts)
-		if err == nil {
-			err = cfg.only("Files.List", SortByCreated, SortByName, SortBySize)
-		}
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		req := &xaiv1.ListFilesRequest{Filter: cfg.filter}
-		switch cfg.sort {
+	l := listing{method: "Files.List", sorts: []SortBy{SortByCreated, SortByName, SortBySize}, order: true, filter: true}
+	return pages(l, s.ready(), opts, func(c *listConfig, limit int32, token *string) ([]*File, *string, error) {
+		req := &xaiv1.ListFilesRequest{Filter: c.filter, Limit: limit, PaginationToken: token}
+		switch c.sort {
 		case SortByName:
 			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_FILENAME.Enum()
 		case SortBySize:
@@ -476,22 +464,19 @@ func (s *FilesService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*
 		case SortByCreated:
 			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_CREATED_AT.Enum()
 		}
-		if cfg.order == OrderDescending {
+		if c.order == OrderDescending {
 			req.Order = xaiv1.Ordering_DESCENDING
 		}
-		paginate(cfg, yield, func(limit int32, token *string) ([]*File, *string, error) {
-			req.Limit, req.PaginationToken = limit, token
-			resp, err := s.stub.ListFiles(ctx, req, grpcCallOptions(cfg.call)...)
-			if err != nil {
-				return nil, nil, fromGRPC(err)
-			}
-			files := make([]*File, len(resp.GetData()))
-			for i, pb := range resp.GetData() {
-				files[i] = newFile(pb)
-			}
-			return files, resp.PaginationToken, nil
-		})
-	}
+		resp, err := s.stub.ListFiles(ctx, req, grpcCallOptions(c.call)...)
+		if err != nil {
+			return nil, nil, fromGRPC(err)
+		}
+		files := make([]*File, len(resp.GetData()))
+		for i, pb := range resp.GetData() {
+			files[i] = newFile(pb)
+		}
+		return files, resp.PaginationToken, nil
+	})
 }
 
 // Download writes the content of a file to w and returns the number of
@@ -694,227 +679,4 @@ func (s *FilesService) RevokePublicURL(ctx context.Context, fileID string, opts 
 		return "", nil
 	}
 	return resp.GetPublicUrl(), nil
-}
-
-// Listing: the options and pagination shared by Files.List,
-// Collections.List and Collections.ListDocuments.
-
-// ListOption configures a listing: FilesService.List,
-// CollectionsService.List or CollectionsService.ListDocuments.
-type ListOption interface {
-	applyList(*listConfig) error
-}
-
-type listOptionFunc func(*listConfig) error
-
-func (f listOptionFunc) applyList(c *listConfig) error { return f(c) }
-
-func (o CallOptions) applyList(c *listConfig) error {
-	c.call = append(c.call, o...)
-	return nil
-}
-
-type listConfig struct {
-	pageSize int32 // 0: the server's default
-	limit    int   // 0: no limit
-	order    Order
-	sort     SortBy
-	filter   *string
-	name     *string
-	call     []CallOption
-}
-
-// SortBy is the attribute a listing is sorted by.
-type SortBy int
-
-// Sort attributes. Each listing supports some of them.
-const (
-	// SortByCreated sorts by creation time (files, collections,
-	// documents).
-	SortByCreated SortBy = iota + 1
-	// SortByName sorts by name (files, collections, documents).
-	SortByName
-	// SortBySize sorts by size in bytes (files, documents).
-	SortBySize
-)
-
-// String returns the name of the constant.
-func (s SortBy) String() string {
-	switch s {
-	case SortByCreated:
-		return "SortByCreated"
-	case SortByName:
-		return "SortByName"
-	case SortBySize:
-		return "SortBySize"
-	}
-	return fmt.Sprintf("SortBy(%d)", int(s))
-}
-
-// Order is the direction of a listing.
-type Order int
-
-// Orders.
-const (
-	// OrderAscending lists smallest, oldest or A first.
-	OrderAscending Order = iota + 1
-	// OrderDescending lists largest, newest or Z first.
-	OrderDescending
-)
-
-// WithPageSize sets how many items each request asks for (the API's
-// limit field); the server's default applies without it. The iterator
-// follows the pages whatever their size.
-func WithPageSize(n int) ListOption {
-	return listOptionFunc(func(c *listConfig) error {
-		if n < 1 || n > math.MaxInt32 {
-			return invalidArgument("WithPageSize(%d): the page size must be positive", n)
-		}
-		c.pageSize = int32(n)
-		return nil
-	})
-}
-
-// LimitOption is the option of WithLimit, for listings and searches.
-type LimitOption interface {
-	ListOption
-	SearchOption
-}
-
-type limitOption int
-
-func (n limitOption) check() error {
-	if n < 1 || n > math.MaxInt32 {
-		return invalidArgument("WithLimit(%d): the limit must be positive", int(n))
-	}
-	return nil
-}
-
-func (n limitOption) applyList(c *listConfig) error {
-	if err := n.check(); err != nil {
-		return err
-	}
-	c.limit = int(n)
-	return nil
-}
-
-// WithLimit caps the number of results: the items a listing yields in
-// all, or the matches of a search.
-func WithLimit(n int) LimitOption { return limitOption(n) }
-
-// WithOrder sets the direction of a listing: OrderAscending (the default)
-// or OrderDescending.
-func WithOrder(o Order) ListOption {
-	return listOptionFunc(func(c *listConfig) error {
-		if o != OrderAscending && o != OrderDescending {
-			return invalidArgument("WithOrder(%d): unknown order; use xai.OrderAscending or xai.OrderDescending", int(o))
-		}
-		c.order = o
-		return nil
-	})
-}
-
-// WithSortBy sets the attribute a listing is sorted by. Files and
-// documents accept SortByCreated, SortByName and SortBySize; collections
-// SortByCreated and SortByName.
-func WithSortBy(s SortBy) ListOption {
-	return listOptionFunc(func(c *listConfig) error {
-		if s < SortByCreated || s > SortBySize {
-			return invalidArgument("WithSortBy(%d): unknown attribute; use xai.SortByCreated, xai.SortByName or xai.SortBySize", int(s))
-		}
-		c.sort = s
-		return nil
-	})
-}
-
-// WithFilter passes a filter expression that narrows down the items
-// listed, in the API's filter syntax.
-func WithFilter(expr string) ListOption {
-	return listOptionFunc(func(c *listConfig) error {
-		if strings.TrimSpace(expr) == "" {
-			return invalidArgument("WithFilter: the expression is empty; drop the option to list everything")
-		}
-		c.filter = &expr
-		return nil
-	})
-}
-
-// WithNameFilter lists only the documents called name; it applies to
-// CollectionsService.ListDocuments.
-func WithNameFilter(name string) ListOption {
-	return listOptionFunc(func(c *listConfig) error {
-		if strings.TrimSpace(name) == "" {
-			return invalidArgument("WithNameFilter: the name is empty")
-		}
-		c.name = &name
-		return nil
-	})
-}
-
-func newListConfig(method string, opts []ListOption) (*listConfig, error) {
-	c := &listConfig{}
-	for i, o := range opts {
-		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", method, i)
-		}
-		if err := o.applyList(c); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
-}
-
-// only rejects sort attributes the listing does not support.
-func (c *listConfig) only(method string, sorts ...SortBy) error {
-	if c.sort == 0 {
-		return nil
-	}
-	for _, s := range sorts {
-		if c.sort == s {
-			return nil
-		}
-	}
-	return invalidArgument("%s cannot sort by %v; it supports %v", method, c.sort, sorts)
-}
-
-// paginate yields the items of page after page until the server has no
-// more, the limit is reached, or yield asks to stop. fetch gets the page
-// size to ask for (0: the server's default) and the token of the page.
-func paginate[T any](c *listConfig, yield func(T, error) bool, fetch func(limit int32, token *string) ([]T, *string, error)) {
-	var (
-		zero  T
-		token *string
-		seen  = map[string]bool{}
-		count int
-	)
-	for {
-		limit := c.pageSize
-		if c.limit > 0 {
-			if rest := int32(min(c.limit-count, math.MaxInt32)); limit == 0 || rest < limit {
-				limit = rest
-			}
-		}
-		items, next, err := fetch(limit, token)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		for _, it := range items {
-			if !yield(it, nil) {
-				return
-			}
-			if count++; c.limit > 0 && count >= c.limit {
-				return
-			}
-		}
-		if next == nil || *next == "" {
-			return
-		}
-		if seen[*next] {
-			yield(zero, &Error{Code: codes.Internal, Message: "the server returned the same pagination token twice; stopping to avoid a loop"})
-			return
-		}
-		seen[*next] = true
-		token = next
-	}
 }

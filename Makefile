@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 
 GO_FILES = $(shell git ls-files '*.go')
 
-.PHONY: all tools generate lint breaking check-generated test check run bench fuzz load
+.PHONY: all tools generate lint breaking check-generated test check run bench fuzz load polyglot polyglot-selftest
 
 all: check test
 
@@ -96,3 +96,16 @@ LOADSTREAMS ?= 1000
 load:
 	XAI_LOAD_DURATION=$(LOADTIME) XAI_LOAD_STREAMS=$(LOADSTREAMS) \
 		go test -tags load -run '^TestLoad$$' -count=1 -v -timeout 15m ./internal/loadtest/
+
+## polyglot: the Python and TypeScript examples of examples/polyglot, each
+## with stubs generated from proto/ by its own tool chain, run against
+## cmd/xaifake on a free loopback port; installs the Debian and npm packages
+## they need (see scripts/polyglot).
+polyglot:
+	scripts/polyglot
+
+## polyglot-selftest: the same examples against servers that answer wrongly
+## (another key; internal/wrongfake, one fault at a time): fails unless each
+## run exits non-zero naming the check that caught the fault.
+polyglot-selftest:
+	scripts/polyglot --selftest

@@ -1,0 +1,237 @@
+// Command wrongfake serves the xAI Chat service wrong on purpose, one fault
+// at a time, so that `scripts/polyglot --selftest` (make polyglot-selftest)
+// can show that the examples in examples/polyglot notice a server that
+// misbehaves. It forwards every Chat call to an in-memory xaitest server and
+// breaks the one behaviour that -fault names.
+//
+// Usage:
+//
+//	wrongfake -fault NAME [-addr 127.0.0.1:0]
+//	wrongfake -list
+//
+// Like cmd/xaifake it prints one line once it listens,
+//
+//	wrongfake listening on 127.0.0.1:40123 (fault: keep-deleted)
+//
+// speaks plaintext gRPC, checks `authorization: Bearer xai-test-key` (the
+// in-memory server does) and stops on SIGINT or SIGTERM. -list prints each
+// fault with the start of the name of the example check that must fail
+// because of it, or "-" for a shape the examples must accept.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// faults lists every fault: its name, what it breaks, and the check of the
+// examples that must fail because of it ("-": none may fail).
+var faults = []struct{ name, breaks, check string }{
+	{"ignore-previous-response", "drops previous_response_id, so the stored history is not used", "continuation"},
+	{"reasoning-in-clear", "ignores use_encrypted_content: reasoning comes back readable, nothing sealed", "encrypted reasoning: use_encrypted_content"},
+	{"drop-encrypted-content", "throws away the encrypted reasoning that requests carry back", "encrypted reasoning: carried back"},
+	{"ignore-images", "removes image parts from requests before answering", "image"},
+	{"store-nothing", "ignores store_messages: nothing can be read back", "get"},
+	{"keep-deleted", "answers DeleteStoredCompletion without deleting", "NOT_FOUND"},
+	{"stream-lose-chunk", "leaves out one chunk of content from streams", "stream"},
+	{"stream-text-as-user", "sends the streamed text on deltas of ROLE_USER", "stream"},
+	{"accept-invalid", "answers requests the service rejects with INVALID_ARGUMENT", "INVALID_ARGUMENT"},
+	{"no-auth", "answers calls without an API key", "UNAUTHENTICATED"},
+	// Not a fault: a delta without a role continues the role last seen at
+	// its output index (official Python SDK, chat.py), so the examples must
+	// read the same text when only the first delta of an output has one.
+	{"roleless-deltas", "clears the role of every delta after the first of its output", "-"},
+}
+
+func main() {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, stop))
+}
+
+func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
+	fs := flag.NewFlagSet("wrongfake", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "TCP address to listen on")
+	fault := fs.String("fault", "", "the fault to serve (see -list)")
+	list := fs.Bool("list", false, "print every fault and the check that must catch it, then exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *list {
+		for _, f := range faults {
+			fmt.Fprintf(stdout, "%s %s\n", f.name, f.check)
+		}
+		return 0
+	}
+	if !slices.ContainsFunc(faults, func(f struct{ name, breaks, check string }) bool { return f.name == *fault }) {
+		fmt.Fprintf(stderr, "wrongfake: unknown -fault %q; see -list\n", *fault)
+		return 2
+	}
+
+	backend, err := xaitest.NewServer(xaitest.WithBufconn())
+	if err != nil {
+		fmt.Fprintf(stderr, "wrongfake: %v\n", err)
+		return 1
+	}
+	defer backend.Close()
+	conn, err := grpc.NewClient(backend.Target(), backend.DialOptions()...)
+	if err != nil {
+		fmt.Fprintf(stderr, "wrongfake: %v\n", err)
+		return 1
+	}
+	defer conn.Close()
+
+	lis, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "wrongfake: %v\n", err)
+		return 1
+	}
+	srv := grpc.NewServer()
+	xaiv1.RegisterChatServer(srv, &chat{fault: *fault, key: backend.APIKey(), next: xaiv1.NewChatClient(conn)})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(lis) }()
+	fmt.Fprintf(stdout, "wrongfake listening on %s (fault: %s)\n", lis.Addr(), *fault)
+
+	select {
+	case <-stop:
+		srv.Stop()
+		<-done
+		return 0
+	case err := <-done:
+		fmt.Fprintf(stderr, "wrongfake: %v\n", err)
+		return 1
+	}
+}
+
+// chat forwards Chat calls to next, breaking the behaviour fault names.
+type chat struct {
+	xaiv1.UnimplementedChatServer
+	fault string
+	key   string // the backend's key, sent for callers without one under no-auth
+	next  xaiv1.ChatClient
+}
+
+// outgoing passes the caller's authorization on to the backend, so that the
+// backend checks it, unless the fault is no-auth.
+func (c *chat) outgoing(ctx context.Context) context.Context {
+	auth := metadata.ValueFromIncomingContext(ctx, "authorization")
+	if c.fault == "no-auth" {
+		auth = []string{"Bearer " + c.key}
+	}
+	if len(auth) == 0 {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", auth[0])
+}
+
+// request applies the faults that change what the backend is asked.
+func (c *chat) request(req *xaiv1.GetCompletionsRequest) {
+	switch c.fault {
+	case "ignore-previous-response":
+		req.PreviousResponseId = nil
+	case "reasoning-in-clear":
+		req.UseEncryptedContent = false
+	case "store-nothing":
+		req.StoreMessages = false
+	case "drop-encrypted-content":
+		for _, m := range req.GetMessages() {
+			m.EncryptedContent = ""
+		}
+	case "ignore-images":
+		for _, m := range req.GetMessages() {
+			m.Content = slices.DeleteFunc(m.Content, func(p *xaiv1.Content) bool { return p.GetImageUrl() != nil })
+		}
+	}
+}
+
+// accepted turns a rejection into an empty answer under accept-invalid.
+func (c *chat) accepted(err error) bool {
+	return c.fault == "accept-invalid" && status.Code(err) == codes.InvalidArgument
+}
+
+func (c *chat) GetCompletion(ctx context.Context, req *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+	c.request(req)
+	resp, err := c.next.GetCompletion(c.outgoing(ctx), req)
+	if c.accepted(err) {
+		return &xaiv1.GetChatCompletionResponse{Id: "accepted-anyway"}, nil
+	}
+	if err == nil && c.fault == "reasoning-in-clear" {
+		for _, o := range resp.GetOutputs() {
+			o.GetMessage().EncryptedContent = ""
+		}
+	}
+	return resp, err
+}
+
+func (c *chat) GetCompletionChunk(req *xaiv1.GetCompletionsRequest, out grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
+	c.request(req)
+	in, err := c.next.GetCompletionChunk(c.outgoing(out.Context()), req)
+	if err != nil {
+		return err
+	}
+	contentChunks := 0
+	roleSeen := map[int32]bool{} // output indexes whose first delta went out
+	for {
+		chunk, err := in.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		hasContent := slices.ContainsFunc(chunk.GetOutputs(), func(o *xaiv1.CompletionOutputChunk) bool {
+			return o.GetDelta().GetContent() != ""
+		})
+		if hasContent {
+			contentChunks++
+		}
+		switch {
+		case c.fault == "stream-lose-chunk" && hasContent && contentChunks == 2:
+			continue
+		case c.fault == "stream-text-as-user" && hasContent:
+			for _, o := range chunk.GetOutputs() {
+				o.GetDelta().Role = xaiv1.MessageRole_ROLE_USER
+			}
+		case c.fault == "roleless-deltas":
+			for _, o := range chunk.GetOutputs() {
+				if d := o.GetDelta(); d != nil && roleSeen[o.GetIndex()] {
+					d.Role = xaiv1.MessageRole_INVALID_ROLE
+				}
+				roleSeen[o.GetIndex()] = true
+			}
+		}
+		if err := out.Send(chunk); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *chat) GetStoredCompletion(ctx context.Context, req *xaiv1.GetStoredCompletionRequest) (*xaiv1.GetChatCompletionResponse, error) {
+	return c.next.GetStoredCompletion(c.outgoing(ctx), req)
+}
+
+func (c *chat) DeleteStoredCompletion(ctx context.Context, req *xaiv1.DeleteStoredCompletionRequest) (*xaiv1.DeleteStoredCompletionResponse, error) {
+	if c.fault == "keep-deleted" {
+		if _, err := c.next.GetStoredCompletion(c.outgoing(ctx), &xaiv1.GetStoredCompletionRequest{ResponseId: req.GetResponseId()}); err != nil {
+			return nil, err
+		}
+		return &xaiv1.DeleteStoredCompletionResponse{ResponseId: req.GetResponseId()}, nil
+	}
+	return c.next.DeleteStoredCompletion(c.outgoing(ctx), req)
+}

@@ -101,8 +101,8 @@ func TestExamples(t *testing.T) {
 			"4. A cancelled call", "status.Code(err):     Canceled",
 		}},
 		{name: "models", dir: "models", want: []string{
-			"Language models (7):", "grok-4-0709", "256000-token context, $3.00 in / $15.00 out per million tokens",
-			"Embedding models (1):", "v1", "Image generation models (2):", "grok-2-image-1212", "$0.070 per image",
+			"Language models (18):", "grok-4-0709", "256000-token context, $3.00 in / $15.00 out per million tokens",
+			"Embedding models (1):", "v1", "Image generation models (4):", "grok-2-image-1212", "$0.070 per image",
 			`GetLanguage("grok-4"):`, "name:      grok-4-0709", "aliases:   grok-4, grok-4-latest", "input:     [TEXT IMAGE]",
 		}},
 		{name: "auth", dir: "auth", want: []string{

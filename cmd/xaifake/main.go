@@ -5,7 +5,8 @@
 //
 //	xaifake [-addr 127.0.0.1:50051] [-keys k1,k2] [-management-keys m1]
 //	        [-retention 720h] [-latency 0s] [-encryption-key HEX]
-//	        [-shutdown-timeout 5s]
+//	        [-shutdown-timeout 5s] [-media-addr 127.0.0.1:0] [-media-lifetime 1h]
+//	        [-model KIND:NAME[,ALIAS...][:CAPABILITY,...]]...
 //
 // Once the listener is ready it prints exactly one line to standard output:
 //
@@ -16,6 +17,21 @@
 // metadata `authorization: Bearer <key>` with one of the keys. SIGINT or
 // SIGTERM stops it gracefully: calls in progress get -shutdown-timeout to
 // finish, then the rest are cut off. Diagnostics go to standard error.
+//
+// The images and videos it generates are served over plain HTTP on a
+// loopback listener of their own (-media-addr; "" turns it off), and the
+// URLs in responses point there; they expire after -media-lifetime on the
+// fake's clock. The media address goes to standard error.
+//
+// -model adds a model the built-in catalogue (the official Python SDK
+// 1.19's list) lacks, for example
+//
+//	-model chat:grok-5-0101,grok-5:reasoning,image-input
+//	-model image:grok-imagine-image-3
+//
+// KIND is chat, image, video or embedding; the first name is the full name
+// responses report, the others are aliases; the capabilities reasoning and
+// image-input apply to chat models. The flag may be repeated.
 package main
 
 import (
@@ -52,6 +68,16 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	latency := fs.Duration("latency", 0, "delay added before every reply (a tenth of it between stream messages)")
 	encKey := fs.String("encryption-key", "", "64 hex digits: AES-256 key for encrypted reasoning, so blobs survive restarts (default random)")
 	grace := fs.Duration("shutdown-timeout", 5*time.Second, "how long calls in progress may run on after SIGINT or SIGTERM")
+	mediaAddr := fs.String("media-addr", "127.0.0.1:0", "address of the HTTP listener serving generated images and videos; empty turns it off")
+	mediaLifetime := fs.Duration("media-lifetime", time.Hour, "how long generated image and video URLs can be downloaded")
+	var models []xaitest.Model
+	fs.Func("model", "add a model: KIND:NAME[,ALIAS...][:CAPABILITY,...], KIND chat, image, video or embedding, CAPABILITY reasoning or image-input (repeatable)", func(spec string) error {
+		m, err := parseModel(spec)
+		if err == nil {
+			models = append(models, m)
+		}
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -75,6 +101,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	if m := splitKeys(*mgmtKeys); len(m) > 0 {
 		opts = append(opts, xaitest.WithManagementKeys(m...))
 	}
+	if *mediaAddr != "" {
+		opts = append(opts, xaitest.WithMediaServer(*mediaAddr), xaitest.WithMediaLifetime(*mediaLifetime))
+	}
+	if len(models) > 0 {
+		opts = append(opts, xaitest.WithModels(models...))
+	}
 	if *encKey != "" {
 		key, err := hex.DecodeString(*encKey)
 		if err != nil || len(key) != 32 {
@@ -93,6 +125,10 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintf(stdout, "xaifake listening on %s (api key: %s, management key: %s)\n", srv.Addr(), srv.APIKey(), m[0])
 	} else {
 		fmt.Fprintf(stdout, "xaifake listening on %s (api key: %s)\n", srv.Addr(), srv.APIKey())
+	}
+
+	if u := srv.MediaURL(); u != "" {
+		fmt.Fprintf(stderr, "xaifake: serving generated media on %s\n", u)
 	}
 
 	sig := <-stop
@@ -114,4 +150,43 @@ func splitKeys(list string) []string {
 		}
 	}
 	return keys
+}
+
+// parseModel reads a -model value: KIND:NAME[,ALIAS...][:CAPABILITY,...].
+func parseModel(spec string) (xaitest.Model, error) {
+	parts := strings.Split(spec, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return xaitest.Model{}, fmt.Errorf("%q is not KIND:NAME[,ALIAS...][:CAPABILITY,...]", spec)
+	}
+	var m xaitest.Model
+	switch parts[0] {
+	case "chat":
+		m.Kind = xaitest.ChatModel
+	case "image":
+		m.Kind = xaitest.ImageModel
+	case "video":
+		m.Kind = xaitest.VideoModel
+	case "embedding":
+		m.Kind = xaitest.EmbeddingModel
+	default:
+		return m, fmt.Errorf("model kind %q is not chat, image, video or embedding", parts[0])
+	}
+	names := splitKeys(parts[1])
+	if len(names) == 0 {
+		return m, fmt.Errorf("%q names no model", spec)
+	}
+	m.Name, m.Aliases = names[0], names[1:]
+	if len(parts) == 3 {
+		for _, c := range splitKeys(parts[2]) {
+			switch c {
+			case "reasoning":
+				m.Reasoning = true
+			case "image-input":
+				m.ImageInput = true
+			default:
+				return m, fmt.Errorf("capability %q is not reasoning or image-input", c)
+			}
+		}
+	}
+	return m, nil
 }

@@ -155,7 +155,7 @@ func (bs *batchService) AddBatchRequests(_ context.Context, req *xaiv1.AddBatchR
 		if err != nil {
 			return nil, err
 		}
-		if r.BatchRequestId != nil {
+		if _, set := optionalString(r.BatchRequestId); set {
 			if j, dup := inCall[it.id]; dup {
 				return nil, invalid("batch_requests[%d] and [%d] have the same batch_request_id %q", j, i, it.id)
 			}
@@ -203,11 +203,11 @@ func newBatchItem(where string, r *xaiv1.BatchRequest) (*batchItem, error) {
 	default:
 		return nil, invalid("%s: set one of completion_request, image_request, video_request or video_extension_request", where)
 	}
-	if r.BatchRequestId == nil {
+	if id, set := optionalString(r.BatchRequestId); !set {
 		it.id = "batch_req_" + newID()
 		it.req.BatchRequestId = proto.String(it.id)
 	} else {
-		it.id = r.GetBatchRequestId()
+		it.id = id
 		if strings.TrimSpace(it.id) == "" {
 			return nil, invalid("%s.batch_request_id is set but blank; leave it unset to get one from the server", where)
 		}

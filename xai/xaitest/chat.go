@@ -117,7 +117,7 @@ func (c *chatService) DeleteStoredCompletion(_ context.Context, req *xaiv1.Delet
 // back as the encrypted_content of a message, the blob is replaced by the
 // conversation it holds, whose tokens then count as cached.
 func (c *chatService) CompactContext(_ context.Context, req *xaiv1.CompactContextRequest) (*xaiv1.CompactContextResponse, error) {
-	m, err := lookupLanguageModel(req.GetModel())
+	m, err := c.s.lookupLanguageModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (s *Server) complete(ctx context.Context, req *xaiv1.GetCompletionsRequest)
 
 // plan validates a completion request and assembles its conversation.
 func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
-	m, err := lookupLanguageModel(req.GetModel())
+	m, err := s.lookupLanguageModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}

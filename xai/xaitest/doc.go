@@ -18,7 +18,10 @@
 // encrypted reasoning and context compaction; Models, Auth, Tokenize, Image
 // generation, Embeddings, Files, Collections with Documents search (keyword
 // scoring), deferred Video generation, batches (BatchMgmt) processed by the
-// same engines, and the legacy Sample API.
+// same engines, and the legacy Sample API. The model catalogue holds the
+// names the official Python SDK 1.19 lists; [WithModels] adds others.
+// [WithMediaServer] serves generated images and videos over HTTP, so that
+// clients can download them.
 //
 // Replies are deterministic: the same request gives the same content over
 // the unary, streaming and deferred RPCs. Tests steer the fake with

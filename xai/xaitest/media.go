@@ -57,12 +57,13 @@ type imageService struct {
 }
 
 // GenerateImage returns small deterministic PNG images derived from the
-// prompt, as base64 data URLs or as (unfetchable) https URLs.
+// prompt, as base64 data URLs or as URLs (served by the media server of
+// WithMediaServer, unfetchable without it).
 func (is *imageService) GenerateImage(_ context.Context, req *xaiv1.GenerateImageRequest) (*xaiv1.ImageResponse, error) {
 	if strings.TrimSpace(req.GetPrompt()) == "" {
 		return nil, invalid("prompt is required")
 	}
-	m, err := lookupImageModel(req.GetModel())
+	m, err := is.s.lookupImageModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +137,7 @@ func (is *imageService) GenerateImage(_ context.Context, req *xaiv1.GenerateImag
 		if req.GetFormat() == xaiv1.ImageFormat_IMG_FORMAT_BASE64 {
 			img.Image = &xaiv1.GeneratedImage_Base64{Base64: "data:image/png;base64," + base64.StdEncoding.EncodeToString(data)}
 		} else {
-			img.Image = &xaiv1.GeneratedImage_Url{Url: "https://imgen.xaitest.invalid/" + hex.EncodeToString(seed[:12]) + ".png"}
+			img.Image = &xaiv1.GeneratedImage_Url{Url: is.s.mediaURL("imgen", hex.EncodeToString(seed[:12])+".png", data)}
 		}
 		if so := req.GetStorageOptions(); so != nil {
 			img.FileOutput = is.s.storeGenerated(so, data, i)
@@ -216,7 +217,7 @@ func (es *embedderService) Embed(_ context.Context, req *xaiv1.EmbedRequest) (*x
 	if len(req.GetInput()) == 0 {
 		return nil, invalid("input must not be empty")
 	}
-	m, err := lookupEmbeddingModel(req.GetModel())
+	m, err := es.s.lookupEmbeddingModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}

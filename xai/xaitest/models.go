@@ -2,6 +2,8 @@ package xaitest
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,9 +15,129 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// The catalogue is modelled on the public xAI model list. Prices are in USD
-// ticks (1e-10 USD) per token, or per image for image models, so a usage's
-// cost_in_usd_ticks is the sum of tokens times prices.
+// ModelKind is the kind of model a [Model] adds: which service serves it.
+type ModelKind int
+
+// The kinds of model.
+const (
+	ChatModel      ModelKind = iota + 1 // Chat, Sample and Tokenize
+	ImageModel                          // Image
+	VideoModel                          // Video
+	EmbeddingModel                      // Embedder
+)
+
+func (k ModelKind) String() string {
+	switch k {
+	case ChatModel:
+		return "chat"
+	case ImageModel:
+		return "image"
+	case VideoModel:
+		return "video"
+	case EmbeddingModel:
+		return "embedding"
+	}
+	return fmt.Sprintf("ModelKind(%d)", int(k))
+}
+
+// Model is a model to add to the server's catalogue with [WithModels], for
+// a model the built-in catalogue (the official SDK's list, see
+// catalogue.go) does not know yet. Prices, limits and dates are those of
+// a recent model of the same kind.
+type Model struct {
+	Kind ModelKind
+	// Name is the full name that responses report.
+	Name string
+	// Aliases are other names that resolve to Name.
+	Aliases []string
+	// Reasoning makes a chat model produce reasoning and accept
+	// reasoning_effort.
+	Reasoning bool
+	// ImageInput makes a chat model accept images in messages.
+	ImageInput bool
+}
+
+// WithModels adds models to the server's catalogue, next to the built-in
+// ones. A name or alias may not repeat one the catalogue already has, and
+// Reasoning and ImageInput apply to chat models only; NewServer reports
+// either mistake. Names not in the catalogue are rejected as on the real
+// service.
+func WithModels(models ...Model) Option {
+	return func(c *config) {
+		for _, m := range models {
+			m.Aliases = append([]string(nil), m.Aliases...)
+			c.models = append(c.models, m)
+		}
+	}
+}
+
+// catalogue is the models a server knows: the built-in tables and those
+// added by WithModels.
+type catalogue struct {
+	language  []*languageModel
+	embedding []*embeddingModel
+	image     []*imageModel
+	video     []*videoModel
+}
+
+// newCatalogue returns the built-in catalogue plus extra, whose added
+// entries take their prices and limits from a template of their kind.
+func newCatalogue(extra []Model) (*catalogue, error) {
+	c := &catalogue{language: languageModels, embedding: embeddingModels, image: imageModels, video: videoModels}
+	if len(extra) == 0 {
+		return c, nil // the built-in tables are never modified
+	}
+	c.language = slices.Clone(c.language)
+	c.embedding = slices.Clone(c.embedding)
+	c.image = slices.Clone(c.image)
+	c.video = slices.Clone(c.video)
+	for i, m := range extra {
+		n := named{m.Name, m.Aliases}
+		seen := make(map[string]bool)
+		for _, name := range append([]string{m.Name}, m.Aliases...) {
+			if name == "" || strings.ContainsAny(name, " \t\r\n") {
+				return nil, fmt.Errorf("xaitest: model %d: name or alias %q is empty or contains white space", i, name)
+			}
+			if seen[name] || c.has(name) {
+				return nil, fmt.Errorf("xaitest: model %d: %q is already a model name or alias", i, name)
+			}
+			seen[name] = true
+		}
+		if m.Kind != ChatModel && (m.Reasoning || m.ImageInput) {
+			return nil, fmt.Errorf("xaitest: model %q: Reasoning and ImageInput apply to chat models, not %v models", m.Name, m.Kind)
+		}
+		switch m.Kind {
+		case ChatModel:
+			lm := *find(languageModels, "grok-4.3")
+			lm.named, lm.reasoning, lm.vision = n, m.Reasoning, m.ImageInput
+			if !lm.vision {
+				lm.imageTick = 0
+			}
+			c.language = append(c.language, &lm)
+		case ImageModel:
+			im := *find(imageModels, "grok-imagine-image")
+			im.named = n
+			c.image = append(c.image, &im)
+		case VideoModel:
+			vm := *find(videoModels, "grok-imagine-video")
+			vm.named = n
+			c.video = append(c.video, &vm)
+		case EmbeddingModel:
+			em := *find(embeddingModels, "v1")
+			em.named = n
+			c.embedding = append(c.embedding, &em)
+		default:
+			return nil, fmt.Errorf("xaitest: model %q has kind %v; use ChatModel, ImageModel, VideoModel or EmbeddingModel", m.Name, m.Kind)
+		}
+	}
+	return c, nil
+}
+
+// has reports whether name names or aliases any model of the catalogue.
+func (c *catalogue) has(name string) bool {
+	return find(c.language, name) != nil || find(c.embedding, name) != nil ||
+		find(c.image, name) != nil || find(c.video, name) != nil
+}
 
 // named is the identity of a catalogue entry.
 type named struct {
@@ -83,77 +205,15 @@ type imageModel struct {
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-var languageModels = []*languageModel{
-	{
-		named: named{"grok-4-0709", []string{"grok-4", "grok-4-latest"}}, version: "1.0.0",
-		vision: true, reasoning: true,
-		promptTick: 30000, cachedTick: 7500, imageTick: 30000, outputTick: 150000, searchTick: 250000000,
-		created: date(2025, time.July, 9), maxPrompt: 256000,
-	},
-	{
-		named: named{"grok-4-fast-reasoning", []string{"grok-4-fast-reasoning-latest", "grok-4-fast"}}, version: "1.0.0",
-		vision: true, reasoning: true,
-		promptTick: 2000, cachedTick: 500, imageTick: 2000, outputTick: 5000, searchTick: 250000000,
-		created: date(2025, time.September, 19), maxPrompt: 2000000,
-	},
-	{
-		named: named{"grok-4-fast-non-reasoning", []string{"grok-4-fast-non-reasoning-latest"}}, version: "1.0.0",
-		vision:     true,
-		promptTick: 2000, cachedTick: 500, imageTick: 2000, outputTick: 5000, searchTick: 250000000,
-		created: date(2025, time.September, 19), maxPrompt: 2000000,
-	},
-	{
-		named: named{"grok-code-fast-1", []string{"grok-code-fast", "grok-code-fast-1-0825"}}, version: "1.0.0",
-		reasoning:  true,
-		promptTick: 2000, cachedTick: 200, outputTick: 15000,
-		created: date(2025, time.August, 28), maxPrompt: 256000,
-	},
-	{
-		named: named{"grok-3", []string{"grok-3-latest", "grok-3-beta"}}, version: "1.0.0",
-		promptTick: 30000, cachedTick: 7500, outputTick: 150000, searchTick: 250000000,
-		created: date(2025, time.February, 17), maxPrompt: 131072,
-	},
-	{
-		named: named{"grok-3-mini", []string{"grok-3-mini-latest", "grok-3-mini-beta"}}, version: "1.0.0",
-		reasoning:  true,
-		promptTick: 3000, cachedTick: 750, outputTick: 5000, searchTick: 250000000,
-		created: date(2025, time.February, 17), maxPrompt: 131072,
-	},
-	{
-		named: named{"grok-2-vision-1212", []string{"grok-2-vision", "grok-2-vision-latest"}}, version: "0.1.0",
-		vision:     true,
-		promptTick: 20000, imageTick: 20000, outputTick: 100000,
-		created: date(2024, time.December, 12), maxPrompt: 32768,
-	},
-}
-
-var embeddingModels = []*embeddingModel{
-	{
-		named: named{"v1", []string{"embedding-v1"}}, version: "1.0.0",
-		promptTick: 1000, imageTick: 1000, created: date(2024, time.November, 1), dimensions: embeddingDims,
-	},
-}
-
-var imageModels = []*imageModel{
-	{
-		named: named{"grok-2-image-1212", []string{"grok-2-image", "grok-2-image-latest"}}, version: "0.1.0",
-		imageTick: 700000000, created: date(2024, time.December, 12), maxPrompt: 1024,
-	},
-	{
-		named: named{"grok-imagine-image", []string{"grok-imagine-image-latest"}}, version: "1.0.0",
-		imageTick: 200000000, created: date(2025, time.October, 1), maxPrompt: 4096,
-	},
-}
-
-// lookupLanguageModel resolves a chat model, with INVALID_ARGUMENT errors
-// as the completion RPCs give them.
-func lookupLanguageModel(name string) (*languageModel, error) {
+// lookupLanguageModel resolves a chat model of the server's catalogue, with
+// INVALID_ARGUMENT errors as the completion RPCs give them.
+func (s *Server) lookupLanguageModel(name string) (*languageModel, error) {
 	if strings.TrimSpace(name) == "" {
 		return nil, status.Error(codes.InvalidArgument, "model is required")
 	}
-	m := find(languageModels, name)
+	m := find(s.models.language, name)
 	if m == nil {
-		if find(embeddingModels, name) != nil || find(imageModels, name) != nil {
+		if find(s.models.embedding, name) != nil || find(s.models.image, name) != nil || find(s.models.video, name) != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "model %q is not a language model", name)
 		}
 		return nil, status.Errorf(codes.InvalidArgument, "model %q does not exist or your API key has no access to it", name)
@@ -162,11 +222,11 @@ func lookupLanguageModel(name string) (*languageModel, error) {
 }
 
 // lookupEmbeddingModel resolves an embedding model.
-func lookupEmbeddingModel(name string) (*embeddingModel, error) {
+func (s *Server) lookupEmbeddingModel(name string) (*embeddingModel, error) {
 	if strings.TrimSpace(name) == "" {
 		return nil, status.Error(codes.InvalidArgument, "model is required")
 	}
-	m := find(embeddingModels, name)
+	m := find(s.models.embedding, name)
 	if m == nil {
 		return nil, status.Errorf(codes.InvalidArgument, "model %q is not an embedding model available to your API key", name)
 	}
@@ -174,13 +234,34 @@ func lookupEmbeddingModel(name string) (*embeddingModel, error) {
 }
 
 // lookupImageModel resolves an image generation model.
-func lookupImageModel(name string) (*imageModel, error) {
+func (s *Server) lookupImageModel(name string) (*imageModel, error) {
 	if strings.TrimSpace(name) == "" {
 		return nil, status.Error(codes.InvalidArgument, "model is required")
 	}
-	m := find(imageModels, name)
+	m := find(s.models.image, name)
 	if m == nil {
 		return nil, status.Errorf(codes.InvalidArgument, "model %q is not an image generation model available to your API key", name)
+	}
+	return m, nil
+}
+
+// videoModel is one video generation model of the catalogue.
+type videoModel struct {
+	named
+	secondTick     int64 // price of one second of video, in USD ticks
+	defaultSeconds int32
+	maxSeconds     int32
+	maxResolution  xaiv1.VideoResolution
+}
+
+// lookupVideoModel resolves a video generation model.
+func (s *Server) lookupVideoModel(name string) (*videoModel, error) {
+	if strings.TrimSpace(name) == "" {
+		return nil, invalid("model is required")
+	}
+	m := find(s.models.video, name)
+	if m == nil {
+		return nil, invalid("model %q is not a video generation model available to your API key", name)
 	}
 	return m, nil
 }
@@ -245,35 +326,35 @@ type modelsService struct {
 }
 
 // ListLanguageModels lists the chat models of the catalogue.
-func (*modelsService) ListLanguageModels(context.Context, *emptypb.Empty) (*xaiv1.ListLanguageModelsResponse, error) {
+func (ms *modelsService) ListLanguageModels(context.Context, *emptypb.Empty) (*xaiv1.ListLanguageModelsResponse, error) {
 	resp := &xaiv1.ListLanguageModelsResponse{}
-	for _, m := range languageModels {
+	for _, m := range ms.s.models.language {
 		resp.Models = append(resp.Models, m.proto())
 	}
 	return resp, nil
 }
 
 // ListEmbeddingModels lists the embedding models of the catalogue.
-func (*modelsService) ListEmbeddingModels(context.Context, *emptypb.Empty) (*xaiv1.ListEmbeddingModelsResponse, error) {
+func (ms *modelsService) ListEmbeddingModels(context.Context, *emptypb.Empty) (*xaiv1.ListEmbeddingModelsResponse, error) {
 	resp := &xaiv1.ListEmbeddingModelsResponse{}
-	for _, m := range embeddingModels {
+	for _, m := range ms.s.models.embedding {
 		resp.Models = append(resp.Models, m.proto())
 	}
 	return resp, nil
 }
 
 // ListImageGenerationModels lists the image models of the catalogue.
-func (*modelsService) ListImageGenerationModels(context.Context, *emptypb.Empty) (*xaiv1.ListImageGenerationModelsResponse, error) {
+func (ms *modelsService) ListImageGenerationModels(context.Context, *emptypb.Empty) (*xaiv1.ListImageGenerationModelsResponse, error) {
 	resp := &xaiv1.ListImageGenerationModelsResponse{}
-	for _, m := range imageModels {
+	for _, m := range ms.s.models.image {
 		resp.Models = append(resp.Models, m.proto())
 	}
 	return resp, nil
 }
 
 // GetLanguageModel describes one chat model, by name or alias.
-func (*modelsService) GetLanguageModel(_ context.Context, req *xaiv1.GetModelRequest) (*xaiv1.LanguageModel, error) {
-	m := find(languageModels, req.GetName())
+func (ms *modelsService) GetLanguageModel(_ context.Context, req *xaiv1.GetModelRequest) (*xaiv1.LanguageModel, error) {
+	m := find(ms.s.models.language, req.GetName())
 	if m == nil {
 		return nil, notFoundModel("language", req.GetName())
 	}
@@ -281,8 +362,8 @@ func (*modelsService) GetLanguageModel(_ context.Context, req *xaiv1.GetModelReq
 }
 
 // GetEmbeddingModel describes one embedding model, by name or alias.
-func (*modelsService) GetEmbeddingModel(_ context.Context, req *xaiv1.GetModelRequest) (*xaiv1.EmbeddingModel, error) {
-	m := find(embeddingModels, req.GetName())
+func (ms *modelsService) GetEmbeddingModel(_ context.Context, req *xaiv1.GetModelRequest) (*xaiv1.EmbeddingModel, error) {
+	m := find(ms.s.models.embedding, req.GetName())
 	if m == nil {
 		return nil, notFoundModel("embedding", req.GetName())
 	}
@@ -290,8 +371,8 @@ func (*modelsService) GetEmbeddingModel(_ context.Context, req *xaiv1.GetModelRe
 }
 
 // GetImageGenerationModel describes one image model, by name or alias.
-func (*modelsService) GetImageGenerationModel(_ context.Context, req *xaiv1.GetModelRequest) (*xaiv1.ImageGenerationModel, error) {
-	m := find(imageModels, req.GetName())
+func (ms *modelsService) GetImageGenerationModel(_ context.Context, req *xaiv1.GetModelRequest) (*xaiv1.ImageGenerationModel, error) {
+	m := find(ms.s.models.image, req.GetName())
 	if m == nil {
 		return nil, notFoundModel("image generation", req.GetName())
 	}

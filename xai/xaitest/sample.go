@@ -27,7 +27,7 @@ type sampleChoice struct {
 
 // sample validates a request and generates its choices.
 func (ss *sampleService) sample(req *xaiv1.SampleTextRequest) (*xaiv1.SampleTextResponse, []sampleChoice, error) {
-	m, err := lookupLanguageModel(req.GetModel())
+	m, err := ss.s.lookupLanguageModel(req.GetModel())
 	if err != nil {
 		return nil, nil, err
 	}

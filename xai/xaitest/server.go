@@ -47,6 +47,9 @@ type config struct {
 	encryptionKey  []byte
 	maxImageBytes  int
 	requestLog     int // most requests kept by Requests; negative: all
+	models         []Model
+	mediaAddr      string // "" for no media server
+	mediaLifetime  time.Duration
 }
 
 // Option configures a Server made by NewServer.
@@ -132,6 +135,8 @@ type Server struct {
 	cfg     config
 	clock   *Clock
 	sealer  *sealer
+	models  *catalogue
+	media   *mediaServer   // nil without WithMediaServer
 	keys    map[string]int // accepted key -> position in cfg.apiKeys
 	started time.Time
 
@@ -169,6 +174,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		retention:     defaultRetention,
 		maxImageBytes: maxImageBytes,
 		requestLog:    -1,
+		mediaLifetime: defaultMediaLifetime,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -201,6 +207,9 @@ func NewServer(opts ...Option) (*Server, error) {
 	if cfg.retention <= 0 {
 		return nil, fmt.Errorf("xaitest: retention must be positive, got %v", cfg.retention)
 	}
+	if cfg.mediaLifetime <= 0 {
+		return nil, fmt.Errorf("xaitest: media lifetime must be positive, got %v", cfg.mediaLifetime)
+	}
 	if cfg.latency < 0 {
 		return nil, fmt.Errorf("xaitest: latency must not be negative, got %v", cfg.latency)
 	}
@@ -214,6 +223,10 @@ func NewServer(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	models, err := newCatalogue(cfg.models)
+	if err != nil {
+		return nil, err
+	}
 	clock := cfg.clock
 	if clock == nil {
 		clock = newWallClock()
@@ -223,6 +236,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		cfg:       cfg,
 		clock:     clock,
 		sealer:    sl,
+		models:    models,
 		keys:      keys,
 		started:   clock.Now(),
 		serveDone: make(chan struct{}),
@@ -247,6 +261,13 @@ func NewServer(opts ...Option) (*Server, error) {
 		s.addr = lis.Addr().String()
 	}
 
+	if cfg.mediaAddr != "" {
+		if s.media, err = startMediaServer(cfg.mediaAddr, clock, cfg.mediaLifetime); err != nil {
+			s.lis.Close()
+			return nil, err
+		}
+	}
+
 	s.gs = s.newGRPCServer()
 	s.register()
 
@@ -259,6 +280,9 @@ func NewServer(opts ...Option) (*Server, error) {
 	)...)
 	if err != nil {
 		s.lis.Close()
+		if s.media != nil {
+			s.media.close()
+		}
 		return nil, fmt.Errorf("xaitest: creating the client connection: %w", err)
 	}
 	s.conn = conn
@@ -393,6 +417,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 		<-s.serveDone
 		// Close fails only for a connection that is already closed.
 		_ = s.conn.Close()
+		if s.media != nil {
+			s.media.close()
+		}
 	})
 	return err
 }

@@ -28,7 +28,7 @@ func TestModels(t *testing.T) {
 	for _, m := range langs.GetModels() {
 		names[m.GetName()] = m
 		if m.GetPromptTextTokenPrice() <= 0 || m.GetCompletionTextTokenPrice() <= 0 || m.GetCreated() == nil ||
-			m.GetMaxPromptLength() <= 0 || len(m.GetAliases()) == 0 || len(m.GetInputModalities()) == 0 {
+			m.GetMaxPromptLength() <= 0 || len(m.GetInputModalities()) == 0 {
 			t.Fatalf("incomplete model %v", m)
 		}
 	}

@@ -125,7 +125,7 @@ type tokenizeService struct {
 
 // TokenizeText splits text with the fake tokenizer.
 func (t *tokenizeService) TokenizeText(_ context.Context, req *xaiv1.TokenizeTextRequest) (*xaiv1.TokenizeTextResponse, error) {
-	m, err := lookupLanguageModel(req.GetModel())
+	m, err := t.s.lookupLanguageModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,21 @@ func invalid(format string, args ...any) error {
 	return status.Errorf(codes.InvalidArgument, format, args...)
 }
 
+// optionalString returns the value of an optional (explicit presence)
+// string field and whether it counts as set. Official clients send "" for
+// a field the user left out, so an empty value counts as unset: the
+// official Python SDK 1.19 builds prepared batch requests with
+// `batch_request_id=batch_request_id or ""` (src/xai_sdk/sync/image.py
+// Client.prepare, src/xai_sdk/sync/video.py Client.prepare and
+// prepare_extension, and their twins under src/xai_sdk/aio/), and the
+// field has presence, so the "" reaches the wire.
+func optionalString(p *string) (string, bool) {
+	if p == nil || *p == "" {
+		return "", false
+	}
+	return *p, true
+}
+
 // inRange reports whether v lies in [lo, hi]; NaN never does.
 func inRange(v, lo, hi float32) bool { return v >= lo && v <= hi }
 

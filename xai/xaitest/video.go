@@ -16,35 +16,6 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// videoModel is one video generation model of the catalogue.
-type videoModel struct {
-	named
-	secondTick     int64 // price of one second of video, in USD ticks
-	defaultSeconds int32
-	maxSeconds     int32
-	maxResolution  xaiv1.VideoResolution
-}
-
-var videoModels = []*videoModel{
-	{
-		named:      named{"grok-imagine-video", []string{"grok-imagine-video-latest"}},
-		secondTick: 500000000, defaultSeconds: 6, maxSeconds: 15,
-		maxResolution: xaiv1.VideoResolution_VIDEO_RESOLUTION_720P,
-	},
-}
-
-// lookupVideoModel resolves a video generation model.
-func lookupVideoModel(name string) (*videoModel, error) {
-	if strings.TrimSpace(name) == "" {
-		return nil, invalid("model is required")
-	}
-	m := find(videoModels, name)
-	if m == nil {
-		return nil, invalid("model %q is not a video generation model available to your API key", name)
-	}
-	return m, nil
-}
-
 // VideoOutcome scripts how a future video job ends; see
 // EnqueueVideoOutcome.
 type VideoOutcome struct {
@@ -221,7 +192,7 @@ func (s *Server) planGenerateVideo(req *xaiv1.GenerateVideoRequest) (*videoPlan,
 	if strings.TrimSpace(req.GetPrompt()) == "" {
 		return nil, invalid("prompt is required")
 	}
-	m, err := lookupVideoModel(req.GetModel())
+	m, err := s.lookupVideoModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +247,7 @@ func (s *Server) planExtendVideo(req *xaiv1.ExtendVideoRequest) (*videoPlan, err
 	if strings.TrimSpace(req.GetPrompt()) == "" {
 		return nil, invalid("prompt is required")
 	}
-	m, err := lookupVideoModel(req.GetModel())
+	m, err := s.lookupVideoModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}
@@ -360,13 +331,13 @@ func newVideoPlan(m *videoModel, prompt string, secs int32, so *xaiv1.StorageOpt
 	return &videoPlan{model: m, prompt: prompt, seconds: secs, storage: proto.CloneOf(so), seed: seed}
 }
 
-// finishVideo makes the finished response of a plan: a deterministic https
-// URL that is never served, and a small stand-in MP4 file when the request
-// asked for storage.
+// finishVideo makes the finished response of a plan: a deterministic URL
+// (served by the media server of WithMediaServer, unfetchable without it),
+// and a small stand-in MP4 file when the request asked for storage.
 func (s *Server) finishVideo(p *videoPlan) *xaiv1.VideoResponse {
 	name := hex.EncodeToString(p.seed[:12])
 	video := &xaiv1.GeneratedVideo{
-		Url:               "https://vidgen.xaitest.invalid/" + name + ".mp4",
+		Url:               s.mediaURL("vidgen", name+".mp4", fakeMP4(p.seed)),
 		Duration:          p.seconds,
 		RespectModeration: true,
 	}

@@ -136,11 +136,11 @@ func FileBytes(data []byte, opts ...FileOption) Part {
 	return filePart(&xaiv1.FileContent{Data: slices.Clone(data)}, "FileBytes", opts)
 }
 
-// FileURL returns a part attaching the file at a public http or https URL,
-// which the service fetches.
+// FileURL returns a part attaching the file at a public https URL, which
+// the service fetches. Like image URLs, file URLs must use https.
 func FileURL(fileURL string, opts ...FileOption) Part {
-	if u, err := url.Parse(fileURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Part{err: invalidArgument("FileURL: %s is not an absolute http or https URL", quoteShort(fileURL))}
+	if u, err := url.Parse(fileURL); err != nil || !strings.EqualFold(u.Scheme, "https") || u.Host == "" {
+		return Part{err: invalidArgument("FileURL: %s is not an absolute https URL", quoteShort(fileURL))}
 	}
 	if err := checkUTF8("FileURL: the URL", fileURL); err != nil {
 		return Part{err: err}

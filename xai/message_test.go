@@ -210,8 +210,8 @@ func TestFileAttachments(t *testing.T) {
 		want string
 	}{
 		{"empty data", FileBytes(nil), "FileBytes: the data is empty"},
-		{"relative url", FileURL("a.pdf"), "not an absolute http or https URL"},
-		{"ftp url", FileURL("ftp://example.com/a.pdf"), "not an absolute http or https URL"},
+		{"relative url", FileURL("a.pdf"), "not an absolute https URL"},
+		{"http url", FileURL("http://example.com/a.pdf"), "not an absolute https URL"},
 		{"blank name", FileBytes(pdf, WithFileName(" ")), "WithFileName: the name is empty"},
 		{"bad mime", FileURL("https://example.com/a", WithMIMEType("pdf")), `WithMIMEType: "pdf" is not a MIME type`},
 		{"nil option", FileBytes(pdf, nil), "FileBytes: option 0 is nil"},

@@ -2,6 +2,7 @@ package xai
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -122,7 +123,12 @@ func checkFileContent(f *xaiv1.FileContent) error {
 		return invalidArgument("file sets more than one of file ID, data and URL: set exactly one of them")
 	case f.GetFileId() != "" && (f.GetFilename() != "" || f.GetMimeType() != ""):
 		// As the official Python SDK's file() decides (chat.py).
-		return invalidArgument("file given by ID also sets a file name or MIME type: those go only with inline data or a URL; the uploaded file has its own")
+		return invalidArgument("file given by ID (file_id) also sets a file name or MIME type: those go only with inline data or a URL; the uploaded file has its own")
+	}
+	if u := f.GetUrl(); u != "" {
+		if pu, err := url.Parse(u); err != nil || !strings.EqualFold(pu.Scheme, "https") || pu.Host == "" {
+			return invalidArgument("file URL %s is not an absolute https URL", quoteShort(u))
+		}
 	}
 	return checkUTF8s(
 		"file ID", f.GetFileId(),

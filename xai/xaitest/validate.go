@@ -92,6 +92,11 @@ func checkOptions(req *xaiv1.GetCompletionsRequest, m *languageModel) (fnSchemas
 	if req.MaxTurns != nil && req.GetMaxTurns() < 1 {
 		return nil, nil, nil, invalid("max_turns must be at least 1, got %d", req.GetMaxTurns())
 	}
+	for i, o := range req.GetInclude() {
+		if _, known := xaiv1.IncludeOption_name[int32(o)]; !known || o == xaiv1.IncludeOption_INCLUDE_OPTION_INVALID {
+			return nil, nil, nil, invalid("include[%d] %v is not a valid include option", i, o)
+		}
+	}
 
 	fnSchemas = map[string]map[string]any{}
 	for i, t := range req.GetTools() {
@@ -198,8 +203,22 @@ func (s *Server) checkMessage(where string, msg *xaiv1.Message, m *languageModel
 	return nil
 }
 
-// checkFileContent validates a file given as message content.
+// checkFileContent validates a file given as message content: exactly
+// one of file_id, data or url, and a filename or MIME type only with data
+// or a URL (the official Python SDK's file() enforces both).
 func (s *Server) checkFileContent(where string, f *xaiv1.FileContent) error {
+	sources := 0
+	for _, set := range []bool{f.GetFileId() != "", len(f.GetData()) > 0, f.GetUrl() != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return invalid("%s: set exactly one of file_id, data or url, not %d", where, sources)
+	}
+	if f.GetFileId() != "" && (f.GetFilename() != "" || f.GetMimeType() != "") {
+		return invalid("%s: filename and mime_type go with data or url, not with file_id", where)
+	}
 	switch {
 	case f.GetFileId() != "":
 		if _, ok := s.fileData(f.GetFileId()); !ok {

@@ -228,11 +228,8 @@ func (r *result) add(m any, content bool) {
 }
 
 // record sets the attributes of the result on span.
+// The result is assembled.
 func (r *result) record(span trace.Span, c *call) {
-	if c.op == "" {
-		return
-	}
-	r.assemble(c.content)
 	attrs := make([]attribute.KeyValue, 0, 12)
 	if r.id != "" {
 		attrs = append(attrs, keyResponseID.String(r.id))

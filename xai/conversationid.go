@@ -9,7 +9,8 @@ import (
 
 // WithConversationID names the conversation a chat belongs to, so that
 // tracing can group its calls: every call that Sample, Stream,
-// StartDeferred and Defer make for the chat carries id in its context,
+// StartDeferred, Defer and Compact make for the chat (and for its clones)
+// carries id in its context,
 // where ConversationID reads it, and package xaiotel records it on their
 // spans as gen_ai.conversation.id (the official Python SDK's
 // chat.create(conversation_id=...) does the same). The ID is not sent to

@@ -71,13 +71,17 @@ func TestConversationIDInCallContexts(t *testing.T) {
 	if _, err := chat.Defer(ctx, WithPollInterval(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chat.StartDeferred(ctx); err != nil {
+	if _, err := chat.Clone().StartDeferred(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chat.Clone().Compact(ctx); err != nil {
 		t.Fatal(err)
 	}
 	got := rec.take()
 	for _, m := range []string{
 		xaiv1.Chat_GetCompletion_FullMethodName, xaiv1.Chat_GetCompletionChunk_FullMethodName,
 		xaiv1.Chat_StartDeferredCompletion_FullMethodName, xaiv1.Chat_GetDeferredCompletion_FullMethodName,
+		xaiv1.Chat_CompactContext_FullMethodName,
 	} {
 		if len(got[m]) == 0 {
 			t.Errorf("%s was not called", m)

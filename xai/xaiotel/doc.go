@@ -81,7 +81,7 @@
 //	xai.stream.cancelled               true when the caller stopped a stream early
 //
 // The calls of a chat made with xai.WithConversationID (Sample, Stream,
-// StartDeferred and Defer, its polls included) carry
+// StartDeferred, Defer with its polls, and Compact) carry
 // gen_ai.conversation.id on their spans, whatever their method, as the
 // official Python SDK records its chats' conversation_id. The ID comes from
 // the call's context (xai.ConversationID); it is not sent to the service.

@@ -227,8 +227,7 @@ func (r *result) add(m any, content bool) {
 	}
 }
 
-// record sets the attributes of the result on span.
-// The result is assembled.
+// record sets the attributes of the result, already assembled, on span.
 func (r *result) record(span trace.Span, c *call) {
 	attrs := make([]attribute.KeyValue, 0, 12)
 	if r.id != "" {

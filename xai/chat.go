@@ -39,6 +39,9 @@ type Chat struct {
 	mu   sync.Mutex
 	req  *xaiv1.GetCompletionsRequest
 	errs []error
+
+	// conversationID is set by WithConversationID; never sent.
+	conversationID string
 }
 
 // Create returns a chat for model, for example "grok-4", with the given
@@ -51,7 +54,7 @@ func (s *ChatService) Create(model string, opts ...ChatOption) *Chat {
 			c.errs = append(c.errs, invalidArgument("Create: option %d is nil", i))
 			continue
 		}
-		if err := o.applyChat(c.req); err != nil {
+		if err := applyChatOption(c, o); err != nil {
 			c.errs = append(c.errs, err)
 		}
 	}
@@ -238,6 +241,7 @@ func (c *Chat) Sample(ctx context.Context, opts ...CallOption) (*Response, error
 	if err != nil {
 		return nil, err
 	}
+	ctx = c.callContext(ctx)
 	pb, err := c.svc.stub.GetCompletion(ctx, req, grpcCallOptions(opts)...)
 	if err != nil {
 		return nil, fromGRPC(err)

@@ -10,8 +10,9 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// ChatOption sets a field of the chat request. Pass options to
-// ChatService.Create. An option given an invalid value records an error on
+// ChatOption sets a field of the chat request, or, like
+// WithConversationID, something the chat keeps on the client side. Pass
+// options to ChatService.Create. An option given an invalid value records an error on
 // the chat, which Sample, Stream and Defer return before sending anything.
 // When an option is given twice, the last one wins; WithMessages adds
 // messages instead.

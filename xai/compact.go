@@ -96,7 +96,7 @@ func (c *Chat) Compact(ctx context.Context, opts ...CallOption) (*CompactedConte
 	if err != nil {
 		return nil, err
 	}
-	compacted, err := c.svc.compact(ctx, req.GetModel(), req.GetMessages(), opts)
+	compacted, err := c.svc.compact(c.callContext(ctx), req.GetModel(), req.GetMessages(), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func (c *Chat) Clone() *Chat {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &Chat{svc: c.svc, req: proto.CloneOf(c.req), errs: slices.Clone(c.errs)}
+	return &Chat{svc: c.svc, req: proto.CloneOf(c.req), errs: slices.Clone(c.errs), conversationID: c.conversationID}
 }
 
 // Restore returns the chat saved in data by Chat.MarshalJSON, ready to

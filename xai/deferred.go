@@ -68,6 +68,7 @@ func (c *Chat) StartDeferred(ctx context.Context, opts ...CallOption) (string, e
 	if err != nil {
 		return "", err
 	}
+	ctx = c.callContext(ctx)
 	pb, err := c.svc.stub.StartDeferredCompletion(ctx, req, grpcCallOptions(opts)...)
 	if err != nil {
 		return "", fromGRPC(err)
@@ -111,6 +112,7 @@ func (s *ChatService) GetDeferred(ctx context.Context, requestID string, opts ..
 // result, polling every poll interval until it is ready or the poll timeout
 // passes. Use it for long generations that might outlast a connection.
 func (c *Chat) Defer(ctx context.Context, opts ...DeferOption) (*Response, error) {
+	ctx = c.callContext(ctx) // the polls belong to the conversation too
 	cfg := deferConfig{interval: DefaultPollInterval, timeout: DefaultPollTimeout}
 	for _, o := range opts {
 		if o != nil {

@@ -102,7 +102,8 @@
 // WithManagementKey or XAI_MANAGEMENT_KEY), Video (deferred generation,
 // polled like Chat.Defer), Batch and Sample (legacy text completion). List
 // calls return iterators that follow pagination. Package xaiotel adds
-// OpenTelemetry tracing with one option.
+// OpenTelemetry tracing and GenAI metrics with one option; a chat made with
+// [WithConversationID] marks the spans of its calls with its conversation.
 //
 // # Raw access
 //

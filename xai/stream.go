@@ -170,6 +170,7 @@ func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) 
 	if err != nil {
 		return nil, err
 	}
+	ctx = c.callContext(ctx)
 	s := &Stream{single: req.GetN() <= 1}
 	err = s.loop.start(ctx, func(ctx context.Context) (grpc.ServerStreamingClient[xaiv1.GetChatCompletionChunk], error) {
 		return c.svc.stub.GetCompletionChunk(ctx, req, grpcCallOptions(opts)...)

@@ -1,14 +1,17 @@
-// Package xaiotel traces the calls of an xai.Client with OpenTelemetry,
-// following the OpenTelemetry semantic conventions for generative AI
-// client spans.
+// Package xaiotel traces and measures the calls of an xai.Client with
+// OpenTelemetry, following the OpenTelemetry semantic conventions for
+// generative AI client spans and metrics.
 //
-// Turn tracing on with one option:
+// Turn tracing and metrics on with one option:
 //
 //	client, err := xai.NewClient(xaiotel.WithTracing())
 //
 // Spans go to the global tracer provider (otel.GetTracerProvider) unless
-// WithTracerProvider names another. Prompts and completions are recorded
-// only with WithContent(true).
+// [WithTracerProvider] names another, and metrics to the global meter
+// provider (otel.GetMeterProvider) unless [WithMeterProvider] names another.
+// Prompts and completions are recorded only with [WithContent](true). Two
+// environment variables, read as the official Python SDK reads them, turn
+// spans or their sensitive attributes off (see Environment below).
 //
 // # Why a separate package
 //
@@ -77,6 +80,12 @@
 //	xai.deferred.request_id            StartDeferredCompletion: the ID to poll
 //	xai.stream.cancelled               true when the caller stopped a stream early
 //
+// The calls of a chat made with xai.WithConversationID (Sample, Stream,
+// StartDeferred, Defer with its polls, and Compact) carry
+// gen_ai.conversation.id on their spans, whatever their method, as the
+// official Python SDK records its chats' conversation_id. The ID comes from
+// the call's context (xai.ConversationID); it is not sent to the service.
+//
 // On every span: rpc.system "grpc", rpc.service ("xai_api.Chat"),
 // rpc.method ("GetCompletion"), rpc.grpc.status_code, server.address and
 // server.port (from the connection's target). A failed call has span status
@@ -97,6 +106,54 @@
 // are never recorded. Prompts and completions may hold personal or
 // confidential data: turn this on only where the tracing backend may keep
 // them.
+//
+// # Metrics
+//
+// The generative AI calls (chat, text_completion, embeddings and
+// generate_content, as above) record the two client metrics of the
+// conventions, with their units and recommended explicit bucket
+// boundaries:
+//
+//	gen_ai.client.operation.duration   histogram, s: the whole call, retries and
+//	                                   streaming included, until the span's end
+//	gen_ai.client.token.usage          histogram, {token}: one value with
+//	                                   gen_ai.token.type "input" (prompt tokens) and
+//	                                   one with "output" (completion plus reasoning
+//	                                   tokens), when the response reports usage
+//
+// Both carry gen_ai.operation.name, gen_ai.provider.name ("x_ai"),
+// gen_ai.request.model, gen_ai.response.model, server.address and
+// server.port; the duration of a failed call also carries error.type, the
+// gRPC code name as on the span. A stream the caller stopped early is
+// recorded with error.type "CANCELLED", so that its cut duration does not
+// mix with those of whole operations. Embeddings report no token counts,
+// so they record a duration only. Queueing a deferred completion
+// (StartDeferredCompletion) is not measured: its result comes later
+// through a plain RPC. The conversation ID is never a metric attribute,
+// which would make one series per conversation.
+//
+// Metrics are recorded whether or not the span is sampled. A no-op meter
+// provider (go.opentelemetry.io/otel/metric/noop) turns them off.
+//
+// # Environment
+//
+// [WithTracing] reads two variables of the official Python SDK
+// (src/xai_sdk/telemetry/config.py), once, when it is called; each is on
+// when set to "1" or "true" in any case, as there:
+//
+//	XAI_SDK_DISABLE_TRACING            no spans at all, whatever the options
+//	                                   (metrics are not tracing and stay on)
+//	XAI_SDK_DISABLE_SENSITIVE_TELEMETRY_ATTRIBUTES
+//	                                   spans keep only what identifies the call
+//
+// With the second, as in the official SDK, a span keeps its name,
+// gen_ai.operation.name, gen_ai.provider.name, gen_ai.system,
+// gen_ai.request.model and gen_ai.output.type, the rpc.*, server.* and
+// error attributes and the retry events; the messages (even with
+// WithContent(true)), the conversation ID, the request parameters and
+// every response attribute (ID, model, finish reasons, usage) are left
+// out. Metrics are not affected: their attributes name the operation, not
+// the conversation.
 //
 // Whatever the options, the API key and the authorization metadata are
 // never recorded: the hook runs outside the client's credentials and never

@@ -227,12 +227,8 @@ func (r *result) add(m any, content bool) {
 	}
 }
 
-// record sets the attributes of the result on span.
+// record sets the attributes of the result, already assembled, on span.
 func (r *result) record(span trace.Span, c *call) {
-	if c.op == "" {
-		return
-	}
-	r.assemble(c.content)
 	attrs := make([]attribute.KeyValue, 0, 12)
 	if r.id != "" {
 		attrs = append(attrs, keyResponseID.String(r.id))

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +15,9 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otelcodes "go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,9 +25,32 @@ import (
 	"github.com/gogrok/sdk/xai"
 )
 
-// ScopeName is the instrumentation scope of the spans: the import path of
-// this package.
+// ScopeName is the instrumentation scope of the spans and metrics: the
+// import path of this package.
 const ScopeName = "github.com/gogrok/sdk/xai/xaiotel"
+
+// Environment variables read by WithTracing, with the names and meaning
+// the official Python SDK gives them (src/xai_sdk/telemetry/config.py:
+// get_tracer and should_disable_sensitive_attributes): each is on when set
+// to "1" or "true", in any case.
+const (
+	// EnvDisableTracing turns the spans off: WithTracing records none,
+	// whatever the options. Metrics are not tracing and stay on.
+	EnvDisableTracing = "XAI_SDK_DISABLE_TRACING"
+	// EnvDisableSensitiveAttributes keeps the spans to what identifies the
+	// call: the attributes that may reveal the conversation (messages,
+	// request parameters, the conversation ID, response IDs, usage) are not
+	// recorded, even with WithContent(true). The package documentation
+	// lists what remains. Metrics are not affected.
+	EnvDisableSensitiveAttributes = "XAI_SDK_DISABLE_SENSITIVE_TELEMETRY_ATTRIBUTES"
+)
+
+// envOn reports whether the environment variable name is set to "1" or
+// "true" (in any case), as the official SDK reads its switches.
+func envOn(name string) bool {
+	v := strings.ToLower(os.Getenv(name))
+	return v == "1" || v == "true"
+}
 
 // Option configures WithTracing.
 type Option interface {
@@ -36,6 +63,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	provider trace.TracerProvider
+	meters   metric.MeterProvider
 	content  bool
 }
 
@@ -44,6 +72,17 @@ type config struct {
 // otel.SetTracerProvider. A nil provider means the default.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optionFunc(func(c *config) { c.provider = tp })
+}
+
+// WithMeterProvider sets the provider of the meter that records the
+// generative AI client metrics of the OpenTelemetry semantic conventions,
+// gen_ai.client.token.usage and gen_ai.client.operation.duration (see the
+// package documentation). The default is the global one,
+// otel.GetMeterProvider(), which records nothing until otel.SetMeterProvider
+// is called. A nil provider means the default; pass a no-op provider
+// (go.opentelemetry.io/otel/metric/noop) to record no metrics.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) { c.meters = mp })
 }
 
 // WithContent records the prompts and completions of generative calls as
@@ -55,8 +94,10 @@ func WithContent(capture bool) Option {
 }
 
 // WithTracing returns a client option that traces every call of the client
-// with OpenTelemetry: one span per call, retries included, named and
-// described as the package documentation says. Nil options are ignored.
+// with OpenTelemetry, one span per call, retries included, and measures its
+// generative AI calls, as the package documentation says. Nil options are
+// ignored. The environment variables EnvDisableTracing and
+// EnvDisableSensitiveAttributes are read once, here.
 func WithTracing(opts ...Option) xai.Option {
 	t := newTracer(opts)
 	return xai.WithInterceptors(t.unary, t.stream)
@@ -65,7 +106,10 @@ func WithTracing(opts ...Option) xai.Option {
 // tracer holds what the interceptors share.
 type tracer struct {
 	tracer  trace.Tracer
+	meters  *meters
 	content bool
+	// hide: EnvDisableSensitiveAttributes is on.
+	hide bool
 }
 
 func newTracer(opts []Option) *tracer {
@@ -78,9 +122,18 @@ func newTracer(opts []Option) *tracer {
 	if cfg.provider == nil {
 		cfg.provider = otel.GetTracerProvider()
 	}
+	if envOn(EnvDisableTracing) {
+		cfg.provider = noop.NewTracerProvider()
+	}
+	if cfg.meters == nil {
+		cfg.meters = otel.GetMeterProvider()
+	}
+	hide := envOn(EnvDisableSensitiveAttributes)
 	return &tracer{
 		tracer:  cfg.provider.Tracer(ScopeName, trace.WithInstrumentationVersion(xai.Version)),
-		content: cfg.content,
+		meters:  newMeters(cfg.meters),
+		content: cfg.content && !hide,
+		hide:    hide,
 	}
 }
 
@@ -109,6 +162,7 @@ const (
 	keyOutputTokens        = attribute.Key("gen_ai.usage.output_tokens")
 	keyReasoningTokens     = attribute.Key("gen_ai.usage.reasoning.output_tokens")
 	keyCacheReadTokens     = attribute.Key("gen_ai.usage.cache_read.input_tokens")
+	keyConversationID      = attribute.Key("gen_ai.conversation.id")
 	keyInputMessages       = attribute.Key("gen_ai.input.messages")
 	keyOutputMessages      = attribute.Key("gen_ai.output.messages")
 	keyReasoningEffort     = attribute.Key("xai.request.reasoning_effort")
@@ -152,7 +206,7 @@ var operations = map[string]string{
 // unary traces a unary call.
 func (t *tracer) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	c := t.start(ctx, method, cc, false)
-	if !c.recording {
+	if !c.recording && !c.measuring {
 		err := invoker(c.ctx, method, req, reply, cc, opts...)
 		c.span.End()
 		return err
@@ -169,7 +223,7 @@ func (t *tracer) unary(ctx context.Context, method string, req, reply any, cc *g
 // stream traces a streaming call until the stream ends.
 func (t *tracer) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	c := t.start(ctx, method, cc, true)
-	if !c.recording {
+	if !c.recording && !c.measuring {
 		// A span that records nothing has nothing to end; its context still
 		// carries the sampling decision to child spans.
 		c.span.End()
@@ -198,14 +252,19 @@ type call struct {
 	t         *tracer
 	span      trace.Span
 	ctx       context.Context // the caller's, with the span
-	recording bool
+	begin     time.Time
+	recording bool // the span records
+	measuring bool // a generative call: its metrics are recorded
 	streaming bool
 	op        string // gen_ai.operation.name, "" for plain RPCs
 	content   bool   // record messages
+	host      string // server.address
+	port      int    // server.port, 0 if unknown
 
 	mu        sync.Mutex
 	ended     bool
 	sent      bool        // the (first) request was seen
+	model     string      // gen_ai.request.model
 	attempts  []attempt   // attempts that finished, in order
 	confirmed int         // attempts[:confirmed] are known to have been retried
 	receiving bool        // a RecvMsg is in progress
@@ -220,6 +279,7 @@ type attempt struct {
 }
 
 func (t *tracer) start(ctx context.Context, method string, cc *grpc.ClientConn, streaming bool) *call {
+	begin := time.Now()
 	service, name := splitMethod(method)
 	op := operations[method]
 	spanName := service + "/" + name
@@ -232,7 +292,8 @@ func (t *tracer) start(ctx context.Context, method string, cc *grpc.ClientConn, 
 		keyRPCService.String(service),
 		keyRPCMethod.String(name),
 	)
-	if host, port := serverAddress(cc); host != "" {
+	host, port := serverAddress(cc)
+	if host != "" {
 		attrs = append(attrs, keyServerAddress.String(host))
 		if port > 0 {
 			attrs = append(attrs, keyServerPort.Int(port))
@@ -245,17 +306,30 @@ func (t *tracer) start(ctx context.Context, method string, cc *grpc.ClientConn, 
 			keySystem.String(systemName),
 		)
 	}
+	if id := xai.ConversationID(ctx); id != "" && !t.hide {
+		attrs = append(attrs, keyConversationID.String(id))
+	}
 	ctx, span := t.tracer.Start(ctx, spanName, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	recording := span.IsRecording()
 	return &call{
 		t:         t,
 		span:      span,
 		ctx:       ctx,
-		recording: span.IsRecording(),
+		begin:     begin,
+		recording: recording,
+		// A deferred completion's start is not the operation: its duration
+		// would be the queueing, and its usage comes with the result.
+		measuring: op != "" && method != deferredStart && t.meters.enabled(ctx),
 		streaming: streaming,
 		op:        op,
-		content:   t.content && op != "",
+		content:   t.content && op != "" && recording,
+		host:      host,
+		port:      port,
 	}
 }
+
+// deferredStart is the method that queues a deferred chat completion.
+const deferredStart = "/xai_api.Chat/StartDeferredCompletion"
 
 // withAttempts adds to opts a callback that records each attempt's end.
 func (c *call) withAttempts(opts []grpc.CallOption) []grpc.CallOption {
@@ -302,6 +376,7 @@ func (c *call) end(err error, how int) {
 	c.ended = true
 	stop := c.stop
 	attempts := c.attempts
+	model := c.model
 	retried := c.confirmed
 	if how == endFinal {
 		retried = max(retried, len(attempts)-1)
@@ -312,8 +387,11 @@ func (c *call) end(err error, how int) {
 		stop()
 	}
 	span := c.span
+	if c.op != "" {
+		c.res.assemble(c.content)
+	}
 	for i, a := range attempts[:max(retried, 0)] {
-		if a.err == nil {
+		if a.err == nil || !c.recording {
 			continue
 		}
 		code := statusOf(a.err).Code()
@@ -323,21 +401,31 @@ func (c *call) end(err error, how int) {
 			keyRPCGRPCStatusCode.Int(int(code)),
 		))
 	}
-	c.res.record(span, c)
+	if c.recording && c.op != "" && !c.t.hide {
+		c.res.record(span, c)
+	}
+	var errType string // for the metrics
 	switch {
 	case err == nil || errors.Is(err, io.EOF):
 		span.SetAttributes(keyRPCGRPCStatusCode.Int(int(codes.OK)))
 	case c.streaming && c.callerCancelled(err):
+		// Not a failure of the call, but not a whole operation either:
+		// the duration is kept apart from those of finished streams.
 		span.SetAttributes(keyStreamCancelled.Bool(true))
+		errType = codeName(codes.Canceled)
 	default:
 		st := statusOf(err)
+		errType = codeName(st.Code())
 		span.SetAttributes(
 			keyRPCGRPCStatusCode.Int(int(st.Code())),
-			keyErrorType.String(codeName(st.Code())),
+			keyErrorType.String(errType),
 		)
 		span.SetStatus(otelcodes.Error, st.Message())
 	}
 	span.End()
+	if c.measuring {
+		c.measure(model, errType)
+	}
 }
 
 // callerCancelled reports whether err is the end of a stream that the caller
@@ -361,8 +449,19 @@ func (c *call) request(m any) {
 		return
 	}
 	model, attrs, input := requestAttributes(m, c.content)
+	c.mu.Lock()
+	c.model = model
+	c.mu.Unlock()
+	if !c.recording {
+		return
+	}
 	if model != "" {
 		c.span.SetName(c.op + " " + model)
+	}
+	if c.t.hide {
+		attrs = slices.DeleteFunc(attrs, func(kv attribute.KeyValue) bool {
+			return kv.Key != keyRequestModel && kv.Key != keyOutputType
+		})
 	}
 	c.span.SetAttributes(attrs...)
 	if input != "" {

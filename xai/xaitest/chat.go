@@ -333,7 +333,7 @@ func (s *Server) response(p *chatPlan, g *generation) (*xaiv1.GetChatCompletionR
 			t, im := toolResultTokens(o.content)
 			toolText, toolImages = toolText+t, toolImages+im
 		} else {
-			if req.GetLogprobs() {
+			if req.GetLogprobs() && o.content != "" { // as a stream would: no text, no log probabilities
 				out.Logprobs = logprobsFor(o.content, int(req.GetTopLogprobs()))
 			}
 			completionTokens += countTokens(o.content) + toolCallTokens(o.toolCalls)
@@ -374,7 +374,7 @@ func settings(req *xaiv1.GetCompletionsRequest) *xaiv1.RequestSettings {
 		Temperature:         req.Temperature,
 		ResponseFormat:      proto.CloneOf(req.GetResponseFormat()),
 		ToolChoice:          proto.CloneOf(req.GetToolChoice()),
-		Tools:               cloneTools(req.GetTools()),
+		Tools:               redactTools(req.GetTools()),
 		TopP:                req.TopP,
 		User:                req.GetUser(),
 		SearchParameters:    proto.CloneOf(req.GetSearchParameters()),
@@ -384,10 +384,20 @@ func settings(req *xaiv1.GetCompletionsRequest) *xaiv1.RequestSettings {
 	}
 }
 
-func cloneTools(in []*xaiv1.Tool) []*xaiv1.Tool {
+// redactTools copies tools for the settings echo, without the credentials
+// of MCP servers (authorization and extra header values), which must not
+// come back in responses.
+func redactTools(in []*xaiv1.Tool) []*xaiv1.Tool {
 	var out []*xaiv1.Tool
 	for _, t := range in {
-		out = append(out, proto.CloneOf(t))
+		t = proto.CloneOf(t)
+		if m := t.GetMcp(); m != nil {
+			m.Authorization = nil
+			for k := range m.ExtraHeaders {
+				m.ExtraHeaders[k] = ""
+			}
+		}
+		out = append(out, t)
 	}
 	return out
 }

@@ -874,13 +874,10 @@ func TestUnaryStreamAndDeferredAgree(t *testing.T) {
 			}
 			deferred := done.GetResponse()
 
-			// Stream shape: role first, one ID, finish reasons and usage last.
-			first, last := chunks[0], chunks[len(chunks)-1]
-			for _, o := range first.GetOutputs() {
-				if o.GetDelta().GetRole() != xaiv1.MessageRole_ROLE_ASSISTANT {
-					t.Fatalf("first chunk %v", first)
-				}
-			}
+			// Stream shape: the role on every delta, one ID, finish
+			// reasons and usage last.
+			last := chunks[len(chunks)-1]
+			roleOnEveryDelta(t, chunks)
 			for _, ch := range chunks {
 				if ch.GetId() != chunks[0].GetId() || ch.GetModel() != unary.GetModel() {
 					t.Fatalf("chunk id %q model %q", ch.GetId(), ch.GetModel())

@@ -24,7 +24,8 @@ import (
 // that ends with a user turn is answered with the layout the service uses
 // (issue 9; the official Python SDK's tests/server.py builds the same):
 // for each tool, in the order of the request and at most max_turns of
-// them, an assistant output with one completed call, then a ROLE_TOOL
+// them, an assistant output with one completed call (and, for reasoning
+// models, a sentence of reasoning), then a ROLE_TOOL
 // output echoing the call with the tool's result as content, each with its
 // own index; then the final answer, an assistant output with
 // REASON_STOP. Everything is derived from the request, so unary, streamed
@@ -107,8 +108,12 @@ func (s *Server) runAgent(p *chatPlan) (*generation, error) {
 			step.result, step.sources = failurePayload(t, call.GetErrorMessage()), nil
 		}
 		i := int32(2 * k)
+		thought := "" // a reasoning model thinks before each call, too
+		if defaultReasoning(p) != "" {
+			thought = fmt.Sprintf("Calling %s will help with this.", call.GetFunction().GetName())
+		}
 		g.outs = append(g.outs,
-			output{index: i, role: xaiv1.MessageRole_ROLE_ASSISTANT, toolCalls: []*xaiv1.ToolCall{call}},
+			output{index: i, role: xaiv1.MessageRole_ROLE_ASSISTANT, reasoning: thought, toolCalls: []*xaiv1.ToolCall{call}},
 			output{index: i + 1, role: xaiv1.MessageRole_ROLE_TOOL, toolCalls: cloneToolCalls([]*xaiv1.ToolCall{call}),
 				content: step.result, chunks: []string{step.result}})
 		g.toolsUsed = append(g.toolsUsed, step.used)

@@ -3,8 +3,11 @@ package xaitest
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -42,6 +45,17 @@ type completion struct {
 	outs []output
 }
 
+// serverTools are the server-side tools of a request, in order.
+func serverTools(req *xaiv1.GetCompletionsRequest) []*xaiv1.Tool {
+	var out []*xaiv1.Tool
+	for _, t := range req.GetTools() {
+		if _, fn := t.GetTool().(*xaiv1.Tool_Function); !fn && t.GetTool() != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // GetCompletion answers with the whole completion.
 func (c *chatService) GetCompletion(ctx context.Context, req *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
 	comp, err := c.s.complete(ctx, req)
@@ -52,10 +66,11 @@ func (c *chatService) GetCompletion(ctx context.Context, req *xaiv1.GetCompletio
 	return comp.resp, nil
 }
 
-// GetCompletionChunk streams the completion: the role first, then
-// reasoning, content and tool calls in deltas, and finally the finish
-// reasons with usage. A stored response is saved before its last chunk is
-// sent, so it can be read back as soon as the stream ends.
+// GetCompletionChunk streams the completion output by output: reasoning,
+// content and tool calls in deltas, each carrying the output's role, and
+// finally the finish reasons with usage. A stored response is saved before
+// its last chunk is sent, so it can be read back as soon as the stream
+// ends.
 func (c *chatService) GetCompletionChunk(req *xaiv1.GetCompletionsRequest, stream grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
 	comp, err := c.s.complete(stream.Context(), req)
 	if err != nil {
@@ -169,12 +184,15 @@ func (s *Server) complete(ctx context.Context, req *xaiv1.GetCompletionsRequest)
 	if r, ok := s.nextReply(); ok {
 		script = &r
 	}
-	outs := generate(p, script)
-	resp, err := s.response(p, outs)
+	g, err := s.generate(p, script)
 	if err != nil {
 		return nil, err
 	}
-	return &completion{plan: p, resp: resp, outs: outs}, nil
+	resp, err := s.response(p, g)
+	if err != nil {
+		return nil, err
+	}
+	return &completion{plan: p, resp: resp, outs: g.outs}, nil
 }
 
 // plan validates a completion request and assembles its conversation.
@@ -186,6 +204,10 @@ func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
 	p := &chatPlan{req: req, model: m}
 	if p.fnSchemas, p.fnOrder, p.format, err = checkOptions(req, m); err != nil {
 		return nil, err
+	}
+	if choices(p) > 1 && len(serverTools(req)) > 0 {
+		return nil, status.Errorf(codes.Unimplemented,
+			"xaitest: n = %d with server-side tools is not emulated by the fake server; ask for one choice", choices(p))
 	}
 	if req.PreviousResponseId != nil {
 		if req.GetPreviousResponseId() == "" {
@@ -213,6 +235,9 @@ func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
 		}
 	}
 	if err := checkSystemOrder(p.conv, func(i int) string { return p.origin[i] }); err != nil {
+		return nil, err
+	}
+	if err := checkToolTurns(p.conv, p.origin); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -263,8 +288,10 @@ func (s *Server) addMessage(p *chatPlan, where string, msg *xaiv1.Message) error
 }
 
 // response assembles the unary response of a completion, sealing
-// reasoning when use_encrypted_content is set.
-func (s *Server) response(p *chatPlan, outs []output) (*xaiv1.GetChatCompletionResponse, error) {
+// reasoning when use_encrypted_content is set. The results of server-side
+// tools count as prompt tokens, since the model reads them; the calls and
+// text of the other outputs as completion tokens.
+func (s *Server) response(p *chatPlan, g *generation) (*xaiv1.GetChatCompletionResponse, error) {
 	req := p.req
 	resp := &xaiv1.GetChatCompletionResponse{
 		Id:                newID(),
@@ -273,16 +300,21 @@ func (s *Server) response(p *chatPlan, outs []output) (*xaiv1.GetChatCompletionR
 		SystemFingerprint: fingerprint(p.model.name),
 		ServiceTier:       req.GetServiceTier(),
 		Settings:          settings(req),
+		Citations:         append([]string(nil), g.citations...),
 	}
 	if resp.ServiceTier == xaiv1.ServiceTier_SERVICE_TIER_UNSPECIFIED {
 		resp.ServiceTier = xaiv1.ServiceTier_SERVICE_TIER_DEFAULT
 	}
 	completionTokens, reasoningTokens := 0, 0
-	for i, o := range outs {
+	toolText, toolImages := 0, 0
+	for _, o := range g.outs {
 		msg := &xaiv1.CompletionMessage{
 			Content:   o.content,
-			Role:      xaiv1.MessageRole_ROLE_ASSISTANT,
+			Role:      o.role,
 			ToolCalls: cloneToolCalls(o.toolCalls),
+		}
+		for _, c := range o.citations {
+			msg.Citations = append(msg.Citations, cloneCitation(c))
 		}
 		if o.reasoning != "" {
 			if req.GetUseEncryptedContent() {
@@ -295,26 +327,34 @@ func (s *Server) response(p *chatPlan, outs []output) (*xaiv1.GetChatCompletionR
 				msg.ReasoningContent = o.reasoning
 			}
 		}
-		out := &xaiv1.CompletionOutput{FinishReason: o.finish, Index: int32(i), Message: msg}
-		if req.GetLogprobs() {
-			out.Logprobs = logprobsFor(o.content, int(req.GetTopLogprobs()))
+		out := &xaiv1.CompletionOutput{FinishReason: o.finish, Index: o.index, Message: msg}
+		reasoningTokens += countTokens(o.reasoning)
+		if o.role == xaiv1.MessageRole_ROLE_TOOL {
+			t, im := toolResultTokens(o.content)
+			toolText, toolImages = toolText+t, toolImages+im
+		} else {
+			if req.GetLogprobs() && o.content != "" { // as a stream would: no text, no log probabilities
+				out.Logprobs = logprobsFor(o.content, int(req.GetTopLogprobs()))
+			}
+			completionTokens += countTokens(o.content) + toolCallTokens(o.toolCalls)
 		}
 		resp.Outputs = append(resp.Outputs, out)
-		completionTokens += countTokens(o.content) + toolCallTokens(o.toolCalls)
-		reasoningTokens += countTokens(o.reasoning)
 	}
-	prompt := p.textTokens + p.imageTokens
+	text, images := p.textTokens+toolText, p.imageTokens+toolImages
+	prompt := text + images
 	m := p.model
-	cost := int64(p.textTokens-p.cachedTokens)*m.promptTick + int64(p.cachedTokens)*m.cachedTick +
-		int64(p.imageTokens)*m.imageTick + int64(completionTokens+reasoningTokens)*m.outputTick
+	cost := int64(text-p.cachedTokens)*m.promptTick + int64(p.cachedTokens)*m.cachedTick +
+		int64(images)*m.imageTick + int64(completionTokens+reasoningTokens)*m.outputTick
 	resp.Usage = &xaiv1.SamplingUsage{
 		CompletionTokens:       int32(completionTokens),
 		ReasoningTokens:        int32(reasoningTokens),
 		PromptTokens:           int32(prompt),
 		TotalTokens:            int32(prompt + completionTokens + reasoningTokens),
-		PromptTextTokens:       int32(p.textTokens),
+		PromptTextTokens:       int32(text),
 		CachedPromptTextTokens: int32(p.cachedTokens),
-		PromptImageTokens:      int32(p.imageTokens),
+		PromptImageTokens:      int32(images),
+		NumSourcesUsed:         int32(len(g.citations)),
+		ServerSideToolsUsed:    append([]xaiv1.ServerSideTool(nil), g.toolsUsed...),
 		CostInUsdTicks:         &cost,
 	}
 	return resp, nil
@@ -334,7 +374,7 @@ func settings(req *xaiv1.GetCompletionsRequest) *xaiv1.RequestSettings {
 		Temperature:         req.Temperature,
 		ResponseFormat:      proto.CloneOf(req.GetResponseFormat()),
 		ToolChoice:          proto.CloneOf(req.GetToolChoice()),
-		Tools:               cloneTools(req.GetTools()),
+		Tools:               redactTools(req.GetTools()),
 		TopP:                req.TopP,
 		User:                req.GetUser(),
 		SearchParameters:    proto.CloneOf(req.GetSearchParameters()),
@@ -344,40 +384,73 @@ func settings(req *xaiv1.GetCompletionsRequest) *xaiv1.RequestSettings {
 	}
 }
 
-func cloneTools(in []*xaiv1.Tool) []*xaiv1.Tool {
+// redactTools copies tools for the settings echo, without the credentials
+// of MCP servers (authorization and extra header values), which must not
+// come back in responses.
+func redactTools(in []*xaiv1.Tool) []*xaiv1.Tool {
 	var out []*xaiv1.Tool
 	for _, t := range in {
-		out = append(out, proto.CloneOf(t))
+		t = proto.CloneOf(t)
+		if m := t.GetMcp(); m != nil {
+			m.Authorization = nil
+			for k := range m.ExtraHeaders {
+				m.ExtraHeaders[k] = ""
+			}
+		}
+		out = append(out, t)
 	}
 	return out
 }
 
 // keep stores a completion when its request asked for it. The stored
-// conversation ends with the assistant message of output 0.
+// conversation ends with the assistant message of output 0 when the
+// request asked for several choices, and otherwise with every output of
+// the answer in order: a tool's result as a ROLE_TOOL message with the
+// tool_call_id of the call it echoes.
 func (s *Server) keep(c *completion) {
 	if !c.plan.req.GetStoreMessages() {
 		return
 	}
-	o := c.outs[0]
-	reply := &xaiv1.Message{Role: xaiv1.MessageRole_ROLE_ASSISTANT, ToolCalls: cloneToolCalls(o.toolCalls)}
-	if o.content != "" {
-		reply.Content = []*xaiv1.Content{{Content: &xaiv1.Content_Text{Text: o.content}}}
+	outs := c.outs
+	if choices(c.plan) > 1 {
+		outs = outs[:1]
 	}
-	if o.reasoning != "" {
-		reply.ReasoningContent = proto.String(o.reasoning)
+	conv := make([]*xaiv1.Message, 0, len(c.plan.conv)+len(outs))
+	conv = append(conv, c.plan.conv...)
+	textTokens := c.plan.textTokens
+	for _, o := range outs {
+		msg := &xaiv1.Message{Role: o.role, ToolCalls: cloneToolCalls(o.toolCalls)}
+		if o.content != "" {
+			msg.Content = []*xaiv1.Content{{Content: &xaiv1.Content_Text{Text: o.content}}}
+		}
+		if o.reasoning != "" {
+			msg.ReasoningContent = proto.String(o.reasoning)
+		}
+		if o.role == xaiv1.MessageRole_ROLE_TOOL && len(o.toolCalls) > 0 {
+			msg.ToolCallId = proto.String(o.toolCalls[0].GetId())
+		}
+		t, _ := messageTokens(msg)
+		textTokens += t
+		conv = append(conv, msg)
 	}
-	t, _ := messageTokens(reply)
-	conv := make([]*xaiv1.Message, 0, len(c.plan.conv)+1)
-	conv = append(append(conv, c.plan.conv...), reply)
 	s.storeResponse(&storedResponse{
 		resp:         proto.CloneOf(c.resp),
 		conversation: conv,
-		textTokens:   c.plan.textTokens + t,
+		textTokens:   textTokens,
 		imageTokens:  c.plan.imageTokens,
 	})
 }
 
-// chunks renders a completion as a stream.
+// chunks renders a completion as a stream, output after output. Every
+// delta carries its output's role (official Python SDK chat.py: Chunk
+// reads text only from deltas whose role is ROLE_ASSISTANT, and tool
+// results only from ROLE_TOOL ones). An output sends its reasoning in
+// deltas, its encrypted reasoning, its content in deltas (each inline
+// citation with the delta that completes its span), then its tool calls
+// whole; when a ROLE_TOOL output follows an assistant output with calls,
+// its first delta (the echoed calls and the whole result) rides in the
+// same chunk as those calls. The last chunk carries the finish reasons,
+// the usage and the citations.
 func (c *completion) chunks() []*xaiv1.GetChatCompletionChunk {
 	resp := c.resp
 	chunk := func(outs ...*xaiv1.CompletionOutputChunk) *xaiv1.GetChatCompletionChunk {
@@ -390,43 +463,102 @@ func (c *completion) chunks() []*xaiv1.GetChatCompletionChunk {
 			ServiceTier:       resp.GetServiceTier(),
 		}
 	}
-	delta := func(i int, d *xaiv1.Delta) *xaiv1.CompletionOutputChunk {
-		return &xaiv1.CompletionOutputChunk{Index: int32(i), Delta: d}
-	}
-
-	var first []*xaiv1.CompletionOutputChunk
-	for i := range c.outs {
-		first = append(first, delta(i, &xaiv1.Delta{Role: xaiv1.MessageRole_ROLE_ASSISTANT}))
-	}
-	chunks := []*xaiv1.GetChatCompletionChunk{chunk(first...)}
+	var chunks []*xaiv1.GetChatCompletionChunk
 	logprobs, top := c.plan.req.GetLogprobs(), int(c.plan.req.GetTopLogprobs())
-	for i, o := range c.outs {
-		msg := resp.GetOutputs()[i].GetMessage()
+	for k := 0; k < len(c.outs); k++ {
+		o, msg := c.outs[k], resp.GetOutputs()[k].GetMessage()
+		delta := func(d *xaiv1.Delta) *xaiv1.CompletionOutputChunk {
+			d.Role = o.role
+			return &xaiv1.CompletionOutputChunk{Index: o.index, Delta: d}
+		}
+		before := len(chunks)
 		for _, r := range splitDeltas(msg.GetReasoningContent()) {
-			chunks = append(chunks, chunk(delta(i, &xaiv1.Delta{ReasoningContent: r})))
+			chunks = append(chunks, chunk(delta(&xaiv1.Delta{ReasoningContent: r})))
 		}
 		if blob := msg.GetEncryptedContent(); blob != "" {
-			chunks = append(chunks, chunk(delta(i, &xaiv1.Delta{EncryptedContent: blob})))
+			chunks = append(chunks, chunk(delta(&xaiv1.Delta{EncryptedContent: blob})))
 		}
+		if o.role == xaiv1.MessageRole_ROLE_TOOL {
+			chunks = append(chunks, toolChunks(o, chunk)...)
+			continue
+		}
+		cites := o.citations
+		pos := 0 // code points of content sent so far
 		for _, text := range o.chunks {
-			out := delta(i, &xaiv1.Delta{Content: text})
+			out := delta(&xaiv1.Delta{Content: text})
+			pos += utf8.RuneCountInString(text)
+			for len(cites) > 0 && int(cites[0].GetEndIndex()) <= pos {
+				out.Delta.Citations = append(out.Delta.Citations, cloneCitation(cites[0]))
+				cites = cites[1:]
+			}
 			if logprobs {
 				out.Logprobs = logprobsFor(text, top)
 			}
 			chunks = append(chunks, chunk(out))
 		}
+		if len(cites) > 0 { // spans the content does not reach
+			d := delta(&xaiv1.Delta{})
+			for _, ci := range cites {
+				d.Delta.Citations = append(d.Delta.Citations, cloneCitation(ci))
+			}
+			chunks = append(chunks, chunk(d))
+		}
 		if len(o.toolCalls) > 0 {
-			chunks = append(chunks, chunk(delta(i, &xaiv1.Delta{ToolCalls: cloneToolCalls(o.toolCalls)})))
+			ch := chunk(delta(&xaiv1.Delta{ToolCalls: cloneToolCalls(o.toolCalls)}))
+			if k+1 < len(c.outs) && c.outs[k+1].role == xaiv1.MessageRole_ROLE_TOOL && c.outs[k+1].reasoning == "" {
+				// A completed call and its result arrive together.
+				k++
+				rest := toolChunks(c.outs[k], chunk)
+				ch.Outputs = append(ch.Outputs, rest[0].GetOutputs()...)
+				chunks = append(append(chunks, ch), rest[1:]...)
+			} else {
+				chunks = append(chunks, ch)
+			}
+		}
+		if len(chunks) == before && o.finish == xaiv1.FinishReason_REASON_INVALID {
+			// An output with nothing to say still has to appear in the
+			// stream, or a reader could not rebuild it: one role-only
+			// delta.
+			chunks = append(chunks, chunk(delta(&xaiv1.Delta{})))
 		}
 	}
 	var last []*xaiv1.CompletionOutputChunk
-	for i, o := range c.outs {
-		out := delta(i, &xaiv1.Delta{})
-		out.FinishReason = o.finish
-		last = append(last, out)
+	for _, o := range c.outs {
+		if o.finish != xaiv1.FinishReason_REASON_INVALID {
+			last = append(last, &xaiv1.CompletionOutputChunk{
+				Index: o.index, Delta: &xaiv1.Delta{Role: o.role}, FinishReason: o.finish,
+			})
+		}
 	}
 	final := chunk(last...)
 	final.Usage = proto.CloneOf(resp.GetUsage())
 	final.Citations = append([]string(nil), resp.GetCitations()...)
 	return append(chunks, final)
+}
+
+// toolChunks renders a tool's result: a first delta with the echoed calls
+// and the first part of the result (all of it unless a script split it),
+// then the other parts. There is always a first chunk.
+func toolChunks(o output, chunk func(...*xaiv1.CompletionOutputChunk) *xaiv1.GetChatCompletionChunk) []*xaiv1.GetChatCompletionChunk {
+	delta := func(d *xaiv1.Delta) *xaiv1.CompletionOutputChunk {
+		d.Role = o.role
+		return &xaiv1.CompletionOutputChunk{Index: o.index, Delta: d}
+	}
+	first := &xaiv1.Delta{ToolCalls: cloneToolCalls(o.toolCalls)}
+	parts := o.chunks
+	if len(parts) > 0 {
+		first.Content, parts = parts[0], parts[1:]
+	}
+	out := []*xaiv1.GetChatCompletionChunk{chunk(delta(first))}
+	for _, p := range parts {
+		out = append(out, chunk(delta(&xaiv1.Delta{Content: p})))
+	}
+	if len(o.citations) > 0 {
+		d := delta(&xaiv1.Delta{})
+		for _, ci := range o.citations {
+			d.Delta.Citations = append(d.Delta.Citations, cloneCitation(ci))
+		}
+		out = append(out, chunk(d))
+	}
+	return out
 }

@@ -15,7 +15,9 @@
 //
 // What the fake emulates: Chat completions (unary, streamed and deferred)
 // with stored responses, previous_response_id chaining, usage accounting,
-// encrypted reasoning and context compaction; Models, Auth, Tokenize, Image
+// encrypted reasoning, context compaction and the agent loop of
+// server-side tools (web and X search, code execution, collections and
+// attachment search, MCP, image generation); Models, Auth, Tokenize, Image
 // generation, Embeddings, Files, Collections with Documents search (keyword
 // scoring), deferred Video generation, batches (BatchMgmt) processed by the
 // same engines, and the legacy Sample API. The model catalogue holds the
@@ -25,7 +27,8 @@
 //
 // Replies are deterministic: the same request gives the same content over
 // the unary, streaming and deferred RPCs. Tests steer the fake with
-// EnqueueReply (scripted answers), InjectFault (errors, also part-way
+// EnqueueReply (scripted answers and output layouts), EnqueueToolFailure
+// (failed server-side calls), InjectFault (errors, also part-way
 // through a stream), SetLatency and a movable Clock, and inspect what it
 // received with Requests.
 //

@@ -46,22 +46,31 @@ func (ds *documentsService) Search(_ context.Context, req *xaiv1.SearchRequest) 
 	if req.Limit != nil {
 		limit = int(req.GetLimit())
 	}
-	terms := slices.Compact(slices.Sorted(slices.Values(wordsOf(req.GetQuery()))))
-	if len(terms) == 0 {
-		return &xaiv1.SearchResponse{}, nil
+	matches, err := ds.r.search(req.GetQuery(), req.GetSource().GetCollectionIds(), limit)
+	if err != nil {
+		return nil, err
 	}
+	return &xaiv1.SearchResponse{Matches: matches}, nil
+}
 
-	ds.r.mu.Lock()
-	defer ds.r.mu.Unlock()
+// search returns the best limit matches of query in the collections, as
+// Search describes; the agent loop's collections_search uses it too.
+func (r *ragStore) search(query string, ids []string, limit int) ([]*xaiv1.SearchMatch, error) {
+	terms := slices.Compact(slices.Sorted(slices.Values(wordsOf(query))))
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var cols []*collection
-	for _, id := range req.GetSource().GetCollectionIds() {
-		c, err := ds.r.lookupLocked(id)
+	for _, id := range ids {
+		c, err := r.lookupLocked(id)
 		if err != nil {
 			return nil, err
 		}
 		if !slices.Contains(cols, c) {
 			cols = append(cols, c)
 		}
+	}
+	if len(terms) == 0 {
+		return nil, nil
 	}
 	byChunk := make(map[string]*match)
 	var matches []*match
@@ -92,15 +101,15 @@ func (ds *documentsService) Search(_ context.Context, req *xaiv1.SearchRequest) 
 		return cmp.Or(-cmp.Compare(a.score, b.score), -cmp.Compare(a.hits, b.hits),
 			strings.Compare(a.fileID, b.fileID), strings.Compare(a.chunkID, b.chunkID))
 	})
-	resp := &xaiv1.SearchResponse{}
+	var out []*xaiv1.SearchMatch
 	for _, m := range matches[:min(limit, len(matches))] {
 		slices.Sort(m.collections)
-		resp.Matches = append(resp.Matches, &xaiv1.SearchMatch{
+		out = append(out, &xaiv1.SearchMatch{
 			FileId: m.fileID, ChunkId: m.chunkID, ChunkContent: m.text,
 			Score: float32(m.score), CollectionIds: m.collections,
 		})
 	}
-	return resp, nil
+	return out, nil
 }
 
 // scoreChunk returns the share of terms (sorted, distinct) found in text

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
@@ -17,7 +20,8 @@ import (
 // with "I received N image(s)." when the user turn had images, an
 // acknowledgement of the tool result when the conversation ends with one,
 // and "Alternative i: " before outputs 1..n-1. The echoed text is cut to
-// maxEchoRunes runes.
+// maxEchoRunes runes. Requests with server-side tools get the layout of the
+// agent loop instead (see tools.go).
 
 const (
 	// FixedSentence ends every default reply.
@@ -26,66 +30,151 @@ const (
 	tokensPerDelta = 4
 )
 
-// output is one generated choice.
+// output is one output of a completion: one of the n choices, or one step
+// of the agent loop of server-side tools.
 type output struct {
+	index     int32
+	role      xaiv1.MessageRole // ROLE_ASSISTANT, or ROLE_TOOL for a tool's result
 	content   string
 	chunks    []string // content deltas for streams
 	reasoning string
 	toolCalls []*xaiv1.ToolCall
+	citations []*xaiv1.InlineCitation
 	finish    xaiv1.FinishReason
 }
 
-// generate produces the n outputs of a planned completion, from a scripted
+// generation is everything a completion produced: its outputs and what
+// the response reports beside them.
+type generation struct {
+	outs      []output
+	citations []string // URLs of the sources consulted
+	toolsUsed []xaiv1.ServerSideTool
+}
+
+// generate produces the outputs of a planned completion, from a scripted
 // reply when r is not nil.
-func generate(p *chatPlan, r *Reply) []output {
-	n := 1
-	if p.req.N != nil {
-		n = int(p.req.GetN())
+func (s *Server) generate(p *chatPlan, r *Reply) (*generation, error) {
+	if r != nil {
+		return scripted(p, r)
 	}
-	outs := make([]output, n)
-	for i := range outs {
-		if r != nil {
-			outs[i] = scripted(p, r, i)
-		} else {
-			outs[i] = defaultOutput(p, i)
+	if agentLoopRuns(p) {
+		return s.runAgent(p)
+	}
+	g := &generation{outs: make([]output, choices(p))}
+	for i := range g.outs {
+		g.outs[i] = defaultOutput(p, i, defaultText(p.conv))
+	}
+	return g, nil
+}
+
+// choices is the number of choices a request asks for.
+func choices(p *chatPlan) int {
+	if p.req.N != nil {
+		return int(p.req.GetN())
+	}
+	return 1
+}
+
+// scripted turns a Reply into outputs.
+func scripted(p *chatPlan, r *Reply) (*generation, error) {
+	g := &generation{
+		citations: append([]string(nil), r.Citations...),
+		toolsUsed: append([]xaiv1.ServerSideTool(nil), r.ServerSideToolsUsed...),
+	}
+	if len(r.Outputs) > 0 {
+		if r.Content != "" || r.Reasoning != "" || len(r.ToolCalls) > 0 || len(r.Chunks) > 0 ||
+			r.FinishReason != xaiv1.FinishReason_REASON_INVALID {
+			return nil, status.Error(codes.FailedPrecondition, "xaitest: the scripted Reply sets Outputs together with "+
+				"Content, Reasoning, ToolCalls, Chunks or FinishReason; with Outputs, describe every output there")
 		}
+		g.outs = scriptedLayout(p, r.Outputs)
+		return g, nil
+	}
+	g.outs = make([]output, choices(p))
+	for i := range g.outs {
+		o := output{index: int32(i), role: xaiv1.MessageRole_ROLE_ASSISTANT, content: r.Content,
+			reasoning: r.Reasoning, toolCalls: cloneToolCalls(r.ToolCalls), finish: r.FinishReason}
+		if len(r.Chunks) > 0 {
+			o.content = strings.Join(r.Chunks, "")
+			o.chunks = append([]string(nil), r.Chunks...)
+		} else {
+			o.chunks = splitDeltas(o.content)
+		}
+		if o.reasoning == "" {
+			o.reasoning = defaultReasoning(p)
+		}
+		for _, tc := range o.toolCalls {
+			if tc.GetId() == "" {
+				tc.Id = toolCallID(p, tc.GetFunction().GetName(), i)
+			}
+		}
+		if o.finish == xaiv1.FinishReason_REASON_INVALID {
+			o.finish = xaiv1.FinishReason_REASON_STOP
+			if len(o.toolCalls) > 0 {
+				o.finish = xaiv1.FinishReason_REASON_TOOL_CALLS
+			}
+		}
+		g.outs[i] = o
+	}
+	return g, nil
+}
+
+// scriptedLayout turns the outputs of a Reply into outputs, filling in
+// what the Reply leaves to the fake: the role, call IDs, the last finish
+// reason and the deltas.
+func scriptedLayout(p *chatPlan, in []ReplyOutput) []output {
+	outs := make([]output, len(in))
+	lastID := map[string]string{} // function name -> ID of its latest call
+	for k, ro := range in {
+		o := output{index: ro.Index, role: ro.Role, content: ro.Content, reasoning: ro.Reasoning,
+			toolCalls: cloneToolCalls(ro.ToolCalls), finish: ro.FinishReason}
+		if o.role == xaiv1.MessageRole_INVALID_ROLE {
+			o.role = xaiv1.MessageRole_ROLE_ASSISTANT
+		}
+		for _, c := range ro.Citations {
+			o.citations = append(o.citations, cloneCitation(c))
+		}
+		switch {
+		case len(ro.Chunks) > 0:
+			o.content = strings.Join(ro.Chunks, "")
+			o.chunks = append([]string(nil), ro.Chunks...)
+		case o.role == xaiv1.MessageRole_ROLE_TOOL && o.content != "":
+			o.chunks = []string{o.content} // a tool's result arrives whole
+		default:
+			o.chunks = splitDeltas(o.content)
+		}
+		for _, tc := range o.toolCalls {
+			name := tc.GetFunction().GetName()
+			if tc.GetId() == "" {
+				// A tool output echoes the latest call of its tool.
+				if id, ok := lastID[name]; ok && o.role == xaiv1.MessageRole_ROLE_TOOL {
+					tc.Id = id
+				} else {
+					tc.Id = toolCallID(p, name, k)
+				}
+			}
+			lastID[name] = tc.GetId()
+		}
+		if k == len(in)-1 && o.finish == xaiv1.FinishReason_REASON_INVALID {
+			o.finish = xaiv1.FinishReason_REASON_STOP
+			if len(o.toolCalls) > 0 && o.role == xaiv1.MessageRole_ROLE_ASSISTANT {
+				o.finish = xaiv1.FinishReason_REASON_TOOL_CALLS
+			}
+		}
+		outs[k] = o
 	}
 	return outs
 }
 
-// scripted turns a Reply into an output.
-func scripted(p *chatPlan, r *Reply, i int) output {
-	o := output{content: r.Content, reasoning: r.Reasoning, toolCalls: cloneToolCalls(r.ToolCalls), finish: r.FinishReason}
-	if len(r.Chunks) > 0 {
-		o.content = strings.Join(r.Chunks, "")
-		o.chunks = append([]string(nil), r.Chunks...)
-	} else {
-		o.chunks = splitDeltas(o.content)
-	}
-	if o.reasoning == "" {
-		o.reasoning = defaultReasoning(p)
-	}
-	for _, tc := range o.toolCalls {
-		if tc.GetId() == "" {
-			tc.Id = toolCallID(p, tc.GetFunction().GetName(), i)
-		}
-	}
-	if o.finish == xaiv1.FinishReason_REASON_INVALID {
-		o.finish = xaiv1.FinishReason_REASON_STOP
-		if len(o.toolCalls) > 0 {
-			o.finish = xaiv1.FinishReason_REASON_TOOL_CALLS
-		}
-	}
-	return o
-}
-
-// defaultOutput is the fake's own answer for output i.
-func defaultOutput(p *chatPlan, i int) output {
+// defaultOutput is the fake's own answer for choice i, with text as its
+// content before formats and limits apply.
+func defaultOutput(p *chatPlan, i int, text string) output {
 	label := ""
 	if i > 0 {
 		label = fmt.Sprintf(" (alternative %d)", i)
 	}
-	o := output{reasoning: defaultReasoning(p), finish: xaiv1.FinishReason_REASON_STOP}
+	o := output{index: int32(i), role: xaiv1.MessageRole_ROLE_ASSISTANT, reasoning: defaultReasoning(p),
+		finish: xaiv1.FinishReason_REASON_STOP}
 	if fn := forcedFunction(p); fn != "" {
 		o.toolCalls = []*xaiv1.ToolCall{{
 			Id:     toolCallID(p, fn, i),
@@ -100,7 +189,6 @@ func defaultOutput(p *chatPlan, i int) output {
 		return o
 	}
 
-	text := defaultText(p.conv)
 	if i > 0 {
 		text = fmt.Sprintf("Alternative %d: %s", i, text)
 	}

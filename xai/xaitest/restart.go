@@ -14,9 +14,9 @@ var restartMu sync.Mutex
 // Restart simulates the restart of the server process: it stops serving,
 // which ends every open call and stream (clients see UNAVAILABLE, as when a
 // real server goes away), and serves again on the same address with the
-// same in-memory state: stored responses, deferred jobs, files, pending
-// faults and scripted replies, the request log, latency and clock all
-// survive. Clients, Conn included, reconnect by themselves on their next
+// same in-memory state: stored responses, deferred jobs, files,
+// collections, pending faults and scripted replies, the request log,
+// latency and clock all survive. Clients, Conn included, reconnect by themselves on their next
 // call; nothing has to be re-dialled.
 //
 // Restart works only on a loopback server, not one made WithBufconn. It

@@ -179,3 +179,28 @@ func TestRestartServesAlike(t *testing.T) {
 		t.Errorf("probes before the restart gave %v", before)
 	}
 }
+
+// TestRestartKeepsCollections: collections and their documents survive a
+// restart, for Documents.Search and for the collections_search tool of
+// chat alike.
+func TestRestartKeepsCollections(t *testing.T) {
+	srv, pets, _, catsFile, _ := searchFixture(t)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// A call racing the client's discovery of the restart may fail with
+	// UNAVAILABLE (the old connection is gone); poll until it reconnects.
+	resp, err := search(t, srv, &xaiv1.SearchRequest{Query: "purrs", Source: source(pets)})
+	for status.Code(err) == codes.Unavailable {
+		resp, err = search(t, srv, &xaiv1.SearchRequest{Query: "purrs", Source: source(pets)})
+	}
+	if err != nil || len(resp.GetMatches()) != 1 || resp.GetMatches()[0].GetFileId() != catsFile {
+		t.Fatalf("search after the restart: %v %v", resp, err)
+	}
+	req := chatReq("grok-4", user("purrs"))
+	req.Tools = []*xaiv1.Tool{collectionsTool(pets)}
+	answer, err := xaiv1.NewChatClient(srv.Conn()).GetCompletion(ctx(t), req)
+	if err != nil || !strings.Contains(answer.GetOutputs()[1].GetMessage().GetContent(), catsFile) {
+		t.Fatalf("collections_search after the restart: %v %v", answer, err)
+	}
+}

@@ -12,7 +12,11 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// Reply is a scripted chat answer; see EnqueueReply.
+// Reply is a scripted chat answer; see EnqueueReply. The simple form
+// (Content, Reasoning, ToolCalls, Chunks, FinishReason) answers each of
+// the n choices alike. Outputs instead describes the whole layout of the
+// response, output by output, as the service sends it for server-side
+// tools; the two forms cannot be mixed.
 type Reply struct {
 	// Content is the visible answer. Ignored when Chunks is set.
 	Content string
@@ -28,19 +32,121 @@ type Reply struct {
 	// FinishReason defaults to REASON_TOOL_CALLS when ToolCalls is set and
 	// to REASON_STOP otherwise.
 	FinishReason xaiv1.FinishReason
+
+	// Outputs, when set, are the outputs of the response, in order,
+	// whatever n the request asks for; Content, Reasoning, ToolCalls,
+	// Chunks and FinishReason must then be empty (a completion given a
+	// Reply that mixes the two forms fails with FAILED_PRECONDITION).
+	Outputs []ReplyOutput
+	// Citations are the URLs of the response's citations, sent in the
+	// last chunk of a stream.
+	Citations []string
+	// ServerSideToolsUsed is reported as usage.server_side_tools_used.
+	ServerSideToolsUsed []xaiv1.ServerSideTool
+}
+
+// ReplyOutput is one output of a scripted layout; see Reply.Outputs. The
+// fake sends it as described: unary, as a CompletionOutput; streamed, as
+// deltas that all carry Role, ending with the finish reason if it has one.
+type ReplyOutput struct {
+	// Index is sent as is: 0, 1, 2... for the service's usual layout, or
+	// the same index for steps that share one.
+	Index int32
+	// Role defaults to ROLE_ASSISTANT; a tool's result is ROLE_TOOL.
+	Role xaiv1.MessageRole
+	// Content is the text: the answer, or a tool's result. Ignored when
+	// Chunks is set.
+	Content string
+	// Chunks, when set, are the exact content deltas of a stream. By
+	// default assistant content is split into several deltas, and a
+	// tool's result arrives in one.
+	Chunks []string
+	// Reasoning is the reasoning trace, sealed into encrypted_content
+	// when the request sets use_encrypted_content. No default.
+	Reasoning string
+	// ToolCalls are the calls made (ROLE_ASSISTANT) or echoed with their
+	// result (ROLE_TOOL), sent as they are. A call without an ID gets one;
+	// in a ROLE_TOOL output it takes the ID of the latest earlier call of
+	// the same function in the layout. In a stream, the calls of an
+	// assistant output and the output right after it, when that is a
+	// ROLE_TOOL output, arrive in the same chunk.
+	ToolCalls []*xaiv1.ToolCall
+	// Citations are inline citations of Content; in a stream each arrives
+	// with the delta that completes its span (end_index, in Unicode code
+	// points).
+	Citations []*xaiv1.InlineCitation
+	// FinishReason is sent as is; the last output defaults to REASON_STOP,
+	// or REASON_TOOL_CALLS for an assistant output with tool calls.
+	FinishReason xaiv1.FinishReason
 }
 
 // EnqueueReply queues r as the answer to a future chat completion. Replies
 // are used first in, first out, one per completion of any kind (unary,
-// streamed or deferred), by requests that pass validation; each of the n
-// outputs of that completion gets r. The limits of max_tokens, stop and
-// response_format are not applied to scripted replies.
+// streamed or deferred), by requests that pass validation; in the simple
+// form, each of the n outputs of that completion gets r. The limits of
+// max_tokens, stop and response_format are not applied to scripted
+// replies, and a scripted reply replaces the agent loop of server-side
+// tools.
 func (s *Server) EnqueueReply(r Reply) {
 	r.ToolCalls = cloneToolCalls(r.ToolCalls)
 	r.Chunks = append([]string(nil), r.Chunks...)
+	r.Citations = append([]string(nil), r.Citations...)
+	r.ServerSideToolsUsed = append([]xaiv1.ServerSideTool(nil), r.ServerSideToolsUsed...)
+	outs := make([]ReplyOutput, len(r.Outputs))
+	for i, o := range r.Outputs {
+		o.Chunks = append([]string(nil), o.Chunks...)
+		o.ToolCalls = cloneToolCalls(o.ToolCalls)
+		cites := make([]*xaiv1.InlineCitation, len(o.Citations))
+		for k, c := range o.Citations {
+			cites[k] = cloneCitation(c)
+		}
+		o.Citations = cites
+		outs[i] = o
+	}
+	r.Outputs = outs
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.replies = append(s.replies, r)
+}
+
+// ToolFailure makes one server-side tool call of the agent loop fail; see
+// EnqueueToolFailure.
+type ToolFailure struct {
+	// Type is the kind of call that fails, like
+	// TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL; the zero value,
+	// TOOL_CALL_TYPE_INVALID, matches any server-side call.
+	Type xaiv1.ToolCallType
+	// Message is the call's error_message; a default is used when empty.
+	Message string
+}
+
+// EnqueueToolFailure makes the next server-side tool call of type f.Type
+// that the agent loop runs fail: the call gets TOOL_CALL_STATUS_FAILED and
+// f.Message, and its ROLE_TOOL output an error payload instead of a result
+// (for image generation, no image). Failures are used first in, first out,
+// each by one call, in unary, streamed, deferred and batched completions
+// alike.
+func (s *Server) EnqueueToolFailure(f ToolFailure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.toolFailures = append(s.toolFailures, f)
+}
+
+// takeToolFailure consumes the first pending failure that matches a call
+// of type t.
+func (s *Server) takeToolFailure(t xaiv1.ToolCallType) (ToolFailure, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.toolFailures {
+		if f.Type == xaiv1.ToolCallType_TOOL_CALL_TYPE_INVALID || f.Type == t {
+			s.toolFailures = append(s.toolFailures[:i:i], s.toolFailures[i+1:]...)
+			if f.Message == "" {
+				f.Message = "xaitest: injected tool failure"
+			}
+			return f, true
+		}
+	}
+	return ToolFailure{}, false
 }
 
 // nextReply pops the oldest scripted reply, if any.
@@ -230,6 +336,9 @@ func (s *Server) addRestored(r *Request, texts []string) {
 	defer s.mu.Unlock()
 	r.RestoredReasoning = append(r.RestoredReasoning, texts...)
 }
+
+// cloneCitation deep-copies an inline citation.
+func cloneCitation(c *xaiv1.InlineCitation) *xaiv1.InlineCitation { return proto.CloneOf(c) }
 
 // cloneToolCalls deep-copies tool calls.
 func cloneToolCalls(in []*xaiv1.ToolCall) []*xaiv1.ToolCall {

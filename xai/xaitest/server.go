@@ -154,6 +154,8 @@ type Server struct {
 	video *videoService
 	batch *batchService
 
+	rag *ragStore // collections, shared with chat's collections_search
+
 	mu        sync.Mutex
 	latency   time.Duration
 	replies   []Reply
@@ -164,6 +166,8 @@ type Server struct {
 	inserts   int // stored responses and deferred jobs added since the last sweep
 	files     map[string]*storedFile
 	fileSeq   int64
+
+	toolFailures []ToolFailure // see EnqueueToolFailure; behind mu
 }
 
 // NewServer starts a fake xAI server and returns once it accepts
@@ -305,7 +309,10 @@ func (s *Server) register() {
 	xaiv1.RegisterEmbedderServer(s.gs, &embedderService{s: s})
 	xaiv1.RegisterFilesServer(s.gs, &filesService{s: s})
 	xaiv1.RegisterSampleServer(s.gs, &sampleService{s: s})
-	rag := newRAGStore(s)
+	if s.rag == nil { // made once, as video and batch below, so that chat handlers may read it
+		s.rag = newRAGStore(s)
+	}
+	rag := s.rag
 	xaiv1.RegisterDocumentsServer(s.gs, &documentsService{r: rag})
 	collectionsv1.RegisterCollectionsServer(s.gs, &collectionsService{r: rag})
 	if s.video == nil { // Restart registers again; the state stays

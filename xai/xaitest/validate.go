@@ -2,6 +2,8 @@ package xaitest
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
@@ -100,6 +102,9 @@ func checkOptions(req *xaiv1.GetCompletionsRequest, m *languageModel) (fnSchemas
 
 	fnSchemas = map[string]map[string]any{}
 	for i, t := range req.GetTools() {
+		if err := checkServerTool(fmt.Sprintf("tools[%d]", i), t); err != nil {
+			return nil, nil, nil, err
+		}
 		switch tool := t.GetTool().(type) {
 		case nil:
 			return nil, nil, nil, invalid("tools[%d] is empty: set function or a server-side tool", i)
@@ -156,6 +161,76 @@ func checkOptions(req *xaiv1.GetCompletionsRequest, m *languageModel) (fnSchemas
 		}
 	}
 	return fnSchemas, fnOrder, format, nil
+}
+
+// checkServerTool validates the options of a server-side tool; other
+// tools pass.
+func checkServerTool(where string, t *xaiv1.Tool) error {
+	switch tool := t.GetTool().(type) {
+	case *xaiv1.Tool_WebSearch:
+		ws := tool.WebSearch
+		if len(ws.GetAllowedDomains()) > 0 && len(ws.GetExcludedDomains()) > 0 {
+			return invalid("%s.web_search: set allowed_domains or excluded_domains, not both", where)
+		}
+	case *xaiv1.Tool_XSearch:
+		xs := tool.XSearch
+		if len(xs.GetAllowedXHandles()) > 0 && len(xs.GetExcludedXHandles()) > 0 {
+			return invalid("%s.x_search: set allowed_x_handles or excluded_x_handles, not both", where)
+		}
+		if xs.FromDate != nil && xs.ToDate != nil && xs.GetFromDate().AsTime().After(xs.GetToDate().AsTime()) {
+			return invalid("%s.x_search: from_date is after to_date", where)
+		}
+	case *xaiv1.Tool_CollectionsSearch:
+		cs := tool.CollectionsSearch
+		if len(cs.GetCollectionIds()) == 0 {
+			return invalid("%s.collections_search.collection_ids must name at least one collection", where)
+		}
+		for k, id := range cs.GetCollectionIds() {
+			if strings.TrimSpace(id) == "" {
+				return invalid("%s.collections_search.collection_ids[%d] is empty", where, k)
+			}
+		}
+		if cs.Limit != nil && cs.GetLimit() < 1 {
+			return invalid("%s.collections_search.limit must be positive when set, got %d", where, cs.GetLimit())
+		}
+	case *xaiv1.Tool_AttachmentSearch:
+		if as := tool.AttachmentSearch; as.Limit != nil && as.GetLimit() < 1 {
+			return invalid("%s.attachment_search.limit must be positive when set, got %d", where, as.GetLimit())
+		}
+	case *xaiv1.Tool_Mcp:
+		u, err := url.Parse(tool.Mcp.GetServerUrl())
+		if tool.Mcp.GetServerUrl() == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return invalid("%s.mcp.server_url must be an http or https URL", where)
+		}
+	case *xaiv1.Tool_ImageGeneration:
+		switch a := tool.ImageGeneration.GetAction(); a {
+		case "", "auto", "generate", "edit":
+		default:
+			return invalid("%s.image_generation.action %q is not one of auto, generate or edit", where, a)
+		}
+	}
+	return nil
+}
+
+// checkToolTurns accepts a tool turn that names the call it answers
+// (tool_call_id) only when an earlier assistant message of the
+// conversation, history included, made that call: the service pairs
+// replayed tool turns with their calls by this ID (issue 9).
+func checkToolTurns(conv []*xaiv1.Message, origin []string) error {
+	calls := map[string]bool{}
+	for i, msg := range conv {
+		switch msg.GetRole() {
+		case xaiv1.MessageRole_ROLE_ASSISTANT:
+			for _, tc := range msg.GetToolCalls() {
+				calls[tc.GetId()] = true
+			}
+		case xaiv1.MessageRole_ROLE_TOOL:
+			if id := msg.GetToolCallId(); msg.ToolCallId != nil && !calls[id] {
+				return invalid("%s: tool_call_id %q matches no tool call of an earlier assistant message", origin[i], id)
+			}
+		}
+	}
+	return nil
 }
 
 // roleName is how messages name a role in errors.

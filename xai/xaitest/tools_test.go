@@ -1,0 +1,825 @@
+package xaitest_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image/jpeg"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+var (
+	webSearch  = &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{}}}
+	xSearch    = &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: &xaiv1.XSearch{}}}
+	codeExec   = &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}
+	imageGen   = &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{}}}
+	attachment = &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{}}}
+	mcpTool    = &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: &xaiv1.MCP{ServerLabel: "docs", ServerUrl: "https://mcp.example.com/sse",
+		AllowedToolNames: []string{"lookup"}, Authorization: ptr("secret-token")}}}
+)
+
+func collectionsTool(ids ...string) *xaiv1.Tool {
+	return &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: ids}}}
+}
+
+const (
+	assistant = xaiv1.MessageRole_ROLE_ASSISTANT
+	toolRole  = xaiv1.MessageRole_ROLE_TOOL
+)
+
+// officialText reads a stream the way the official Python SDK does
+// (src/xai_sdk/chat.py: Chunk.choices keeps only outputs whose delta.role
+// is ROLE_ASSISTANT, for the index it tracks) and returns the text of
+// each index.
+func officialText(chunks []*xaiv1.GetChatCompletionChunk) map[int32]string {
+	text := map[int32]string{}
+	for _, ch := range chunks {
+		for _, o := range ch.GetOutputs() {
+			if o.GetDelta().GetRole() == assistant {
+				text[o.GetIndex()] += o.GetDelta().GetContent()
+			}
+		}
+	}
+	return text
+}
+
+// accumulate rebuilds a response from a stream, one output per (index,
+// role) in order of appearance: text fields concatenated, tool calls,
+// inline citations and log probabilities appended, the last finish reason
+// kept. It reads the raw stubs only, as any client of the fake would.
+func accumulate(chunks []*xaiv1.GetChatCompletionChunk) *xaiv1.GetChatCompletionResponse {
+	type key struct {
+		index int32
+		role  xaiv1.MessageRole
+	}
+	resp := &xaiv1.GetChatCompletionResponse{}
+	byKey := map[key]*xaiv1.CompletionOutput{}
+	for _, ch := range chunks {
+		resp.Id, resp.Created, resp.Model, resp.SystemFingerprint = ch.GetId(), ch.GetCreated(), ch.GetModel(), ch.GetSystemFingerprint()
+		resp.ServiceTier = ch.GetServiceTier()
+		if ch.Usage != nil {
+			resp.Usage = ch.GetUsage()
+		}
+		resp.Citations = append(resp.Citations, ch.GetCitations()...)
+		for _, o := range ch.GetOutputs() {
+			d := o.GetDelta()
+			k := key{o.GetIndex(), d.GetRole()}
+			out, ok := byKey[k]
+			if !ok {
+				out = &xaiv1.CompletionOutput{Index: k.index, Message: &xaiv1.CompletionMessage{Role: k.role}}
+				byKey[k] = out
+				resp.Outputs = append(resp.Outputs, out)
+			}
+			m := out.Message
+			m.Content += d.GetContent()
+			m.ReasoningContent += d.GetReasoningContent()
+			m.EncryptedContent += d.GetEncryptedContent()
+			m.ToolCalls = append(m.ToolCalls, d.GetToolCalls()...)
+			m.Citations = append(m.Citations, d.GetCitations()...)
+			if o.GetFinishReason() != xaiv1.FinishReason_REASON_INVALID {
+				out.FinishReason = o.GetFinishReason()
+			}
+			if lp := o.GetLogprobs(); lp != nil {
+				if out.Logprobs == nil {
+					out.Logprobs = &xaiv1.LogProbs{}
+				}
+				out.Logprobs.Content = append(out.Logprobs.Content, lp.GetContent()...)
+			}
+		}
+	}
+	return resp
+}
+
+// roleOnEveryDelta fails unless every chunk output names its role.
+func roleOnEveryDelta(t *testing.T, chunks []*xaiv1.GetChatCompletionChunk) {
+	t.Helper()
+	for i, ch := range chunks {
+		for _, o := range ch.GetOutputs() {
+			if r := o.GetDelta().GetRole(); r != assistant && r != toolRole {
+				t.Fatalf("chunk %d, output %d has role %v: %v", i, o.GetIndex(), r, ch)
+			}
+		}
+	}
+}
+
+// threeWays answers req unary, streamed and deferred.
+func threeWays(t *testing.T, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsRequest) (unary *xaiv1.GetChatCompletionResponse, chunks []*xaiv1.GetChatCompletionChunk, deferred *xaiv1.GetChatCompletionResponse) {
+	t.Helper()
+	unary, err := chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := chat.GetCompletionChunk(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunks, err = collect(t, stream); err != nil {
+		t.Fatal(err)
+	}
+	start, err := chat.StartDeferredCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deferred == nil {
+		d, err := chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: start.GetRequestId()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deferred = d.GetResponse()
+	}
+	return unary, chunks, deferred
+}
+
+// sameResponse fails unless two responses agree on every field but those
+// that differ per call (ID, creation time) and settings, which streams do
+// not carry.
+func sameResponse(t *testing.T, what string, got, want *xaiv1.GetChatCompletionResponse) {
+	t.Helper()
+	norm := func(r *xaiv1.GetChatCompletionResponse) *xaiv1.GetChatCompletionResponse {
+		r = proto.CloneOf(r)
+		r.Id, r.Created, r.Settings = "", nil, nil
+		return r
+	}
+	if g, w := norm(got), norm(want); !proto.Equal(g, w) {
+		t.Fatalf("%s differs from unary:\n%s:\n%s\nunary:\n%s", what, what, prototext.Format(g), prototext.Format(w))
+	}
+}
+
+// TestStreamsReadLikeTheOfficialSDK takes its expectation from the
+// service's shape (issue 15; the official Python SDK's tests/server.py sets
+// role on every delta, and its chat.py reads text only from ROLE_ASSISTANT
+// deltas): a stream read that way gives the unary text of every index.
+func TestStreamsReadLikeTheOfficialSDK(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	schema := `{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"]}`
+	cases := map[string]func(r *xaiv1.GetCompletionsRequest){
+		"plain":     func(r *xaiv1.GetCompletionsRequest) {},
+		"reasoning": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-3-mini" },
+		"encrypted": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-4"; r.UseEncryptedContent = true },
+		"n=2":       func(r *xaiv1.GetCompletionsRequest) { r.N = ptr[int32](2) },
+		"tool call": func(r *xaiv1.GetCompletionsRequest) {
+			r.Tools = []*xaiv1.Tool{{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "f"}}}}
+			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_REQUIRED}}
+		},
+		"structured": func(r *xaiv1.GetCompletionsRequest) {
+			r.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}
+		},
+		"web search": func(r *xaiv1.GetCompletionsRequest) { r.Tools = []*xaiv1.Tool{webSearch} },
+	}
+	for name, edit := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := chatReq("grok-3", user("The quick brown fox jumps over the lazy dog, twice!"))
+			edit(req)
+			unary, chunks, _ := threeWays(t, chat, req)
+			roleOnEveryDelta(t, chunks)
+			got := officialText(chunks)
+			var assistants int
+			for _, out := range unary.GetOutputs() {
+				if out.GetMessage().GetRole() != assistant {
+					continue
+				}
+				assistants++
+				if got[out.GetIndex()] != out.GetMessage().GetContent() {
+					t.Fatalf("index %d read as the official SDK does: %q, unary %q", out.GetIndex(), got[out.GetIndex()], out.GetMessage().GetContent())
+				}
+			}
+			if assistants == 0 || got[unary.GetOutputs()[len(unary.GetOutputs())-1].GetIndex()] == "" && name != "tool call" {
+				t.Fatalf("no assistant text in %v", unary)
+			}
+			// Tool calls too come from assistant deltas only.
+			var calls, want []*xaiv1.ToolCall
+			for _, ch := range chunks {
+				for _, o := range ch.GetOutputs() {
+					if o.GetDelta().GetRole() == assistant {
+						calls = append(calls, o.GetDelta().GetToolCalls()...)
+					}
+				}
+			}
+			for _, out := range unary.GetOutputs() {
+				if out.GetMessage().GetRole() == assistant {
+					want = append(want, out.GetMessage().GetToolCalls()...)
+				}
+			}
+			if len(calls) != len(want) {
+				t.Fatalf("tool calls: stream %v, unary %v", calls, want)
+			}
+			for i := range want {
+				if !proto.Equal(calls[i], want[i]) {
+					t.Fatalf("tool call %d: stream %v, unary %v", i, calls[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestScriptedChunksCarryRoles: a Reply with Chunks streams each delta with
+// the assistant role, and no role-only chunk comes first.
+func TestScriptedChunksCarryRoles(t *testing.T) {
+	srv := start(t)
+	srv.EnqueueReply(xaitest.Reply{Chunks: []string{"a", "b", "c"}, Reasoning: "r"})
+	stream, err := xaiv1.NewChatClient(srv.Conn()).GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := collect(t, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleOnEveryDelta(t, chunks)
+	if d := chunks[0].GetOutputs()[0].GetDelta(); d.GetReasoningContent() != "r" {
+		t.Fatalf("first chunk %v, want the reasoning (no role-only chunk)", chunks[0])
+	}
+	if got := officialText(chunks)[0]; got != "abc" {
+		t.Fatalf("official reading %q", got)
+	}
+}
+
+// TestAgentLoopLayout checks one web search against the layout of issue 9.
+func TestAgentLoopLayout(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	req := chatReq("grok-4", user("What is new in Go 1.24?"))
+	req.Tools = []*xaiv1.Tool{webSearch}
+	resp, err := chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := resp.GetOutputs()
+	if len(outs) != 3 {
+		t.Fatalf("%d outputs, want 3: %v", len(outs), resp)
+	}
+	for i, want := range []xaiv1.MessageRole{assistant, toolRole, assistant} {
+		if outs[i].GetIndex() != int32(i) || outs[i].GetMessage().GetRole() != want {
+			t.Fatalf("output %d: index %d role %v, want %d %v", i, outs[i].GetIndex(), outs[i].GetMessage().GetRole(), i, want)
+		}
+	}
+	calls := outs[0].GetMessage().GetToolCalls()
+	if len(calls) != 1 || outs[0].GetMessage().GetContent() != "" {
+		t.Fatalf("output 0: %v", outs[0])
+	}
+	call := calls[0]
+	var args map[string]string
+	if call.GetType() != xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL || call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED ||
+		call.GetId() == "" || call.GetFunction().GetName() != "web_search" ||
+		json.Unmarshal([]byte(call.GetFunction().GetArguments()), &args) != nil || args["query"] == "" {
+		t.Fatalf("call %v", call)
+	}
+	echo := outs[1].GetMessage()
+	if len(echo.GetToolCalls()) != 1 || !proto.Equal(echo.GetToolCalls()[0], call) || echo.GetContent() == "" {
+		t.Fatalf("tool output %v", echo)
+	}
+	final := outs[2]
+	if final.GetFinishReason() != xaiv1.FinishReason_REASON_STOP || final.GetMessage().GetContent() == "" ||
+		strings.Contains(final.GetMessage().GetContent(), echo.GetContent()) || len(final.GetMessage().GetCitations()) != 0 {
+		t.Fatalf("final %v", final)
+	}
+	for _, o := range outs[:2] {
+		if o.GetFinishReason() != xaiv1.FinishReason_REASON_INVALID {
+			t.Fatalf("a step of the loop has finish reason %v", o.GetFinishReason())
+		}
+	}
+	if len(resp.GetCitations()) == 0 || !slices.Equal(resp.GetUsage().GetServerSideToolsUsed(), []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_WEB_SEARCH}) ||
+		resp.GetUsage().GetNumSourcesUsed() != int32(len(resp.GetCitations())) {
+		t.Fatalf("citations %v, usage %v", resp.GetCitations(), resp.GetUsage())
+	}
+	for _, c := range resp.GetCitations() {
+		if !strings.Contains(echo.GetContent(), c) {
+			t.Fatalf("citation %q is not among the results %q", c, echo.GetContent())
+		}
+	}
+
+	// Inline citations only when asked, on the final assistant output,
+	// each pointing at its span of the content.
+	req.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INLINE_CITATIONS}
+	resp, err = chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final = resp.GetOutputs()[2]
+	cites := final.GetMessage().GetCitations()
+	if len(cites) != len(resp.GetCitations()) || len(cites) == 0 {
+		t.Fatalf("inline citations %v for citations %v", cites, resp.GetCitations())
+	}
+	runes := []rune(final.GetMessage().GetContent())
+	for i, c := range cites {
+		span := string(runes[c.GetStartIndex():c.GetEndIndex()])
+		if c.GetId() != string(rune('1'+i)) || c.GetWebCitation().GetUrl() != resp.GetCitations()[i] || !strings.Contains(span, c.GetWebCitation().GetUrl()) {
+			t.Fatalf("inline citation %v spans %q", c, span)
+		}
+	}
+	for _, o := range resp.GetOutputs()[:2] {
+		if len(o.GetMessage().GetCitations()) != 0 {
+			t.Fatalf("inline citations on a step: %v", o)
+		}
+	}
+}
+
+// TestAgentLoopUnaryStreamDeferredAgree runs every server-side tool three
+// ways; the stream, accumulated per (index, role), equals the unary
+// response field for field, as does the deferred one.
+func TestAgentLoopUnaryStreamDeferredAgree(t *testing.T) {
+	srv, pets, _, _, _ := searchFixture(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	notes := uploadText(t, srv, "notes.txt", "The quick brown fox is a dog's friend.")
+	fileMsg := user("Find the fox in my notes, please.", &xaiv1.Content{Content: &xaiv1.Content_File{File: &xaiv1.FileContent{FileId: notes}}})
+	cases := []struct {
+		name  string
+		tools []*xaiv1.Tool
+		used  []xaiv1.ServerSideTool
+		msg   *xaiv1.Message
+		edit  func(r *xaiv1.GetCompletionsRequest)
+	}{
+		{name: "web_search", tools: []*xaiv1.Tool{webSearch}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_WEB_SEARCH}},
+		{name: "x_search", tools: []*xaiv1.Tool{xSearch}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_X_SEARCH}},
+		{name: "code_execution", tools: []*xaiv1.Tool{codeExec}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_CODE_EXECUTION}},
+		{name: "collections_search", tools: []*xaiv1.Tool{collectionsTool(pets)}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_COLLECTIONS_SEARCH},
+			msg: user("Why do cats purr?")},
+		{name: "attachment_search", tools: []*xaiv1.Tool{attachment}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_ATTACHMENT_SEARCH}, msg: fileMsg},
+		{name: "mcp", tools: []*xaiv1.Tool{mcpTool}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_MCP}},
+		{name: "image_generation", tools: []*xaiv1.Tool{imageGen}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_IMAGE_GENERATION}},
+		{name: "two tools, inline citations, reasoning", tools: []*xaiv1.Tool{webSearch, xSearch},
+			used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_WEB_SEARCH, xaiv1.ServerSideTool_SERVER_SIDE_TOOL_X_SEARCH},
+			edit: func(r *xaiv1.GetCompletionsRequest) {
+				r.Model = "grok-3-mini"
+				r.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INLINE_CITATIONS}
+			}},
+		{name: "max_turns", tools: []*xaiv1.Tool{codeExec, webSearch}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_CODE_EXECUTION},
+			edit: func(r *xaiv1.GetCompletionsRequest) { r.MaxTurns = ptr[int32](1) }},
+		{name: "logprobs", tools: []*xaiv1.Tool{webSearch}, used: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_WEB_SEARCH},
+			edit: func(r *xaiv1.GetCompletionsRequest) { r.Logprobs = true }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := tc.msg
+			if msg == nil {
+				msg = user("Draw and find the quick brown fox.")
+			}
+			req := chatReq("grok-4", msg)
+			req.Tools = tc.tools
+			if tc.edit != nil {
+				tc.edit(req)
+			}
+			unary, chunks, deferred := threeWays(t, chat, req)
+			roleOnEveryDelta(t, chunks)
+			sameResponse(t, "stream", accumulate(chunks), unary)
+			sameResponse(t, "deferred", deferred, unary)
+
+			outs := unary.GetOutputs()
+			if len(outs) != 2*len(tc.used)+1 {
+				t.Fatalf("%d outputs for %d tool call(s)", len(outs), len(tc.used))
+			}
+			for i, o := range outs {
+				want := assistant
+				if i%2 == 1 {
+					want = toolRole
+				}
+				if o.GetIndex() != int32(i) || o.GetMessage().GetRole() != want {
+					t.Fatalf("output %d: index %d role %v", i, o.GetIndex(), o.GetMessage().GetRole())
+				}
+				if want == toolRole && (o.GetMessage().GetContent() == "" ||
+					!proto.Equal(o.GetMessage().GetToolCalls()[0], outs[i-1].GetMessage().GetToolCalls()[0])) {
+					t.Fatalf("tool output %d: %v", i, o)
+				}
+			}
+			if !slices.Equal(unary.GetUsage().GetServerSideToolsUsed(), tc.used) {
+				t.Fatalf("tools used %v, want %v", unary.GetUsage().GetServerSideToolsUsed(), tc.used)
+			}
+			if outs[len(outs)-1].GetFinishReason() != xaiv1.FinishReason_REASON_STOP {
+				t.Fatalf("final %v", outs[len(outs)-1])
+			}
+			// A completed call and its result arrive in the same chunk.
+			for k := 0; k+1 < len(outs); k += 2 {
+				found := false
+				for _, ch := range chunks {
+					co := ch.GetOutputs()
+					found = found || len(co) == 2 && co[0].GetIndex() == int32(k) && co[0].GetDelta().GetRole() == assistant &&
+						len(co[0].GetDelta().GetToolCalls()) == 1 && co[1].GetIndex() == int32(k+1) &&
+						co[1].GetDelta().GetRole() == toolRole && co[1].GetDelta().GetContent() == outs[k+1].GetMessage().GetContent()
+				}
+				if !found {
+					t.Fatalf("call %d and its result are not in one chunk", k)
+				}
+			}
+			// The same request gets the same answer.
+			again, err := chat.GetCompletion(ctx(t), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameResponse(t, "repeat", again, unary)
+		})
+	}
+}
+
+// TestSearchToolResults checks what each search finds.
+func TestSearchToolResults(t *testing.T) {
+	srv, pets, _, catsFile, _ := searchFixture(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	ask := func(t *testing.T, text string, tool *xaiv1.Tool) *xaiv1.GetChatCompletionResponse {
+		req := chatReq("grok-4", user(text))
+		req.Tools = []*xaiv1.Tool{tool}
+		req.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INLINE_CITATIONS}
+		resp, err := chat.GetCompletion(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	t.Run("collections", func(t *testing.T) {
+		resp := ask(t, "purrs", collectionsTool(pets))
+		result := resp.GetOutputs()[1].GetMessage().GetContent()
+		if !strings.Contains(result, catsFile) || !strings.Contains(result, "purrs when happy") {
+			t.Fatalf("result %q", result)
+		}
+		cites := resp.GetOutputs()[2].GetMessage().GetCitations()
+		if len(cites) != 1 || cites[0].GetCollectionsCitation().GetFileId() != catsFile ||
+			!slices.Equal(cites[0].GetCollectionsCitation().GetCollectionIds(), []string{pets}) {
+			t.Fatalf("citations %v", cites)
+		}
+	})
+	t.Run("web allowed domain", func(t *testing.T) {
+		resp := ask(t, "go", &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{AllowedDomains: []string{"go.dev"}}}})
+		for _, c := range resp.GetCitations() {
+			if !strings.HasPrefix(c, "https://go.dev/") {
+				t.Fatalf("citation %q outside the allowed domain", c)
+			}
+		}
+	})
+	t.Run("x handle", func(t *testing.T) {
+		resp := ask(t, "news", &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: &xaiv1.XSearch{AllowedXHandles: []string{"xai"}}}})
+		cites := resp.GetOutputs()[2].GetMessage().GetCitations()
+		if len(cites) == 0 || !strings.HasPrefix(cites[0].GetXCitation().GetUrl(), "https://x.com/xai/status/") {
+			t.Fatalf("citations %v", cites)
+		}
+	})
+	t.Run("code execution", func(t *testing.T) {
+		resp := ask(t, "one two three", codeExec)
+		var result struct {
+			Stdout string `json:"stdout"`
+		}
+		if err := json.Unmarshal([]byte(resp.GetOutputs()[1].GetMessage().GetContent()), &result); err != nil || result.Stdout != "3\n" {
+			t.Fatalf("result %q (%v)", resp.GetOutputs()[1].GetMessage().GetContent(), err)
+		}
+	})
+	t.Run("mcp never contacted, secret never echoed", func(t *testing.T) {
+		resp := ask(t, "hi", mcpTool)
+		if name := resp.GetOutputs()[0].GetMessage().GetToolCalls()[0].GetFunction().GetName(); name != "docs.lookup" {
+			t.Fatalf("call name %q", name)
+		}
+		if b, _ := proto.Marshal(resp); bytes.Contains(b, []byte("secret-token")) {
+			t.Fatal("the MCP authorization leaks into the response")
+		}
+	})
+	t.Run("unknown collection", func(t *testing.T) {
+		req := chatReq("grok-4", user("x"))
+		req.Tools = []*xaiv1.Tool{collectionsTool("no-such-collection")}
+		_, err := chat.GetCompletion(ctx(t), req)
+		wantCode(t, err, codes.NotFound, "no-such-collection")
+	})
+}
+
+// image decodes the image of an image generation output and returns its
+// image UUID.
+func decodeImage(t *testing.T, out *xaiv1.CompletionOutput) string {
+	t.Helper()
+	var env struct {
+		Type      string `json:"__type"`
+		Result    string `json:"result"`
+		ImageUUID string `json:"image_uuid"`
+	}
+	if err := json.Unmarshal([]byte(out.GetMessage().GetContent()), &env); err != nil {
+		t.Fatalf("envelope %.80q: %v", out.GetMessage().GetContent(), err)
+	}
+	const prefix = "data:image/jpeg;base64,"
+	if env.Type != "image_generation_result" || !strings.HasPrefix(env.Result, prefix) || env.ImageUUID == "" {
+		t.Fatalf("envelope %+v", env)
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(env.Result, prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil || img.Bounds().Dx() == 0 {
+		t.Fatalf("the generated image does not decode: %v", err)
+	}
+	return env.ImageUUID
+}
+
+// replay turns the outputs of a response into messages as the official
+// Python SDK's Chat.append does (chat.py: a ROLE_TOOL output gets the
+// tool_call_id of the call it echoes), optionally without that ID.
+func replay(resp *xaiv1.GetChatCompletionResponse, withID bool) []*xaiv1.Message {
+	var msgs []*xaiv1.Message
+	for _, o := range resp.GetOutputs() {
+		m := o.GetMessage()
+		msg := &xaiv1.Message{Role: m.GetRole(), Content: []*xaiv1.Content{text(m.GetContent())}, ToolCalls: m.GetToolCalls()}
+		if m.GetRole() == toolRole && withID {
+			msg.ToolCallId = ptr(m.GetToolCalls()[0].GetId())
+		}
+		msgs = append(msgs, msg)
+	}
+	return msgs
+}
+
+func TestImageGenerationAndEdit(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	first := chatReq("grok-4", user("Generate a corgi surfing a wave"))
+	first.Tools = []*xaiv1.Tool{imageGen}
+	first.StoreMessages = true
+	resp, err := chat.GetCompletion(ctx(t), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := resp.GetOutputs()[1].GetMessage().GetToolCalls()[0]
+	if call.GetType() != xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL || call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED ||
+		call.GetFunction().GetName() != "imagine_text_to_image" {
+		t.Fatalf("call %v", call)
+	}
+	uuid := decodeImage(t, resp.GetOutputs()[1])
+	if u := resp.GetUsage(); u.GetPromptImageTokens() != xaitest.ImageTokensAuto {
+		t.Fatalf("the image read by the model is not counted: %v", u)
+	}
+
+	editTurn := user("Edit the image: make it night time")
+	checkEdit := func(t *testing.T, resp *xaiv1.GetChatCompletionResponse) {
+		t.Helper()
+		call := resp.GetOutputs()[1].GetMessage().GetToolCalls()[0]
+		var args map[string]string
+		_ = json.Unmarshal([]byte(call.GetFunction().GetArguments()), &args)
+		if call.GetFunction().GetName() != "imagine_image_to_image" || call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED ||
+			args["image_uuid"] != uuid {
+			t.Fatalf("edit call %v", call)
+		}
+		if decodeImage(t, resp.GetOutputs()[1]) == uuid {
+			t.Fatal("the edit returned the same image")
+		}
+	}
+	t.Run("replayed locally", func(t *testing.T) {
+		req := chatReq("grok-4", append(append([]*xaiv1.Message{first.GetMessages()[0]}, replay(resp, true)...), editTurn)...)
+		req.Tools = []*xaiv1.Tool{imageGen}
+		edited, err := chat.GetCompletion(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEdit(t, edited)
+	})
+	t.Run("previous_response_id", func(t *testing.T) {
+		req := chatReq("grok-4", editTurn)
+		req.PreviousResponseId = ptr(resp.GetId())
+		req.Tools = []*xaiv1.Tool{imageGen}
+		edited, err := chat.GetCompletion(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEdit(t, edited)
+	})
+	t.Run("replayed without tool_call_id", func(t *testing.T) {
+		// The service finds a generated image again through the
+		// tool_call_id of its tool turn (issue 9); without it there is
+		// nothing to edit, and the call fails.
+		req := chatReq("grok-4", append(append([]*xaiv1.Message{first.GetMessages()[0]}, replay(resp, false)...), editTurn)...)
+		req.Tools = []*xaiv1.Tool{imageGen}
+		failed, err := chat.GetCompletion(ctx(t), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		call := failed.GetOutputs()[1].GetMessage().GetToolCalls()[0]
+		if call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_FAILED || call.GetErrorMessage() == "" ||
+			strings.Contains(failed.GetOutputs()[1].GetMessage().GetContent(), "data:image") {
+			t.Fatalf("edit without a source: %v", failed.GetOutputs()[1])
+		}
+	})
+	t.Run("scripted failure", func(t *testing.T) {
+		srv.EnqueueToolFailure(xaitest.ToolFailure{Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL, Message: "moderation refused the prompt"})
+		req := chatReq("grok-4", user("Search, then draw"))
+		req.Tools = []*xaiv1.Tool{webSearch, imageGen}
+		unary, chunks, deferred := threeWays(t, chat, req)
+		call := unary.GetOutputs()[3].GetMessage().GetToolCalls()[0]
+		var payload map[string]string
+		_ = json.Unmarshal([]byte(unary.GetOutputs()[3].GetMessage().GetContent()), &payload)
+		if call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_FAILED || call.GetErrorMessage() != "moderation refused the prompt" ||
+			payload["error"] != "moderation refused the prompt" || strings.Contains(unary.GetOutputs()[3].GetMessage().GetContent(), "data:image") {
+			t.Fatalf("failed call %v", unary.GetOutputs()[3])
+		}
+		if unary.GetOutputs()[1].GetMessage().GetToolCalls()[0].GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED {
+			t.Fatal("the failure hit the web search")
+		}
+		// One failure, one call: the stream and the deferred call succeed.
+		if s := accumulate(chunks).GetOutputs()[3].GetMessage().GetToolCalls()[0].GetStatus(); s != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED {
+			t.Fatalf("stream call %v", s)
+		}
+		decodeImage(t, deferred.GetOutputs()[3])
+	})
+}
+
+func TestToolTurnIDs(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	fn := &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "get_time"}}}
+	req := chatReq("grok-3", user("time?"))
+	req.Tools = []*xaiv1.Tool{fn}
+	req.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_FunctionName{FunctionName: "get_time"}}
+	req.StoreMessages = true
+	resp, err := chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callMsg := &xaiv1.Message{Role: assistant, ToolCalls: resp.GetOutputs()[0].GetMessage().GetToolCalls()}
+	id := callMsg.GetToolCalls()[0].GetId()
+	result := func(id string) *xaiv1.Message {
+		return &xaiv1.Message{Role: toolRole, Content: []*xaiv1.Content{text("12:00")}, ToolCallId: &id}
+	}
+
+	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("time?"), callMsg, result(id))); err != nil {
+		t.Fatalf("matching tool turn: %v", err)
+	}
+	_, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("time?"), callMsg, result("call_nope")))
+	wantCode(t, err, codes.InvalidArgument, "messages[2]", `"call_nope"`)
+	// The call must come before its result.
+	_, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("time?"), result(id), callMsg))
+	wantCode(t, err, codes.InvalidArgument, "messages[1]", id)
+
+	next := chatReq("grok-3", result(id))
+	next.PreviousResponseId = ptr(resp.GetId())
+	if _, err := chat.GetCompletion(ctx(t), next); err != nil {
+		t.Fatalf("tool turn for a call in the stored history: %v", err)
+	}
+	next.Messages = []*xaiv1.Message{result("call_other")}
+	_, err = chat.GetCompletion(ctx(t), next)
+	wantCode(t, err, codes.InvalidArgument, `"call_other"`)
+}
+
+// TestAgentLoopStored: a stored agentic response keeps every output in its
+// conversation, so a continuation may answer its calls.
+func TestAgentLoopStored(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	req := chatReq("grok-4", user("search please"))
+	req.Tools = []*xaiv1.Tool{webSearch}
+	req.StoreMessages = true
+	resp, err := chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
+	if err != nil || !proto.Equal(stored, resp) {
+		t.Fatalf("stored %v, %v", stored, err)
+	}
+	next := chatReq("grok-4", user("thanks"))
+	next.PreviousResponseId = ptr(resp.GetId())
+	cont, err := chat.GetCompletion(ctx(t), next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The history holds the call, its result and the answer.
+	var history int32
+	for _, o := range resp.GetOutputs() {
+		history += tokens(t, srv, o.GetMessage().GetContent())
+	}
+	if cont.GetUsage().GetCachedPromptTextTokens() < history {
+		t.Fatalf("cached %d tokens, the stored outputs alone hold %d", cont.GetUsage().GetCachedPromptTextTokens(), history)
+	}
+}
+
+func TestScriptedLayouts(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	call := &xaiv1.ToolCall{Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL, Status: xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED,
+		Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: "web_search", Arguments: `{"query":"q"}`}}}
+	cite := &xaiv1.InlineCitation{Id: "1", StartIndex: 7, EndIndex: 12,
+		Citation: &xaiv1.InlineCitation_WebCitation{WebCitation: &xaiv1.WebCitation{Url: "https://a.example"}}}
+	shared := xaitest.Reply{
+		Outputs: []xaitest.ReplyOutput{
+			{Index: 0, ToolCalls: []*xaiv1.ToolCall{call}},
+			{Index: 0, Role: toolRole, Content: "tool text", ToolCalls: []*xaiv1.ToolCall{call}},
+			{Index: 0, Chunks: []string{"Answer ", "[[1]]", " done"}, Citations: []*xaiv1.InlineCitation{cite}},
+		},
+		Citations:           []string{"https://a.example"},
+		ServerSideToolsUsed: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_WEB_SEARCH},
+	}
+	srv.EnqueueReply(shared)
+	srv.EnqueueReply(shared)
+	resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := resp.GetOutputs()
+	if len(outs) != 3 || outs[0].GetIndex() != 0 || outs[2].GetIndex() != 0 || outs[1].GetMessage().GetRole() != toolRole ||
+		outs[2].GetMessage().GetContent() != "Answer [[1]] done" || outs[2].GetFinishReason() != xaiv1.FinishReason_REASON_STOP ||
+		outs[0].GetFinishReason() != xaiv1.FinishReason_REASON_INVALID || outs[2].GetMessage().GetRole() != assistant {
+		t.Fatalf("layout %v", outs)
+	}
+	id := outs[0].GetMessage().GetToolCalls()[0].GetId()
+	if id == "" || outs[1].GetMessage().GetToolCalls()[0].GetId() != id {
+		t.Fatalf("the echoed call does not share the call's ID: %v", outs)
+	}
+	if !slices.Equal(resp.GetCitations(), shared.Citations) || len(resp.GetUsage().GetServerSideToolsUsed()) != 1 ||
+		!proto.Equal(outs[2].GetMessage().GetCitations()[0], cite) {
+		t.Fatalf("response %v", resp)
+	}
+
+	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := collect(t, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleOnEveryDelta(t, chunks)
+	// Read as the official SDK does, the shared index gives the answer
+	// text only; the tool's text never shows.
+	if got := officialText(chunks)[0]; got != "Answer [[1]] done" {
+		t.Fatalf("official reading %q", got)
+	}
+	var deltas []string
+	for _, ch := range chunks {
+		for _, o := range ch.GetOutputs() {
+			if len(o.GetDelta().GetCitations()) > 0 && o.GetDelta().GetContent() != "[[1]]" {
+				t.Fatalf("the citation arrives with %q, not with the delta ending its span", o.GetDelta().GetContent())
+			}
+			if c := o.GetDelta().GetContent(); c != "" && o.GetDelta().GetRole() == assistant {
+				deltas = append(deltas, c)
+			}
+		}
+	}
+	if strings.Join(deltas, "|") != "Answer |[[1]]| done" {
+		t.Fatalf("deltas %q", deltas)
+	}
+
+	// Mixing the two forms is a mistake in the test, reported loudly.
+	srv.EnqueueReply(xaitest.Reply{Content: "x", Outputs: shared.Outputs})
+	_, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
+	wantCode(t, err, codes.FailedPrecondition, "Outputs")
+
+	// An output with nothing in it still appears in the stream.
+	srv.EnqueueReply(xaitest.Reply{Outputs: []xaitest.ReplyOutput{{Index: 0}, {Index: 1, Content: "b"}}})
+	stream, err = chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunks, err = collect(t, stream); err != nil {
+		t.Fatal(err)
+	}
+	if got := accumulate(chunks).GetOutputs(); len(got) != 2 || got[0].GetIndex() != 0 || got[1].GetMessage().GetContent() != "b" {
+		t.Fatalf("accumulated %v", got)
+	}
+}
+
+func TestServerToolValidation(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	cases := []struct {
+		name string
+		tool *xaiv1.Tool
+		n    *int32
+		code codes.Code
+		frag string
+	}{
+		{"domains both ways", &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{AllowedDomains: []string{"a"}, ExcludedDomains: []string{"b"}}}},
+			nil, codes.InvalidArgument, "tools[0].web_search"},
+		{"handles both ways", &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: &xaiv1.XSearch{AllowedXHandles: []string{"a"}, ExcludedXHandles: []string{"b"}}}},
+			nil, codes.InvalidArgument, "tools[0].x_search"},
+		{"no collections", collectionsTool(), nil, codes.InvalidArgument, "collection_ids"},
+		{"mcp without url", &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: &xaiv1.MCP{ServerLabel: "x"}}}, nil, codes.InvalidArgument, "server_url"},
+		{"image action", &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{Action: ptr("paint")}}},
+			nil, codes.InvalidArgument, `"paint"`},
+		{"several choices", webSearch, ptr[int32](2), codes.Unimplemented, "n = 2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := chatReq("grok-4", user("x"))
+			req.Tools, req.N = []*xaiv1.Tool{tc.tool}, tc.n
+			_, err := chat.GetCompletion(ctx(t), req)
+			wantCode(t, err, tc.code, tc.frag)
+		})
+	}
+}
+
+// TestNoLoopWithoutUserTurn: after a tool's result, or with TOOL_MODE_NONE,
+// the model answers without calling server-side tools.
+func TestNoLoopWithoutUserTurn(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	req := chatReq("grok-4", user("x"))
+	req.Tools = []*xaiv1.Tool{webSearch}
+	req.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_NONE}}
+	resp, err := chat.GetCompletion(ctx(t), req)
+	if err != nil || len(resp.GetOutputs()) != 1 || len(resp.GetUsage().GetServerSideToolsUsed()) != 0 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	if !utf8.ValidString(resp.GetOutputs()[0].GetMessage().GetContent()) {
+		t.Fatal("invalid text")
+	}
+}

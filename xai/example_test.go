@@ -145,9 +145,9 @@ func ExampleStream_All_partial() {
 	}
 	defer client.Close()
 	srv.EnqueueReply(xaitest.Reply{Chunks: []string{"one ", "two ", "three ", "four"}})
-	// The stream breaks after its role chunk and two words.
+	// The stream breaks after two words.
 	srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName,
-		xaitest.Fault{Code: codes.Unavailable, Message: "connection lost", AfterChunks: 3})
+		xaitest.Fault{Code: codes.Unavailable, Message: "connection lost", AfterChunks: 2})
 
 	stream, err := client.Chat.Create("grok-3").Append(xai.User("Count.")).Stream(context.Background())
 	if err != nil {

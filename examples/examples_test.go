@@ -81,6 +81,12 @@ func TestExamples(t *testing.T) {
 			"Finish reason: REASON_TOOL_CALLS", "Tool call:     get_weather({", "Tool result:   {", `"temperature":18`,
 			"Final answer:  Tool result received:",
 		}},
+		{name: "agent", dir: "agent", want: []string{
+			"1. Web search", "tool call:   web_search(", "tool output: ", "citations:   2 sources, 2 inline",
+			"billed:      1 × SERVER_SIDE_TOOL_WEB_SEARCH",
+			"2. Image generation", "imagine_text_to_image: ", "-byte image/jpeg, written to ",
+			"3. Image edit", "imagine_image_to_image: ",
+		}},
 		{name: "structured", dir: "structured", want: []string{
 			`Schema: {"type":"object"`, "Recipe: ", "(serves ", "  - ", "  1. ",
 		}},

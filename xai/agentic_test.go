@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -16,7 +18,10 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
 )
+
+func jpegDecode(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }
 
 // The layouts in this file are the service's, not our fake's: one web
 // search answered as the xAI service shapes it (issue "Server-side tools
@@ -365,5 +370,166 @@ func TestImageOutputs(t *testing.T) {
 				t.Errorf("err = %v; want Internal naming the call and %q", err, bad.why)
 			}
 		})
+	}
+}
+
+// sameOutputs checks that two answers to the same request have equal
+// outputs: the fake derives them from the request alone.
+func sameOutputs(t *testing.T, what string, got, want *Response) {
+	t.Helper()
+	g, w := got.Proto().GetOutputs(), want.Proto().GetOutputs()
+	if len(g) != len(w) {
+		t.Fatalf("%s: %d outputs, want %d", what, len(g), len(w))
+	}
+	for i := range w {
+		if !proto.Equal(g[i], w[i]) {
+			t.Errorf("%s: output %d =\n%v\nwant\n%v", what, i, g[i], w[i])
+		}
+	}
+	if got.Content() != want.Content() || len(got.ToolOutputs()) != len(want.ToolOutputs()) {
+		t.Errorf("%s: Content %q, %d tool outputs; want %q, %d", what, got.Content(), len(got.ToolOutputs()), want.Content(), len(want.ToolOutputs()))
+	}
+}
+
+// Every server-side tool, through the fake's agent loop: unary, stream and
+// deferred answers agree, and each reads as the service's layout does
+// (the final answer in Content, the call in ToolCalls, its result in
+// ToolOutputs, the use counted).
+func TestServerSideToolsUnaryStreamDeferredAgree(t *testing.T) {
+	_, c := newRAGFake(t, true)
+	ctx := context.Background()
+	col, err := c.Collections.Create(ctx, "towers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Collections.AddDocument(ctx, col.ID, upload(t, c, "eiffel.txt", "The Eiffel Tower was designed by Gustave Eiffel's company.")); err != nil {
+		t.Fatal(err)
+	}
+	tools := []struct {
+		name string
+		tool Tool
+		typ  xaiv1.ToolCallType
+	}{
+		{"web search", WebSearch(), xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL},
+		{"x search", XSearch(), xaiv1.ToolCallType_TOOL_CALL_TYPE_X_SEARCH_TOOL},
+		{"code execution", CodeExecution(), xaiv1.ToolCallType_TOOL_CALL_TYPE_CODE_EXECUTION_TOOL},
+		{"collections search", CollectionsSearch([]string{col.ID}, CollectionsSearchLimit(3)), xaiv1.ToolCallType_TOOL_CALL_TYPE_COLLECTIONS_SEARCH_TOOL},
+		{"attachment search", AttachmentSearch(), xaiv1.ToolCallType_TOOL_CALL_TYPE_ATTACHMENT_SEARCH_TOOL},
+		{"mcp", MCP("docs", "https://mcp.example.com/mcp"), xaiv1.ToolCallType_TOOL_CALL_TYPE_MCP_TOOL},
+		{"image generation", ImageGeneration(), xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL},
+	}
+	for _, tt := range tools {
+		t.Run(tt.name, func(t *testing.T) {
+			chat := c.Chat.Create("grok-4", WithTools(tt.tool), WithSeed(1)).Append(User("Who designed the Eiffel Tower?"))
+			unary, err := chat.Sample(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls, outs := unary.ToolCalls(), unary.ToolOutputs()
+			if len(calls) != 1 || calls[0].Type() != tt.typ || calls[0].Status() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED {
+				t.Fatalf("ToolCalls() = %v, want one completed %v", calls, tt.typ)
+			}
+			if len(outs) != 1 || outs[0].ToolCalls()[0].ID() != calls[0].ID() || outs[0].Content() == "" {
+				t.Fatalf("ToolOutputs() = %v, want the result of %s", outs, calls[0].ID())
+			}
+			if unary.Content() == "" || strings.Contains(unary.Content(), outs[0].Content()) || unary.FinishReason() != xaiv1.FinishReason_REASON_STOP {
+				t.Errorf("Content %q (finish %v): want the final answer, without the tool's text", unary.Content(), unary.FinishReason())
+			}
+			if n := len(unary.ServerSideToolUsage()); n != 1 {
+				t.Errorf("ServerSideToolUsage() = %v, want one tool", unary.ServerSideToolUsage())
+			}
+
+			st, err := chat.Stream(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var text strings.Builder
+			for chunk, err := range st.All() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				text.WriteString(chunk.Content())
+			}
+			if text.String() != unary.Content() {
+				t.Errorf("chunk contents %q, want the unary answer %q", text.String(), unary.Content())
+			}
+			sameOutputs(t, "stream", st.Response(), unary)
+
+			deferred, err := chat.Defer(ctx, WithPollInterval(time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameOutputs(t, "deferred", deferred, unary)
+		})
+	}
+}
+
+// An agentic response continues locally (Append replays its tool turns)
+// and on the server (previous_response_id), and a generated image is
+// edited in a later turn by replay alone.
+func TestServerSideToolsContinue(t *testing.T) {
+	_, c := newFake(t, true)
+	ctx := context.Background()
+	chat := c.Chat.Create("grok-4", WithTools(ImageGeneration()), WithStoreMessages(true)).Append(User("Draw a lighthouse."))
+	drawn, err := chat.Sample(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	images, err := drawn.ImageOutputs()
+	if err != nil || len(images) != 1 || images[0].Call.Name() != "imagine_text_to_image" || images[0].MIMEType != "image/jpeg" {
+		t.Fatalf("ImageOutputs() = %v, %v", images, err)
+	}
+	if _, err := jpegDecode(images[0].Image); err != nil {
+		t.Errorf("the generated image does not decode: %v", err)
+	}
+
+	// Locally: the replayed tool turn carries its tool_call_id, by which
+	// the edit finds the image.
+	chat.Append(drawn, User("Now edit it: paint it red."))
+	edited, err := chat.Sample(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if images, err := edited.ImageOutputs(); err != nil || len(images) != 1 || images[0].Call.Name() != "imagine_image_to_image" {
+		t.Errorf("edit by replay: %v, %v", images, err)
+	}
+
+	// On the server: only the new turn is sent.
+	next := c.Chat.Create("grok-4", WithTools(ImageGeneration()), WithPreviousResponseID(drawn.ID())).Append(User("Edit the image: add a moon."))
+	viaServer, err := next.Sample(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if images, err := viaServer.ImageOutputs(); err != nil || len(images) != 1 || images[0].Call.Name() != "imagine_image_to_image" {
+		t.Errorf("edit with previous_response_id: %v, %v", images, err)
+	}
+
+	// A tool turn naming no earlier call is refused by the service.
+	bad := c.Chat.Create("grok-4").Append(User("hi"), ToolResult("no-such-call", "42"))
+	if _, err := bad.Sample(ctx); codeOf(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "no-such-call") {
+		t.Errorf("unknown tool_call_id: %v", err)
+	}
+}
+
+// Users script any layout with Reply.Outputs, a corrupt image envelope
+// included, and the SDK reports it without panicking.
+func TestScriptedLayoutMalformedEnvelope(t *testing.T) {
+	srv, c := newFake(t, true)
+	call := &xaiv1.ToolCall{Id: "img-9", Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL, Status: xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED,
+		Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: "imagine_text_to_image", Arguments: "{}"}}}
+	srv.EnqueueReply(xaitest.Reply{Outputs: []xaitest.ReplyOutput{
+		{Index: 0, ToolCalls: []*xaiv1.ToolCall{call}},
+		{Index: 1, Role: xaiv1.MessageRole_ROLE_TOOL, ToolCalls: []*xaiv1.ToolCall{call}, Content: `{"__type":"image_generation_result","result":"not a data URL"}`},
+		{Index: 2, Content: "Done."},
+	}})
+	resp, err := c.Chat.Create("grok-4", WithTools(ImageGeneration())).Append(User("draw")).Sample(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Content() != "Done." {
+		t.Errorf("Content() = %q", resp.Content())
+	}
+	if _, err := resp.ImageOutputs(); codeOf(err) != codes.Internal || !strings.Contains(err.Error(), `"img-9"`) {
+		t.Errorf("ImageOutputs() error = %v, want Internal naming the call", err)
 	}
 }

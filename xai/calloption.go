@@ -25,8 +25,11 @@ type callConfig struct {
 	timeout  time.Duration // 0: the client default applies if ctx has no deadline
 	metadata []string
 	retry    RetryPolicy
-	grpcOpts []grpc.CallOption
-	err      error // the first invalid option
+	// streamIdle ends a stream when no message arrives for that long; 0:
+	// no idle timeout.
+	streamIdle time.Duration
+	grpcOpts   []grpc.CallOption
+	err        error // the first invalid option
 }
 
 type callOption struct {
@@ -84,6 +87,20 @@ func WithCallRetry(p RetryPolicy) CallOption {
 // WithoutRetry makes the call a single attempt.
 func WithoutRetry() CallOption {
 	return newCallOption(func(c *callConfig) { c.retry = noRetry })
+}
+
+// WithCallStreamIdleTimeout ends the call's stream with DEADLINE_EXCEEDED
+// when no message arrives for d, replacing the client's
+// WithStreamIdleTimeout for this call. d must be positive. Unary calls
+// ignore it.
+func WithCallStreamIdleTimeout(d time.Duration) CallOption {
+	return newCallOption(func(c *callConfig) {
+		if d <= 0 {
+			c.fail(invalidArgument("WithCallStreamIdleTimeout(%v): the timeout must be positive", d))
+			return
+		}
+		c.streamIdle = d
+	})
 }
 
 // CaptureHeader stores the response header metadata of the call in *md.

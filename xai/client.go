@@ -5,15 +5,17 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
+	plaintext "google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -66,6 +68,9 @@ type Client struct {
 	conn     *grpc.ClientConn
 	invoker  grpc.ClientConnInterface // conn, with our interceptors applied
 	retry    *retryer
+	// sendLimit is the request size checked before sending (see size.go):
+	// the limit of a connection the client created, 0 for a caller's.
+	sendLimit int
 	logUnary grpc.UnaryClientInterceptor  // nil without WithLogger
 	logStrm  grpc.StreamClientInterceptor // nil without WithLogger
 	close    *sync.Once
@@ -105,6 +110,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 
 	c := &Client{cfg: cfg, creds: newBearer(cfg.apiKey, cfg.insecure), close: new(sync.Once)}
+	if cfg.conn == nil {
+		c.sendLimit = cfg.maxMessageSize
+	}
 	c.credsOpt = grpc.PerRPCCredentials(c.creds)
 	c.retry = newRetryer(cfg.logger)
 	if cfg.logger != nil {
@@ -118,7 +126,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.conn != nil {
 		c.invoker = &interceptedConn{cc: cfg.conn, unary: unary, stream: stream}
 	} else {
-		conn, err := grpc.NewClient(cfg.endpoint, c.dialOptions(unary, stream)...)
+		conn, err := grpc.NewClient(cfg.endpoint, c.dialOptions(cfg.insecure, unary, stream)...)
 		if err != nil {
 			return nil, &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf("NewClient: cannot use endpoint %q: %v", cfg.endpoint, err), cause: err}
 		}
@@ -169,9 +177,13 @@ func (c *config) resolveKeys() error {
 	return nil
 }
 
-// checkConn rejects options that would be silently ignored with
-// WithGRPCConn.
+// checkConn rejects WithInsecure toward an address the caller did not name,
+// and options that would be silently ignored with WithGRPCConn.
 func (c *config) checkConn() error {
+	if c.insecure && !c.endpointSet && c.conn == nil {
+		return invalidArgument("NewClient: WithInsecure sends the API key without TLS, so it needs the address of your own server: "+
+			"add WithEndpoint(\"127.0.0.1:<port>\") (or WithGRPCConn) for a local fake server; the default endpoint %s is only reached over TLS", DefaultEndpoint)
+	}
 	if c.conn == nil {
 		return nil
 	}
@@ -195,10 +207,12 @@ func (c *config) checkConn() error {
 	return nil
 }
 
-func (c *Client) dialOptions(unary grpc.UnaryClientInterceptor, stream grpc.StreamClientInterceptor) []grpc.DialOption {
+// dialOptions returns the options of a connection the client creates, with
+// TLS unless insecure.
+func (c *Client) dialOptions(insecure bool, unary grpc.UnaryClientInterceptor, stream grpc.StreamClientInterceptor) []grpc.DialOption {
 	tc := credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
-	if c.cfg.insecure {
-		tc = insecure.NewCredentials()
+	if insecure {
+		tc = plaintext.NewCredentials()
 	}
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(tc),
@@ -287,7 +301,7 @@ func errMessage(err error) string {
 // callConfig returns the client's defaults changed by the call options
 // found among opts.
 func (c *Client) callConfig(opts []grpc.CallOption) callConfig {
-	cc := callConfig{retry: c.cfg.retry}
+	cc := callConfig{retry: c.cfg.retry, streamIdle: c.cfg.streamIdle}
 	for _, o := range opts {
 		if co, ok := o.(CallOption); ok {
 			co.applyCall(&cc)
@@ -335,19 +349,22 @@ func (c *Client) callOpts(opts []grpc.CallOption, cc *callConfig) []grpc.CallOpt
 	if creds == nil {
 		creds = grpc.PerRPCCredentials(c.creds)
 	}
-	// One spare slot, for the trailer capture the retryer adds.
-	out := make([]grpc.CallOption, 0, len(opts)+len(cc.grpcOpts)+2)
+	// Two spare slots, for the header and trailer captures the retryer adds.
+	out := make([]grpc.CallOption, 0, len(opts)+len(cc.grpcOpts)+3)
 	out = append(out, opts...)
 	out = append(out, cc.grpcOpts...)
 	return append(out, creds)
 }
 
 // unaryInterceptor applies the client's behaviour to a unary call:
-// metadata, credentials, deadline, logging and retries.
+// metadata, credentials, deadline, size limit, logging and retries.
 func (c *Client) unaryInterceptor(ctx context.Context, method string, req, reply any, conn *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	cc := c.callConfig(opts)
 	if cc.err != nil {
 		return cc.err
+	}
+	if err := checkRequestSize(req, c.sendLimit); err != nil {
+		return err
 	}
 	ctx, cancel := c.prepare(ctx, &cc)
 	defer cancel()
@@ -363,59 +380,135 @@ func (c *Client) unaryInterceptor(ctx context.Context, method string, req, reply
 }
 
 // streamInterceptor is unaryInterceptor for streams; the returned stream
-// retries until its first message and explains its errors.
+// retries until the server commits to it, ends after the idle timeout, and
+// explains its errors.
 func (c *Client) streamInterceptor(ctx context.Context, desc *grpc.StreamDesc, conn *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	cc := c.callConfig(opts)
 	if cc.err != nil {
 		return nil, cc.err
 	}
 	ctx, cancel := c.prepare(ctx, &cc)
+	var idle *idleTimer
+	if cc.streamIdle > 0 {
+		ctx, idle = startIdleTimer(ctx, cc.streamIdle)
+		cancelDeadline := cancel
+		cancel = func() { idle.stop(); cancelDeadline() }
+	}
 	var (
 		s   grpc.ClientStream
 		err error
 	)
 	if c.logStrm == nil {
-		s, err = c.retry.newStream(ctx, cc.retry, desc, conn, method, streamer, c.callOpts(opts, &cc), cancel)
+		s, err = c.retry.newStream(ctx, cc.retry, desc, conn, method, streamer, c.callOpts(opts, &cc), c.sendLimit, cancel)
 	} else {
 		retry := cc.retry
 		retrying := func(ctx context.Context, desc *grpc.StreamDesc, conn *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-			return c.retry.newStream(ctx, retry, desc, conn, method, streamer, opts, cancel)
+			return c.retry.newStream(ctx, retry, desc, conn, method, streamer, opts, c.sendLimit, cancel)
 		}
 		s, err = c.logStrm(ctx, desc, conn, method, retrying, c.callOpts(opts, &cc)...)
 	}
 	if err != nil {
 		cancel()
-		return nil, c.explain(err)
+		return nil, c.explain(idle.explain(err))
 	}
-	return &explainedStream{ClientStream: s, c: c}, nil
+	return &callStream{ClientStream: s, c: c, idle: idle}, nil
 }
 
 // explain adds what to do next to transport errors whose gRPC message does
-// not say it. Other errors are returned unchanged.
+// not say it, and redacts the keys from server errors (see redact).
+// Errors the client made itself (*Error) and non-status errors (io.EOF)
+// are returned unchanged.
 func (c *Client) explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	var xerr *Error
+	if errors.As(err, &xerr) {
+		return err
+	}
 	st, ok := status.FromError(err)
-	if !ok || err == nil {
+	if !ok {
 		return err
 	}
 	msg := st.Message()
 	switch {
 	case st.Code() == codes.Unauthenticated && strings.Contains(msg, "cannot send secure credentials on an insecure connection"):
 		return status.Error(codes.Unauthenticated,
-			"refusing to send the API or management key over a connection without TLS: connect with TLS, or pass WithInsecure() if this is a local fake server")
-	case st.Code() == codes.Unavailable && strings.Contains(msg, "tls:") && !c.cfg.insecure:
-		return status.Error(codes.Unavailable, msg+
+			"refusing to send the API or management key over a connection without TLS: connect with TLS, or pass WithInsecure() together with WithEndpoint (or WithManagementEndpoint) naming your local fake server")
+	case st.Code() == codes.Unavailable && strings.Contains(msg, "tls:") && !c.creds.insecure:
+		st = status.New(codes.Unavailable, msg+
 			" (the TLS handshake failed: check the endpoint; if it is a local fake server without TLS, pass WithInsecure())")
 	}
-	return err
+	if red, changed := redact(st, c.cfg.apiKey, c.cfg.managementKey); changed {
+		return red.Err()
+	}
+	return st.Err()
 }
 
-// explainedStream applies explain to the errors of a stream.
-type explainedStream struct {
+// callStream is a stream of the client: it applies the idle timeout and
+// explain to the stream's errors.
+type callStream struct {
 	grpc.ClientStream
-	c *Client
+	c    *Client
+	idle *idleTimer // nil without an idle timeout
 }
 
-func (s *explainedStream) RecvMsg(m any) error { return s.c.explain(s.ClientStream.RecvMsg(m)) }
+func (s *callStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if err == nil {
+		s.idle.reset()
+		return nil
+	}
+	return s.c.explain(s.idle.explain(err))
+}
+
+func (s *callStream) SendMsg(m any) error {
+	return s.c.explain(s.idle.explain(s.ClientStream.SendMsg(m)))
+}
+
+// errStreamIdle is the cause of a stream's context ended by its idle
+// timeout.
+var errStreamIdle = errors.New("stream idle timeout")
+
+// idleTimer ends a stream, by cancelling its context, when no message has
+// arrived for d: since the stream opened, or since the last message.
+type idleTimer struct {
+	d      time.Duration
+	ctx    context.Context
+	t      *time.Timer
+	cancel context.CancelCauseFunc
+}
+
+func startIdleTimer(ctx context.Context, d time.Duration) (context.Context, *idleTimer) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	it := &idleTimer{d: d, ctx: ctx, cancel: cancel}
+	it.t = time.AfterFunc(d, func() { cancel(errStreamIdle) })
+	return ctx, it
+}
+
+// reset restarts the wait after a message arrived.
+func (it *idleTimer) reset() {
+	if it != nil {
+		it.t.Reset(it.d)
+	}
+}
+
+// stop releases the timer once the stream is over.
+func (it *idleTimer) stop() {
+	it.t.Stop()
+	it.cancel(nil)
+}
+
+// explain turns the cancellation caused by the timer into
+// DEADLINE_EXCEEDED naming the idle timeout.
+func (it *idleTimer) explain(err error) error {
+	if it == nil || err == nil || err == io.EOF || !errors.Is(context.Cause(it.ctx), errStreamIdle) {
+		return err
+	}
+	return status.Errorf(codes.DeadlineExceeded,
+		"no message arrived on the stream for %v, its idle timeout (WithStreamIdleTimeout or WithCallStreamIdleTimeout), so the stream was ended: "+
+			"retry the call, or raise the timeout if the model may pause longer", it.d)
+}
 
 // interceptedConn applies the client's interceptors to a connection created
 // by the caller, which cannot be given interceptors after the fact.

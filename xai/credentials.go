@@ -1,11 +1,17 @@
 package xai
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 const redacted = "[REDACTED]"
@@ -114,3 +120,111 @@ func (b bearer) GoString() string { return b.String() }
 
 // Format prints String for every verb.
 func (b bearer) Format(f fmt.State, _ rune) { fmt.Fprint(f, b.String()) }
+
+// A server's error may echo the request, authorization header included, so
+// every status a call returns passes through redact before it becomes an
+// error: each key, bare or as "Bearer <key>", becomes "[REDACTED]" in the
+// message and in every string of the details. The check is a byte search,
+// so errors without a key cost nothing more.
+
+// redact returns st with the keys redacted, and whether anything changed.
+func redact(st *status.Status, keys ...secret) (*status.Status, bool) {
+	var ks []string
+	for _, k := range keys {
+		if v := k.reveal(); v != "" {
+			ks = append(ks, v)
+		}
+	}
+	p := st.Proto()
+	changed := false
+	if m := redactString(p.Message, ks); m != p.Message {
+		p.Message, changed = m, true
+	}
+	for i, d := range p.Details {
+		if !slices.ContainsFunc(ks, func(k string) bool { return bytes.Contains(d.GetValue(), []byte(k)) }) {
+			continue
+		}
+		changed = true
+		m, err := d.UnmarshalNew()
+		if err == nil {
+			redactMessage(m.ProtoReflect(), ks)
+			err = d.MarshalFrom(m)
+		}
+		if err != nil {
+			// A detail of a type this program does not know: replace it.
+			d = &anypb.Any{}
+			_ = d.MarshalFrom(&errdetails.DebugInfo{Detail: redacted + ": a detail of type " + p.Details[i].GetTypeUrl() + " held a key"})
+		}
+		p.Details[i] = d
+	}
+	if !changed {
+		return st, false
+	}
+	return status.FromProto(p), true
+}
+
+// redactString replaces each key in s, with its "Bearer " prefix if any.
+func redactString(s string, keys []string) string {
+	for _, k := range keys {
+		if strings.Contains(s, k) {
+			s = strings.ReplaceAll(s, "Bearer "+k, redacted)
+			s = strings.ReplaceAll(s, k, redacted)
+		}
+	}
+	return s
+}
+
+// redactMessage redacts every string field of m, recursively.
+func redactMessage(m protoreflect.Message, keys []string) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				if nv, ok := redactValue(fd, l.Get(i), keys); ok {
+					l.Set(i, nv)
+				}
+			}
+		case fd.IsMap():
+			mp := v.Map()
+			var bad []protoreflect.MapKey
+			mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				if nv, ok := redactValue(fd.MapValue(), mv, keys); ok {
+					mp.Set(k, nv)
+				}
+				if s, isString := k.Interface().(string); isString && redactString(s, keys) != s {
+					bad = append(bad, k)
+				}
+				return true
+			})
+			for _, k := range bad {
+				nk := protoreflect.ValueOfString(redactString(k.String(), keys)).MapKey()
+				mp.Set(nk, mp.Get(k))
+				mp.Clear(k)
+			}
+		default:
+			if nv, ok := redactValue(fd, v, keys); ok {
+				m.Set(fd, nv)
+			}
+		}
+		return true
+	})
+}
+
+// redactValue returns the redacted form of a string value, and true if it
+// changed; messages are redacted in place.
+func redactValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, keys []string) (protoreflect.Value, bool) {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		if s := redactString(v.String(), keys); s != v.String() {
+			return protoreflect.ValueOfString(s), true
+		}
+	case protoreflect.BytesKind:
+		if s := redactString(string(v.Bytes()), keys); s != string(v.Bytes()) {
+			return protoreflect.ValueOfBytes([]byte(s)), true
+		}
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		redactMessage(v.Message(), keys)
+	}
+	return v, false
+}

@@ -30,11 +30,32 @@ type Error struct {
 
 	status *status.Status
 	cause  error
+	local  bool // made by the client, not sent by the server
 }
 
 // Error formats the error as "xai: <code>: <message>".
 func (e *Error) Error() string {
 	return fmt.Sprintf("xai: %s: %s", e.Code, e.Message)
+}
+
+// Format prints Error() for every verb; %+v adds the details. No verb
+// prints the fields through reflection, so nothing reaches the output that
+// Error() and the details do not show (and they are redacted, see
+// redactor).
+func (e *Error) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.Error())
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprintf(f, "&xai.Error{Code: %d, Message: %q}", e.Code, e.Message)
+	default:
+		fmt.Fprint(f, e.Error())
+		if verb == 'v' && f.Flag('+') {
+			for _, d := range e.Details {
+				fmt.Fprintf(f, "\n  detail: %v", d)
+			}
+		}
+	}
 }
 
 // GRPCStatus returns the error as a gRPC status, so that status.Code and
@@ -94,9 +115,17 @@ func IsNotFound(err error) bool { return hasCode(err, codes.NotFound) }
 // IsUnauthenticated reports whether the API key was missing or rejected.
 func IsUnauthenticated(err error) bool { return hasCode(err, codes.Unauthenticated) }
 
-// IsRateLimited reports whether the call was refused for exceeding a rate
-// limit or quota (RESOURCE_EXHAUSTED); retry later, with backoff.
-func IsRateLimited(err error) bool { return hasCode(err, codes.ResourceExhausted) }
+// IsRateLimited reports whether the server refused the call for exceeding a
+// rate limit or quota (RESOURCE_EXHAUSTED); retry later, with backoff. It
+// is false for a reply over the client's receive limit, which gRPC also
+// reports as RESOURCE_EXHAUSTED but which no wait will cure.
+func IsRateLimited(err error) bool {
+	var xerr *Error
+	if errors.As(err, &xerr) && xerr.local {
+		return false
+	}
+	return hasCode(err, codes.ResourceExhausted)
+}
 
 // IsInvalidArgument reports whether the request was rejected as malformed,
 // locally before sending or by the server.

@@ -24,8 +24,10 @@ import (
 // and requires TLS unless WithInsecure is given.
 //
 // Without it, NewClient connects to the management endpoint itself, using
-// the same transport settings as the API connection (TLS or WithInsecure,
-// WithDialOptions, keepalive, message size).
+// the transport settings of the API connection (WithDialOptions,
+// keepalive, message size), and TLS unless WithInsecure is given and
+// WithManagementEndpoint names the address: the default host,
+// management-api.x.ai, is never reached without TLS.
 func WithManagementGRPCConn(conn *grpc.ClientConn) Option {
 	return optionFunc(func(c *config) error {
 		if conn == nil {
@@ -43,15 +45,22 @@ func (c *Client) initServices() error {
 	c.Files = &FilesService{stub: xaiv1.NewFilesClient(c.invoker), cc: c.invoker}
 	c.Documents = &DocumentsService{stub: xaiv1.NewDocumentsClient(c.invoker)}
 	c.Collections = &CollectionsService{made: true, noEnv: c.cfg.noEnv}
-	if c.cfg.managementConn != nil && c.cfg.managementEndpoint != DefaultManagementEndpoint {
+	if c.cfg.managementConn != nil && c.cfg.managementEndpointSet {
 		return invalidArgument("NewClient: WithManagementEndpoint cannot be combined with WithManagementGRPCConn: the endpoint configures a connection the client does not create")
 	}
 	if c.cfg.managementKey.reveal() == "" {
 		return nil // Collections calls report the missing key
 	}
+	// Without TLS only toward an address the caller named (WithInsecure's
+	// rule); the default public host always gets TLS, and the key is
+	// refused on any connection without it.
+	insecure := c.cfg.insecure && (c.cfg.managementEndpointSet || c.cfg.managementConn != nil)
 	m := &Client{
-		cfg: c.cfg, creds: newBearer(c.cfg.managementKey, c.cfg.insecure),
+		cfg: c.cfg, creds: newBearer(c.cfg.managementKey, insecure),
 		retry: c.retry, logUnary: c.logUnary, logStrm: c.logStrm, close: new(sync.Once),
+	}
+	if c.cfg.managementConn == nil {
+		m.sendLimit = c.cfg.maxMessageSize
 	}
 	m.credsOpt = grpc.PerRPCCredentials(m.creds)
 	unary := chainUnary(c.cfg.unaryHooks, m.unaryInterceptor)
@@ -59,7 +68,7 @@ func (c *Client) initServices() error {
 	if c.cfg.managementConn != nil {
 		c.mgmtInvoker = &interceptedConn{cc: c.cfg.managementConn, unary: unary, stream: stream}
 	} else {
-		conn, err := grpc.NewClient(c.cfg.managementEndpoint, m.dialOptions(unary, stream)...)
+		conn, err := grpc.NewClient(c.cfg.managementEndpoint, m.dialOptions(insecure, unary, stream)...)
 		if err != nil {
 			return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf("NewClient: cannot use management endpoint %q: %v", c.cfg.managementEndpoint, err), cause: err}
 		}

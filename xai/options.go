@@ -3,6 +3,8 @@ package xai
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +56,7 @@ type config struct {
 
 	endpoint, managementEndpoint string
 	endpointSet                  bool
+	managementEndpointSet        bool
 	insecure                     bool
 	conn                         *grpc.ClientConn
 	managementConn               *grpc.ClientConn // WithManagementGRPCConn
@@ -66,6 +69,7 @@ type config struct {
 	keepaliveSet                 bool
 	maxMessageSize               int
 	maxMessageSizeSet            bool
+	streamIdle                   time.Duration // WithStreamIdleTimeout; 0: none
 	logger                       *slog.Logger
 	unaryHooks                   []grpc.UnaryClientInterceptor  // WithInterceptors, outermost first
 	streamHooks                  []grpc.StreamClientInterceptor // WithInterceptors, outermost first
@@ -131,34 +135,89 @@ func WithoutEnv() Option {
 	return optionFunc(func(c *config) error { c.noEnv = true; return nil })
 }
 
-// WithEndpoint sets the "host:port" address of the API. The default is
-// DefaultEndpoint, "api.x.ai:443". The connection uses TLS unless
-// WithInsecure is given too.
+// WithEndpoint sets the address of the API: "host:port", such as
+// "api.x.ai:443" (DefaultEndpoint) or "127.0.0.1:50051", where host is a
+// name, an IPv4 address or a bracketed IPv6 address and port a number. A
+// URL ("https://api.x.ai") is an error: gRPC does not speak HTTP URLs. The
+// gRPC target forms with a resolver scheme are accepted as they are, for
+// special set-ups: "dns:///host:port", "unix:/path/to/socket",
+// "unix-abstract:name" and "passthrough:///address" (which the fake's
+// bufconn target uses). The connection uses TLS unless WithInsecure is
+// given too.
 func WithEndpoint(addr string) Option {
 	return optionFunc(func(c *config) error {
-		if strings.TrimSpace(addr) == "" {
-			return invalidArgument(`WithEndpoint: the address is empty; pass "host:port", for example %q`, DefaultEndpoint)
+		if err := checkEndpoint("WithEndpoint", addr, DefaultEndpoint); err != nil {
+			return err
 		}
 		c.endpoint, c.endpointSet = addr, true
 		return nil
 	})
 }
 
-// WithManagementEndpoint sets the "host:port" address of the management
-// API. The default is DefaultManagementEndpoint.
+// WithManagementEndpoint sets the address of the management API, in the
+// forms WithEndpoint accepts. The default is DefaultManagementEndpoint.
+// WithInsecure applies to the management connection only when this option
+// (or WithManagementGRPCConn) names it: the default management host is
+// always reached over TLS.
 func WithManagementEndpoint(addr string) Option {
 	return optionFunc(func(c *config) error {
-		if strings.TrimSpace(addr) == "" {
-			return invalidArgument(`WithManagementEndpoint: the address is empty; pass "host:port", for example %q`, DefaultManagementEndpoint)
+		if err := checkEndpoint("WithManagementEndpoint", addr, DefaultManagementEndpoint); err != nil {
+			return err
 		}
-		c.managementEndpoint = addr
+		c.managementEndpoint, c.managementEndpointSet = addr, true
 		return nil
 	})
 }
 
-// WithInsecure connects without TLS and allows the API key to be sent in
-// clear text. Use it only for a local fake server such as xaitest: without
-// it, the client refuses to send the key over a connection without TLS.
+// endpointSchemes are the gRPC resolver schemes an endpoint may name.
+var endpointSchemes = []string{"dns:", "unix:", "unix-abstract:", "passthrough:"}
+
+// checkEndpoint accepts "host:port" and targets with a scheme of
+// endpointSchemes; example is a valid address for the error message.
+func checkEndpoint(option, addr, example string) error {
+	expected := fmt.Sprintf(`pass "host:port", for example %q or "127.0.0.1:50051"`, example)
+	if strings.TrimSpace(addr) == "" {
+		return invalidArgument("%s: the address is empty; %s", option, expected)
+	}
+	for _, scheme := range endpointSchemes {
+		if strings.HasPrefix(addr, scheme) {
+			return nil
+		}
+	}
+	if scheme, _, found := strings.Cut(addr, "://"); found {
+		return invalidArgument("%s(%q): the address has a scheme (%s://), which gRPC cannot use; %s", option, addr, scheme, expected)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return invalidArgument("%s(%q): not a host:port address (%v); %s", option, addr, err, expected)
+	}
+	if n, perr := strconv.Atoi(port); perr != nil || n < 1 || n > 65535 {
+		return invalidArgument("%s(%q): the port %q is not a number from 1 to 65535; %s", option, addr, port, expected)
+	}
+	if strings.Contains(host, ":") {
+		if net.ParseIP(host) == nil {
+			return invalidArgument("%s(%q): %q is not an IPv6 address; %s", option, addr, host, expected)
+		}
+		return nil
+	}
+	if host == "" || strings.IndexFunc(host, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_')
+	}) >= 0 {
+		return invalidArgument("%s(%q): the host %q is not a host name or IP address; %s", option, addr, host, expected)
+	}
+	return nil
+}
+
+// WithInsecure connects without TLS and allows the key to be sent in clear
+// text, only to the addresses you name: it needs WithEndpoint (or
+// WithGRPCConn), and NewClient rejects it without one, so that the key
+// never travels in clear text toward api.x.ai. The management connection
+// follows it only when WithManagementEndpoint or WithManagementGRPCConn
+// names that address too; otherwise it still uses TLS toward
+// management-api.x.ai. Use it only for a local fake server such as
+// xaitest, and pass WithoutEnv then, so that no real key in XAI_API_KEY or
+// XAI_MANAGEMENT_KEY is picked up. Without it, the client refuses to send a
+// key over a connection without TLS.
 func WithInsecure() Option {
 	return optionFunc(func(c *config) error { c.insecure = true; return nil })
 }
@@ -232,6 +291,24 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	})
 }
 
+// WithStreamIdleTimeout ends a stream with DEADLINE_EXCEEDED when no
+// message arrives for d: since it opened, or since the previous message
+// (chat and legacy sample streams, file downloads and uploads alike). It
+// catches a stalled stream long before the call's deadline. The clock runs
+// whether or not the program is reading, so it also bounds what an
+// abandoned stream costs; a program that pauses between reads longer than
+// d loses its stream. d must be positive; there is no idle timeout by
+// default. WithCallStreamIdleTimeout changes it for one call.
+func WithStreamIdleTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		if d <= 0 {
+			return invalidArgument("WithStreamIdleTimeout(%v): the timeout must be positive", d)
+		}
+		c.streamIdle = d
+		return nil
+	})
+}
+
 // WithKeepalive sets how often an idle connection is pinged and how long to
 // wait for the reply; the defaults are 30 s and 10 s. Pings are sent even
 // when no call is active.
@@ -246,7 +323,10 @@ func WithKeepalive(interval, timeout time.Duration) Option {
 }
 
 // WithMaxMessageSize sets the largest message, in bytes, that may be sent or
-// received; the default is 20 MiB.
+// received; the default is 20 MiB, the limit of the xAI API. A larger
+// request fails before anything is sent, with INVALID_ARGUMENT; a larger
+// reply fails with RESOURCE_EXHAUSTED (for which IsRateLimited is false)
+// and is not retried.
 func WithMaxMessageSize(n int) Option {
 	return optionFunc(func(c *config) error {
 		if n <= 0 {

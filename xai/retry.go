@@ -19,9 +19,14 @@ import (
 )
 
 // RetryPolicy says which failed calls are tried again and how long to wait
-// in between. A unary call is retried when it fails with one of Codes; a
-// streaming call only until its first chunk has arrived, never after. The
-// wait before retry n is a random duration up to
+// in between. A call is retried when an attempt fails with one of Codes
+// before the server committed to it: once response headers or a message
+// have arrived, the server may have done the work (generated and billed a
+// completion, stored, deleted or started something), so the call is never
+// retried, unary or streaming. This is the commit point of gRPC's own retry
+// design (gRFC A6), which the official Python SDK uses through its service
+// config (src/xai_sdk/client.py, with the defaults of DefaultRetryPolicy).
+// The wait before retry n is a random duration up to
 // min(InitialBackoff * Multiplier^(n-1), MaxBackoff), unless the server asks
 // for a specific wait with the "grpc-retry-pushback-ms" trailer (a negative
 // or malformed value there means "do not retry"). Retries stop when the
@@ -103,6 +108,17 @@ func (p RetryPolicy) resolve(option string) (RetryPolicy, error) {
 
 // retryer decides about and waits for retries. It is shared by all calls of
 // a client.
+//
+// The loop is ours rather than gRPC's service-config retryPolicy, with the
+// same semantics (gRFC A6: retry only attempts that ended before response
+// headers arrived, which grpc-go reports as a nil header; honour
+// grpc-retry-pushback-ms), because gRPC's would lose what the SDK promises:
+// a policy per call (WithCallRetry, WithoutRetry) where gRPC's is per
+// connection; a log line per retry (WithLogger); more than 5 attempts
+// (grpc-go caps maxAttempts at 5); and retries of requests over gRPC's
+// 256 KiB replay buffer, which grpc-go commits at once, so that a chat with
+// an image would never be retried. TestRetryMatchesGRPCRetry drives the same
+// server through both and checks they make the same number of attempts.
 type retryer struct {
 	log *slog.Logger // may be nil
 	// sleep waits for d or until ctx is done; tests replace it.
@@ -187,17 +203,26 @@ func (r *retryer) wait(ctx context.Context, method string, attempt int, cause er
 	return nil
 }
 
-// invoke runs a unary call, retrying it according to p.
+// invoke runs a unary call, retrying it according to p until the server
+// commits to it (sends response headers).
 func (r *retryer) invoke(ctx context.Context, p RetryPolicy, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts []grpc.CallOption) error {
-	// The trailer-capturing option is appended once; each attempt resets
-	// trailer, which gRPC fills in when the attempt ends.
-	var trailer metadata.MD
-	opts = append(slices.Clip(opts), grpc.Trailer(&trailer))
+	// The capturing options are appended once; each attempt resets header
+	// and trailer, which gRPC fills in when the attempt ends. gRPC leaves
+	// header nil when no response headers arrived (a Trailers-Only
+	// response, or no response at all).
+	var header, trailer metadata.MD
+	opts = append(slices.Clip(opts), grpc.Header(&header), grpc.Trailer(&trailer))
 	for attempt := 1; ; attempt++ {
-		trailer = nil
+		header, trailer = nil, nil
 		err := invoker(ctx, method, req, reply, cc, opts...)
 		if err == nil {
 			return nil
+		}
+		if header != nil {
+			return committed(err) // the server has the call: never again
+		}
+		if e := sendLimitError(err); e != nil {
+			return e // nothing was sent, and retrying cannot help
 		}
 		d, ok := r.backoff(ctx, p, attempt, err, trailer)
 		if !ok {
@@ -209,39 +234,56 @@ func (r *retryer) invoke(ctx context.Context, p RetryPolicy, method string, req,
 	}
 }
 
-// newStream opens a stream that is retried according to p until the first
-// message arrives. Retrying after sending is possible only when the client
-// sends a single request (server-streaming calls): that request is replayed.
-// release is called once the stream has ended or failed.
-func (r *retryer) newStream(ctx context.Context, p RetryPolicy, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts []grpc.CallOption, release func()) (grpc.ClientStream, error) {
-	s := &retryStream{r: r, p: p, ctx: ctx, desc: desc, cc: cc, method: method, streamer: streamer, opts: opts, release: release}
-	if err := s.open(); err != nil {
-		return nil, err
+// committed returns the error of an attempt that failed after the server
+// committed to the call, which is not retried whatever its code; a reply
+// over the receive limit is explained (see recvLimitError).
+func committed(err error) error {
+	if e := recvLimitError(err); e != nil {
+		return e
+	}
+	return err
+}
+
+// newStream returns a stream that is retried according to p until response
+// headers or the first message arrive. Retrying after sending is possible
+// only when the client sends a single request (server-streaming calls):
+// that request is replayed. Such a stream is opened only when its request
+// is sent, after checking its size against sendLimit (0: no check), so an
+// oversized request sends nothing at all. release is called once the
+// stream has ended or failed.
+func (r *retryer) newStream(ctx context.Context, p RetryPolicy, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts []grpc.CallOption, sendLimit int, release func()) (grpc.ClientStream, error) {
+	s := &retryStream{r: r, p: p, ctx: ctx, desc: desc, cc: cc, method: method, streamer: streamer, opts: opts, sendLimit: sendLimit, release: release}
+	if desc.ClientStreams {
+		if err := s.open(); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
 
 // retryStream is a client stream that starts over, on a new gRPC stream,
-// when an attempt fails before any message was received.
+// when an attempt fails before the server committed to it: before response
+// headers or any message arrived.
 type retryStream struct {
-	r        *retryer
-	p        RetryPolicy
-	ctx      context.Context
-	desc     *grpc.StreamDesc
-	cc       *grpc.ClientConn
-	method   string
-	streamer grpc.Streamer
-	opts     []grpc.CallOption
-	release  func()
+	r         *retryer
+	p         RetryPolicy
+	ctx       context.Context
+	desc      *grpc.StreamDesc
+	cc        *grpc.ClientConn
+	method    string
+	streamer  grpc.Streamer
+	opts      []grpc.CallOption
+	sendLimit int
+	release   func()
 
-	mu       sync.Mutex // guards cur and cancel against Header/Trailer/Context
-	cur      grpc.ClientStream
-	cancel   context.CancelFunc
-	attempt  int
-	sent     []any // messages sent, replayed on retry (single-request calls)
-	sendDone bool  // CloseSend was called
-	received bool  // a message arrived: no more retries
-	finished bool
+	mu        sync.Mutex // guards cur and cancel against Header/Trailer/Context
+	cur       grpc.ClientStream
+	cancel    context.CancelFunc
+	attempt   int
+	sent      []any // messages sent, replayed on retry (single-request calls)
+	sendDone  bool  // CloseSend was called
+	committed bool  // response headers or a message arrived: no more retries
+	finished  bool
 }
 
 // open starts attempts until one gets a stream or the policy gives up.
@@ -264,6 +306,9 @@ func (s *retryStream) open() error {
 			trailer = cs.Trailer()
 		}
 		cancel()
+		if e := sendLimitError(err); e != nil {
+			return e
+		}
 		d, ok := s.r.backoff(s.ctx, s.p, s.attempt, err, trailer)
 		if !ok {
 			return err
@@ -291,24 +336,61 @@ func (s *retryStream) replay(cs grpc.ClientStream) error {
 	return nil
 }
 
+// current returns the latest attempt, or nil before the first.
 func (s *retryStream) current() grpc.ClientStream {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cur
 }
 
-// canRetry says whether the stream may still start over.
-func (s *retryStream) canRetry() bool { return !s.received && !s.desc.ClientStreams }
+// ensureOpen opens a stream whose request was never sent (a caller that
+// receives or closes first); the failure ends the stream.
+func (s *retryStream) ensureOpen() (grpc.ClientStream, error) {
+	if cs := s.current(); cs != nil {
+		return cs, nil
+	}
+	if s.finished {
+		return nil, status.Error(codes.Canceled, "the stream has ended")
+	}
+	if err := s.open(); err != nil {
+		s.finish()
+		return nil, err
+	}
+	return s.current(), nil
+}
 
-// SendMsg sends m. While the stream may still start over, m is kept for
-// replay, and io.EOF (the attempt failed) is hidden: RecvMsg reports the
-// failure and retries it if the policy allows.
+// canRetry says whether the stream may still start over.
+func (s *retryStream) canRetry() bool { return !s.committed && !s.desc.ClientStreams }
+
+// SendMsg sends m. The first message of a single-request stream opens it,
+// once its size is checked. While the stream may still start over, m is
+// kept for replay, and io.EOF (the attempt failed) is hidden: RecvMsg
+// reports the failure and retries it if the policy allows.
 func (s *retryStream) SendMsg(m any) error {
+	if s.current() == nil && !s.finished {
+		if err := checkRequestSize(m, s.sendLimit); err != nil {
+			s.finish()
+			return err
+		}
+		s.sent = append(s.sent, m)
+		if err := s.open(); err != nil {
+			s.finish()
+			return err
+		}
+		return nil
+	}
+	cs, err := s.ensureOpen()
+	if err != nil {
+		return err
+	}
 	if !s.canRetry() {
-		return s.current().SendMsg(m)
+		return cs.SendMsg(m)
 	}
 	s.sent = append(s.sent, m)
-	if err := s.current().SendMsg(m); err != nil && err != io.EOF {
+	if err := cs.SendMsg(m); err != nil && err != io.EOF {
+		if e := sendLimitError(err); e != nil {
+			return e
+		}
 		return err
 	}
 	return nil
@@ -316,15 +398,21 @@ func (s *retryStream) SendMsg(m any) error {
 
 func (s *retryStream) CloseSend() error {
 	s.sendDone = true
-	return s.current().CloseSend()
+	if cs := s.current(); cs != nil {
+		return cs.CloseSend()
+	}
+	return nil // replayed when the stream opens
 }
 
 func (s *retryStream) RecvMsg(m any) error {
 	for {
-		cs := s.current()
-		err := cs.RecvMsg(m)
+		cs, err := s.ensureOpen()
+		if err != nil {
+			return err
+		}
+		err = cs.RecvMsg(m)
 		if err == nil {
-			s.received = true
+			s.committed = true
 			if !s.desc.ServerStreams {
 				s.finish()
 			}
@@ -332,7 +420,17 @@ func (s *retryStream) RecvMsg(m any) error {
 		}
 		if err == io.EOF || !s.canRetry() {
 			s.finish()
+			if err != io.EOF && s.committed {
+				return committed(err)
+			}
 			return err
+		}
+		// The attempt is over, so Header does not block: it returns the
+		// headers if they arrived, and nil otherwise (gRPC's commit point).
+		if md, _ := cs.Header(); md != nil {
+			s.committed = true
+			s.finish()
+			return committed(err)
 		}
 		d, ok := s.r.backoff(s.ctx, s.p, s.attempt, err, cs.Trailer())
 		if !ok {
@@ -360,11 +458,30 @@ func (s *retryStream) finish() {
 	}
 	s.finished = true
 	s.mu.Lock()
-	s.cancel()
+	if s.cancel != nil {
+		s.cancel()
+	}
 	s.mu.Unlock()
 	s.release()
 }
 
-func (s *retryStream) Header() (metadata.MD, error) { return s.current().Header() }
-func (s *retryStream) Trailer() metadata.MD         { return s.current().Trailer() }
-func (s *retryStream) Context() context.Context     { return s.current().Context() }
+func (s *retryStream) Header() (metadata.MD, error) {
+	if cs := s.current(); cs != nil {
+		return cs.Header()
+	}
+	return nil, nil
+}
+
+func (s *retryStream) Trailer() metadata.MD {
+	if cs := s.current(); cs != nil {
+		return cs.Trailer()
+	}
+	return nil
+}
+
+func (s *retryStream) Context() context.Context {
+	if cs := s.current(); cs != nil {
+		return cs.Context()
+	}
+	return s.ctx
+}

@@ -2,8 +2,10 @@ package xai
 
 import (
 	"context"
+	"io"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"github.com/gogrok/sdk/xai/xaitest"
@@ -269,8 +272,8 @@ func TestInvokeTrailerPerAttempt(t *testing.T) {
 	attempts := 0
 	invoker := func(_ context.Context, _ string, _, _ any, _ *grpc.ClientConn, opts ...grpc.CallOption) error {
 		attempts++
-		if len(opts) != len(callerOpts)+1 {
-			t.Errorf("attempt %d got %d call options, want %d", attempts, len(opts), len(callerOpts)+1)
+		if len(opts) != len(callerOpts)+2 {
+			t.Errorf("attempt %d got %d call options, want %d (the caller's, header and trailer)", attempts, len(opts), len(callerOpts)+2)
 		}
 		for _, o := range opts {
 			if tr, ok := o.(grpc.TrailerCallOption); ok && attempts == 1 {
@@ -294,5 +297,157 @@ func TestInvokeTrailerPerAttempt(t *testing.T) {
 	}
 	if len(callerOpts) != 1 || cap(callerOpts) != 1 {
 		t.Errorf("the caller's options were changed: %v", callerOpts)
+	}
+}
+
+// retryServiceConfig is the retry policy of the official Python SDK
+// (src/xai_sdk/client.py, _DEFAULT_SERVICE_CONFIG_JSON: 5 attempts on
+// UNAVAILABLE), with short backoffs, for grpc-go's own retry.
+const retryServiceConfig = `{"methodConfig": [{"name": [{}], "retryPolicy": {
+	"maxAttempts": 5, "initialBackoff": "0.001s", "maxBackoff": "0.005s",
+	"backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]}`
+
+// TestRetryMatchesGRPCRetry drives the same fake server through grpc-go's
+// own retry (a connection with the service-config retryPolicy of the
+// official Python SDK, which implements gRFC A6) and through the client,
+// for every method whose repetition repeats work, and checks that the
+// server sees the same number of invocations: a call that fails before
+// response headers is retried; one that fails after the server sent them
+// (having done the work) is committed and runs exactly once.
+func TestRetryMatchesGRPCRetry(t *testing.T) {
+	srv, c := newFake(t, true)
+	raw, err := grpc.NewClient(srv.Target(), append(srv.DialOptions(), grpc.WithDefaultServiceConfig(retryServiceConfig))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	ctx := context.Background()
+	rawCtx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+srv.APIKey())
+	chatReq := func() *xaiv1.GetCompletionsRequest {
+		return c.Chat.Create("grok-4").Append(User("do the work once")).Request()
+	}
+	stored := func(t *testing.T) string {
+		resp, err := c.Chat.Create("grok-4", WithStoreMessages(true)).Append(User("keep me")).Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.ID()
+	}
+	uploaded := func(t *testing.T) string {
+		f, err := c.Files.Upload(ctx, "work.txt", strings.NewReader("some work"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.ID
+	}
+	drain := func(s interface {
+		Recv() (*xaiv1.GetChatCompletionChunk, error)
+	}) error {
+		for {
+			if _, err := s.Recv(); err != nil {
+				if err == io.EOF {
+					return nil
+				}
+				return err
+			}
+		}
+	}
+	methods := []struct {
+		name, method string
+		// prepare makes what the call needs and returns its argument.
+		prepare func(t *testing.T) string
+		raw     func(arg string) error
+		sdk     func(arg string) error
+	}{
+		{"Chat.Sample", xaiv1.Chat_GetCompletion_FullMethodName, nil,
+			func(string) error { _, err := xaiv1.NewChatClient(raw).GetCompletion(rawCtx, chatReq()); return err },
+			func(string) error {
+				_, err := c.Chat.Create("grok-4").Append(User("do the work once")).Sample(ctx)
+				return err
+			}},
+		{"Chat.Stream", xaiv1.Chat_GetCompletionChunk_FullMethodName, nil,
+			func(string) error {
+				s, err := xaiv1.NewChatClient(raw).GetCompletionChunk(rawCtx, chatReq())
+				if err != nil {
+					return err
+				}
+				return drain(s)
+			},
+			func(string) error {
+				s, err := c.Chat.Create("grok-4").Append(User("do the work once")).Stream(ctx)
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				for _, err := range s.All() {
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			}},
+		{"Chat.StartDeferred", xaiv1.Chat_StartDeferredCompletion_FullMethodName, nil,
+			func(string) error {
+				_, err := xaiv1.NewChatClient(raw).StartDeferredCompletion(rawCtx, chatReq())
+				return err
+			},
+			func(string) error {
+				_, err := c.Chat.Create("grok-4").Append(User("do the work once")).StartDeferred(ctx)
+				return err
+			}},
+		{"Chat.DeleteStoredCompletion", xaiv1.Chat_DeleteStoredCompletion_FullMethodName, stored,
+			func(id string) error {
+				_, err := xaiv1.NewChatClient(raw).DeleteStoredCompletion(rawCtx, &xaiv1.DeleteStoredCompletionRequest{ResponseId: id})
+				return err
+			},
+			func(id string) error { return c.Chat.DeleteStoredCompletion(ctx, id) }},
+		{"Batch.Create", xaiv1.BatchMgmt_CreateBatch_FullMethodName, nil,
+			func(string) error {
+				_, err := xaiv1.NewBatchMgmtClient(raw).CreateBatch(rawCtx, &xaiv1.CreateBatchRequest{Name: "once"})
+				return err
+			},
+			func(string) error { _, err := c.Batch.Create(ctx, "once"); return err }},
+		{"Files.Delete", xaiv1.Files_DeleteFile_FullMethodName, uploaded,
+			func(id string) error {
+				_, err := xaiv1.NewFilesClient(raw).DeleteFile(rawCtx, &xaiv1.DeleteFileRequest{FileId: id})
+				return err
+			},
+			func(id string) error { return c.Files.Delete(ctx, id) }},
+	}
+	faults := []struct {
+		name     string
+		fault    xaitest.Fault
+		wantCode codes.Code
+		want     int // invocations, from gRFC A6
+	}{
+		{"fails before headers", xaitest.Fault{Code: codes.Unavailable, Times: 2}, codes.OK, 3},
+		{"fails after headers", xaitest.Fault{Code: codes.Unavailable, AfterHeaders: true}, codes.Unavailable, 1},
+	}
+	for _, m := range methods {
+		for _, f := range faults {
+			t.Run(m.name+"/"+f.name, func(t *testing.T) {
+				var counts [2]int
+				for i, call := range []func(string) error{m.raw, m.sdk} {
+					var arg string
+					if m.prepare != nil {
+						arg = m.prepare(t)
+					}
+					srv.ResetRequests()
+					srv.InjectFault(m.method, f.fault)
+					err := call(arg)
+					if status.Code(err) != f.wantCode {
+						t.Errorf("%s call: %v, want %v", [2]string{"grpc-go", "client"}[i], err, f.wantCode)
+					}
+					for _, r := range srv.Requests() {
+						if r.FullMethod == m.method {
+							counts[i]++
+						}
+					}
+				}
+				if counts[0] != f.want || counts[1] != counts[0] {
+					t.Errorf("invocations: grpc-go's retry %d, the client %d; want %d for both", counts[0], counts[1], f.want)
+				}
+			})
+		}
 	}
 }

@@ -26,10 +26,19 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 	if err := s.admit(ctx, info.FullMethod, md); err != nil {
 		return nil, err
 	}
-	if f, ok := s.takeFault(info.FullMethod); ok {
-		return nil, f.status()
+	f, ok := s.takeFault(info.FullMethod, md)
+	if !ok {
+		return handler(withRecord(ctx, rec), req)
 	}
-	return handler(withRecord(ctx, rec), req)
+	if f.AfterHeaders {
+		if _, err := handler(withRecord(ctx, rec), req); err != nil {
+			return nil, err
+		}
+		if err := grpc.SendHeader(ctx, metadata.MD{}); err != nil {
+			return nil, err
+		}
+	}
+	return nil, f.status()
 }
 
 // streamInterceptor applies those steps to streaming calls. For
@@ -57,13 +66,17 @@ func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.Str
 	if err := s.admit(ctx, info.FullMethod, md); err != nil {
 		return err
 	}
-	if f, ok := s.takeFault(info.FullMethod); ok {
-		if !info.IsServerStream || f.AfterChunks <= 0 {
+	if f, ok := s.takeFault(info.FullMethod, md); ok {
+		if !f.AfterHeaders && (!info.IsServerStream || f.AfterChunks <= 0) {
 			return f.status()
 		}
 		w.fault = &f
 	}
 	err := handler(srv, w)
+	if err == nil && w.fault != nil && w.fault.AfterHeaders {
+		_ = w.ServerStream.SendHeader(metadata.MD{}) // fails if messages already sent them
+		return w.fault.status()
+	}
 	if err == nil && w.fault != nil {
 		// The stream ended before reaching AfterChunks: fail at its end.
 		return w.fault.status()
@@ -194,6 +207,9 @@ func (w *serverStream) RecvMsg(m any) error {
 // SendMsg implements grpc.ServerStream.
 func (w *serverStream) SendMsg(m any) error {
 	if w.fault != nil && w.sent >= w.fault.AfterChunks {
+		if w.fault.AfterHeaders {
+			return nil // dropped: the stream fails once the handler is done
+		}
 		err := w.fault.status()
 		w.fault = nil
 		return err

@@ -2,6 +2,7 @@ package xaitest
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -176,6 +177,16 @@ type Fault struct {
 	AfterChunks int
 	// Times is how many calls fail; 0 means 1.
 	Times int
+	// AfterHeaders makes the call do its work before failing: the handler
+	// runs (a response is stored, a file deleted, a batch created...), the
+	// response headers are sent, and only then does the call fail with
+	// Code, as when a server fails after accepting a call. A server
+	// stream's messages beyond AfterChunks are dropped.
+	AfterHeaders bool
+	// Match, when set, limits the fault to the calls whose incoming
+	// metadata it accepts; other calls pass it by. It targets one call
+	// among concurrent ones, for example by a metadata value the test sets.
+	Match func(metadata.MD) bool
 }
 
 // status returns the error the fault produces.
@@ -204,18 +215,20 @@ func (s *Server) InjectFault(fullMethod string, f Fault) {
 	s.faults[fullMethod] = append(s.faults[fullMethod], &f)
 }
 
-// takeFault consumes one use of the first pending fault of a method.
-func (s *Server) takeFault(fullMethod string) (Fault, bool) {
+// takeFault consumes one use of the first pending fault of a method that
+// applies to a call with metadata md.
+func (s *Server) takeFault(fullMethod string, md metadata.MD) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	queue := s.faults[fullMethod]
-	if len(queue) == 0 {
+	i := slices.IndexFunc(queue, func(f *Fault) bool { return f.Match == nil || f.Match(md) })
+	if i < 0 {
 		return Fault{}, false
 	}
-	f := queue[0]
+	f := queue[i]
 	f.Times--
 	if f.Times == 0 {
-		queue = queue[1:]
+		queue = slices.Delete(slices.Clone(queue), i, i+1)
 		if len(queue) == 0 {
 			delete(s.faults, fullMethod)
 		} else {

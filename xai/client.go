@@ -71,9 +71,9 @@ type Client struct {
 	// sendLimit is the request size checked before sending (see size.go):
 	// the limit of a connection the client created, 0 for a caller's.
 	sendLimit int
-	logUnary grpc.UnaryClientInterceptor  // nil without WithLogger
-	logStrm  grpc.StreamClientInterceptor // nil without WithLogger
-	close    *sync.Once
+	logUnary  grpc.UnaryClientInterceptor  // nil without WithLogger
+	logStrm   grpc.StreamClientInterceptor // nil without WithLogger
+	close     *sync.Once
 
 	mgmtConn    *grpc.ClientConn         // management connection the client created, or nil
 	mgmtInvoker grpc.ClientConnInterface // the management connection with our interceptors, or nil

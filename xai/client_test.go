@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -119,6 +121,15 @@ func TestNewClientOptionErrors(t *testing.T) {
 	}{
 		{"nil option", []Option{nil}, []string{"option 2 is nil"}},
 		{"empty endpoint", []Option{WithEndpoint("")}, []string{"WithEndpoint", "empty"}},
+		{"http endpoint", []Option{WithEndpoint("http://127.0.0.1:5005")}, []string{"WithEndpoint", "scheme (http://)", `"host:port"`, `"api.x.ai:443"`}},
+		{"https endpoint", []Option{WithEndpoint("https://api.x.ai")}, []string{"WithEndpoint", "scheme (https://)", `"host:port"`}},
+		{"endpoint without port", []Option{WithEndpoint("api.x.ai")}, []string{"WithEndpoint", "not a host:port address", `"host:port"`}},
+		{"endpoint with a path", []Option{WithEndpoint("api.x.ai:443/v1")}, []string{"WithEndpoint", "port", `"host:port"`}},
+		{"endpoint port name", []Option{WithEndpoint("api.x.ai:https")}, []string{"port \"https\"", "1 to 65535"}},
+		{"endpoint port zero", []Option{WithEndpoint("localhost:0")}, []string{"1 to 65535"}},
+		{"endpoint without host", []Option{WithEndpoint(":443")}, []string{"not a host name"}},
+		{"endpoint host with space", []Option{WithEndpoint("api x.ai:443")}, []string{"not a host name"}},
+		{"management endpoint with scheme", []Option{WithManagementEndpoint("https://management-api.x.ai:443")}, []string{"WithManagementEndpoint", "scheme (https://)", `"management-api.x.ai:443"`}},
 		{"empty management endpoint", []Option{WithManagementEndpoint(" ")}, []string{"WithManagementEndpoint"}},
 		{"zero timeout", []Option{WithTimeout(0)}, []string{"WithTimeout", "positive"}},
 		{"bad keepalive", []Option{WithKeepalive(-time.Second, time.Second)}, []string{"WithKeepalive"}},
@@ -147,6 +158,22 @@ func TestNewClientOptionErrors(t *testing.T) {
 			}
 			checkErr(t, err, codes.InvalidArgument, tt.want...)
 		})
+	}
+}
+
+// The endpoint forms WithEndpoint documents as accepted: host:port, and
+// the gRPC resolver schemes grpc-go supports.
+func TestEndpointFormsAccepted(t *testing.T) {
+	for _, addr := range []string{
+		"api.x.ai:443", "127.0.0.1:50051", "localhost:1", "[::1]:443", "my_host.internal:65535",
+		"dns:///api.x.ai:443", "unix:/tmp/xai.sock", "unix:///tmp/xai.sock", "unix-abstract:xai", "passthrough:///bufnet",
+	} {
+		c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithEndpoint(addr), WithManagementEndpoint(addr))
+		if err != nil {
+			t.Errorf("WithEndpoint(%q): %v", addr, err)
+			continue
+		}
+		c.Close()
 	}
 }
 
@@ -509,5 +536,178 @@ func TestCheckMetadata(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// onPath is a plaintext gRPC server standing where the public hosts would
+// be, as an attacker on the path could: it records every byte it receives
+// and the metadata of every call, and answers UNAVAILABLE.
+type onPath struct {
+	lis   net.Listener
+	mu    sync.Mutex
+	bytes bytes.Buffer
+	calls []metadata.MD
+}
+
+func startOnPath(t *testing.T) *onPath {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &onPath{lis: lis}
+	gs := grpc.NewServer(grpc.UnknownServiceHandler(func(_ any, ss grpc.ServerStream) error {
+		md, _ := metadata.FromIncomingContext(ss.Context())
+		p.mu.Lock()
+		p.calls = append(p.calls, md)
+		p.mu.Unlock()
+		return status.Error(codes.Unavailable, "on-path responder")
+	}))
+	go gs.Serve(teeListener{Listener: lis, p: p})
+	t.Cleanup(gs.Stop)
+	return p
+}
+
+// received returns what arrived: the bytes (header values in them may be
+// Huffman-coded) and the metadata of the calls, as text.
+func (p *onPath) received() (raw, calls string, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bytes.String(), fmt.Sprint(p.calls), len(p.calls)
+}
+
+type teeListener struct {
+	net.Listener
+	p *onPath
+}
+
+func (l teeListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return teeConn{Conn: c, p: l.p}, nil
+}
+
+type teeConn struct {
+	net.Conn
+	p *onPath
+}
+
+func (c teeConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.p.mu.Lock()
+	c.p.bytes.Write(b[:n])
+	c.p.mu.Unlock()
+	return n, err
+}
+
+// publicHosts resolves the public host names (the default endpoints) to
+// the on-path server, and every other address to itself. It takes the
+// place of the "dns" resolver, the default for targets without a scheme.
+type publicHosts struct{ onPath string }
+
+func (r publicHosts) Scheme() string { return "dns" }
+
+func (r publicHosts) Build(t resolver.Target, cc resolver.ClientConn, _ resolver.BuildOptions) (resolver.Resolver, error) {
+	addr := t.Endpoint()
+	if addr == DefaultEndpoint || addr == DefaultManagementEndpoint {
+		addr = r.onPath
+	}
+	return r, cc.UpdateState(resolver.State{Addresses: []resolver.Address{{Addr: addr}}})
+}
+
+func (publicHosts) ResolveNow(resolver.ResolveNowOptions) {}
+func (publicHosts) Close()                                {}
+
+// A key travels without TLS only to an address named with WithInsecure:
+// never toward the public hosts, whatever the environment holds. The
+// on-path server stands for api.x.ai and management-api.x.ai.
+func TestKeysOnlyOverTLS(t *testing.T) {
+	const realAPIKey, realMgmtKey = "xai-REAL-api-key-7c1e", "xai-REAL-mgmt-key-93bd"
+	setEnv(t, map[string]string{APIKeyEnv: realAPIKey, ManagementKeyEnv: realMgmtKey})
+	path := startOnPath(t)
+	mapped := grpc.WithResolvers(publicHosts{onPath: path.lis.Addr().String()})
+	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ctx := context.Background()
+
+	t.Run("WithInsecure without an endpoint", func(t *testing.T) {
+		c, err := NewClient(WithInsecure(), WithDialOptions(mapped))
+		if err == nil {
+			c.Close()
+			t.Fatal("NewClient(WithInsecure()) succeeded")
+		}
+		checkErr(t, err, codes.InvalidArgument, "WithInsecure", "WithEndpoint", DefaultEndpoint)
+	})
+	t.Run("WithInsecure with an endpoint or a connection", func(t *testing.T) {
+		conn, err := grpc.NewClient(srv.Target(), srv.DialOptions()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, opt := range []Option{WithEndpoint(srv.Target()), WithGRPCConn(conn)} {
+			c, err := NewClient(opt, WithInsecure(), WithAPIKey(testKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Models.ListLanguage(ctx); err != nil {
+				t.Errorf("call to the named fake: %v", err)
+			}
+			c.Close()
+		}
+	})
+	// The fake recipe of an older README: the fake's dial options (which
+	// drop TLS) and WithInsecure, with the real keys in the environment.
+	t.Run("fake recipe with the keys in the environment", func(t *testing.T) {
+		c, err := NewClient(WithEndpoint(srv.Target()), WithDialOptions(append(srv.DialOptions(), mapped)...),
+			WithAPIKey(testKey), WithInsecure(), WithRetryPolicy(fastRetry))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, err = c.Collections.Get(ctx, "col-1", WithCallTimeout(10*time.Second))
+		checkErr(t, err, codes.Unauthenticated, "without TLS", "WithManagementEndpoint")
+	})
+	// The README's recipe: WithoutEnv leaves the management key out.
+	t.Run("README recipe", func(t *testing.T) {
+		c, err := NewClient(WithEndpoint(srv.Target()), WithDialOptions(append(srv.DialOptions(), mapped)...),
+			WithAPIKey(testKey), WithInsecure(), WithoutEnv())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, err = c.Collections.Get(ctx, "col-1")
+		checkErr(t, err, codes.Unauthenticated, "no management key")
+	})
+	// The management connection keeps TLS toward its default host, even
+	// with WithInsecure for the API: the on-path server gets a TLS hello.
+	t.Run("management key toward the default host", func(t *testing.T) {
+		c, err := NewClient(WithEndpoint(srv.Addr()), WithDialOptions(mapped), WithAPIKey(testKey),
+			WithManagementKey(realMgmtKey), WithInsecure(), WithRetryPolicy(fastRetry))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, err = c.Collections.Get(ctx, "col-1", WithCallTimeout(10*time.Second))
+		checkErr(t, err, codes.Unavailable, "TLS handshake")
+		if _, err := c.Models.ListLanguage(ctx); err != nil {
+			t.Errorf("the API connection to the named fake: %v", err)
+		}
+	})
+	got, md, calls := path.received()
+	for _, k := range []string{realAPIKey, realMgmtKey, testKey} {
+		if strings.Contains(got, k) || strings.Contains(md, k) {
+			t.Errorf("the on-path server received a key (%d bytes, %d calls)", len(got), calls)
+		}
+	}
+	if calls != 0 {
+		t.Errorf("the on-path server received %d calls, want none", calls)
+	}
+	if len(got) == 0 {
+		t.Error("the on-path server received nothing: the public hosts were not mapped to it, so the test proves nothing")
 	}
 }

@@ -38,23 +38,23 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("xai: %s: %s", e.Code, e.Message)
 }
 
-// Format prints Error() for every verb; %+v adds the details. No verb
-// prints the fields through reflection, so nothing reaches the output that
-// Error() and the details do not show (and they are redacted, see
-// redactor).
+// Format prints Error() for every verb (as fmt would print that string),
+// with %#v in Go syntax and %+v adding the details. No verb prints the
+// fields through reflection, so nothing reaches the output that Error()
+// and the details do not show; both are redacted (see redact).
 func (e *Error) Format(f fmt.State, verb rune) {
 	switch {
-	case verb == 'q':
-		fmt.Fprintf(f, "%q", e.Error())
 	case verb == 'v' && f.Flag('#'):
 		fmt.Fprintf(f, "&xai.Error{Code: %d, Message: %q}", e.Code, e.Message)
-	default:
+	case verb == 'v' && f.Flag('+'):
 		fmt.Fprint(f, e.Error())
-		if verb == 'v' && f.Flag('+') {
-			for _, d := range e.Details {
-				fmt.Fprintf(f, "\n  detail: %v", d)
-			}
+		for _, d := range e.Details {
+			fmt.Fprintf(f, "\n\tdetail: %v", d)
 		}
+	case verb == 'v':
+		fmt.Fprint(f, e.Error())
+	default:
+		fmt.Fprintf(f, fmt.FormatString(f, verb), e.Error())
 	}
 }
 

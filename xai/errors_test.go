@@ -4,11 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
 func TestErrorKeepsCodeAndContext(t *testing.T) {
@@ -60,5 +67,106 @@ func TestCanceledCallMatchesContextError(t *testing.T) {
 	_, err = client.Chat.Create("grok-4").Append(User("hi")).Sample(ctx)
 	if !errors.Is(err, context.DeadlineExceeded) || status.Code(err) != codes.DeadlineExceeded {
 		t.Fatalf("Sample past its deadline: %v; want DEADLINE_EXCEEDED matching context.DeadlineExceeded", err)
+	}
+}
+
+// echoStatus is a server error that echoes the authorization header of the
+// call, and both keys, in its message, its details (known and unknown
+// types) and its trailers.
+func echoStatus(ctx context.Context, code codes.Code, mgmtKey string) error {
+	md, _ := metadata.FromIncomingContext(ctx)
+	auth := strings.Join(md.Get("authorization"), ",")
+	grpc.SetTrailer(ctx, metadata.Pairs("x-echo", auth, "x-echo-key", testKey))
+	st := status.New(code, "denied: header "+auth+", key "+testKey+", management key "+mgmtKey)
+	unknown := &anypb.Any{TypeUrl: "type.googleapis.com/example.Unknown", Value: []byte("\x0a\x1a" + testKey)}
+	st, err := st.WithDetails(
+		&errdetails.ErrorInfo{Reason: "ECHO " + testKey, Metadata: map[string]string{"authorization": auth, testKey: "as a key"}},
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "auth", Description: "Bearer " + mgmtKey}}},
+		unknown,
+	)
+	if err != nil {
+		panic(err)
+	}
+	return st.Err()
+}
+
+// TestErrorsRedactKeys: whatever the server echoes, no error of the client
+// shows either key, by any route: Message, Error(), every fmt verb, the
+// details, the wrapped causes, the status, and the retry-wait message.
+func TestErrorsRedactKeys(t *testing.T) {
+	const mgmtKey = "xai-SECRET-mgmt-key-51d0"
+	srv := &scriptServer{
+		unary: func(ctx context.Context, _ int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+			return nil, echoStatus(ctx, codes.PermissionDenied, mgmtKey)
+		},
+	}
+	srv.stream = func(_ int, _ *xaiv1.GetCompletionsRequest, ss grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
+		if err := sendChunks(ss, "partial "); err != nil {
+			return err
+		}
+		return echoStatus(ss.Context(), codes.Internal, mgmtKey)
+	}
+	c := startScript(t, srv, true, WithManagementKey(mgmtKey), WithManagementEndpoint("passthrough:///bufnet"))
+	ctx := context.Background()
+	chat := c.Chat.Create("grok-4").Append(User("hi"))
+	var trailer metadata.MD
+
+	errs := map[string]error{}
+	_, errs["unary"] = chat.Sample(ctx, CaptureTrailer(&trailer))
+	if s, err := chat.Stream(ctx); err != nil {
+		errs["stream"] = err
+	} else {
+		for _, err := range s.All() {
+			errs["stream"] = err
+		}
+		s.Close()
+	}
+	// The retry-wait message quotes the error that caused the retry.
+	srv.unary = func(ctx context.Context, _ int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+		return nil, echoStatus(ctx, codes.Unavailable, mgmtKey)
+	}
+	c.retry.sleep = func(context.Context, time.Duration) error { return context.Canceled }
+	_, errs["retry wait"] = chat.Sample(ctx)
+	checkErr(t, errs["retry wait"], codes.Canceled, "while waiting to retry")
+
+	for name, err := range errs {
+		t.Run(name, func(t *testing.T) {
+			var xerr *Error
+			if !errors.As(err, &xerr) {
+				t.Fatalf("%T %v is not an *Error", err, err)
+			}
+			if !strings.Contains(xerr.Message, redacted) {
+				t.Errorf("Message %q does not show %s", xerr.Message, redacted)
+			}
+			if strings.Contains(xerr.Message, "Bearer") {
+				t.Errorf("Message %q keeps the Bearer prefix of a redacted header", xerr.Message)
+			}
+			shown := []string{xerr.Message, err.Error(), status.Convert(err).Message(), fmt.Sprint(status.Convert(err).Proto())}
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%10.200s"} {
+				shown = append(shown, fmt.Sprintf(verb, err))
+			}
+			for _, d := range xerr.Details {
+				shown = append(shown, fmt.Sprintf("%+v", d))
+			}
+			for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+				shown = append(shown, e.Error(), fmt.Sprintf("%+v", e))
+			}
+			if xerr.Partial != nil {
+				shown = append(shown, xerr.Partial.Content())
+			}
+			for i, s := range shown {
+				for _, k := range []string{testKey, mgmtKey} {
+					if strings.Contains(s, k) || strings.Contains(s, fmt.Sprintf("%x", k)) {
+						t.Errorf("view %d of the error shows a key", i)
+					}
+				}
+			}
+			if name != "retry wait" && len(xerr.Details) != 3 {
+				t.Errorf("%d details, want the 3 the server sent (redacted)", len(xerr.Details))
+			}
+		})
+	}
+	if len(trailer.Get("x-echo")) == 0 {
+		t.Error("the trailers were not captured: the echo in them was not exercised")
 	}
 }

@@ -711,3 +711,80 @@ func TestKeysOnlyOverTLS(t *testing.T) {
 		t.Error("the on-path server received nothing: the public hosts were not mapped to it, so the test proves nothing")
 	}
 }
+
+// A stream that stalls ends with DEADLINE_EXCEEDED naming the idle
+// timeout, keeping what had arrived; one whose messages keep coming lives
+// longer than the idle timeout. The option works per client and per call.
+func TestStreamIdleTimeout(t *testing.T) {
+	stall := make(chan struct{})
+	defer close(stall)
+	srv := &scriptServer{}
+	srv.stream = func(n int, req *xaiv1.GetCompletionsRequest, ss grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
+		switch req.GetMessages()[0].GetContent()[0].GetText() {
+		case "stall after one":
+			if err := sendChunks(ss, "first "); err != nil {
+				return err
+			}
+		case "steady":
+			for range 6 {
+				time.Sleep(100 * time.Millisecond)
+				if err := sendChunks(ss, "tick "); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		select { // "stall at once" and the rest of "stall after one"
+		case <-ss.Context().Done():
+		case <-stall:
+		}
+		return ss.Context().Err()
+	}
+	idle := startScript(t, srv, true, WithStreamIdleTimeout(300*time.Millisecond))
+	plain := startScript(t, srv, true)
+	read := func(c *Client, text string, opts ...CallOption) (string, error) {
+		s, err := c.Chat.Create("grok-4").Append(User(text)).Stream(context.Background(), opts...)
+		if err != nil {
+			return "", err
+		}
+		defer s.Close()
+		var got strings.Builder
+		for chunk, err := range s.All() {
+			if err != nil {
+				return got.String(), err
+			}
+			got.WriteString(chunk.Content())
+		}
+		return got.String(), nil
+	}
+	for _, tt := range []struct {
+		name string
+		c    *Client
+		opts []CallOption
+	}{
+		{"client option", idle, nil},
+		{"call option", plain, []CallOption{WithCallStreamIdleTimeout(300 * time.Millisecond)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := read(tt.c, "stall after one", tt.opts...)
+			checkErr(t, err, codes.DeadlineExceeded, "no message arrived on the stream for 300ms", "idle timeout", "WithStreamIdleTimeout")
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Error("errors.Is(err, context.DeadlineExceeded) is false")
+			}
+			var xerr *Error
+			if errors.As(err, &xerr); got != "first " || xerr.Partial == nil || xerr.Partial.Content() != got {
+				t.Errorf("received %q, partial %v; want the first chunk kept", got, xerr.Partial)
+			}
+			_, err = read(tt.c, "stall at once", tt.opts...)
+			checkErr(t, err, codes.DeadlineExceeded, "idle timeout")
+			if got, err := read(tt.c, "steady", tt.opts...); err != nil || got != strings.Repeat("tick ", 6) {
+				t.Errorf("a stream with a message every 100 ms: %q, %v", got, err)
+			}
+		})
+	}
+	_, err := read(plain, "hi", WithCallStreamIdleTimeout(0))
+	checkErr(t, err, codes.InvalidArgument, "WithCallStreamIdleTimeout")
+	if _, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithStreamIdleTimeout(-time.Second)); !IsInvalidArgument(err) {
+		t.Errorf("WithStreamIdleTimeout(-1s): %v, want INVALID_ARGUMENT", err)
+	}
+}

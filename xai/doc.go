@@ -43,20 +43,34 @@
 //
 // NewClient does no network I/O. By default it connects to api.x.ai:443
 // over TLS, sends the key as "authorization: Bearer <key>" (never without
-// TLS unless WithInsecure is given, for local fakes), limits messages to
-// 20 MiB, pings idle connections every 30 s, gives calls without a deadline
-// 27 minutes, and retries UNAVAILABLE up to 5 attempts with exponential
-// backoff. Options change each of these; call options (WithCallTimeout,
-// WithCallMetadata, WithCallRetry, CaptureHeader...) change one call.
+// TLS unless WithInsecure is given together with the address of a local
+// fake), limits messages to 20 MiB (a larger request fails before anything
+// is sent), pings idle connections every 30 s, gives calls without a
+// deadline 27 minutes, and retries UNAVAILABLE up to 5 attempts with
+// exponential backoff. Options change each of these; call options
+// (WithCallTimeout, WithCallMetadata, WithCallRetry, CaptureHeader...)
+// change one call.
 //
-// A stream that fails after its first chunk returns an *Error whose Partial
-// holds what had arrived. A stream that is neither read to its end nor
-// closed holds its call until the deadline: defer Close.
+// A call is retried only until the server commits to it, when its response
+// headers or first message arrive (gRPC's rule): after that the server may
+// have done the work, and a retry would do it twice. A stream that fails
+// after its first chunk returns an *Error whose Partial holds what had
+// arrived.
+//
+// A stream holds its call (an HTTP/2 stream, the server's work and a few
+// goroutines) until it is read to the end, closed or cancelled, or its
+// deadline passes, by default 27 minutes later. So break out of All, or
+// Close the stream (defer stream.Close()), when you stop reading early;
+// cancelling the context does it too. WithStreamIdleTimeout (or
+// WithCallStreamIdleTimeout) also ends a stream when no message arrives for
+// a given time, which catches stalled servers and bounds what a forgotten
+// stream costs.
 //
 // # Errors
 //
 // Every error returned by this package is an *Error carrying a gRPC code,
-// so both errors.As and status.Code work. Problems found before sending (a
+// so both errors.As and status.Code work. Neither key ever shows in an
+// error: if the server's text quotes one, it reads "[REDACTED]". Problems found before sending (a
 // missing model, an out-of-range temperature, a misplaced system message)
 // have code InvalidArgument, and nothing is sent. Values are never
 // silently adjusted.
@@ -115,5 +129,6 @@
 //
 // Package xaitest runs a fake xAI server on loopback or in memory; connect
 // to it with WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...),
-// WithAPIKey(srv.APIKey()) and WithInsecure().
+// WithAPIKey(srv.APIKey()), WithInsecure() and WithoutEnv(), so that no
+// real key from the environment is picked up.
 package xai

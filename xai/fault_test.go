@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"github.com/gogrok/sdk/xai"
@@ -25,8 +27,10 @@ import (
 // server fails some of them, delays all of them and restarts once, and
 // checks that every call ends cleanly: with the right answer or the right
 // error code, within its deadline, without duplicated stream text, without
-// leaked goroutines, and with the server's store holding exactly what the
-// calls that succeeded put there.
+// leaked goroutines, with the server's store holding exactly what the calls
+// put there, and with each call run by the server exactly as many times as
+// gRPC's retry rules allow (gRFC A6): once more per failure before the
+// response headers, never again after them.
 
 const (
 	faultCalls    = 2000
@@ -35,6 +39,9 @@ const (
 	faultDeadline = 10 * time.Second
 	// injectedMsg marks the errors the test injects.
 	injectedMsg = "fault-suite: injected"
+	// opHeader is the metadata naming the op a call belongs to: faults
+	// target it, and the server's request log counts invocations by it.
+	opHeader = "x-fault-op"
 )
 
 type faultOpKind int
@@ -71,6 +78,8 @@ type faultOp struct {
 	text        string
 	unavailable bool   // inject UNAVAILABLE before the call
 	midStream   int    // > 0: inject a stream failure after this many messages
+	committed   bool   // inject UNAVAILABLE after the server did the work and sent headers
+	afterOutput int    // with committed, for streams: messages delivered before the failure
 	pick        uint64 // chooses the stored response a get or delete uses
 	getDeleted  bool   // a get of a deleted response, expecting NOT_FOUND
 }
@@ -94,8 +103,14 @@ func planFaultOps(rng *rand.Rand) []faultOp {
 		}
 		f := rng.Float64()
 		op.unavailable = f < 0.10
+		// 5% of calls fail after the server committed: after the work and
+		// the response headers; for streams, half of them after 1-12
+		// messages of output.
+		if op.committed = f >= 0.10 && f < 0.15; op.committed && op.kind == opStream && rng.IntN(2) == 0 {
+			op.afterOutput = 1 + rng.IntN(12)
+		}
 		// About 2% of all calls: 1 in 15 of the streams (30% of calls).
-		if op.kind == opStream && !op.unavailable && f < 0.10+1.0/15 {
+		if op.kind == opStream && f >= 0.15 && f < 0.15+1.0/15 {
 			op.midStream = 1 + rng.IntN(12)
 		}
 		ops[i] = op
@@ -146,8 +161,15 @@ type faultOutcome struct {
 	ok        [numOpKinds]int
 	exhausted [numOpKinds]int // UNAVAILABLE after every retry
 	midStream int             // streams cut after their first chunk
+	committed int             // calls failed after the server committed
 	notFound  int             // gets of deleted responses
-	slowest   time.Duration
+	// shadowed counts committed faults on gets of deleted responses: the
+	// handler's NOT_FOUND comes first, as the fault strikes after it.
+	shadowed int
+	slowest  time.Duration
+	// inRestart marks the ops in flight while the server restarted: the
+	// restart may fail an attempt before its headers, which is retried.
+	inRestart map[int]bool
 }
 
 // callEnd is how a call ended, when it ended as allowed.
@@ -157,6 +179,7 @@ const (
 	endOK        callEnd = iota
 	endExhausted         // UNAVAILABLE after every retry
 	endCut               // a stream failed after its first chunk
+	endCommitted         // failed after the server committed, as injected
 )
 
 func (o *faultOutcome) add(kind faultOpKind, end callEnd, took time.Duration) {
@@ -169,6 +192,8 @@ func (o *faultOutcome) add(kind faultOpKind, end callEnd, took time.Duration) {
 		o.exhausted[kind]++
 	case endCut:
 		o.midStream++
+	case endCommitted:
+		o.committed++
 	}
 	o.slowest = max(o.slowest, took)
 }
@@ -198,7 +223,9 @@ func TestFaultMixedCallsWithRestart(t *testing.T) {
 
 	ops := planFaultOps(rand.New(rand.NewPCG(faultSeed, 1)))
 	model := &storeModel{live: map[string]*storedEntry{}}
-	out := &faultOutcome{}
+	out := &faultOutcome{inRestart: map[int]bool{}}
+	// restartEpoch is odd while the server restarts.
+	var restartEpoch atomic.Int64
 	// Calls that change the store hold gate for reading; the restart holds
 	// it for writing, so that no store or delete is cut after the server
 	// acted on it (its retry would act twice, which no client can avoid
@@ -226,7 +253,9 @@ func TestFaultMixedCallsWithRestart(t *testing.T) {
 			srv.SetLatency(time.Duration(rng.IntN(2000)) * time.Microsecond)
 			if started.Load() >= faultCalls/2 && !restarted.Load() {
 				gate.Lock()
+				restartEpoch.Add(1)
 				restartDuringStream(t, srv, client, &errs)
+				restartEpoch.Add(1)
 				gate.Unlock()
 				restarted.Store(true)
 			}
@@ -245,8 +274,14 @@ func TestFaultMixedCallsWithRestart(t *testing.T) {
 					return
 				}
 				started.Add(1)
-				if err := runFaultOp(client, srv, ops[i], model, out, &gate); err != nil {
+				epoch := restartEpoch.Load()
+				if err := runFaultOp(client, srv, i, ops[i], model, out, &gate); err != nil {
 					errs.add(fmt.Errorf("op %d (%s): %w", i, ops[i].kind, err))
+				}
+				if e := restartEpoch.Load(); e != epoch || e%2 == 1 {
+					out.mu.Lock()
+					out.inRestart[i] = true
+					out.mu.Unlock()
 				}
 			}
 		}()
@@ -261,24 +296,81 @@ func TestFaultMixedCallsWithRestart(t *testing.T) {
 		t.Error(err)
 	}
 
-	// The store holds exactly the responses stored and not deleted.
+	// The store holds exactly the responses stored and not deleted, plus
+	// one response for each store that failed after the server committed:
+	// the server did store it, once.
 	want := make([]string, 0, len(model.live))
 	for id := range model.live {
 		want = append(want, id)
 	}
 	sort.Strings(want)
-	if got := srv.StoredResponseIDs(); !slices.Equal(got, want) {
-		t.Errorf("server stores %d responses, the test expects %d:\nonly on server: %v\nonly expected: %v",
-			len(got), len(want), minus(got, want), minus(want, got))
-	}
-
-	attempts := 0
-	for _, r := range srv.Requests() {
-		if strings.HasPrefix(r.FullMethod, "/xai_api.Chat/") {
-			attempts++
+	got := srv.StoredResponseIDs()
+	orphans := map[string]int{} // content of a committed store -> times stored
+	for _, op := range ops {
+		if op.kind == opStore && op.committed {
+			orphans[expectedReply(op.text)] = 0
 		}
 	}
-	injected, cuts := 0, 0
+	var unexpected []string
+	for _, id := range minus(got, want) {
+		resp, err := client.Chat.GetStoredCompletion(context.Background(), id)
+		if n, ok := orphans[resp.Content()]; err == nil && ok {
+			orphans[resp.Content()] = n + 1
+			continue
+		}
+		unexpected = append(unexpected, id)
+	}
+	duplicated := 0
+	for content, n := range orphans {
+		if n != 1 {
+			t.Errorf("a store that failed after the server committed was stored %d times, want 1: %q", n, content)
+			duplicated += max(n-1, 0)
+		}
+	}
+	if len(unexpected) > 0 || len(minus(want, got)) > 0 {
+		t.Errorf("server stores %d responses, the test expects %d and %d from committed stores:\nonly on server: %v\nonly expected: %v",
+			len(got), len(want), len(orphans), unexpected, minus(want, got))
+	}
+
+	// Server-side invocations per client call: one, plus one per failure
+	// injected before the response headers (gRFC A6). A call in flight
+	// during the restart may have more: the restart can fail an attempt
+	// before its headers. Only stores and deletes have side effects, and
+	// the restart waits for them.
+	attempts := 0
+	invocations := make([]int, len(ops))
+	for _, r := range srv.Requests() {
+		if !strings.HasPrefix(r.FullMethod, "/xai_api.Chat/") {
+			continue
+		}
+		attempts++
+		if v := r.Metadata.Get(opHeader); len(v) == 1 {
+			var i int
+			if _, err := fmt.Sscan(v[0], &i); err == nil && i >= 0 && i < len(ops) {
+				invocations[i]++
+			}
+		}
+	}
+	histogram := map[int]int{}
+	lost, inRestart := 0, 0
+	for i, op := range ops {
+		histogram[invocations[i]]++
+		want := 1
+		if op.unavailable {
+			want = 2
+		}
+		switch n := invocations[i]; {
+		case out.inRestart[i]:
+			inRestart++
+		case n > want:
+			duplicated++
+			t.Errorf("op %d (%s, %+v) ran %d times on the server, want %d", i, op.kind, op, n, want)
+		case n < want:
+			lost++
+			t.Errorf("op %d (%s, %+v) ran %d times on the server, want %d", i, op.kind, op, n, want)
+		}
+	}
+	injected, cuts, committed, afterOutput := 0, 0, 0, 0
 	for _, op := range ops {
 		if op.unavailable {
 			injected++
@@ -286,18 +378,29 @@ func TestFaultMixedCallsWithRestart(t *testing.T) {
 		if op.midStream > 0 {
 			cuts++
 		}
+		if op.committed {
+			committed++
+		}
+		if op.afterOutput > 0 {
+			afterOutput++
+		}
 	}
-	t.Logf("plan (seed %d): %d calls, %d UNAVAILABLE faults and %d mid-stream failures injected, latency 0-2 ms, one restart",
-		faultSeed, len(ops), injected, cuts)
-	total := out.midStream
+	t.Logf("plan (seed %d): %d calls, %d UNAVAILABLE faults before headers, %d after the server committed (%d of them streams after partial output), %d mid-stream failures injected, latency 0-2 ms, one restart",
+		faultSeed, len(ops), injected, committed, afterOutput, cuts)
+	total := out.midStream + out.committed
 	for k := range numOpKinds {
 		total += out.ok[k] + out.exhausted[k]
 		t.Logf("%-6s ok %4d, UNAVAILABLE after all retries %d", k, out.ok[k], out.exhausted[k])
 	}
-	t.Logf("%d calls, %d chat attempts reached the server; %d streams cut mid-way; %d gets of deleted responses; slowest call %v; %d responses stored at the end",
-		total, attempts, out.midStream, out.notFound, out.slowest.Round(time.Millisecond), len(want))
+	t.Logf("%d calls, %d chat attempts reached the server; %d streams cut mid-way; %d calls failed after the server committed; %d gets of deleted responses; slowest call %v; %d responses stored at the end",
+		total, attempts, out.midStream, out.committed, out.notFound, out.slowest.Round(time.Millisecond), len(got))
+	t.Logf("server invocations per call: %v (%d calls in flight during the restart not held to the count); duplicated side effects %d, lost calls %d, hung 0",
+		histogram, inRestart, duplicated, lost)
 	if total != faultCalls {
 		t.Errorf("%d calls ended, want %d", total, faultCalls)
+	}
+	if out.committed+out.shadowed != committed {
+		t.Errorf("%d calls failed after the server committed and %d got NOT_FOUND first, want the %d injected", out.committed, out.shadowed, committed)
 	}
 	if attempts <= faultCalls {
 		t.Errorf("%d attempts for %d calls: no retry happened", attempts, faultCalls)
@@ -360,21 +463,30 @@ func restartDuringStream(t *testing.T, srv *xaitest.Server, client *xai.Client, 
 
 // runFaultOp makes one call and checks how it ended. It returns an error
 // describing any unexpected outcome.
-func runFaultOp(client *xai.Client, srv *xaitest.Server, op faultOp, model *storeModel, out *faultOutcome, gate *sync.RWMutex) error {
+func runFaultOp(client *xai.Client, srv *xaitest.Server, i int, op faultOp, model *storeModel, out *faultOutcome, gate *sync.RWMutex) error {
 	if op.kind == opStore || op.kind == opDelete {
 		gate.RLock()
 		defer gate.RUnlock()
 	}
-	if op.unavailable {
-		srv.InjectFault(op.kind.method(), xaitest.Fault{Code: codes.Unavailable, Message: injectedMsg})
+	tag := strconv.Itoa(i)
+	thisOp := func(md metadata.MD) bool { v := md.Get(opHeader); return len(v) == 1 && v[0] == tag }
+	// arm injects the op's faults for the method it calls, so that they
+	// strike this call and no other.
+	arm := func(method string) {
+		if op.unavailable {
+			srv.InjectFault(method, xaitest.Fault{Code: codes.Unavailable, Message: injectedMsg, Match: thisOp})
+		}
+		if op.midStream > 0 {
+			srv.InjectFault(method, xaitest.Fault{Code: codes.Unavailable, Message: injectedMsg + " mid-stream", AfterChunks: op.midStream, Match: thisOp})
+		}
+		if op.committed {
+			srv.InjectFault(method, xaitest.Fault{Code: codes.Unavailable, Message: injectedMsg + " after headers", AfterHeaders: true, AfterChunks: op.afterOutput, Match: thisOp})
+		}
 	}
-	if op.midStream > 0 {
-		srv.InjectFault(op.kind.method(), xaitest.Fault{Code: codes.Unavailable, Message: injectedMsg + " mid-stream", AfterChunks: op.midStream})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), faultDeadline)
+	ctx, cancel := context.WithTimeout(metadata.AppendToOutgoingContext(context.Background(), opHeader, tag), faultDeadline)
 	defer cancel()
 	start := time.Now()
-	end, err := callFaultOp(ctx, client, op, model, out)
+	end, err := callFaultOp(ctx, client, op, arm, model, out)
 	took := time.Since(start)
 	if err != nil {
 		return err
@@ -386,17 +498,26 @@ func runFaultOp(client *xai.Client, srv *xaitest.Server, op faultOp, model *stor
 	return nil
 }
 
-// callFaultOp makes the call and says how it ended; err reports an ending
-// that is not allowed. The only failures allowed are UNAVAILABLE after
-// every retry and, for streams, UNAVAILABLE after the first chunk.
-func callFaultOp(ctx context.Context, client *xai.Client, op faultOp, model *storeModel, out *faultOutcome) (callEnd, error) {
+// callFaultOp makes the call, arming the op's faults for the method it
+// calls, and says how it ended; err reports an ending that is not allowed.
+// The only failures allowed are UNAVAILABLE after every retry, UNAVAILABLE
+// injected after the server committed, and, for streams, UNAVAILABLE after
+// the first chunk.
+func callFaultOp(ctx context.Context, client *xai.Client, op faultOp, arm func(method string), model *storeModel, out *faultOutcome) (callEnd, error) {
 	want := expectedReply(op.text)
+	failed := func(err error) (callEnd, error) {
+		if op.committed && strings.Contains(err.Error(), injectedMsg+" after headers") {
+			return endCommitted, onlyUnavailable(err)
+		}
+		return endExhausted, onlyUnavailable(err)
+	}
 	switch op.kind {
 	case opUnary, opStore:
 		chat := client.Chat.Create("grok-3", xai.WithStoreMessages(op.kind == opStore)).Append(xai.User(op.text))
+		arm(xaiv1.Chat_GetCompletion_FullMethodName)
 		resp, err := chat.Sample(ctx)
 		if err != nil {
-			return endExhausted, onlyUnavailable(err)
+			return failed(err)
 		}
 		if resp.Content() != want {
 			return endExhausted, fmt.Errorf("content %q, want %q", resp.Content(), want)
@@ -410,9 +531,10 @@ func callFaultOp(ctx context.Context, client *xai.Client, op faultOp, model *sto
 
 	case opStream:
 		chat := client.Chat.Create("grok-3", xai.WithStoreMessages(false)).Append(xai.User(op.text))
+		arm(xaiv1.Chat_GetCompletionChunk_FullMethodName)
 		stream, err := chat.Stream(ctx)
 		if err != nil {
-			return endExhausted, onlyUnavailable(err)
+			return failed(err)
 		}
 		defer stream.Close()
 		var text strings.Builder
@@ -436,6 +558,12 @@ func callFaultOp(ctx context.Context, client *xai.Client, op faultOp, model *sto
 		}
 		if err := onlyUnavailable(streamErr); err != nil {
 			return endExhausted, err
+		}
+		if end, _ := failed(streamErr); end == endCommitted {
+			if !strings.HasPrefix(want, got) || len(got) > 0 && op.afterOutput == 0 {
+				return endExhausted, fmt.Errorf("stream failed after headers delivered %q, want a prefix of %q after %d messages", got, want, op.afterOutput)
+			}
+			return endCommitted, nil
 		}
 		// Cut short: what arrived is a prefix of the answer, never a
 		// repeat, and the error carries it.
@@ -463,30 +591,36 @@ func callFaultOp(ctx context.Context, client *xai.Client, op faultOp, model *sto
 			if id == "" {
 				id = "never-stored"
 			}
+			arm(xaiv1.Chat_GetStoredCompletion_FullMethodName)
 			_, err := client.Chat.GetStoredCompletion(ctx, id)
 			if xai.IsNotFound(err) {
 				out.mu.Lock()
 				out.notFound++
+				if op.committed {
+					out.shadowed++
+				}
 				out.mu.Unlock()
 				return endOK, nil
 			}
 			if err == nil {
 				return endExhausted, fmt.Errorf("deleted response %s was found", id)
 			}
-			return endExhausted, onlyUnavailable(err)
+			return failed(err)
 		}
 		id, e := model.pickLive(op.pick, false)
 		if id == "" {
-			return callFaultOp(ctx, client, faultOp{kind: opGet, getDeleted: true, pick: op.pick}, model, out)
+			op.getDeleted = true
+			return callFaultOp(ctx, client, op, arm, model, out)
 		}
 		defer func() {
 			model.mu.Lock()
 			e.readers--
 			model.mu.Unlock()
 		}()
+		arm(xaiv1.Chat_GetStoredCompletion_FullMethodName)
 		resp, err := client.Chat.GetStoredCompletion(ctx, id)
 		if err != nil {
-			return endExhausted, onlyUnavailable(err)
+			return failed(err)
 		}
 		if resp.ID() != id || resp.Content() != e.content {
 			return endExhausted, fmt.Errorf("stored response %s reads back as %s %q, want %q", id, resp.ID(), resp.Content(), e.content)
@@ -496,14 +630,23 @@ func callFaultOp(ctx context.Context, client *xai.Client, op faultOp, model *sto
 	case opDelete:
 		id, _ := model.pickLive(op.pick, true)
 		if id == "" {
-			return callFaultOp(ctx, client, faultOp{kind: opGet, getDeleted: true, pick: op.pick}, model, out)
+			op.kind, op.getDeleted = opGet, true
+			return callFaultOp(ctx, client, op, arm, model, out)
 		}
+		arm(xaiv1.Chat_DeleteStoredCompletion_FullMethodName)
 		_, err := client.Chat.DeleteStoredCompletion(ctx, id)
 		model.mu.Lock()
 		defer model.mu.Unlock()
 		if err != nil {
-			model.live[id].deleting = false
-			return endExhausted, onlyUnavailable(err)
+			end, ferr := failed(err)
+			if end != endCommitted {
+				model.live[id].deleting = false
+				return end, ferr
+			}
+			// The server deleted it before failing.
+			delete(model.live, id)
+			model.deleted = append(model.deleted, id)
+			return end, ferr
 		}
 		delete(model.live, id)
 		model.deleted = append(model.deleted, id)

@@ -400,7 +400,7 @@ func TestRetryMatchesGRPCRetry(t *testing.T) {
 				_, err := xaiv1.NewChatClient(raw).DeleteStoredCompletion(rawCtx, &xaiv1.DeleteStoredCompletionRequest{ResponseId: id})
 				return err
 			},
-			func(id string) error { return c.Chat.DeleteStoredCompletion(ctx, id) }},
+			func(id string) error { _, err := c.Chat.DeleteStoredCompletion(ctx, id); return err }},
 		{"Batch.Create", xaiv1.BatchMgmt_CreateBatch_FullMethodName, nil,
 			func(string) error {
 				_, err := xaiv1.NewBatchMgmtClient(raw).CreateBatch(rawCtx, &xaiv1.CreateBatchRequest{Name: "once"})

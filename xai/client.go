@@ -438,11 +438,12 @@ func (c *Client) explain(err error) error {
 	case st.Code() == codes.Unavailable && strings.Contains(msg, "tls:") && !c.creds.insecure:
 		st = status.New(codes.Unavailable, msg+
 			" (the TLS handshake failed: check the endpoint; if it is a local fake server without TLS, pass WithInsecure())")
+		err = st.Err()
 	}
 	if red, changed := redact(st, c.cfg.apiKey, c.cfg.managementKey); changed {
 		return red.Err()
 	}
-	return st.Err()
+	return err
 }
 
 // callStream is a stream of the client: it applies the idle timeout and

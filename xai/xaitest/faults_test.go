@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 
@@ -133,5 +134,45 @@ func TestLatency(t *testing.T) {
 	}
 	if took := time.Since(begin); took >= d {
 		t.Fatalf("call took %v without latency", took)
+	}
+}
+
+// AfterHeaders: the call does its work, the response headers go out, then
+// the call fails; Match aims a fault at one call.
+func TestFaultAfterHeadersAndMatch(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	stored, err := chat.GetCompletion(ctx(t), &xaiv1.GetCompletionsRequest{Model: "grok-3", Messages: []*xaiv1.Message{user("keep")}, StoreMessages: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := func(md metadata.MD) bool { return len(md.Get("x-call")) == 1 && md.Get("x-call")[0] == "mine" }
+	srv.InjectFault(xaiv1.Chat_DeleteStoredCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable, AfterHeaders: true, Match: mine})
+
+	// Another call passes the fault by.
+	if _, err := chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: stored.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	var header metadata.MD
+	myCtx := metadata.AppendToOutgoingContext(ctx(t), "x-call", "mine")
+	_, err = chat.DeleteStoredCompletion(myCtx, &xaiv1.DeleteStoredCompletionRequest{ResponseId: stored.GetId()}, grpc.Header(&header))
+	wantCode(t, err, codes.Unavailable)
+	if header == nil {
+		t.Error("no response headers before the failure")
+	}
+	// The work was done: the response is gone.
+	_, err = chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: stored.GetId()})
+	wantCode(t, err, codes.NotFound)
+
+	// A stream: headers and 2 messages, the rest dropped, then the failure.
+	srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, AfterHeaders: true, AfterChunks: 2})
+	s, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("a long enough question to make several chunks")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := collect(t, s)
+	wantCode(t, err, codes.Unavailable)
+	if len(chunks) != 2 {
+		t.Errorf("%d chunks before the failure, want 2", len(chunks))
 	}
 }

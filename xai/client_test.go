@@ -313,7 +313,14 @@ func TestMaxMessageSize(t *testing.T) {
 		if IsRateLimited(err) {
 			t.Error("IsRateLimited is true for a request over the send limit")
 		}
-		_, err = big.Stream(ctx)
+		// A stream reports it when read, as it reports any failure to open.
+		s, err := big.Stream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, err = range s.All() {
+		}
+		s.Close()
 		checkErr(t, err, codes.InvalidArgument, "2067 bytes", "limit of 1024 bytes", "WithMaxMessageSize")
 		if n := attempts.Load(); n != 0 {
 			t.Errorf("%d attempts reached the connection, want none", n)

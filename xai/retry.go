@@ -284,6 +284,7 @@ type retryStream struct {
 	sendDone  bool  // CloseSend was called
 	committed bool  // response headers or a message arrived: no more retries
 	finished  bool
+	failed    error // why the stream could not be opened; RecvMsg returns it
 }
 
 // open starts attempts until one gets a stream or the policy gives up.
@@ -349,39 +350,46 @@ func (s *retryStream) ensureOpen() (grpc.ClientStream, error) {
 	if cs := s.current(); cs != nil {
 		return cs, nil
 	}
-	if s.finished {
-		return nil, status.Error(codes.Canceled, "the stream has ended")
+	if s.failed == nil {
+		s.fail(s.open())
 	}
-	if err := s.open(); err != nil {
-		s.finish()
-		return nil, err
+	if s.failed != nil {
+		return nil, s.failed
 	}
 	return s.current(), nil
+}
+
+// fail records why the stream could not be opened, and ends it.
+func (s *retryStream) fail(err error) {
+	if err != nil {
+		s.failed = err
+		s.finish()
+	}
 }
 
 // canRetry says whether the stream may still start over.
 func (s *retryStream) canRetry() bool { return !s.committed && !s.desc.ClientStreams }
 
 // SendMsg sends m. The first message of a single-request stream opens it,
-// once its size is checked. While the stream may still start over, m is
-// kept for replay, and io.EOF (the attempt failed) is hidden: RecvMsg
-// reports the failure and retries it if the policy allows.
+// once its size is checked; if it cannot be opened (or m is over the size
+// limit), SendMsg returns nil and RecvMsg reports why, as gRPC reports a
+// failed stream, so that every layer above (logging, tracing, the caller's
+// interceptors) sees the call end in RecvMsg. While the stream may still
+// start over, m is kept for replay, and io.EOF (the attempt failed) is
+// hidden: RecvMsg reports the failure and retries it if the policy allows.
 func (s *retryStream) SendMsg(m any) error {
-	if s.current() == nil && !s.finished {
+	if s.current() == nil && s.failed == nil {
 		if err := checkRequestSize(m, s.sendLimit); err != nil {
-			s.finish()
-			return err
+			s.fail(err)
+			return nil
 		}
 		s.sent = append(s.sent, m)
-		if err := s.open(); err != nil {
-			s.finish()
-			return err
-		}
+		s.fail(s.open())
 		return nil
 	}
 	cs, err := s.ensureOpen()
 	if err != nil {
-		return err
+		return io.EOF // the stream failed; RecvMsg says how
 	}
 	if !s.canRetry() {
 		return cs.SendMsg(m)

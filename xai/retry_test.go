@@ -1,9 +1,12 @@
 package xai
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"math"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -448,6 +451,46 @@ func TestRetryMatchesGRPCRetry(t *testing.T) {
 					t.Errorf("invocations: grpc-go's retry %d, the client %d; want %d for both", counts[0], counts[1], f.want)
 				}
 			})
+		}
+	}
+}
+
+// A stream that cannot be opened (no server, or a request over the size
+// limit) reports it on its first read, where gRPC reports a failed stream:
+// the logging (and tracing) around the call see it end there.
+func TestStreamOpenFailureEndsTheCall(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close() // nothing listens there
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := NewClient(WithAPIKey(testKey), WithoutEnv(), WithEndpoint(addr), WithInsecure(), WithLogger(logger),
+		WithRetryPolicy(RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond}), WithMaxMessageSize(1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tt := range []struct {
+		text string
+		code codes.Code
+	}{
+		{"hi", codes.Unavailable},
+		{strings.Repeat("x", 2048), codes.InvalidArgument},
+	} {
+		logs.Reset()
+		s, err := c.Chat.Create("grok-4").Append(User(tt.text)).Stream(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, err = range s.All() {
+		}
+		s.Close()
+		checkErr(t, err, tt.code)
+		if out := logs.String(); !strings.Contains(out, "finished call") || !strings.Contains(out, "grpc.code="+tt.code.String()) {
+			t.Errorf("%v: the log does not show the call's end:\n%s", tt.code, out)
 		}
 	}
 }

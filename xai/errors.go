@@ -20,7 +20,9 @@ import (
 type Error struct {
 	// Code is the gRPC status code.
 	Code codes.Code
-	// Message says what went wrong. It never contains the API key.
+	// Message says what went wrong. It never contains the API or
+	// management key: where the server's text quotes one, bare or as
+	// "Bearer <key>", it reads "[REDACTED]" (as in Details).
 	Message string
 	// Details are the status details sent by the server, if any.
 	Details []any
@@ -45,7 +47,7 @@ func (e *Error) Error() string {
 func (e *Error) Format(f fmt.State, verb rune) {
 	switch {
 	case verb == 'v' && f.Flag('#'):
-		fmt.Fprintf(f, "&xai.Error{Code: %d, Message: %q}", e.Code, e.Message)
+		fmt.Fprintf(f, "&xai.Error{Code: codes.%s, Message: %q}", e.Code, e.Message)
 	case verb == 'v' && f.Flag('+'):
 		fmt.Fprint(f, e.Error())
 		for _, d := range e.Details {

@@ -210,21 +210,22 @@ func (r *retryer) invoke(ctx context.Context, p RetryPolicy, method string, req,
 	// and trailer, which gRPC fills in when the attempt ends. gRPC leaves
 	// header nil when no response headers arrived (a Trailers-Only
 	// response, or no response at all).
-	var header, trailer metadata.MD
-	opts = append(slices.Clip(opts), grpc.Header(&header), grpc.Trailer(&trailer))
+	// Both live in one struct: one allocation per call, not two.
+	var md struct{ header, trailer metadata.MD }
+	opts = append(slices.Clip(opts), grpc.Header(&md.header), grpc.Trailer(&md.trailer))
 	for attempt := 1; ; attempt++ {
-		header, trailer = nil, nil
+		md.header, md.trailer = nil, nil
 		err := invoker(ctx, method, req, reply, cc, opts...)
 		if err == nil {
 			return nil
 		}
-		if header != nil {
+		if md.header != nil {
 			return committed(err) // the server has the call: never again
 		}
 		if e := sendLimitError(err); e != nil {
 			return e // nothing was sent, and retrying cannot help
 		}
-		d, ok := r.backoff(ctx, p, attempt, err, trailer)
+		d, ok := r.backoff(ctx, p, attempt, err, md.trailer)
 		if !ok {
 			return err
 		}

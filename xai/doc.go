@@ -70,9 +70,10 @@
 //
 // Every error returned by this package is an *Error carrying a gRPC code,
 // so both errors.As and status.Code work. Neither key ever shows in an
-// error: if the server's text quotes one, it reads "[REDACTED]". Problems found before sending (a
-// missing model, an out-of-range temperature, a misplaced system message)
-// have code InvalidArgument, and nothing is sent. Values are never
+// error: if the server's text quotes one, it reads "[REDACTED]". Problems
+// found before sending (a missing model, an out-of-range temperature, a
+// misplaced system message, a request over the size limit) have code
+// InvalidArgument, and nothing is sent. Values are never
 // silently adjusted.
 //
 // # Conversations

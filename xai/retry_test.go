@@ -125,31 +125,55 @@ func TestPushback(t *testing.T) {
 		{"malformed means stop", "soon", nil, 1},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := &scriptServer{}
-			srv.unary = func(ctx context.Context, n int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
-				if n == 1 {
-					grpc.SetTrailer(ctx, metadata.Pairs(pushbackTrailer, tt.pushback))
-					return nil, statusErr(codes.Unavailable, "busy")
+		for _, stream := range []bool{false, true} {
+			name, method := tt.name+"/unary", "GetCompletion"
+			if stream {
+				name, method = tt.name+"/stream", "GetCompletionChunk"
+			}
+			t.Run(name, func(t *testing.T) {
+				srv := &scriptServer{}
+				srv.unary = func(ctx context.Context, n int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+					if n == 1 {
+						grpc.SetTrailer(ctx, metadata.Pairs(pushbackTrailer, tt.pushback))
+						return nil, statusErr(codes.Unavailable, "busy")
+					}
+					return textResponse("r", "ok"), nil
 				}
-				return textResponse("r", "ok"), nil
-			}
-			c := startScript(t, srv, true)
-			waits := recordingRetryer(c)
-			_, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background())
-			if tt.wantReqs == 2 && err != nil {
-				t.Fatal(err)
-			}
-			if tt.wantReqs == 1 {
-				checkErr(t, err, codes.Unavailable, "busy")
-			}
-			if n := srv.count("GetCompletion"); n != tt.wantReqs {
-				t.Errorf("server got %d requests, want %d", n, tt.wantReqs)
-			}
-			if len(*waits) != len(tt.wantWaits) || (len(tt.wantWaits) > 0 && (*waits)[0] != tt.wantWaits[0]) {
-				t.Errorf("waits = %v, want %v", *waits, tt.wantWaits)
-			}
-		})
+				srv.stream = func(n int, _ *xaiv1.GetCompletionsRequest, ss grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
+					if n == 1 {
+						ss.SetTrailer(metadata.Pairs(pushbackTrailer, tt.pushback))
+						return statusErr(codes.Unavailable, "busy")
+					}
+					return sendChunks(ss, "ok")
+				}
+				c := startScript(t, srv, true)
+				waits := recordingRetryer(c)
+				chat := c.Chat.Create("grok-4").Append(User("hi"))
+				var err error
+				if stream {
+					var s *Stream
+					if s, err = chat.Stream(context.Background()); err == nil {
+						for _, err = range s.All() {
+						}
+						s.Close()
+					}
+				} else {
+					_, err = chat.Sample(context.Background())
+				}
+				if tt.wantReqs == 2 && err != nil {
+					t.Fatal(err)
+				}
+				if tt.wantReqs == 1 {
+					checkErr(t, err, codes.Unavailable, "busy")
+				}
+				if n := srv.count(method); n != tt.wantReqs {
+					t.Errorf("server got %d requests, want %d", n, tt.wantReqs)
+				}
+				if len(*waits) != len(tt.wantWaits) || (len(tt.wantWaits) > 0 && (*waits)[0] != tt.wantWaits[0]) {
+					t.Errorf("waits = %v, want %v", *waits, tt.wantWaits)
+				}
+			})
+		}
 	}
 }
 

@@ -181,7 +181,8 @@ type Fault struct {
 	// runs (a response is stored, a file deleted, a batch created...), the
 	// response headers are sent, and only then does the call fail with
 	// Code, as when a server fails after accepting a call. A server
-	// stream's messages beyond AfterChunks are dropped.
+	// stream's messages beyond AfterChunks are dropped. A call whose
+	// handler fails returns the handler's error, and uses up the fault.
 	AfterHeaders bool
 	// Match, when set, limits the fault to the calls whose incoming
 	// metadata it accepts; other calls pass it by. It targets one call

@@ -484,7 +484,8 @@ func (s *FilesService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*
 // decoded into one reused buffer, so memory stays bounded by the size of a
 // chunk (1 MiB from xAI) whatever the file size. A download that fails
 // part-way returns the bytes written so far with the error; it is retried
-// (per the client's retry policy) only until the first chunk arrives.
+// (per the client's retry policy) only until the server commits to it,
+// when its response headers arrive.
 func (s *FilesService) Download(ctx context.Context, fileID string, w io.Writer, opts ...DownloadOption) (int64, error) {
 	if err := s.ready(); err != nil {
 		return 0, err

@@ -130,9 +130,11 @@ func (s *SampleService) Text(ctx context.Context, model, prompt string, opts ...
 }
 
 // Stream asks model to continue prompt and returns the completion as a
-// stream of chunks. Failures before the first chunk are retried according
-// to the retry policy; a failure after it ends the stream with an *Error,
-// and SampleStream.Completion still holds what had arrived. The call's
+// stream of chunks. Failures before the server commits to the call are
+// retried according to the retry policy, and a stream that cannot be
+// opened is reported by the first read of All; a failure after that ends
+// the stream with an *Error, and SampleStream.Completion still holds what
+// had arrived. The call's
 // deadline (by default 27 minutes) covers the whole stream.
 func (s *SampleService) Stream(ctx context.Context, model, prompt string, opts ...ChatOption) (*SampleStream, error) {
 	req, call, err := s.request("Sample.Stream", model, prompt, opts)

@@ -161,10 +161,12 @@ type Stream struct {
 }
 
 // Stream sends the chat and returns the response as a stream of chunks.
-// Failures before the server answers are retried according to the retry
-// policy; a failure after that ends the stream with an *Error whose Partial
-// holds what had arrived. The call's deadline (by default 27 minutes)
-// covers the whole stream.
+// Failures before the server commits to the call (before its response
+// headers arrive) are retried according to the retry policy; a stream that
+// cannot be opened at all, or a request over the size limit, is reported
+// by the first read of All. A failure after chunks arrived ends the stream
+// with an *Error whose Partial holds them. The call's deadline (by default
+// 27 minutes) covers the whole stream.
 func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) {
 	req, err := c.sendable()
 	if err != nil {

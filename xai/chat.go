@@ -19,6 +19,10 @@ type ChatService struct {
 	// copy of a chat's request, sharing its messages (see Chat.sendable):
 	// set when no code of the caller's sees the requests the client sends.
 	shareMessages bool
+	// scrub redacts the client's keys from a message that goes into an
+	// error (the partial response of a failed stream); a func, so that
+	// printing the service shows no key.
+	scrub func(protoreflect.Message)
 }
 
 // Chat is a chat completion request being built: a model, options, and the

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -132,7 +133,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 		c.conn, c.invoker = conn, conn
 	}
-	c.Chat = &ChatService{stub: xaiv1.NewChatClient(c.invoker), shareMessages: cfg.requestPrivate()}
+	c.Chat = &ChatService{stub: xaiv1.NewChatClient(c.invoker), shareMessages: cfg.requestPrivate(),
+		scrub: func(m protoreflect.Message) { redactMessage(m, revealAll(cfg.apiKey, cfg.managementKey)) }}
 	c.Models = &ModelsService{stub: xaiv1.NewModelsClient(c.invoker)}
 	c.Auth = &AuthService{stub: xaiv1.NewAuthClient(c.invoker)}
 	c.Tokenize = &TokenizeService{stub: xaiv1.NewTokenizeClient(c.invoker)}

@@ -127,14 +127,20 @@ func (b bearer) Format(f fmt.State, _ rune) { fmt.Fprint(f, b.String()) }
 // message and in every string of the details. The check is a byte search,
 // so errors without a key cost nothing more.
 
-// redact returns st with the keys redacted, and whether anything changed.
-func redact(st *status.Status, keys ...secret) (*status.Status, bool) {
+// revealAll returns the keys that are set, for redaction.
+func revealAll(keys ...secret) []string {
 	var ks []string
 	for _, k := range keys {
 		if v := k.reveal(); v != "" {
 			ks = append(ks, v)
 		}
 	}
+	return ks
+}
+
+// redact returns st with the keys redacted, and whether anything changed.
+func redact(st *status.Status, keys ...secret) (*status.Status, bool) {
+	ks := revealAll(keys...)
 	p := st.Proto()
 	changed := false
 	if m := redactString(p.Message, ks); m != p.Message {

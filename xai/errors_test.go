@@ -101,7 +101,8 @@ func TestErrorsRedactKeys(t *testing.T) {
 		},
 	}
 	srv.stream = func(_ int, _ *xaiv1.GetCompletionsRequest, ss grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
-		if err := sendChunks(ss, "partial "); err != nil {
+		// The partial output echoes a key too: it goes into Error.Partial.
+		if err := sendChunks(ss, "partial ", "Bearer "+testKey+" ", mgmtKey); err != nil {
 			return err
 		}
 		return echoStatus(ss.Context(), codes.Internal, mgmtKey)
@@ -151,8 +152,11 @@ func TestErrorsRedactKeys(t *testing.T) {
 			for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
 				shown = append(shown, e.Error(), fmt.Sprintf("%+v", e))
 			}
-			if xerr.Partial != nil {
-				shown = append(shown, xerr.Partial.Content())
+			if name == "stream" {
+				if xerr.Partial == nil || !strings.HasPrefix(xerr.Partial.Content(), "partial ") {
+					t.Errorf("Partial = %v, want what arrived, redacted", xerr.Partial)
+				}
+				shown = append(shown, xerr.Partial.Content(), fmt.Sprint(xerr.Partial.Proto()))
 			}
 			for i, s := range shown {
 				for _, k := range []string{testKey, mgmtKey} {

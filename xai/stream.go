@@ -182,7 +182,13 @@ func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) 
 	}
 	s.one = s.single && hasServerSideTools(req.GetTools())
 	s.add = s.addChunk
-	s.failed = func(e *Error) { e.Partial = s.response() }
+	s.failed = func(e *Error) {
+		// A partial response goes into an error, where keys never show.
+		e.Partial = s.response()
+		if scrub := c.svc.scrub; scrub != nil {
+			scrub(e.Partial.pb.ProtoReflect())
+		}
+	}
 	return s, nil
 }
 

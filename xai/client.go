@@ -435,8 +435,9 @@ func (c *Client) explain(err error) error {
 	msg := st.Message()
 	switch {
 	case st.Code() == codes.Unauthenticated && strings.Contains(msg, "cannot send secure credentials on an insecure connection"):
-		return status.Error(codes.Unauthenticated,
-			"refusing to send the API or management key over a connection without TLS: connect with TLS, or pass WithInsecure() together with WithEndpoint (or WithManagementEndpoint) naming your local fake server")
+		// Nothing was sent: a local error.
+		return &Error{Code: codes.Unauthenticated, cause: err,
+			Message: "refusing to send the API or management key over a connection without TLS: connect with TLS, or pass WithInsecure() together with WithEndpoint (or WithManagementEndpoint) naming your local fake server"}
 	case st.Code() == codes.Unavailable && strings.Contains(msg, "tls:") && !c.creds.insecure:
 		st = status.New(codes.Unavailable, msg+
 			" (the TLS handshake failed: check the endpoint; if it is a local fake server without TLS, pass WithInsecure())")

@@ -32,8 +32,18 @@ type Error struct {
 
 	status *status.Status
 	cause  error
-	local  bool // made by the client, not sent by the server
+	wire   bool // came back from a gRPC call; see Local
 }
+
+// Local reports whether this SDK made the error itself rather than
+// receiving it from a gRPC call. A local error with code InvalidArgument
+// was found before sending (an invalid option or message, a request over
+// the size limit), so nothing was sent; other local errors judge what the
+// server sent (a reply over the receive limit, content that Decode cannot
+// parse). An error that is not local came back from the call: the
+// server's answer, or gRPC's own (a failed connection, an expired
+// deadline).
+func (e *Error) Local() bool { return !e.wire }
 
 // Error formats the error as "xai: <code>: <message>".
 func (e *Error) Error() string {
@@ -95,7 +105,7 @@ func fromGRPC(err error) error {
 		// A context error from our own code (a wait between polls, say).
 		st = status.FromContextError(err)
 	}
-	e := &Error{Code: st.Code(), Message: st.Message(), status: st, cause: err}
+	e := &Error{Code: st.Code(), Message: st.Message(), status: st, cause: err, wire: true}
 	// gRPC reports the end of the caller's context as a status error that
 	// does not wrap the context error; keep both reachable.
 	switch st.Code() {
@@ -123,11 +133,36 @@ func IsUnauthenticated(err error) bool { return hasCode(err, codes.Unauthenticat
 // reports as RESOURCE_EXHAUSTED but which no wait will cure.
 func IsRateLimited(err error) bool {
 	var xerr *Error
-	if errors.As(err, &xerr) && xerr.local {
+	if errors.As(err, &xerr) && xerr.Local() {
 		return false
 	}
 	return hasCode(err, codes.ResourceExhausted)
 }
+
+// IsUnavailable reports whether the service could not be reached or was
+// overloaded (UNAVAILABLE) after the client's retries; a later call may
+// succeed.
+func IsUnavailable(err error) bool { return hasCode(err, codes.Unavailable) }
+
+// IsDeadlineExceeded reports whether the call ran out of time: its
+// deadline (by default 27 minutes), WithCallTimeout, a stream's idle
+// timeout or Defer's poll timeout. errors.Is(err, context.DeadlineExceeded)
+// is true too.
+func IsDeadlineExceeded(err error) bool { return hasCode(err, codes.DeadlineExceeded) }
+
+// IsPermissionDenied reports whether the key may not do what was asked
+// (PERMISSION_DENIED), for example a model or endpoint the key's ACL does
+// not allow.
+func IsPermissionDenied(err error) bool { return hasCode(err, codes.PermissionDenied) }
+
+// IsAlreadyExists reports whether what the call would create exists
+// already (ALREADY_EXISTS).
+func IsAlreadyExists(err error) bool { return hasCode(err, codes.AlreadyExists) }
+
+// IsFailedPrecondition reports whether the call does not fit the state of
+// what it acts on (FAILED_PRECONDITION), for example cancelling a batch
+// that has finished.
+func IsFailedPrecondition(err error) bool { return hasCode(err, codes.FailedPrecondition) }
 
 // IsInvalidArgument reports whether the request was rejected as malformed,
 // locally before sending or by the server.

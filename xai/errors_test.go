@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	"github.com/gogrok/sdk/xai/xaitest"
 )
 
 func TestErrorKeepsCodeAndContext(t *testing.T) {
@@ -172,5 +173,45 @@ func TestErrorsRedactKeys(t *testing.T) {
 	}
 	if len(trailer.Get("x-echo")) == 0 {
 		t.Error("the trailers were not captured: the echo in them was not exercised")
+	}
+}
+
+// Local tells an error the SDK made (nothing sent, for InvalidArgument)
+// from one that came back from the call.
+func TestErrorLocal(t *testing.T) {
+	srv, c := newFake(t, true)
+	ctx := context.Background()
+	_, err := c.Chat.Create("", WithTemperature(0.5)).Append(User("hi")).Sample(ctx)
+	var xerr *Error
+	if !errors.As(err, &xerr) || !xerr.Local() || xerr.Code != codes.InvalidArgument {
+		t.Errorf("validation error %v: want Local and InvalidArgument", err)
+	}
+	before := len(srv.Requests())
+	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.PermissionDenied, Message: "not for this key"})
+	_, err = c.Chat.Create("grok-4").Append(User("hi")).Sample(ctx)
+	if !errors.As(err, &xerr) || xerr.Local() || !IsPermissionDenied(err) {
+		t.Errorf("server error %v: want not Local, PermissionDenied", err)
+	}
+	if len(srv.Requests()) != before+1 {
+		t.Error("the server error was not sent by the server")
+	}
+}
+
+func TestIsHelpers(t *testing.T) {
+	for _, tc := range []struct {
+		is   func(error) bool
+		code codes.Code
+	}{
+		{IsNotFound, codes.NotFound}, {IsUnauthenticated, codes.Unauthenticated}, {IsInvalidArgument, codes.InvalidArgument},
+		{IsUnavailable, codes.Unavailable}, {IsDeadlineExceeded, codes.DeadlineExceeded}, {IsPermissionDenied, codes.PermissionDenied},
+		{IsAlreadyExists, codes.AlreadyExists}, {IsFailedPrecondition, codes.FailedPrecondition}, {IsRateLimited, codes.ResourceExhausted},
+	} {
+		err := fromGRPC(status.Error(tc.code, "x"))
+		if !tc.is(err) {
+			t.Errorf("%v: helper is false", tc.code)
+		}
+		if tc.is(fromGRPC(status.Error(codes.Internal, "x"))) || tc.is(nil) {
+			t.Errorf("%v: helper is true for another code or nil", tc.code)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func checkRequestSize(req any, limit int) error {
 }
 
 func sendLimitErr(size, limit int) *Error {
-	return &Error{Code: codes.InvalidArgument, local: true, Message: fmt.Sprintf(
+	return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf(
 		"the request is %d bytes, over the limit of %d bytes; nothing was sent: use smaller or fewer images (or image URLs), "+
 			"upload large documents with the Files API and refer to them, or raise the limit with WithMaxMessageSize "+
 			"(the xAI API accepts at most %d bytes)", size, limit, DefaultMaxMessageSize)}
@@ -57,7 +57,7 @@ func recvLimitError(err error) error {
 	if !ok {
 		return nil
 	}
-	return &Error{Code: codes.ResourceExhausted, local: true, cause: err, Message: fmt.Sprintf(
+	return &Error{Code: codes.ResourceExhausted, cause: err, Message: fmt.Sprintf(
 		"the reply is %d bytes, over the receive limit of %d bytes; the server had answered, so the call was not retried: "+
 			"raise the limit with WithMaxMessageSize, or ask for less (fewer outputs, a lower max tokens, smaller images)", size, limit)}
 }

@@ -51,6 +51,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -58,7 +59,17 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
+// defaultMemoryLimit is the Go runtime's soft memory limit for the
+// process, unless the environment sets GOMEMLIMIT.
+const defaultMemoryLimit = 192 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit makes the collector work harder before the process
+		// grows past it; with the default limits one fake then stays
+		// under 256 MiB (docs/PERFORMANCE.md). GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, stop))

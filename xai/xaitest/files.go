@@ -1,7 +1,6 @@
 package xaitest
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -220,7 +219,10 @@ func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.Uploa
 	if err := checkLifetime("init.expires_after", init.ExpiresAfter); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
+	// The chunks are kept as received and joined once at the end: a
+	// growing buffer would hold up to twice the file while it grows.
+	var parts [][]byte
+	size := 0
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -231,23 +233,25 @@ func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.Uploa
 		}
 		switch c := chunk.GetChunk().(type) {
 		case *xaiv1.UploadFileChunk_Data:
-			if buf.Len()+len(c.Data) > maxUploadBytes {
+			if size+len(c.Data) > maxUploadBytes {
 				return status.Errorf(codes.InvalidArgument, "the file exceeds the fake's limit of %d bytes", maxUploadBytes)
 			}
 			if err := fs.s.reserveFileBytes(t, int64(len(c.Data))); err != nil {
 				return err
 			}
 			reserved += int64(len(c.Data))
-			buf.Write(c.Data)
+			parts = append(parts, c.Data)
+			size += len(c.Data)
 		case *xaiv1.UploadFileChunk_Init:
 			return invalid("init may only be sent once, as the first upload message")
 		default:
 			return invalid("an upload message after init must carry data")
 		}
 	}
-	data := buf.Bytes()
-	if cap(data)-len(data) > len(data)/4 {
-		data = bytes.Clone(data) // drop the buffer's spare capacity
+	data := make([]byte, 0, size)
+	for i, p := range parts {
+		data = append(data, p...)
+		parts[i] = nil // garbage from here on
 	}
 	return stream.SendAndClose(fs.s.addReservedFile(t, init.GetName(), data, init.ExpiresAfter))
 }

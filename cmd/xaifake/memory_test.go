@@ -193,5 +193,3 @@ func TestKeylessFloodStaysSmall(t *testing.T) {
 	}
 	p.stop(t, syscall.SIGTERM, 30*time.Second)
 }
-
-

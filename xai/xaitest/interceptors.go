@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -51,6 +52,9 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 // server-streaming calls it reads the single request message first, so that
 // the record holds it even when the call is rejected.
 func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if info.FullMethod == healthpb.Health_Watch_FullMethodName {
+		return handler(srv, &healthWatchStream{ServerStream: ss, draining: s.draining})
+	}
 	if isDiscovery(info.FullMethod) {
 		return handler(srv, ss)
 	}
@@ -229,6 +233,29 @@ func (w *serverStream) SendMsg(m any) error {
 		return err
 	}
 	w.sent++
+	return nil
+}
+
+// healthWatchStream ends a health Watch once it has told the client that
+// the server is draining: otherwise the watch, which never ends by itself,
+// would hold Shutdown up until its deadline.
+type healthWatchStream struct {
+	grpc.ServerStream
+	draining <-chan struct{}
+}
+
+// SendMsg implements grpc.ServerStream.
+func (w *healthWatchStream) SendMsg(m any) error {
+	if err := w.ServerStream.SendMsg(m); err != nil {
+		return err
+	}
+	select {
+	case <-w.draining:
+		if r, ok := m.(*healthpb.HealthCheckResponse); ok && r.GetStatus() == healthpb.HealthCheckResponse_NOT_SERVING {
+			return status.Error(codes.Unavailable, "xaitest: the server is shutting down")
+		}
+	default:
+	}
 	return nil
 }
 

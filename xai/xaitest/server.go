@@ -154,6 +154,7 @@ type Server struct {
 	conn      *grpc.ClientConn
 	serveDone chan struct{}
 	closing   chan struct{}
+	draining  chan struct{} // closed when Shutdown or Close begins
 	closeOnce sync.Once
 
 	// The state of every service lives here, made once by NewServer, so
@@ -265,6 +266,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		health:    health.NewServer(),
 		serveDone: make(chan struct{}),
 		closing:   make(chan struct{}),
+		draining:  make(chan struct{}),
 		latency:   cfg.latency,
 		faults:    make(map[string][]*Fault),
 		responses: make(map[string]*storedResponse),
@@ -448,7 +450,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) shutdown(ctx context.Context) error {
 	var err error
 	s.closeOnce.Do(func() {
-		// Health watchers learn that the server is draining.
+		// Health watchers learn that the server is draining; their
+		// streams then end (see healthWatchStream), so that they do not
+		// hold the drain up.
+		close(s.draining)
 		s.health.Shutdown()
 		if ctx != nil {
 			err = s.gracefulStop(ctx)

@@ -74,7 +74,8 @@ func WithAPIKeys(keys ...string) Option {
 // UNAUTHENTICATED to a key of the other kind. Without this option there is
 // no split: Collections accepts the API keys, like every other service.
 // ManagementKey returns the first key. A key may not be both an API key and
-// a management key.
+// a management key. Management keys belong to the team of the first API
+// key unless WithTeams places them elsewhere.
 func WithManagementKeys(keys ...string) Option {
 	return func(c *config) { c.managementKeys = append([]string(nil), keys...) }
 }

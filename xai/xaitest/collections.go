@@ -590,6 +590,8 @@ func (cs *collectionsService) ListCollections(ctx context.Context, req *collecti
 
 // DeleteCollection deletes a collection; its files are kept.
 func (cs *collectionsService) DeleteCollection(ctx context.Context, req *collectionsv1.DeleteCollectionRequest) (*emptypb.Empty, error) {
+	var freed int64
+	defer func() { cs.r.s.freeFileBytes(teamOf(ctx), freed) }() // after the unlock below
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
 	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
@@ -597,6 +599,9 @@ func (cs *collectionsService) DeleteCollection(ctx context.Context, req *collect
 		return nil, err
 	}
 	delete(cs.r.col, c.id)
+	for _, d := range c.docs {
+		freed += int64(len(d.data))
+	}
 	return &emptypb.Empty{}, nil
 }
 
@@ -670,7 +675,9 @@ func (cs *collectionsService) UpdateCollection(ctx context.Context, req *collect
 }
 
 // AddDocumentToCollection adds a snapshot of an uploaded file and indexes
-// it at once.
+// it at once. The snapshot counts against the team's file quota
+// (Limits.FileBytesPerTeam) for as long as the document exists, since it
+// outlives the file.
 func (cs *collectionsService) AddDocumentToCollection(ctx context.Context, req *collectionsv1.AddDocumentToCollectionRequest) (*emptypb.Empty, error) {
 	if strings.TrimSpace(req.GetFileId()) == "" {
 		return nil, invalid("file_id is required")
@@ -692,6 +699,15 @@ func (cs *collectionsService) AddDocumentToCollection(ctx context.Context, req *
 	d.contentType = contentType(d.name, d.data)
 	d.fields = maps.Clone(req.GetFields())
 
+	if err := s.reserveFileBytes(teamOf(ctx), int64(len(d.data))); err != nil {
+		return nil, err
+	}
+	added := false
+	defer func() { // after the unlock below
+		if !added {
+			s.freeFileBytes(teamOf(ctx), int64(len(d.data)))
+		}
+	}()
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
 	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
@@ -711,11 +727,14 @@ func (cs *collectionsService) AddDocumentToCollection(ctx context.Context, req *
 	d.seq = c.docSeq
 	c.index(d, now)
 	c.docs[d.fileID] = d
+	added = true
 	return &emptypb.Empty{}, nil
 }
 
 // RemoveDocumentFromCollection removes a document; the file is kept.
 func (cs *collectionsService) RemoveDocumentFromCollection(ctx context.Context, req *collectionsv1.RemoveDocumentFromCollectionRequest) (*emptypb.Empty, error) {
+	var freed int64
+	defer func() { cs.r.s.freeFileBytes(teamOf(ctx), freed) }() // after the unlock below
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
 	c, d, err := cs.r.documentLocked(teamOf(ctx), req.GetCollectionId(), req.GetFileId())
@@ -723,6 +742,7 @@ func (cs *collectionsService) RemoveDocumentFromCollection(ctx context.Context, 
 		return nil, err
 	}
 	delete(c.docs, d.fileID)
+	freed = int64(len(d.data))
 	return &emptypb.Empty{}, nil
 }
 
@@ -736,9 +756,18 @@ func (cs *collectionsService) UpdateDocument(ctx context.Context, req *collectio
 		return nil, invalid("content_type may only be set together with data")
 	}
 	now := cs.now()
+	// New content is counted against the team's file quota first; the
+	// bytes freed (the old content, or the new on failure) are given back
+	// after the unlock below.
+	t := teamOf(ctx)
+	if err := cs.r.s.reserveFileBytes(t, int64(len(req.GetData()))); err != nil {
+		return nil, err
+	}
+	freed := int64(len(req.GetData()))
+	defer func() { cs.r.s.freeFileBytes(t, freed) }()
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, d, err := cs.r.documentLocked(teamOf(ctx), req.GetCollectionId(), req.GetFileId())
+	c, d, err := cs.r.documentLocked(t, req.GetCollectionId(), req.GetFileId())
 	if err != nil {
 		return nil, err
 	}
@@ -758,6 +787,7 @@ func (cs *collectionsService) UpdateDocument(ctx context.Context, req *collectio
 		d.name = req.GetName()
 	}
 	if req.Data != nil {
+		freed = int64(len(d.data))
 		d.data = bytes.Clone(req.GetData())
 		sum := sha256.Sum256(d.data)
 		d.hash = hex.EncodeToString(sum[:])

@@ -142,6 +142,9 @@ func (s *Server) reserveFileBytes(t team, n int64) error {
 
 // freeFileBytes returns n bytes to the quota of team t.
 func (s *Server) freeFileBytes(t team, n int64) {
+	if n == 0 {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.freeFileBytesLocked(t, n)

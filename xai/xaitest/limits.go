@@ -22,8 +22,8 @@ type Limits struct {
 	// (-max-tokenize-tokens). Default 131,072.
 	TokenizeTokens int
 	// FileBytesPerTeam bounds the total size of a team's files, uploads in
-	// progress and generated files included (-max-file-bytes). Default
-	// 64 MiB.
+	// progress, generated files and collection documents (snapshots that
+	// outlive their files) included (-max-file-bytes). Default 64 MiB.
 	FileBytesPerTeam int64
 	// StoredResponsesPerTeam is the most chat responses a team may have
 	// stored at once; expired and deleted ones do not count

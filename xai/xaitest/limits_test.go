@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
@@ -251,5 +252,57 @@ func TestStoredResponsesQuota(t *testing.T) {
 	if srv, err := xaitest.NewServer(xaitest.WithLimits(xaitest.Limits{EmbedInputs: -1})); err == nil {
 		srv.Close()
 		t.Error("NewServer accepted a negative limit")
+	}
+}
+
+// A collection's document is a snapshot that outlives its file, so it
+// counts against the team's file quota until it is removed: deleting the
+// file and adding it again cannot grow the fake without bound.
+func TestDocumentsCountAgainstFileQuota(t *testing.T) {
+	srv := start(t, xaitest.WithLimits(xaitest.Limits{FileBytesPerTeam: 1 << 20}))
+	files := xaiv1.NewFilesClient(srv.Conn())
+	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "docs"})
+	text := bytes.Repeat([]byte("word "), 80<<10) // 400 KiB
+	f, err := upload(t, files, "a.txt", text, 64<<10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := &collectionsv1.AddDocumentToCollectionRequest{CollectionId: col.GetCollectionId(), FileId: f.GetId()}
+	if _, err := cc.AddDocumentToCollection(ctx(t), add); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := files.DeleteFile(ctx(t), &xaiv1.DeleteFileRequest{FileId: f.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	// The document's 400 KiB still count: 700 KiB more do not fit.
+	_, err = upload(t, files, "b.txt", bytes.Repeat([]byte{1}, 700<<10), 64<<10, nil)
+	wantCode(t, err, codes.ResourceExhausted, "Limits.FileBytesPerTeam")
+	g, err := upload(t, files, "c.txt", text, 64<<10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second snapshot of 400 KiB would take the team to 1,200 KiB.
+	add.FileId = g.GetId()
+	_, err = cc.AddDocumentToCollection(ctx(t), add)
+	wantCode(t, err, codes.ResourceExhausted, "Limits.FileBytesPerTeam")
+	// Replacing a document's content counts the new content.
+	upd := &collectionsv1.UpdateDocumentRequest{CollectionId: col.GetCollectionId(), FileId: f.GetId(), Data: bytes.Repeat([]byte("x"), 300<<10)}
+	_, err = cc.UpdateDocument(ctx(t), upd)
+	wantCode(t, err, codes.ResourceExhausted, "Limits.FileBytesPerTeam")
+	upd.Data = []byte("short")
+	if _, err := cc.UpdateDocument(ctx(t), upd); err != nil {
+		t.Fatalf("a smaller content: %v", err)
+	}
+	// The old 400 KiB were given back: the second snapshot now fits.
+	if _, err := cc.AddDocumentToCollection(ctx(t), add); err != nil {
+		t.Fatalf("after shrinking the first document: %v", err)
+	}
+	// Deleting the collection frees its documents.
+	if _, err := cc.DeleteCollection(ctx(t), &collectionsv1.DeleteCollectionRequest{CollectionId: col.GetCollectionId()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := upload(t, files, "d.txt", bytes.Repeat([]byte{1}, 500<<10), 64<<10, nil); err != nil {
+		t.Fatalf("after deleting the collection: %v", err)
 	}
 }

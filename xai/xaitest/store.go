@@ -50,7 +50,8 @@ type convChain struct {
 
 // history returns sr's conversation ready for a request to append to,
 // with the chain it claimed (nil when it had to copy). The claim ends with
-// release or settle.
+// release or settle; a claim a request abandons (a stream cut before its
+// end) only makes the next continuation of sr copy once.
 func (sr *storedResponse) history() ([]*xaiv1.Message, *convChain) {
 	n := len(sr.conversation)
 	c := sr.chain

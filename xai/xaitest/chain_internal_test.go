@@ -129,3 +129,22 @@ func TestChainBranchesKeepHistory(t *testing.T) {
 		t.Error("continuing the newest turn copied the history")
 	}
 }
+
+// A continuation that fails validation gives its claim back: the next one
+// still extends the chain in place instead of copying it.
+func TestChainFailedTurnReleasesItsClaim(t *testing.T) {
+	c := newChainer(t)
+	for range 3 {
+		c.turn(true)
+	}
+	bad := &xaiv1.GetCompletionsRequest{Model: "grok-3", PreviousResponseId: &c.tip, StoreMessages: true,
+		Messages: []*xaiv1.Message{{Role: xaiv1.MessageRole_ROLE_USER}}} // no content
+	if _, err := c.srv.complete(c.ctx, bad); err == nil {
+		t.Fatal("a message without content was accepted")
+	}
+	tip := c.srv.responses[c.tip]
+	c.turn(true)
+	if next := c.srv.responses[c.tip]; &next.conversation[0] != &tip.conversation[0] {
+		t.Error("the turn after a failed one copied the history")
+	}
+}

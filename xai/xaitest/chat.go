@@ -232,16 +232,17 @@ func (s *Server) plan(t team, req *xaiv1.GetCompletionsRequest) (p *chatPlan, er
 		if req.GetPreviousResponseId() == "" {
 			return nil, invalid("previous_response_id is set but empty")
 		}
-		sr, err := s.stored(t, req.GetPreviousResponseId())
-		if err != nil {
-			return nil, err
+		sr, serr := s.stored(t, req.GetPreviousResponseId())
+		if serr != nil {
+			return nil, serr
 		}
 		p.conv, p.chain = sr.history()
 		p.histLen = len(p.conv)
 		p.chainBase = &p.conv[0]
+		chain, histLen := p.chain, p.histLen // p is nil once an error is returned
 		defer func() {
 			if err != nil {
-				p.chain.release(p.histLen)
+				chain.release(histLen)
 			}
 		}()
 		p.textTokens, p.cachedTokens, p.imageTokens = sr.textTokens, sr.textTokens, sr.imageTokens

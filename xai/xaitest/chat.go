@@ -273,7 +273,7 @@ func (s *Server) plan(t team, req *xaiv1.GetCompletionsRequest) (p *chatPlan, er
 	if err := checkSystemOrder(window, where); err != nil {
 		return nil, err
 	}
-	if err := checkToolTurns(p.conv, p.origin); err != nil {
+	if err := checkToolTurns(p.conv, p.histLen, p.origin); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -215,18 +215,36 @@ func checkServerTool(where string, t *xaiv1.Tool) error {
 // checkToolTurns accepts a tool turn that names the call it answers
 // (tool_call_id) only when an earlier assistant message of the
 // conversation, history included, made that call: the service pairs
-// replayed tool turns with their calls by this ID (issue 9).
-func checkToolTurns(conv []*xaiv1.Message, origin []string) error {
+// replayed tool turns with their calls by this ID (issue 9). The messages
+// before from (a stored history, checked when it was stored) are read
+// only as far back as the oldest call answered, so that the check does
+// not grow with the depth of a chain. origin names the messages from from
+// on.
+func checkToolTurns(conv []*xaiv1.Message, from int, origin []string) error {
 	calls := map[string]bool{}
-	for i, msg := range conv {
+	back := from // the history before back has not been read yet
+	for i := from; i < len(conv); i++ {
+		msg := conv[i]
 		switch msg.GetRole() {
 		case xaiv1.MessageRole_ROLE_ASSISTANT:
 			for _, tc := range msg.GetToolCalls() {
 				calls[tc.GetId()] = true
 			}
 		case xaiv1.MessageRole_ROLE_TOOL:
-			if id := msg.GetToolCallId(); msg.ToolCallId != nil && !calls[id] {
-				return invalid("%s: tool_call_id %q matches no tool call of an earlier assistant message", origin[i], id)
+			if msg.ToolCallId == nil {
+				continue
+			}
+			id := msg.GetToolCallId()
+			for !calls[id] && back > 0 {
+				back--
+				if old := conv[back]; old.GetRole() == xaiv1.MessageRole_ROLE_ASSISTANT {
+					for _, tc := range old.GetToolCalls() {
+						calls[tc.GetId()] = true
+					}
+				}
+			}
+			if !calls[id] {
+				return invalid("%s: tool_call_id %q matches no tool call of an earlier assistant message", origin[i-from], id)
 			}
 		}
 	}

@@ -78,12 +78,21 @@ func (s *Server) checkEmbedInputs(n int) error {
 }
 
 // checkTokenizeTokens rejects a TokenizeText request whose reply would
-// hold too many tokens. It counts without building the reply.
+// hold too many tokens, or would not fit in one 20 MiB message (each
+// token carries its text twice, as a string and as bytes, so a long run of
+// white space, one token, can overflow it). It counts without building the
+// reply.
 func (s *Server) checkTokenizeTokens(text string) error {
-	if n := countTokens(text); n > s.cfg.limits.TokenizeTokens {
+	n := countTokens(text)
+	if n > s.cfg.limits.TokenizeTokens {
 		return status.Errorf(codes.InvalidArgument,
 			"text holds %d tokens, over the limit of %d per reply (Limits.TokenizeTokens, -max-tokenize-tokens); split the text",
 			n, s.cfg.limits.TokenizeTokens)
+	}
+	// Per token: the text twice, an ID and the framing of three fields.
+	if size := 2*len(text) + 16*n; size > maxMessageBytes {
+		return status.Errorf(codes.InvalidArgument,
+			"the reply would take about %d bytes, over the message limit of %d bytes (20 MiB); split the text", size, maxMessageBytes)
 	}
 	return nil
 }

@@ -115,6 +115,12 @@ func TestTokenizeLimit(t *testing.T) {
 	}
 	_, err = tok.TokenizeText(ctx(t), &xaiv1.TokenizeTextRequest{Model: "grok-3", Text: "a b c d"})
 	wantCode(t, err, codes.InvalidArgument, "4 tokens", "limit of 3")
+
+	// 11 MiB of spaces are one token, whose reply (the text twice) would
+	// not fit in a 20 MiB message: refused with a clear error, not failed
+	// by gRPC on the way out.
+	_, err = xaiv1.NewTokenizeClient(srv.Conn()).TokenizeText(ctx(t), &xaiv1.TokenizeTextRequest{Model: "grok-3", Text: strings.Repeat(" ", 11<<20)})
+	wantCode(t, err, codes.InvalidArgument, "over the message limit of 20971520 bytes")
 }
 
 // Issue 11, finding 2: 24 concurrent requests of 19 MiB without a key, on

@@ -4,9 +4,12 @@
 // Usage:
 //
 //	xaifake [-addr 127.0.0.1:50051] [-keys k1,k2] [-management-keys m1]
-//	        [-retention 720h] [-latency 0s] [-encryption-key HEX]
-//	        [-shutdown-timeout 5s] [-media-addr 127.0.0.1:0] [-media-lifetime 1h]
+//	        [-teams 'red=k1,m1;blue=k2'] [-retention 720h] [-latency 0s]
+//	        [-encryption-key HEX] [-shutdown-timeout 5s]
+//	        [-media-addr 127.0.0.1:0] [-media-lifetime 1h]
 //	        [-model KIND:NAME[,ALIAS...][:CAPABILITY,...]]...
+//	        [-max-embed-inputs 2048] [-max-tokenize-tokens 131072]
+//	        [-max-file-bytes 67108864] [-max-stored-responses 20000]
 //
 // Once the listener is ready it prints exactly one line to standard output:
 //
@@ -14,9 +17,14 @@
 //
 // so scripts can wait for it; with -addr 127.0.0.1:0 the line carries the
 // port the system chose. The server speaks plaintext gRPC and expects the
-// metadata `authorization: Bearer <key>` with one of the keys. SIGINT or
-// SIGTERM stops it gracefully: calls in progress get -shutdown-timeout to
-// finish, then the rest are cut off. Diagnostics go to standard error.
+// metadata `authorization: Bearer <key>` with one of the keys. Every key
+// is a team of its own unless -teams groups them; a team sees only its own
+// stored responses, files, collections, batches and videos. The -max-*
+// flags set the limits of [xaitest.Limits]. The server offers gRPC server
+// reflection and the standard health service (grpc.health.v1), both
+// without a key. SIGINT or SIGTERM stops it gracefully: health turns
+// NOT_SERVING, calls in progress get -shutdown-timeout to finish, then the
+// rest are cut off. Diagnostics go to standard error.
 //
 // The images and videos it generates are served over plain HTTP on a
 // loopback listener of their own (-media-addr; "" turns it off), and the
@@ -43,6 +51,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -50,7 +59,17 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
+// defaultMemoryLimit is the Go runtime's soft memory limit for the
+// process, unless the environment sets GOMEMLIMIT.
+const defaultMemoryLimit = 192 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit makes the collector work harder before the process
+		// grows past it; with the default limits one fake then stays
+		// under 256 MiB (docs/PERFORMANCE.md). GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, stop))
@@ -78,6 +97,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		}
 		return err
 	})
+	teams := fs.String("teams", "", "teams of keys, as 'name=key1,key2;other=key3'; a key in no team is a team of its own")
+	var limits xaitest.Limits
+	fs.IntVar(&limits.EmbedInputs, "max-embed-inputs", xaitest.DefaultLimits.EmbedInputs, "most inputs per Embed request")
+	fs.IntVar(&limits.TokenizeTokens, "max-tokenize-tokens", xaitest.DefaultLimits.TokenizeTokens, "most tokens per TokenizeText reply")
+	fs.Int64Var(&limits.FileBytesPerTeam, "max-file-bytes", xaitest.DefaultLimits.FileBytesPerTeam, "most bytes of files per team")
+	fs.IntVar(&limits.StoredResponsesPerTeam, "max-stored-responses", xaitest.DefaultLimits.StoredResponsesPerTeam, "most stored chat responses per team")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -97,6 +122,15 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		xaitest.WithLatency(*latency),
 		// Nobody can read the request log of a process: keep none.
 		xaitest.WithRequestLog(0),
+		xaitest.WithLimits(limits),
+	}
+	if *teams != "" {
+		groups, err := parseTeams(*teams)
+		if err != nil {
+			fmt.Fprintf(stderr, "xaifake: -teams: %v\n", err)
+			return 2
+		}
+		opts = append(opts, xaitest.WithTeams(groups))
 	}
 	if m := splitKeys(*mgmtKeys); len(m) > 0 {
 		opts = append(opts, xaitest.WithManagementKeys(m...))
@@ -139,6 +173,27 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "xaifake: calls still running after %v were cut off\n", *grace)
 	}
 	return 0
+}
+
+// parseTeams reads -teams: teams separated by semicolons, each a name, an
+// equals sign and comma-separated keys. Errors never show a key.
+func parseTeams(list string) (map[string][]string, error) {
+	teams := make(map[string][]string)
+	for i, entry := range strings.Split(list, ";") {
+		if strings.TrimSpace(entry) == "" {
+			continue
+		}
+		name, keys, ok := strings.Cut(entry, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || len(splitKeys(keys)) == 0 {
+			return nil, fmt.Errorf("team %d must have the form name=key1,key2", i+1)
+		}
+		if _, dup := teams[name]; dup {
+			return nil, fmt.Errorf("team %q is named twice", name)
+		}
+		teams[name] = splitKeys(keys)
+	}
+	return teams, nil
 }
 
 // splitKeys returns the non-empty, trimmed entries of a comma-separated list.

@@ -10,11 +10,40 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
+
+// tapAuthenticate runs as soon as a call's headers arrive, before its
+// request body is read and before any latency: a call without an accepted
+// key is refused there, so a client without a key can make the server
+// neither read nor hold its request. An accepted call carries its key's
+// team from here on. The health and reflection services need no key, as
+// probes and tools call them without one.
+func (s *Server) tapAuthenticate(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if isDiscovery(info.FullMethodName) {
+		return ctx, nil
+	}
+	key, err := s.authenticate(info.Header)
+	if err != nil {
+		return nil, err
+	}
+	return withTeam(ctx, s.teams[key]), nil
+}
+
+// isDiscovery reports whether a method belongs to the health or reflection
+// services, which are open to every caller.
+func isDiscovery(fullMethod string) bool {
+	svc, _, _ := splitMethod(fullMethod)
+	switch svc {
+	case "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection":
+		return true
+	}
+	return false
+}
 
 // authenticate checks the `authorization: Bearer <key>` metadata and
 // returns the key.
@@ -71,7 +100,7 @@ func (a *authService) GetApiKeyInfo(ctx context.Context, _ *emptypb.Empty) (*xai
 		CreateTime:     created,
 		ModifyTime:     created,
 		ModifiedBy:     stableUUID("user", key),
-		TeamId:         stableUUID("team", ""),
+		TeamId:         teamID(a.s.teams[key]),
 		Acls:           []string{"api-key:endpoint:*", "api-key:model:*"},
 		ApiKeyId:       stableUUID("api-key", key),
 	}, nil

@@ -60,6 +60,7 @@ func newBatchService(s *Server) *batchService {
 // fakeBatch is one batch.
 type fakeBatch struct {
 	id, name  string
+	team      team
 	seq       int64 // creation order
 	keyID     string
 	created   time.Time
@@ -89,7 +90,7 @@ type batchItem struct {
 }
 
 // lookupLocked returns a live batch or NOT_FOUND; bs.mu must be held.
-func (bs *batchService) lookupLocked(id string, now time.Time) (*fakeBatch, error) {
+func (bs *batchService) lookupLocked(t team, id string, now time.Time) (*fakeBatch, error) {
 	if id == "" {
 		return nil, invalid("batch_id is required")
 	}
@@ -98,18 +99,18 @@ func (bs *batchService) lookupLocked(id string, now time.Time) (*fakeBatch, erro
 		delete(bs.batches, id)
 		ok = false
 	}
-	if !ok {
+	if !ok || b.team != t {
 		return nil, status.Errorf(codes.NotFound, "batch %q not found: it does not exist or has expired", id)
 	}
 	return b, nil
 }
 
 // lookup is lookupLocked taking the lock.
-func (bs *batchService) lookup(id string) (*fakeBatch, error) {
+func (bs *batchService) lookup(t team, id string) (*fakeBatch, error) {
 	now := bs.s.clock.Now()
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	return bs.lookupLocked(id, now)
+	return bs.lookupLocked(t, id, now)
 }
 
 // CreateBatch creates an empty batch. Batches read from an input file are
@@ -119,7 +120,7 @@ func (bs *batchService) CreateBatch(ctx context.Context, req *xaiv1.CreateBatchR
 		return nil, invalid("name is required")
 	}
 	if id := req.GetInputFileId(); id != "" {
-		if _, ok := bs.s.fileData(id); !ok {
+		if _, ok := bs.s.fileData(teamOf(ctx), id); !ok {
 			return nil, status.Errorf(codes.NotFound, "input_file_id: file %q not found", id)
 		}
 		return nil, status.Error(codes.Unimplemented, "xaitest: creating a batch from an input file is not emulated by the fake server yet; add requests with AddBatchRequests")
@@ -133,6 +134,7 @@ func (bs *batchService) CreateBatch(ctx context.Context, req *xaiv1.CreateBatchR
 	b := &fakeBatch{
 		id:      "batch_" + newID(),
 		name:    req.GetName(),
+		team:    teamOf(ctx),
 		seq:     bs.seq,
 		keyID:   stableUUID("api-key", key),
 		created: now,
@@ -144,7 +146,7 @@ func (bs *batchService) CreateBatch(ctx context.Context, req *xaiv1.CreateBatchR
 }
 
 // AddBatchRequests adds requests to a batch, all or none.
-func (bs *batchService) AddBatchRequests(_ context.Context, req *xaiv1.AddBatchRequestsRequest) (*emptypb.Empty, error) {
+func (bs *batchService) AddBatchRequests(ctx context.Context, req *xaiv1.AddBatchRequestsRequest) (*emptypb.Empty, error) {
 	if len(req.GetBatchRequests()) == 0 {
 		return nil, invalid("batch_requests must not be empty")
 	}
@@ -166,7 +168,7 @@ func (bs *batchService) AddBatchRequests(_ context.Context, req *xaiv1.AddBatchR
 	now := bs.s.clock.Now()
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	b, err := bs.lookupLocked(req.GetBatchId(), now)
+	b, err := bs.lookupLocked(teamOf(ctx), req.GetBatchId(), now)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +220,7 @@ func newBatchItem(where string, r *xaiv1.BatchRequest) (*batchItem, error) {
 // GetBatch returns a batch, processing first the requests an earlier read
 // reported pending.
 func (bs *batchService) GetBatch(ctx context.Context, req *xaiv1.GetBatchRequest) (*xaiv1.Batch, error) {
-	b, err := bs.lookup(req.GetBatchId())
+	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
 	if err != nil {
 		return nil, err
 	}
@@ -232,11 +234,11 @@ func (bs *batchService) GetBatch(ctx context.Context, req *xaiv1.GetBatchRequest
 
 // CancelBatch cancels the batch's requests that are still pending.
 // Cancelling a cancelled batch changes nothing.
-func (bs *batchService) CancelBatch(_ context.Context, req *xaiv1.CancelBatchRequest) (*xaiv1.Batch, error) {
+func (bs *batchService) CancelBatch(ctx context.Context, req *xaiv1.CancelBatchRequest) (*xaiv1.Batch, error) {
 	now := bs.s.clock.Now()
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	b, err := bs.lookupLocked(req.GetBatchId(), now)
+	b, err := bs.lookupLocked(teamOf(ctx), req.GetBatchId(), now)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +269,7 @@ func (bs *batchService) ListBatches(ctx context.Context, req *xaiv1.ListBatchesR
 	bs.mu.Lock()
 	var live []*fakeBatch
 	for id := range bs.batches {
-		if b, err := bs.lookupLocked(id, now); err == nil && (after < 0 || b.seq < after) {
+		if b, err := bs.lookupLocked(teamOf(ctx), id, now); err == nil && (after < 0 || b.seq < after) {
 			live = append(live, b)
 		}
 	}
@@ -307,7 +309,7 @@ func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1
 		}
 		want[st] = true
 	}
-	b, err := bs.lookup(req.GetBatchId())
+	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +346,7 @@ func (bs *batchService) ListBatchResults(ctx context.Context, req *xaiv1.ListBat
 	if err != nil {
 		return nil, err
 	}
-	b, err := bs.lookup(req.GetBatchId())
+	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +383,7 @@ func (bs *batchService) GetBatchRequestResult(ctx context.Context, req *xaiv1.Ge
 	if req.GetBatchRequestId() == "" {
 		return nil, invalid("batch_request_id is required")
 	}
-	b, err := bs.lookup(req.GetBatchId())
+	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +462,9 @@ func (bs *batchService) run(ctx context.Context, r *xaiv1.BatchRequest) (*xaiv1.
 		if err != nil {
 			return nil, 0, err
 		}
-		s.keep(comp)
+		if err := s.keep(comp); err != nil {
+			return nil, 0, err
+		}
 		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_CompletionResponse{CompletionResponse: comp.resp}},
 			comp.resp.GetUsage().GetCostInUsdTicks(), nil
 	case *xaiv1.BatchRequest_ImageRequest:
@@ -471,19 +475,25 @@ func (bs *batchService) run(ctx context.Context, r *xaiv1.BatchRequest) (*xaiv1.
 		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_ImageResponse{ImageResponse: resp}},
 			resp.GetUsage().GetCostInUsdTicks(), nil
 	case *xaiv1.BatchRequest_VideoRequest:
-		p, err := s.planGenerateVideo(x.VideoRequest)
+		p, err := s.planGenerateVideo(teamOf(ctx), x.VideoRequest)
 		if err != nil {
 			return nil, 0, err
 		}
-		resp := s.finishVideo(p)
+		resp, err := s.finishVideo(p)
+		if err != nil {
+			return nil, 0, err
+		}
 		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
 			resp.GetUsage().GetCostInUsdTicks(), nil
 	case *xaiv1.BatchRequest_VideoExtensionRequest:
-		p, err := s.planExtendVideo(x.VideoExtensionRequest)
+		p, err := s.planExtendVideo(teamOf(ctx), x.VideoExtensionRequest)
 		if err != nil {
 			return nil, 0, err
 		}
-		resp := s.finishVideo(p)
+		resp, err := s.finishVideo(p)
+		if err != nil {
+			return nil, 0, err
+		}
 		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
 			resp.GetUsage().GetCostInUsdTicks(), nil
 	}

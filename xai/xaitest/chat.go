@@ -24,9 +24,13 @@ type chatService struct {
 // continues and its prompt token counts.
 type chatPlan struct {
 	req       *xaiv1.GetCompletionsRequest
+	team      team
 	model     *languageModel
 	conv      []*xaiv1.Message // history, then the request's messages
-	origin    []string         // where each message of conv came from, for errors
+	origin    []string         // where each message of conv after the history came from, for errors
+	histLen   int              // messages of conv from previous_response_id
+	chain     *convChain       // the chain whose array conv extends in place, if claimed
+	chainBase **xaiv1.Message  // the first slot of that array
 	fnSchemas map[string]map[string]any
 	fnOrder   []string
 	format    map[string]any
@@ -62,7 +66,9 @@ func (c *chatService) GetCompletion(ctx context.Context, req *xaiv1.GetCompletio
 	if err != nil {
 		return nil, err
 	}
-	c.s.keep(comp)
+	if err := c.s.keep(comp); err != nil {
+		return nil, err
+	}
 	return comp.resp, nil
 }
 
@@ -79,7 +85,9 @@ func (c *chatService) GetCompletionChunk(req *xaiv1.GetCompletionsRequest, strea
 	chunks := comp.chunks()
 	for i, ch := range chunks {
 		if i == len(chunks)-1 {
-			c.s.keep(comp)
+			if err := c.s.keep(comp); err != nil {
+				return err
+			}
 		}
 		if err := stream.Send(ch); err != nil {
 			return err
@@ -95,22 +103,24 @@ func (c *chatService) StartDeferredCompletion(ctx context.Context, req *xaiv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	c.s.keep(comp)
-	return &xaiv1.StartDeferredResponse{RequestId: c.s.startDeferred(comp.resp)}, nil
+	if err := c.s.keep(comp); err != nil {
+		return nil, err
+	}
+	return &xaiv1.StartDeferredResponse{RequestId: c.s.startDeferred(teamOf(ctx), comp.resp)}, nil
 }
 
 // GetDeferredCompletion reports PENDING on the first poll and DONE with the
 // response afterwards, or EXPIRED after 24 hours.
-func (c *chatService) GetDeferredCompletion(_ context.Context, req *xaiv1.GetDeferredRequest) (*xaiv1.GetDeferredCompletionResponse, error) {
-	return c.s.pollDeferred(req.GetRequestId())
+func (c *chatService) GetDeferredCompletion(ctx context.Context, req *xaiv1.GetDeferredRequest) (*xaiv1.GetDeferredCompletionResponse, error) {
+	return c.s.pollDeferred(teamOf(ctx), req.GetRequestId())
 }
 
 // GetStoredCompletion returns a stored response as it was first returned.
-func (c *chatService) GetStoredCompletion(_ context.Context, req *xaiv1.GetStoredCompletionRequest) (*xaiv1.GetChatCompletionResponse, error) {
+func (c *chatService) GetStoredCompletion(ctx context.Context, req *xaiv1.GetStoredCompletionRequest) (*xaiv1.GetChatCompletionResponse, error) {
 	if req.GetResponseId() == "" {
 		return nil, invalid("response_id is required")
 	}
-	sr, err := c.s.stored(req.GetResponseId())
+	sr, err := c.s.stored(teamOf(ctx), req.GetResponseId())
 	if err != nil {
 		return nil, err
 	}
@@ -118,11 +128,11 @@ func (c *chatService) GetStoredCompletion(_ context.Context, req *xaiv1.GetStore
 }
 
 // DeleteStoredCompletion deletes a stored response.
-func (c *chatService) DeleteStoredCompletion(_ context.Context, req *xaiv1.DeleteStoredCompletionRequest) (*xaiv1.DeleteStoredCompletionResponse, error) {
+func (c *chatService) DeleteStoredCompletion(ctx context.Context, req *xaiv1.DeleteStoredCompletionRequest) (*xaiv1.DeleteStoredCompletionResponse, error) {
 	if req.GetResponseId() == "" {
 		return nil, invalid("response_id is required")
 	}
-	if err := c.s.deleteStored(req.GetResponseId()); err != nil {
+	if err := c.s.deleteStored(teamOf(ctx), req.GetResponseId()); err != nil {
 		return nil, err
 	}
 	return &xaiv1.DeleteStoredCompletionResponse{ResponseId: req.GetResponseId()}, nil
@@ -131,7 +141,7 @@ func (c *chatService) DeleteStoredCompletion(_ context.Context, req *xaiv1.Delet
 // CompactContext seals the whole input conversation into one blob. Sent
 // back as the encrypted_content of a message, the blob is replaced by the
 // conversation it holds, whose tokens then count as cached.
-func (c *chatService) CompactContext(_ context.Context, req *xaiv1.CompactContextRequest) (*xaiv1.CompactContextResponse, error) {
+func (c *chatService) CompactContext(ctx context.Context, req *xaiv1.CompactContextRequest) (*xaiv1.CompactContextResponse, error) {
 	m, err := c.s.lookupLanguageModel(req.GetModel())
 	if err != nil {
 		return nil, err
@@ -141,7 +151,7 @@ func (c *chatService) CompactContext(_ context.Context, req *xaiv1.CompactContex
 	}
 	text, images := 0, 0
 	for i, msg := range req.GetInput() {
-		if err := c.s.checkMessage(fmt.Sprintf("input[%d]", i), msg, m); err != nil {
+		if err := c.s.checkMessage(teamOf(ctx), fmt.Sprintf("input[%d]", i), msg, m); err != nil {
 			return nil, err
 		}
 		t, im := messageTokens(msg)
@@ -154,7 +164,7 @@ func (c *chatService) CompactContext(_ context.Context, req *xaiv1.CompactContex
 	if err != nil {
 		return nil, invalid("input cannot be encoded: %v", err)
 	}
-	blob, err := c.s.sealer.seal(sealedPayload{Kind: sealedCompaction, Model: m.name, Context: packed})
+	blob, err := c.s.sealer.seal(teamOf(ctx), sealedPayload{Kind: sealedCompaction, Model: m.name, Context: packed})
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +185,7 @@ func (c *chatService) CompactContext(_ context.Context, req *xaiv1.CompactContex
 
 // complete validates a request and generates its completion.
 func (s *Server) complete(ctx context.Context, req *xaiv1.GetCompletionsRequest) (*completion, error) {
-	p, err := s.plan(req)
+	p, err := s.plan(teamOf(ctx), req)
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +196,7 @@ func (s *Server) complete(ctx context.Context, req *xaiv1.GetCompletionsRequest)
 	}
 	g, err := s.generate(p, script)
 	if err != nil {
+		p.chain.release(p.histLen)
 		return nil, err
 	}
 	resp, err := s.response(p, g)
@@ -195,13 +206,16 @@ func (s *Server) complete(ctx context.Context, req *xaiv1.GetCompletionsRequest)
 	return &completion{plan: p, resp: resp, outs: g.outs}, nil
 }
 
-// plan validates a completion request and assembles its conversation.
-func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
+// plan validates a completion request of team t and assembles its
+// conversation. The history of previous_response_id is shared, not
+// copied, and its token counts are taken as stored, so the cost of a plan
+// does not grow with the depth of the chain.
+func (s *Server) plan(t team, req *xaiv1.GetCompletionsRequest) (p *chatPlan, err error) {
 	m, err := s.lookupLanguageModel(req.GetModel())
 	if err != nil {
 		return nil, err
 	}
-	p := &chatPlan{req: req, model: m}
+	p = &chatPlan{req: req, team: t, model: m}
 	if p.fnSchemas, p.fnOrder, p.format, err = checkOptions(req, m); err != nil {
 		return nil, err
 	}
@@ -209,35 +223,57 @@ func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
 		return nil, status.Errorf(codes.Unimplemented,
 			"xaitest: n = %d with server-side tools is not emulated by the fake server; ask for one choice", choices(p))
 	}
+	if req.GetStoreMessages() {
+		if err := s.checkStoreQuota(t); err != nil {
+			return nil, err
+		}
+	}
 	if req.PreviousResponseId != nil {
 		if req.GetPreviousResponseId() == "" {
 			return nil, invalid("previous_response_id is set but empty")
 		}
-		sr, err := s.stored(req.GetPreviousResponseId())
-		if err != nil {
-			return nil, err
+		sr, serr := s.stored(t, req.GetPreviousResponseId())
+		if serr != nil {
+			return nil, serr
 		}
-		p.conv = append(p.conv, sr.conversation...)
-		for i := range sr.conversation {
-			p.origin = append(p.origin, fmt.Sprintf("message %d of the history of previous_response_id", i))
-		}
+		p.conv, p.chain = sr.history()
+		p.histLen = len(p.conv)
+		p.chainBase = &p.conv[0]
+		chain, histLen := p.chain, p.histLen // p is nil once an error is returned
+		defer func() {
+			if err != nil {
+				chain.release(histLen)
+			}
+		}()
 		p.textTokens, p.cachedTokens, p.imageTokens = sr.textTokens, sr.textTokens, sr.imageTokens
 	} else if len(req.GetMessages()) == 0 {
 		return nil, invalid("messages must not be empty")
 	}
 	for i, msg := range req.GetMessages() {
 		where := fmt.Sprintf("messages[%d]", i)
-		if err := s.checkMessage(where, msg, m); err != nil {
+		if err := s.checkMessage(t, where, msg, m); err != nil {
 			return nil, err
 		}
 		if err := s.addMessage(p, where, proto.CloneOf(msg)); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkSystemOrder(p.conv, func(i int) string { return p.origin[i] }); err != nil {
+	// The stored history passed this check when it was stored, so only its
+	// first message can conflict with the new ones.
+	window, where := p.conv[p.histLen:], func(i int) string { return p.origin[i] }
+	if p.histLen > 0 {
+		window = append([]*xaiv1.Message{p.conv[0]}, window...)
+		where = func(i int) string {
+			if i == 0 {
+				return "message 0 of the history of previous_response_id"
+			}
+			return p.origin[i-1]
+		}
+	}
+	if err := checkSystemOrder(window, where); err != nil {
 		return nil, err
 	}
-	if err := checkToolTurns(p.conv, p.origin); err != nil {
+	if err := checkToolTurns(p.conv, p.histLen, p.origin); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -248,7 +284,7 @@ func (s *Server) plan(req *xaiv1.GetCompletionsRequest) (*chatPlan, error) {
 // compacted context is replaced by the messages it holds.
 func (s *Server) addMessage(p *chatPlan, where string, msg *xaiv1.Message) error {
 	if blob := msg.GetEncryptedContent(); blob != "" {
-		payload, err := s.sealer.open(blob)
+		payload, err := s.sealer.open(p.team, blob)
 		if err != nil {
 			return invalid("%s.encrypted_content cannot be decrypted: %v", where, err)
 		}
@@ -318,7 +354,7 @@ func (s *Server) response(p *chatPlan, g *generation) (*xaiv1.GetChatCompletionR
 		}
 		if o.reasoning != "" {
 			if req.GetUseEncryptedContent() {
-				blob, err := s.sealer.seal(sealedPayload{Kind: sealedReasoning, Model: p.model.name, Text: o.reasoning})
+				blob, err := s.sealer.seal(p.team, sealedPayload{Kind: sealedReasoning, Model: p.model.name, Text: o.reasoning})
 				if err != nil {
 					return nil, err
 				}
@@ -406,18 +442,20 @@ func redactTools(in []*xaiv1.Tool) []*xaiv1.Tool {
 // conversation ends with the assistant message of output 0 when the
 // request asked for several choices, and otherwise with every output of
 // the answer in order: a tool's result as a ROLE_TOOL message with the
-// tool_call_id of the call it echoes.
-func (s *Server) keep(c *completion) {
-	if !c.plan.req.GetStoreMessages() {
-		return
+// tool_call_id of the call it echoes. The messages are appended to the
+// plan's conversation, in place when it extends its chain (see convChain).
+func (s *Server) keep(c *completion) error {
+	p := c.plan
+	if !p.req.GetStoreMessages() {
+		p.chain.release(p.histLen)
+		return nil
 	}
 	outs := c.outs
 	if choices(c.plan) > 1 {
 		outs = outs[:1]
 	}
-	conv := make([]*xaiv1.Message, 0, len(c.plan.conv)+len(outs))
-	conv = append(conv, c.plan.conv...)
-	textTokens := c.plan.textTokens
+	conv := p.conv
+	textTokens := p.textTokens
 	for _, o := range outs {
 		msg := &xaiv1.Message{Role: o.role, ToolCalls: cloneToolCalls(o.toolCalls)}
 		if o.content != "" {
@@ -433,12 +471,16 @@ func (s *Server) keep(c *completion) {
 		textTokens += t
 		conv = append(conv, msg)
 	}
-	s.storeResponse(&storedResponse{
+	chain := p.chain.settle(conv, p.chainBase, p.histLen)
+	err := s.storeResponse(&storedResponse{
 		resp:         proto.CloneOf(c.resp),
+		team:         p.team,
 		conversation: conv,
+		chain:        chain,
 		textTokens:   textTokens,
-		imageTokens:  c.plan.imageTokens,
+		imageTokens:  p.imageTokens,
 	})
+	return err
 }
 
 // chunks renders a completion as a stream, output after output. Every

@@ -73,6 +73,7 @@ func newRAGStore(s *Server) *ragStore {
 
 type collection struct {
 	id          string
+	team        team
 	name        string
 	description *string
 	created     time.Time
@@ -341,21 +342,22 @@ func (c *collection) checkRequired(values map[string]string) error {
 	return nil
 }
 
-// lookupLocked returns a collection or NOT_FOUND; r.mu must be held.
-func (r *ragStore) lookupLocked(id string) (*collection, error) {
+// lookupLocked returns a collection of team t, or NOT_FOUND: the
+// collections of other teams do not exist for it. r.mu must be held.
+func (r *ragStore) lookupLocked(t team, id string) (*collection, error) {
 	if strings.TrimSpace(id) == "" {
 		return nil, invalid("collection_id is required")
 	}
 	c, ok := r.col[id]
-	if !ok {
+	if !ok || c.team != t {
 		return nil, status.Errorf(codes.NotFound, "collection %q not found", id)
 	}
 	return c, nil
 }
 
 // documentLocked returns a document of a collection or NOT_FOUND.
-func (r *ragStore) documentLocked(collectionID, fileID string) (*collection, *document, error) {
-	c, err := r.lookupLocked(collectionID)
+func (r *ragStore) documentLocked(t team, collectionID, fileID string) (*collection, *document, error) {
+	c, err := r.lookupLocked(t, collectionID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -493,7 +495,7 @@ type collectionsService struct {
 func (cs *collectionsService) now() time.Time { return cs.r.s.clock.Now() }
 
 // CreateCollection creates an empty collection.
-func (cs *collectionsService) CreateCollection(_ context.Context, req *collectionsv1.CreateCollectionRequest) (*collectionsv1.CollectionMetadata, error) {
+func (cs *collectionsService) CreateCollection(ctx context.Context, req *collectionsv1.CreateCollectionRequest) (*collectionsv1.CollectionMetadata, error) {
 	if strings.TrimSpace(req.GetCollectionName()) == "" {
 		return nil, invalid("collection_name is required")
 	}
@@ -524,6 +526,7 @@ func (cs *collectionsService) CreateCollection(_ context.Context, req *collectio
 	now := cs.now()
 	c := &collection{
 		id:       "collection_" + newID(),
+		team:     teamOf(ctx),
 		name:     req.GetCollectionName(),
 		created:  now,
 		model:    model,
@@ -544,7 +547,7 @@ func (cs *collectionsService) CreateCollection(_ context.Context, req *collectio
 
 // ListCollections lists collections a page at a time, by creation (the
 // default when sort_by is unset) or by name.
-func (cs *collectionsService) ListCollections(_ context.Context, req *collectionsv1.ListCollectionsRequest) (*collectionsv1.ListCollectionsResponse, error) {
+func (cs *collectionsService) ListCollections(ctx context.Context, req *collectionsv1.ListCollectionsRequest) (*collectionsv1.ListCollectionsResponse, error) {
 	if req.GetFilter() != "" {
 		return nil, status.Error(codes.Unimplemented, "xaitest: ListCollections filter is not emulated by the fake server")
 	}
@@ -564,7 +567,12 @@ func (cs *collectionsService) ListCollections(_ context.Context, req *collection
 	}
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	all := slices.Collect(maps.Values(cs.r.col))
+	var all []*collection
+	for _, c := range cs.r.col {
+		if c.team == teamOf(ctx) {
+			all = append(all, c)
+		}
+	}
 	keys := make([]sortKey, len(all))
 	for i, c := range all {
 		keys[i] = sortKey{name: c.name, seq: c.seq}
@@ -581,22 +589,27 @@ func (cs *collectionsService) ListCollections(_ context.Context, req *collection
 }
 
 // DeleteCollection deletes a collection; its files are kept.
-func (cs *collectionsService) DeleteCollection(_ context.Context, req *collectionsv1.DeleteCollectionRequest) (*emptypb.Empty, error) {
+func (cs *collectionsService) DeleteCollection(ctx context.Context, req *collectionsv1.DeleteCollectionRequest) (*emptypb.Empty, error) {
+	var freed int64
+	defer func() { cs.r.s.freeFileBytes(teamOf(ctx), freed) }() // after the unlock below
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
 	if err != nil {
 		return nil, err
 	}
 	delete(cs.r.col, c.id)
+	for _, d := range c.docs {
+		freed += int64(len(d.data))
+	}
 	return &emptypb.Empty{}, nil
 }
 
 // GetCollectionMetadata describes a collection.
-func (cs *collectionsService) GetCollectionMetadata(_ context.Context, req *collectionsv1.GetCollectionMetadataRequest) (*collectionsv1.CollectionMetadata, error) {
+func (cs *collectionsService) GetCollectionMetadata(ctx context.Context, req *collectionsv1.GetCollectionMetadataRequest) (*collectionsv1.CollectionMetadata, error) {
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
 	if err != nil {
 		return nil, err
 	}
@@ -605,7 +618,7 @@ func (cs *collectionsService) GetCollectionMetadata(_ context.Context, req *coll
 
 // UpdateCollection changes the fields that are set. New chunk settings
 // apply to documents added or re-indexed afterwards.
-func (cs *collectionsService) UpdateCollection(_ context.Context, req *collectionsv1.UpdateCollectionRequest) (*collectionsv1.CollectionMetadata, error) {
+func (cs *collectionsService) UpdateCollection(ctx context.Context, req *collectionsv1.UpdateCollectionRequest) (*collectionsv1.CollectionMetadata, error) {
 	if req.CollectionName != nil && strings.TrimSpace(req.GetCollectionName()) == "" {
 		return nil, invalid("collection_name must not be empty when set")
 	}
@@ -616,7 +629,7 @@ func (cs *collectionsService) UpdateCollection(_ context.Context, req *collectio
 	}
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
 	if err != nil {
 		return nil, err
 	}
@@ -662,15 +675,17 @@ func (cs *collectionsService) UpdateCollection(_ context.Context, req *collectio
 }
 
 // AddDocumentToCollection adds a snapshot of an uploaded file and indexes
-// it at once.
-func (cs *collectionsService) AddDocumentToCollection(_ context.Context, req *collectionsv1.AddDocumentToCollectionRequest) (*emptypb.Empty, error) {
+// it at once. The snapshot counts against the team's file quota
+// (Limits.FileBytesPerTeam) for as long as the document exists, since it
+// outlives the file.
+func (cs *collectionsService) AddDocumentToCollection(ctx context.Context, req *collectionsv1.AddDocumentToCollectionRequest) (*emptypb.Empty, error) {
 	if strings.TrimSpace(req.GetFileId()) == "" {
 		return nil, invalid("file_id is required")
 	}
 	now := cs.now()
 	s := cs.r.s
 	s.mu.Lock()
-	f, err := s.liveFileLocked(req.GetFileId(), now)
+	f, err := s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
 	var d *document
 	if err == nil {
 		d = &document{fileID: f.id, name: f.name, data: f.data, created: f.created, expires: f.expires}
@@ -684,9 +699,18 @@ func (cs *collectionsService) AddDocumentToCollection(_ context.Context, req *co
 	d.contentType = contentType(d.name, d.data)
 	d.fields = maps.Clone(req.GetFields())
 
+	if err := s.reserveFileBytes(teamOf(ctx), int64(len(d.data))); err != nil {
+		return nil, err
+	}
+	added := false
+	defer func() { // after the unlock below
+		if !added {
+			s.freeFileBytes(teamOf(ctx), int64(len(d.data)))
+		}
+	}()
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
 	if err != nil {
 		return nil, err
 	}
@@ -703,24 +727,28 @@ func (cs *collectionsService) AddDocumentToCollection(_ context.Context, req *co
 	d.seq = c.docSeq
 	c.index(d, now)
 	c.docs[d.fileID] = d
+	added = true
 	return &emptypb.Empty{}, nil
 }
 
 // RemoveDocumentFromCollection removes a document; the file is kept.
-func (cs *collectionsService) RemoveDocumentFromCollection(_ context.Context, req *collectionsv1.RemoveDocumentFromCollectionRequest) (*emptypb.Empty, error) {
+func (cs *collectionsService) RemoveDocumentFromCollection(ctx context.Context, req *collectionsv1.RemoveDocumentFromCollectionRequest) (*emptypb.Empty, error) {
+	var freed int64
+	defer func() { cs.r.s.freeFileBytes(teamOf(ctx), freed) }() // after the unlock below
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	c, d, err := cs.r.documentLocked(teamOf(ctx), req.GetCollectionId(), req.GetFileId())
 	if err != nil {
 		return nil, err
 	}
 	delete(c.docs, d.fileID)
+	freed = int64(len(d.data))
 	return &emptypb.Empty{}, nil
 }
 
 // UpdateDocument renames a document, replaces its content or sets field
 // values, then indexes it again.
-func (cs *collectionsService) UpdateDocument(_ context.Context, req *collectionsv1.UpdateDocumentRequest) (*collectionsv1.DocumentMetadata, error) {
+func (cs *collectionsService) UpdateDocument(ctx context.Context, req *collectionsv1.UpdateDocumentRequest) (*collectionsv1.DocumentMetadata, error) {
 	if req.Name != nil && strings.TrimSpace(req.GetName()) == "" {
 		return nil, invalid("name must not be empty when set")
 	}
@@ -728,9 +756,18 @@ func (cs *collectionsService) UpdateDocument(_ context.Context, req *collections
 		return nil, invalid("content_type may only be set together with data")
 	}
 	now := cs.now()
+	// New content is counted against the team's file quota first; the
+	// bytes freed (the old content, or the new on failure) are given back
+	// after the unlock below.
+	t := teamOf(ctx)
+	if err := cs.r.s.reserveFileBytes(t, int64(len(req.GetData()))); err != nil {
+		return nil, err
+	}
+	freed := int64(len(req.GetData()))
+	defer func() { cs.r.s.freeFileBytes(t, freed) }()
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	c, d, err := cs.r.documentLocked(t, req.GetCollectionId(), req.GetFileId())
 	if err != nil {
 		return nil, err
 	}
@@ -750,6 +787,7 @@ func (cs *collectionsService) UpdateDocument(_ context.Context, req *collections
 		d.name = req.GetName()
 	}
 	if req.Data != nil {
+		freed = int64(len(d.data))
 		d.data = bytes.Clone(req.GetData())
 		sum := sha256.Sum256(d.data)
 		d.hash = hex.EncodeToString(sum[:])
@@ -761,7 +799,7 @@ func (cs *collectionsService) UpdateDocument(_ context.Context, req *collections
 
 // ListDocuments lists a collection's documents a page at a time, by
 // addition (the default when sort_by is unset), name or size.
-func (cs *collectionsService) ListDocuments(_ context.Context, req *collectionsv1.ListDocumentsRequest) (*collectionsv1.ListDocumentsResponse, error) {
+func (cs *collectionsService) ListDocuments(ctx context.Context, req *collectionsv1.ListDocumentsRequest) (*collectionsv1.ListDocumentsResponse, error) {
 	if req.GetFilter() != "" {
 		return nil, status.Error(codes.Unimplemented, "xaitest: ListDocuments filter is not emulated by the fake server")
 	}
@@ -783,7 +821,7 @@ func (cs *collectionsService) ListDocuments(_ context.Context, req *collectionsv
 	}
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
 	if err != nil {
 		return nil, err
 	}
@@ -809,10 +847,10 @@ func (cs *collectionsService) ListDocuments(_ context.Context, req *collectionsv
 }
 
 // GetDocumentMetadata describes one document.
-func (cs *collectionsService) GetDocumentMetadata(_ context.Context, req *collectionsv1.GetDocumentMetadataRequest) (*collectionsv1.DocumentMetadata, error) {
+func (cs *collectionsService) GetDocumentMetadata(ctx context.Context, req *collectionsv1.GetDocumentMetadataRequest) (*collectionsv1.DocumentMetadata, error) {
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	_, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	_, d, err := cs.r.documentLocked(teamOf(ctx), req.GetCollectionId(), req.GetFileId())
 	if err != nil {
 		return nil, err
 	}
@@ -821,7 +859,7 @@ func (cs *collectionsService) GetDocumentMetadata(_ context.Context, req *collec
 
 // BatchGetDocuments describes the requested documents that exist, in the
 // order asked; unknown IDs are left out.
-func (cs *collectionsService) BatchGetDocuments(_ context.Context, req *collectionsv1.BatchGetDocumentsRequest) (*collectionsv1.BatchGetDocumentsResponse, error) {
+func (cs *collectionsService) BatchGetDocuments(ctx context.Context, req *collectionsv1.BatchGetDocumentsRequest) (*collectionsv1.BatchGetDocumentsResponse, error) {
 	for i, id := range req.GetFileIds() {
 		if strings.TrimSpace(id) == "" {
 			return nil, invalid("file_ids[%d] is empty", i)
@@ -829,7 +867,7 @@ func (cs *collectionsService) BatchGetDocuments(_ context.Context, req *collecti
 	}
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
 	if err != nil {
 		return nil, err
 	}
@@ -844,11 +882,11 @@ func (cs *collectionsService) BatchGetDocuments(_ context.Context, req *collecti
 
 // ReIndexDocument chunks a document again with the collection's current
 // settings.
-func (cs *collectionsService) ReIndexDocument(_ context.Context, req *collectionsv1.ReIndexDocumentRequest) (*emptypb.Empty, error) {
+func (cs *collectionsService) ReIndexDocument(ctx context.Context, req *collectionsv1.ReIndexDocumentRequest) (*emptypb.Empty, error) {
 	now := cs.now()
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, d, err := cs.r.documentLocked(req.GetCollectionId(), req.GetFileId())
+	c, d, err := cs.r.documentLocked(teamOf(ctx), req.GetCollectionId(), req.GetFileId())
 	if err != nil {
 		return nil, err
 	}
@@ -859,10 +897,10 @@ func (cs *collectionsService) ReIndexDocument(_ context.Context, req *collection
 // GenerateCollectionDescription describes a collection from its name and
 // document names; no model is involved. The description is returned, not
 // stored.
-func (cs *collectionsService) GenerateCollectionDescription(_ context.Context, req *collectionsv1.GenerateCollectionDescriptionRequest) (*collectionsv1.GenerateCollectionDescriptionResponse, error) {
+func (cs *collectionsService) GenerateCollectionDescription(ctx context.Context, req *collectionsv1.GenerateCollectionDescriptionRequest) (*collectionsv1.GenerateCollectionDescriptionResponse, error) {
 	cs.r.mu.Lock()
 	defer cs.r.mu.Unlock()
-	c, err := cs.r.lookupLocked(req.GetCollectionId())
+	c, err := cs.r.lookupLocked(teamOf(ctx), req.GetCollectionId())
 	if err != nil {
 		return nil, err
 	}

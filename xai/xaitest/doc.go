@@ -32,6 +32,13 @@
 // through a stream), SetLatency and a movable Clock, and inspect what it
 // received with Requests.
 //
+// Like the real service, the fake gives every key a team (WithTeams groups
+// keys): what a team makes is invisible to other teams. Limits bound what
+// one request or one team can make the fake hold, and calls without an
+// accepted key are refused before their request is read, so one fake can
+// serve many test suites. It also serves the standard health service and
+// server reflection, for tools such as grpcurl and ghz.
+//
 // The file README.md next to this package lists where the fake differs from
 // the real service, and how to run the same fake as a process (cmd/xaifake)
 // for clients written in other languages.

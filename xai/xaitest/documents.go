@@ -38,7 +38,7 @@ type match struct {
 // mode: the score is the share of the query's distinct words that occur in
 // the chunk (0 to 1). Chunks sharing no word are left out; ties are broken
 // by the number of occurrences, then file and chunk ID.
-func (ds *documentsService) Search(_ context.Context, req *xaiv1.SearchRequest) (*xaiv1.SearchResponse, error) {
+func (ds *documentsService) Search(ctx context.Context, req *xaiv1.SearchRequest) (*xaiv1.SearchResponse, error) {
 	if err := checkSearch(req); err != nil {
 		return nil, err
 	}
@@ -46,22 +46,23 @@ func (ds *documentsService) Search(_ context.Context, req *xaiv1.SearchRequest) 
 	if req.Limit != nil {
 		limit = int(req.GetLimit())
 	}
-	matches, err := ds.r.search(req.GetQuery(), req.GetSource().GetCollectionIds(), limit)
+	matches, err := ds.r.search(teamOf(ctx), req.GetQuery(), req.GetSource().GetCollectionIds(), limit)
 	if err != nil {
 		return nil, err
 	}
 	return &xaiv1.SearchResponse{Matches: matches}, nil
 }
 
-// search returns the best limit matches of query in the collections, as
-// Search describes; the agent loop's collections_search uses it too.
-func (r *ragStore) search(query string, ids []string, limit int) ([]*xaiv1.SearchMatch, error) {
+// search returns the best limit matches of query in the collections of
+// team t, as Search describes; the agent loop's collections_search uses it
+// too.
+func (r *ragStore) search(t team, query string, ids []string, limit int) ([]*xaiv1.SearchMatch, error) {
 	terms := slices.Compact(slices.Sorted(slices.Values(wordsOf(query))))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var cols []*collection
 	for _, id := range ids {
-		c, err := r.lookupLocked(id)
+		c, err := r.lookupLocked(t, id)
 		if err != nil {
 			return nil, err
 		}

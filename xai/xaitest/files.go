@@ -1,7 +1,6 @@
 package xaitest
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -40,6 +39,7 @@ const (
 // it is shared with downloads without copying.
 type storedFile struct {
 	id        string
+	team      team
 	name      string
 	data      []byte
 	seq       int64 // upload order, to break ties in listings
@@ -82,37 +82,94 @@ func (f *storedFile) proto(now time.Time) *xaiv1.File {
 	return pf
 }
 
-// fileData returns the content of a live file.
-func (s *Server) fileData(id string) ([]byte, bool) {
+// fileData returns the content of a live file of team t.
+func (s *Server) fileData(t team, id string) ([]byte, bool) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f, ok := s.files[id]
-	if !ok || !f.live(now) {
+	if !ok || !f.live(now) || f.team != t {
 		return nil, false
 	}
 	return f.data, true
 }
 
-// liveFileLocked returns a live file or NOT_FOUND; s.mu must be held.
-func (s *Server) liveFileLocked(id string, now time.Time) (*storedFile, error) {
+// liveFileLocked returns a live file of team t, or NOT_FOUND: the files
+// of other teams do not exist for it. s.mu must be held.
+func (s *Server) liveFileLocked(t team, id string, now time.Time) (*storedFile, error) {
 	if id == "" {
 		return nil, invalid("file_id is required")
 	}
 	f, ok := s.files[id]
-	if !ok || !f.live(now) {
-		if ok {
-			delete(s.files, id)
-		}
+	if ok && !f.live(now) {
+		s.dropFileLocked(f)
+		ok = false
+	}
+	if !ok || f.team != t {
 		return nil, status.Errorf(codes.NotFound, "file %q not found", id)
 	}
 	return f, nil
 }
 
-// addFile stores new file content and returns its metadata.
-func (s *Server) addFile(name string, data []byte, expiresAfter *int64) *xaiv1.File {
+// dropFileLocked forgets a file and frees its bytes of its team's quota.
+// s.mu must be held.
+func (s *Server) dropFileLocked(f *storedFile) {
+	delete(s.files, f.id)
+	s.freeFileBytesLocked(f.team, int64(len(f.data)))
+}
+
+// reserveFileBytes counts n more bytes against the quota of team t
+// (Limits.FileBytesPerTeam), dropping its expired files first when the
+// quota is reached.
+func (s *Server) reserveFileBytes(t team, n int64) error {
 	now := s.clock.Now()
-	f := &storedFile{id: "file_" + newID(), name: name, data: data, created: now}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	limit := s.cfg.limits.FileBytesPerTeam
+	if s.fileBytes[t]+n > limit {
+		for _, f := range s.files {
+			if f.team == t && !f.live(now) {
+				s.dropFileLocked(f)
+			}
+		}
+	}
+	if used := s.fileBytes[t]; used+n > limit {
+		return s.errFileQuota(used, n)
+	}
+	s.fileBytes[t] += n
+	return nil
+}
+
+// freeFileBytes returns n bytes to the quota of team t.
+func (s *Server) freeFileBytes(t team, n int64) {
+	if n == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.freeFileBytesLocked(t, n)
+}
+
+func (s *Server) freeFileBytesLocked(t team, n int64) {
+	if s.fileBytes[t] -= n; s.fileBytes[t] <= 0 {
+		delete(s.fileBytes, t)
+	}
+}
+
+// addFile stores new file content of team t and returns its metadata, or
+// RESOURCE_EXHAUSTED when the team's quota cannot hold it.
+func (s *Server) addFile(t team, name string, data []byte, expiresAfter *int64) (*xaiv1.File, error) {
+	if err := s.reserveFileBytes(t, int64(len(data))); err != nil {
+		return nil, err
+	}
+	return s.addReservedFile(t, name, data, expiresAfter), nil
+}
+
+// addReservedFile stores a file whose bytes are already counted against
+// its team's quota.
+func (s *Server) addReservedFile(t team, name string, data []byte, expiresAfter *int64) *xaiv1.File {
+	now := s.clock.Now()
+	f := &storedFile{id: "file_" + newID(), team: t, name: name, data: data, created: now}
 	if expiresAfter != nil {
 		f.expires = now.Add(secondsDuration(*expiresAfter))
 	}
@@ -138,7 +195,16 @@ type filesService struct {
 }
 
 // UploadFile reads an init message, then data chunks, and stores the file.
-func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.UploadFileChunk, xaiv1.File]) error {
+// Each chunk is counted against the team's quota as it arrives, so an
+// upload that would exceed it stops there.
+func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.UploadFileChunk, xaiv1.File]) (err error) {
+	t := teamOf(stream.Context())
+	var reserved int64
+	defer func() {
+		if err != nil {
+			fs.s.freeFileBytes(t, reserved)
+		}
+	}()
 	first, err := stream.Recv()
 	if errors.Is(err, io.EOF) {
 		return invalid("the upload is empty: send an init message with the file name, then the data")
@@ -156,7 +222,10 @@ func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.Uploa
 	if err := checkLifetime("init.expires_after", init.ExpiresAfter); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
+	// The chunks are kept as received and joined once at the end: a
+	// growing buffer would hold up to twice the file while it grows.
+	var parts [][]byte
+	size := 0
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -167,21 +236,27 @@ func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.Uploa
 		}
 		switch c := chunk.GetChunk().(type) {
 		case *xaiv1.UploadFileChunk_Data:
-			if buf.Len()+len(c.Data) > maxUploadBytes {
+			if size+len(c.Data) > maxUploadBytes {
 				return status.Errorf(codes.InvalidArgument, "the file exceeds the fake's limit of %d bytes", maxUploadBytes)
 			}
-			buf.Write(c.Data)
+			if err := fs.s.reserveFileBytes(t, int64(len(c.Data))); err != nil {
+				return err
+			}
+			reserved += int64(len(c.Data))
+			parts = append(parts, c.Data)
+			size += len(c.Data)
 		case *xaiv1.UploadFileChunk_Init:
 			return invalid("init may only be sent once, as the first upload message")
 		default:
 			return invalid("an upload message after init must carry data")
 		}
 	}
-	data := buf.Bytes()
-	if cap(data)-len(data) > len(data)/4 {
-		data = bytes.Clone(data) // drop the buffer's spare capacity
+	data := make([]byte, 0, size)
+	for i, p := range parts {
+		data = append(data, p...)
+		parts[i] = nil // garbage from here on
 	}
-	return stream.SendAndClose(fs.s.addFile(init.GetName(), data, init.ExpiresAfter))
+	return stream.SendAndClose(fs.s.addReservedFile(t, init.GetName(), data, init.ExpiresAfter))
 }
 
 // pageToken marks where a listing stopped: the sort key of the last file
@@ -223,7 +298,7 @@ func compareFiles(by xaiv1.FilesSortBy, aName string, aSize, aSeq int64, bName s
 // ListFiles lists live files a page at a time. Pages follow on from the
 // last file of the previous page, so files deleted or added between pages
 // neither shift nor repeat entries.
-func (fs *filesService) ListFiles(_ context.Context, req *xaiv1.ListFilesRequest) (*xaiv1.ListFilesResponse, error) {
+func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesRequest) (*xaiv1.ListFilesResponse, error) {
 	if req.GetLimit() < 0 {
 		return nil, invalid("limit must not be negative, got %d", req.GetLimit())
 	}
@@ -262,8 +337,9 @@ func (fs *filesService) ListFiles(_ context.Context, req *xaiv1.ListFilesRequest
 	now := fs.s.clock.Now()
 	fs.s.mu.Lock()
 	var files []*storedFile
+	t := teamOf(ctx)
 	for _, f := range fs.s.files {
-		if f.live(now) {
+		if f.live(now) && f.team == t {
 			files = append(files, f)
 		}
 	}
@@ -302,11 +378,11 @@ func (fs *filesService) ListFiles(_ context.Context, req *xaiv1.ListFilesRequest
 }
 
 // RetrieveFile returns a file's metadata.
-func (fs *filesService) RetrieveFile(_ context.Context, req *xaiv1.RetrieveFileRequest) (*xaiv1.File, error) {
+func (fs *filesService) RetrieveFile(ctx context.Context, req *xaiv1.RetrieveFileRequest) (*xaiv1.File, error) {
 	now := fs.s.clock.Now()
 	fs.s.mu.Lock()
 	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
 	if err != nil {
 		return nil, err
 	}
@@ -314,15 +390,15 @@ func (fs *filesService) RetrieveFile(_ context.Context, req *xaiv1.RetrieveFileR
 }
 
 // DeleteFile deletes a file.
-func (fs *filesService) DeleteFile(_ context.Context, req *xaiv1.DeleteFileRequest) (*xaiv1.DeleteFileResponse, error) {
+func (fs *filesService) DeleteFile(ctx context.Context, req *xaiv1.DeleteFileRequest) (*xaiv1.DeleteFileResponse, error) {
 	now := fs.s.clock.Now()
 	fs.s.mu.Lock()
 	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
 	if err != nil {
 		return nil, err
 	}
-	delete(fs.s.files, f.id)
+	fs.s.dropFileLocked(f)
 	return &xaiv1.DeleteFileResponse{Id: f.id, Deleted: true}, nil
 }
 
@@ -330,9 +406,10 @@ func (fs *filesService) DeleteFile(_ context.Context, req *xaiv1.DeleteFileReque
 // DOWNLOAD_FORMAT_TEXT works for files that are UTF-8 text, which the fake
 // returns unchanged.
 func (fs *filesService) RetrieveFileContent(req *xaiv1.RetrieveFileContentRequest, stream grpc.ServerStreamingServer[xaiv1.FileContentChunk]) error {
+	ctx := stream.Context()
 	now := fs.s.clock.Now()
 	fs.s.mu.Lock()
-	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
 	var data []byte
 	if err == nil {
 		data = f.data
@@ -362,14 +439,14 @@ func (fs *filesService) RetrieveFileContent(req *xaiv1.RetrieveFileContentReques
 
 // CreatePublicUrl gives a file a public link (which the fake does not
 // serve). A new link replaces the previous one.
-func (fs *filesService) CreatePublicUrl(_ context.Context, req *xaiv1.CreatePublicUrlRequest) (*xaiv1.CreatePublicUrlResponse, error) {
+func (fs *filesService) CreatePublicUrl(ctx context.Context, req *xaiv1.CreatePublicUrlRequest) (*xaiv1.CreatePublicUrlResponse, error) {
 	if err := checkLifetime("expires_after", req.ExpiresAfter); err != nil {
 		return nil, err
 	}
 	now := fs.s.clock.Now()
 	fs.s.mu.Lock()
 	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
 	if err != nil {
 		return nil, err
 	}
@@ -382,11 +459,11 @@ func (fs *filesService) CreatePublicUrl(_ context.Context, req *xaiv1.CreatePubl
 }
 
 // RevokePublicUrl removes a file's public link, if it has a live one.
-func (fs *filesService) RevokePublicUrl(_ context.Context, req *xaiv1.RevokePublicUrlRequest) (*xaiv1.RevokePublicUrlResponse, error) {
+func (fs *filesService) RevokePublicUrl(ctx context.Context, req *xaiv1.RevokePublicUrlRequest) (*xaiv1.RevokePublicUrlResponse, error) {
 	now := fs.s.clock.Now()
 	fs.s.mu.Lock()
 	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(req.GetFileId(), now)
+	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func FuzzValidateRequest(f *testing.F) {
 			return
 		}
 		start := time.Now()
-		p, err := srv.plan(&req)
+		p, err := srv.plan("", &req)
 		if err != nil {
 			st, ok := status.FromError(err)
 			switch {

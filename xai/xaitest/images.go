@@ -62,7 +62,7 @@ func sniffImage(b []byte) string {
 // URL (not fetched), a base64 data URL of a PNG or JPEG image of at most
 // 20 MiB, or the ID of an uploaded PNG or JPEG file; and a detail level of
 // auto, low or high. where names the field in error messages.
-func (s *Server) checkImage(where string, img *xaiv1.ImageUrlContent) error {
+func (s *Server) checkImage(t team, where string, img *xaiv1.ImageUrlContent) error {
 	if img == nil {
 		return status.Errorf(codes.InvalidArgument, "%s: image is empty", where)
 	}
@@ -79,7 +79,7 @@ func (s *Server) checkImage(where string, img *xaiv1.ImageUrlContent) error {
 	case *xaiv1.ImageUrlContent_ImageUrl:
 		return s.checkImageURL(where+".image_url", src.ImageUrl)
 	case *xaiv1.ImageUrlContent_FileId:
-		data, ok := s.fileData(src.FileId)
+		data, ok := s.fileData(t, src.FileId)
 		if !ok {
 			return status.Errorf(codes.NotFound, "%s.file_id: file %q not found", where, src.FileId)
 		}

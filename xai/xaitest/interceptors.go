@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -14,16 +15,22 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
-// Every call goes through the same steps, in the interceptors: it is
-// recorded, waits out the configured latency, is authenticated, is refused
-// when its service is not emulated, and fails when a fault is pending for
-// its method. Only then does the handler run.
+// Every call goes through the same steps. When its headers arrive it is
+// authenticated (tapAuthenticate; a call without an accepted key ends
+// there, unread and unrecorded). Then, in the interceptors, it is
+// recorded, waits out the configured latency, is refused when its service
+// is not emulated, and fails when a fault is pending for its method. Only
+// then does the handler run. The health and reflection services skip all
+// of these steps.
 
 // unaryInterceptor applies those steps to unary calls.
 func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if isDiscovery(info.FullMethod) {
+		return handler(ctx, req)
+	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	rec := s.record(info.FullMethod, req, md)
-	if err := s.admit(ctx, info.FullMethod, md); err != nil {
+	if err := s.admit(ctx, info.FullMethod); err != nil {
 		return nil, err
 	}
 	f, ok := s.takeFault(info.FullMethod, md)
@@ -45,6 +52,12 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 // server-streaming calls it reads the single request message first, so that
 // the record holds it even when the call is rejected.
 func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if info.FullMethod == healthpb.Health_Watch_FullMethodName {
+		return handler(srv, &healthWatchStream{ServerStream: ss, draining: s.draining})
+	}
+	if isDiscovery(info.FullMethod) {
+		return handler(srv, ss)
+	}
 	ctx := ss.Context()
 	md, _ := metadata.FromIncomingContext(ctx)
 	w := &serverStream{ServerStream: ss, s: s}
@@ -63,7 +76,7 @@ func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.Str
 	w.recordNext = first == nil
 	w.ctx = withRecord(ctx, w.rec)
 
-	if err := s.admit(ctx, info.FullMethod, md); err != nil {
+	if err := s.admit(ctx, info.FullMethod); err != nil {
 		return err
 	}
 	if f, ok := s.takeFault(info.FullMethod, md); ok {
@@ -84,13 +97,10 @@ func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.Str
 	return err
 }
 
-// admit waits out the latency, then checks the caller's key and whether the
-// method is emulated.
-func (s *Server) admit(ctx context.Context, fullMethod string, md metadata.MD) error {
+// admit waits out the latency, then checks whether the method is
+// emulated. The key was checked before: see tapAuthenticate.
+func (s *Server) admit(ctx context.Context, fullMethod string) error {
 	if err := s.wait(ctx, s.currentLatency()); err != nil {
-		return err
-	}
-	if _, err := s.authenticate(md); err != nil {
 		return err
 	}
 	return notEmulated(fullMethod)
@@ -223,6 +233,29 @@ func (w *serverStream) SendMsg(m any) error {
 		return err
 	}
 	w.sent++
+	return nil
+}
+
+// healthWatchStream ends a health Watch once it has told the client that
+// the server is draining: otherwise the watch, which never ends by itself,
+// would hold Shutdown up until its deadline.
+type healthWatchStream struct {
+	grpc.ServerStream
+	draining <-chan struct{}
+}
+
+// SendMsg implements grpc.ServerStream.
+func (w *healthWatchStream) SendMsg(m any) error {
+	if err := w.ServerStream.SendMsg(m); err != nil {
+		return err
+	}
+	select {
+	case <-w.draining:
+		if r, ok := m.(*healthpb.HealthCheckResponse); ok && r.GetStatus() == healthpb.HealthCheckResponse_NOT_SERVING {
+			return status.Error(codes.Unavailable, "xaitest: the server is shutting down")
+		}
+	default:
+	}
 	return nil
 }
 

@@ -45,7 +45,7 @@ func TestOversizeImage(t *testing.T) {
 	}
 	defer real.Close()
 	big := base64.StdEncoding.EncodeToString(append(append([]byte(nil), pngMagic...), make([]byte, maxImageBytes)...))
-	err = real.checkImage("img", &xaiv1.ImageUrlContent{
+	err = real.checkImage("", "img", &xaiv1.ImageUrlContent{
 		Source: &xaiv1.ImageUrlContent_ImageUrl{ImageUrl: "data:image/png;base64," + big},
 		Detail: xaiv1.ImageDetail_DETAIL_HIGH,
 	})
@@ -53,7 +53,7 @@ func TestOversizeImage(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	exact := base64.StdEncoding.EncodeToString(append(append([]byte(nil), pngMagic...), make([]byte, maxImageBytes-len(pngMagic))...))
-	if err := real.checkImage("img", &xaiv1.ImageUrlContent{
+	if err := real.checkImage("", "img", &xaiv1.ImageUrlContent{
 		Source: &xaiv1.ImageUrlContent_ImageUrl{ImageUrl: "data:image/png;base64," + exact},
 		Detail: xaiv1.ImageDetail_DETAIL_HIGH,
 	}); err != nil {

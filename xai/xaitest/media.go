@@ -59,7 +59,7 @@ type imageService struct {
 // GenerateImage returns small deterministic PNG images derived from the
 // prompt, as base64 data URLs or as URLs (served by the media server of
 // WithMediaServer, unfetchable without it).
-func (is *imageService) GenerateImage(_ context.Context, req *xaiv1.GenerateImageRequest) (*xaiv1.ImageResponse, error) {
+func (is *imageService) GenerateImage(ctx context.Context, req *xaiv1.GenerateImageRequest) (*xaiv1.ImageResponse, error) {
 	if strings.TrimSpace(req.GetPrompt()) == "" {
 		return nil, invalid("prompt is required")
 	}
@@ -103,12 +103,12 @@ func (is *imageService) GenerateImage(_ context.Context, req *xaiv1.GenerateImag
 		}
 	}
 	if req.GetImage() != nil {
-		if err := is.s.checkImage("image", req.GetImage()); err != nil {
+		if err := is.s.checkImage(teamOf(ctx), "image", req.GetImage()); err != nil {
 			return nil, err
 		}
 	}
 	for i, img := range req.GetImages() {
-		if err := is.s.checkImage(fmt.Sprintf("images[%d]", i), img); err != nil {
+		if err := is.s.checkImage(teamOf(ctx), fmt.Sprintf("images[%d]", i), img); err != nil {
 			return nil, err
 		}
 	}
@@ -140,7 +140,9 @@ func (is *imageService) GenerateImage(_ context.Context, req *xaiv1.GenerateImag
 			img.Image = &xaiv1.GeneratedImage_Url{Url: is.s.mediaURL("imgen", hex.EncodeToString(seed[:12])+".png", data)}
 		}
 		if so := req.GetStorageOptions(); so != nil {
-			img.FileOutput = is.s.storeGenerated(so, data, i)
+			if img.FileOutput, err = is.s.storeGenerated(teamOf(ctx), so, data, i); err != nil {
+				return nil, err
+			}
 		}
 		resp.Images = append(resp.Images, img)
 	}
@@ -155,8 +157,9 @@ func (is *imageService) GenerateImage(_ context.Context, req *xaiv1.GenerateImag
 	return resp, nil
 }
 
-// storeGenerated saves a generated image through the Files store.
-func (s *Server) storeGenerated(so *xaiv1.StorageOptions, data []byte, i int) *xaiv1.FileOutput {
+// storeGenerated saves a generated image of team t through the Files
+// store.
+func (s *Server) storeGenerated(t team, so *xaiv1.StorageOptions, data []byte, i int) (*xaiv1.FileOutput, error) {
 	name := so.GetFilename()
 	if name == "" {
 		name = "image.png"
@@ -165,7 +168,10 @@ func (s *Server) storeGenerated(so *xaiv1.StorageOptions, data []byte, i int) *x
 		base, ext, _ := strings.Cut(name, ".")
 		name = fmt.Sprintf("%s-%d.%s", base, i, cmp.Or(ext, "png"))
 	}
-	f := s.addFile(name, data, so.ExpiresAfter)
+	f, err := s.addFile(t, name, data, so.ExpiresAfter)
+	if err != nil {
+		return nil, err
+	}
 	out := &xaiv1.FileOutput{FileId: f.GetId(), Filename: f.GetFilename(), ExpiresAt: f.GetExpiresAt()}
 	if pu := so.GetPublicUrl(); pu != nil {
 		now := s.clock.Now()
@@ -179,7 +185,7 @@ func (s *Server) storeGenerated(so *xaiv1.StorageOptions, data []byte, i int) *x
 		}
 		s.mu.Unlock()
 	}
-	return out
+	return out, nil
 }
 
 // renderPNG draws a w×h diagonal gradient between two colours taken from
@@ -213,9 +219,12 @@ type embedderService struct {
 
 // Embed returns unit-length vectors derived from a hash of each input:
 // equal inputs get equal vectors, different inputs unrelated ones.
-func (es *embedderService) Embed(_ context.Context, req *xaiv1.EmbedRequest) (*xaiv1.EmbedResponse, error) {
+func (es *embedderService) Embed(ctx context.Context, req *xaiv1.EmbedRequest) (*xaiv1.EmbedResponse, error) {
 	if len(req.GetInput()) == 0 {
 		return nil, invalid("input must not be empty")
+	}
+	if err := es.s.checkEmbedInputs(len(req.GetInput())); err != nil {
+		return nil, err
 	}
 	m, err := es.s.lookupEmbeddingModel(req.GetModel())
 	if err != nil {
@@ -245,7 +254,7 @@ func (es *embedderService) Embed(_ context.Context, req *xaiv1.EmbedRequest) (*x
 			key = "text\x00" + v.String_
 			resp.Usage.NumTextEmbeddings++
 		case *xaiv1.EmbedInput_ImageUrl:
-			if err := es.s.checkImage(fmt.Sprintf("input[%d].image_url", i), v.ImageUrl); err != nil {
+			if err := es.s.checkImage(teamOf(ctx), fmt.Sprintf("input[%d].image_url", i), v.ImageUrl); err != nil {
 				return nil, err
 			}
 			key = "image\x00" + v.ImageUrl.GetImageUrl() + v.ImageUrl.GetFileId()

@@ -15,9 +15,11 @@ var restartMu sync.Mutex
 // which ends every open call and stream (clients see UNAVAILABLE, as when a
 // real server goes away), and serves again on the same address with the
 // same in-memory state: stored responses, deferred jobs, files,
-// collections, pending faults and scripted replies, the request log,
-// latency and clock all survive. Clients, Conn included, reconnect by themselves on their next
-// call; nothing has to be re-dialled.
+// collections, batches, video jobs, health statuses, pending faults and
+// scripted replies, the request log, latency and clock all survive (the
+// state lives in the Server, made once by NewServer). Clients, Conn
+// included, reconnect by themselves on their next call; nothing has to be
+// re-dialled.
 //
 // Restart works only on a loopback server, not one made WithBufconn. It
 // must not run at the same time as Close or Shutdown, and it fails once

@@ -8,10 +8,12 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
@@ -202,5 +204,92 @@ func TestRestartKeepsCollections(t *testing.T) {
 	answer, err := xaiv1.NewChatClient(srv.Conn()).GetCompletion(ctx(t), req)
 	if err != nil || !strings.Contains(answer.GetOutputs()[1].GetMessage().GetContent(), catsFile) {
 		t.Fatalf("collections_search after the restart: %v %v", answer, err)
+	}
+}
+
+// Issue 11, finding 4: Restart lost collections (and their documents, so
+// Documents.Search found nothing), while video and batch state survived.
+// All state now lives in one place that Restart keeps: stored responses,
+// deferred results, files, collections, batches, videos and health.
+func TestRestartKeepsEveryServicesState(t *testing.T) {
+	srv := start(t)
+	conn := srv.Conn()
+	chat, files, cc := xaiv1.NewChatClient(conn), xaiv1.NewFilesClient(conn), collectionsv1.NewCollectionsClient(conn)
+	bm, video := xaiv1.NewBatchMgmtClient(conn), xaiv1.NewVideoClient(conn)
+
+	req := chatReq("grok-3", user("remember me"))
+	req.StoreMessages = true
+	resp, err := chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deferred, err := chat.StartDeferredCompletion(ctx(t), chatReq("grok-3", user("later")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileID := uploadText(t, srv, "pets.txt", "cats purr softly")
+	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "pets"})
+	if _, err := cc.AddDocumentToCollection(ctx(t), &collectionsv1.AddDocumentToCollectionRequest{CollectionId: col.GetCollectionId(), FileId: fileID}); err != nil {
+		t.Fatal(err)
+	}
+	batch := createBatch(t, bm, "nightly")
+	job := startVideo(t, video, videoReq("a cat"))
+
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	retry := func(call func() error) error { // the first call may meet the old connection
+		var err error
+		for range 3 {
+			if err = call(); status.Code(err) != codes.Unavailable {
+				break
+			}
+		}
+		return err
+	}
+	checks := map[string]func() error{
+		"stored response": func() error {
+			_, err := chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
+			return err
+		},
+		"deferred completion": func() error {
+			_, err := chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: deferred.GetRequestId()})
+			return err
+		},
+		"file": func() error {
+			_, err := files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: fileID})
+			return err
+		},
+		"collection": func() error {
+			_, err := cc.GetCollectionMetadata(ctx(t), &collectionsv1.GetCollectionMetadataRequest{CollectionId: col.GetCollectionId()})
+			return err
+		},
+		"search": func() error {
+			r, err := xaiv1.NewDocumentsClient(conn).Search(ctx(t), &xaiv1.SearchRequest{Query: "cats", Source: source(col.GetCollectionId())})
+			if err == nil && len(r.GetMatches()) != 1 {
+				return status.Errorf(codes.NotFound, "%d matches", len(r.GetMatches()))
+			}
+			return err
+		},
+		"batch": func() error {
+			_, err := bm.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: batch.GetBatchId()})
+			return err
+		},
+		"video": func() error {
+			_, err := video.GetDeferredVideo(ctx(t), &xaiv1.GetDeferredVideoRequest{RequestId: job})
+			return err
+		},
+		"health": func() error {
+			h, err := healthpb.NewHealthClient(conn).Check(ctx(t), &healthpb.HealthCheckRequest{Service: "xai_api.Chat"})
+			if err == nil && h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				return status.Errorf(codes.Unavailable, "health %v", h.GetStatus())
+			}
+			return err
+		},
+	}
+	for name, check := range checks {
+		if err := retry(check); err != nil {
+			t.Errorf("%s after Restart: %v", name, err)
+		}
 	}
 }

@@ -22,8 +22,12 @@ const (
 	sealedCompaction = "compaction"
 )
 
-// sealAAD binds blobs to this fake and format version.
-var sealAAD = []byte("xaitest sealed content v1")
+// sealAAD is the additional data of a blob: it binds the blob to this
+// fake, its format version and the team it was made for, so that another
+// team cannot open it.
+func sealAAD(t team) []byte {
+	return []byte("xaitest sealed content v2\x00" + string(t))
+}
 
 // sealedPayload is what a blob holds once opened.
 type sealedPayload struct {
@@ -53,8 +57,8 @@ func newSealer(key []byte) (*sealer, error) {
 	return &sealer{aead: aead}, nil
 }
 
-// seal encrypts p under a fresh random nonce.
-func (sl *sealer) seal(p sealedPayload) (string, error) {
+// seal encrypts p for team t under a fresh random nonce.
+func (sl *sealer) seal(t team, p sealedPayload) (string, error) {
 	plain, err := json.Marshal(p)
 	if err != nil {
 		return "", err
@@ -63,20 +67,20 @@ func (sl *sealer) seal(p sealedPayload) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	return base64.StdEncoding.EncodeToString(sl.aead.Seal(nonce, nonce, plain, sealAAD)), nil
+	return base64.StdEncoding.EncodeToString(sl.aead.Seal(nonce, nonce, plain, sealAAD(t))), nil
 }
 
 // errForeignBlob is returned for blobs this server cannot open.
-var errForeignBlob = errors.New("it was not issued by this server or has been modified")
+var errForeignBlob = errors.New("it was not issued by this server to this team, or has been modified")
 
-// open decrypts a blob made by seal.
-func (sl *sealer) open(blob string) (sealedPayload, error) {
+// open decrypts a blob that seal made for team t.
+func (sl *sealer) open(t team, blob string) (sealedPayload, error) {
 	raw, err := base64.StdEncoding.DecodeString(blob)
 	if err != nil || len(raw) < sl.aead.NonceSize()+sl.aead.Overhead() {
 		return sealedPayload{}, errForeignBlob
 	}
 	n := sl.aead.NonceSize()
-	plain, err := sl.aead.Open(nil, raw[:n], raw[n:], sealAAD)
+	plain, err := sl.aead.Open(nil, raw[:n], raw[n:], sealAAD(t))
 	if err != nil {
 		return sealedPayload{}, errForeignBlob
 	}

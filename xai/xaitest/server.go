@@ -12,7 +12,10 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/test/bufconn"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -50,6 +53,8 @@ type config struct {
 	models         []Model
 	mediaAddr      string // "" for no media server
 	mediaLifetime  time.Duration
+	teams          map[string][]string
+	limits         Limits
 }
 
 // Option configures a Server made by NewServer.
@@ -69,7 +74,8 @@ func WithAPIKeys(keys ...string) Option {
 // UNAUTHENTICATED to a key of the other kind. Without this option there is
 // no split: Collections accepts the API keys, like every other service.
 // ManagementKey returns the first key. A key may not be both an API key and
-// a management key.
+// a management key. Management keys belong to the team of the first API
+// key unless WithTeams places them elsewhere.
 func WithManagementKeys(keys ...string) Option {
 	return func(c *config) { c.managementKeys = append([]string(nil), keys...) }
 }
@@ -136,9 +142,11 @@ type Server struct {
 	clock   *Clock
 	sealer  *sealer
 	models  *catalogue
-	media   *mediaServer   // nil without WithMediaServer
-	keys    map[string]int // accepted key -> position in cfg.apiKeys
+	media   *mediaServer    // nil without WithMediaServer
+	keys    map[string]int  // accepted key -> position in cfg.apiKeys
+	teams   map[string]team // accepted key -> its team
 	started time.Time
+	health  *health.Server
 
 	gs        *grpc.Server
 	lis       net.Listener
@@ -147,14 +155,16 @@ type Server struct {
 	conn      *grpc.ClientConn
 	serveDone chan struct{}
 	closing   chan struct{}
+	draining  chan struct{} // closed when Shutdown or Close begins
 	closeOnce sync.Once
 
-	// The state of Video and BatchMgmt, each behind its own lock, made
-	// once so that it survives Restart.
+	// The state of every service lives here, made once by NewServer, so
+	// that Restart keeps all of it. Collections (with Documents, and
+	// chat's collections_search), Video and BatchMgmt keep theirs behind
+	// their own locks; the rest is behind mu.
+	rag   *ragStore
 	video *videoService
 	batch *batchService
-
-	rag *ragStore // collections, shared with chat's collections_search
 
 	mu        sync.Mutex
 	latency   time.Duration
@@ -168,6 +178,9 @@ type Server struct {
 	fileSeq   int64
 
 	toolFailures []ToolFailure // see EnqueueToolFailure; behind mu
+	// Per-team usage, checked against cfg.limits.
+	storedCount map[team]int
+	fileBytes   map[team]int64
 }
 
 // NewServer starts a fake xAI server and returns once it accepts
@@ -208,6 +221,13 @@ func NewServer(opts ...Option) (*Server, error) {
 			keys[k] = len(cfg.apiKeys) + i
 		}
 	}
+	teams, err := newTeams(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.limits, err = cfg.limits.withDefaults(); err != nil {
+		return nil, err
+	}
 	if cfg.retention <= 0 {
 		return nil, fmt.Errorf("xaitest: retention must be positive, got %v", cfg.retention)
 	}
@@ -242,15 +262,22 @@ func NewServer(opts ...Option) (*Server, error) {
 		sealer:    sl,
 		models:    models,
 		keys:      keys,
+		teams:     teams,
 		started:   clock.Now(),
+		health:    health.NewServer(),
 		serveDone: make(chan struct{}),
 		closing:   make(chan struct{}),
+		draining:  make(chan struct{}),
 		latency:   cfg.latency,
 		faults:    make(map[string][]*Fault),
 		responses: make(map[string]*storedResponse),
 		deferred:  make(map[string]*deferredJob),
 		files:     make(map[string]*storedFile),
+
+		storedCount: make(map[team]int),
+		fileBytes:   make(map[team]int64),
 	}
+	s.rag, s.video, s.batch = newRAGStore(s), newVideoService(s), newBatchService(s)
 
 	if cfg.bufconn {
 		s.buf = bufconn.Listen(bufconnSize)
@@ -274,6 +301,13 @@ func NewServer(opts ...Option) (*Server, error) {
 
 	s.gs = s.newGRPCServer()
 	s.register()
+	// SERVING for the server as a whole ("") and for each service, until
+	// Shutdown or Close.
+	for name := range s.gs.GetServiceInfo() {
+		if !isDiscovery("/" + name + "/") {
+			s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+		}
+	}
 
 	conn, err := grpc.NewClient(s.Target(), append(s.DialOptions(),
 		grpc.WithPerRPCCredentials(bearerCredentials{key: cfg.apiKeys[0]}),
@@ -299,7 +333,9 @@ func NewServer(opts ...Option) (*Server, error) {
 }
 
 // register attaches every service of the contract, so that none answers
-// with gRPC's generic "unknown service" error.
+// with gRPC's generic "unknown service" error, to the state NewServer
+// made; then the standard health service and server reflection, so that
+// tools such as grpcurl and ghz find the services without proto files.
 func (s *Server) register() {
 	xaiv1.RegisterChatServer(s.gs, &chatService{s: s})
 	xaiv1.RegisterModelsServer(s.gs, &modelsService{s: s})
@@ -309,17 +345,13 @@ func (s *Server) register() {
 	xaiv1.RegisterEmbedderServer(s.gs, &embedderService{s: s})
 	xaiv1.RegisterFilesServer(s.gs, &filesService{s: s})
 	xaiv1.RegisterSampleServer(s.gs, &sampleService{s: s})
-	if s.rag == nil { // made once, as video and batch below, so that chat handlers may read it
-		s.rag = newRAGStore(s)
-	}
-	rag := s.rag
-	xaiv1.RegisterDocumentsServer(s.gs, &documentsService{r: rag})
-	collectionsv1.RegisterCollectionsServer(s.gs, &collectionsService{r: rag})
-	if s.video == nil { // Restart registers again; the state stays
-		s.video, s.batch = newVideoService(s), newBatchService(s)
-	}
+	xaiv1.RegisterDocumentsServer(s.gs, &documentsService{r: s.rag})
+	collectionsv1.RegisterCollectionsServer(s.gs, &collectionsService{r: s.rag})
 	xaiv1.RegisterVideoServer(s.gs, s.video)
 	xaiv1.RegisterBatchMgmtServer(s.gs, s.batch)
+
+	healthpb.RegisterHealthServer(s.gs, s.health)
+	reflection.Register(s.gs)
 }
 
 // newGRPCServer returns the gRPC server of NewServer and Restart, so that
@@ -328,6 +360,9 @@ func (s *Server) newGRPCServer() *grpc.Server {
 	return grpc.NewServer(
 		grpc.MaxRecvMsgSize(maxMessageBytes),
 		grpc.MaxSendMsgSize(maxMessageBytes),
+		// Refuse calls without an accepted key as soon as their headers
+		// arrive: before the body is read, before any latency.
+		grpc.InTapHandle(s.tapAuthenticate),
 		grpc.UnaryInterceptor(s.unaryInterceptor),
 		grpc.StreamInterceptor(s.streamInterceptor),
 		// Run inside the interceptors above: management key scopes.
@@ -416,6 +451,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) shutdown(ctx context.Context) error {
 	var err error
 	s.closeOnce.Do(func() {
+		// Health watchers learn that the server is draining; their
+		// streams then end (see healthWatchStream), so that they do not
+		// hold the drain up.
+		close(s.draining)
+		s.health.Shutdown()
 		if ctx != nil {
 			err = s.gracefulStop(ctx)
 		}

@@ -140,18 +140,26 @@ func TestRequestsAreRecordedIncludingRejectedOnes(t *testing.T) {
 		chatReq("grok-3", user("hello"))); err != nil {
 		t.Fatal(err)
 	}
-	// A call without a key, over a connection that carries none.
+	// A call without a key, over a connection that carries none, is
+	// refused before its request is read, so it leaves no record.
 	conn, err := grpc.NewClient(srv.Target(), srv.DialOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	stream, err := xaiv1.NewChatClient(conn).GetCompletionChunk(ctx(t), chatReq("grok-3", user("streamed")))
+	stream, err := xaiv1.NewChatClient(conn).GetCompletionChunk(ctx(t), chatReq("grok-3", user("keyless")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = collect(t, stream)
 	wantCode(t, err, codes.Unauthenticated)
+	// A stream the handler rejects is recorded with its request.
+	stream, err = chat.GetCompletionChunk(ctx(t), chatReq("", user("streamed")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = collect(t, stream)
+	wantCode(t, err, codes.InvalidArgument)
 
 	reqs := srv.Requests()
 	if len(reqs) != 2 {

@@ -129,6 +129,9 @@ func (t *tokenizeService) TokenizeText(_ context.Context, req *xaiv1.TokenizeTex
 	if err != nil {
 		return nil, err
 	}
+	if err := t.s.checkTokenizeTokens(req.GetText()); err != nil {
+		return nil, err
+	}
 	resp := &xaiv1.TokenizeTextResponse{Model: m.name}
 	scanTokens(req.GetText(), func(tok string) {
 		resp.Tokens = append(resp.Tokens, &xaiv1.Token{

@@ -223,7 +223,7 @@ func (s *Server) runTool(p *chatPlan, t *xaiv1.Tool, query string) (*toolStep, e
 	case *xaiv1.Tool_CodeExecution:
 		return codeExecution(query), nil
 	case *xaiv1.Tool_CollectionsSearch:
-		return s.collectionsSearch(tool.CollectionsSearch, query)
+		return s.collectionsSearch(p.team, tool.CollectionsSearch, query)
 	case *xaiv1.Tool_AttachmentSearch:
 		return s.attachmentSearch(p, tool.AttachmentSearch, query), nil
 	case *xaiv1.Tool_Mcp:
@@ -288,14 +288,14 @@ func codeExecution(query string) *toolStep {
 	}
 }
 
-// collectionsSearch searches the fake's own collections as Documents.Search
-// does; an unknown collection is NOT_FOUND.
-func (s *Server) collectionsSearch(cs *xaiv1.CollectionsSearch, query string) (*toolStep, error) {
+// collectionsSearch searches the collections of team t as Documents.Search
+// does; an unknown collection, or another team's, is NOT_FOUND.
+func (s *Server) collectionsSearch(t team, cs *xaiv1.CollectionsSearch, query string) (*toolStep, error) {
 	limit := defaultSearchLimit
 	if cs.Limit != nil {
 		limit = int(cs.GetLimit())
 	}
-	matches, err := s.rag.search(query, cs.GetCollectionIds(), limit)
+	matches, err := s.rag.search(t, query, cs.GetCollectionIds(), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +345,7 @@ func (s *Server) attachmentSearch(p *chatPlan, as *xaiv1.AttachmentSearch, query
 			}
 			data := f.GetData()
 			if f.GetFileId() != "" {
-				data, _ = s.fileData(f.GetFileId())
+				data, _ = s.fileData(p.team, f.GetFileId())
 			}
 			if !utf8.Valid(data) || len(terms) == 0 {
 				continue

@@ -215,18 +215,36 @@ func checkServerTool(where string, t *xaiv1.Tool) error {
 // checkToolTurns accepts a tool turn that names the call it answers
 // (tool_call_id) only when an earlier assistant message of the
 // conversation, history included, made that call: the service pairs
-// replayed tool turns with their calls by this ID (issue 9).
-func checkToolTurns(conv []*xaiv1.Message, origin []string) error {
+// replayed tool turns with their calls by this ID (issue 9). The messages
+// before from (a stored history, checked when it was stored) are read
+// only as far back as the oldest call answered, so that the check does
+// not grow with the depth of a chain. origin names the messages from from
+// on.
+func checkToolTurns(conv []*xaiv1.Message, from int, origin []string) error {
 	calls := map[string]bool{}
-	for i, msg := range conv {
+	back := from // the history before back has not been read yet
+	for i := from; i < len(conv); i++ {
+		msg := conv[i]
 		switch msg.GetRole() {
 		case xaiv1.MessageRole_ROLE_ASSISTANT:
 			for _, tc := range msg.GetToolCalls() {
 				calls[tc.GetId()] = true
 			}
 		case xaiv1.MessageRole_ROLE_TOOL:
-			if id := msg.GetToolCallId(); msg.ToolCallId != nil && !calls[id] {
-				return invalid("%s: tool_call_id %q matches no tool call of an earlier assistant message", origin[i], id)
+			if msg.ToolCallId == nil {
+				continue
+			}
+			id := msg.GetToolCallId()
+			for !calls[id] && back > 0 {
+				back--
+				if old := conv[back]; old.GetRole() == xaiv1.MessageRole_ROLE_ASSISTANT {
+					for _, tc := range old.GetToolCalls() {
+						calls[tc.GetId()] = true
+					}
+				}
+			}
+			if !calls[id] {
+				return invalid("%s: tool_call_id %q matches no tool call of an earlier assistant message", origin[i-from], id)
 			}
 		}
 	}
@@ -243,7 +261,7 @@ func roleName(r xaiv1.MessageRole) string {
 
 // checkMessage validates one message of a request and the content it
 // refers to. where is its position, like "messages[2]".
-func (s *Server) checkMessage(where string, msg *xaiv1.Message, m *languageModel) error {
+func (s *Server) checkMessage(t team, where string, msg *xaiv1.Message, m *languageModel) error {
 	switch msg.GetRole() {
 	case xaiv1.MessageRole_ROLE_USER, xaiv1.MessageRole_ROLE_ASSISTANT, xaiv1.MessageRole_ROLE_SYSTEM,
 		xaiv1.MessageRole_ROLE_DEVELOPER, xaiv1.MessageRole_ROLE_TOOL, xaiv1.MessageRole_ROLE_FUNCTION:
@@ -266,11 +284,11 @@ func (s *Server) checkMessage(where string, msg *xaiv1.Message, m *languageModel
 			if !m.vision {
 				return invalid("%s: model %q does not accept image input", part, m.name)
 			}
-			if err := s.checkImage(part+".image_url", v.ImageUrl); err != nil {
+			if err := s.checkImage(t, part+".image_url", v.ImageUrl); err != nil {
 				return err
 			}
 		case *xaiv1.Content_File:
-			if err := s.checkFileContent(part+".file", v.File); err != nil {
+			if err := s.checkFileContent(t, part+".file", v.File); err != nil {
 				return err
 			}
 		}
@@ -281,7 +299,7 @@ func (s *Server) checkMessage(where string, msg *xaiv1.Message, m *languageModel
 // checkFileContent validates a file given as message content: exactly
 // one of file_id, data or url, and a filename or MIME type only with data
 // or a URL (the official Python SDK's file() enforces both).
-func (s *Server) checkFileContent(where string, f *xaiv1.FileContent) error {
+func (s *Server) checkFileContent(t team, where string, f *xaiv1.FileContent) error {
 	sources := 0
 	for _, set := range []bool{f.GetFileId() != "", len(f.GetData()) > 0, f.GetUrl() != ""} {
 		if set {
@@ -296,7 +314,7 @@ func (s *Server) checkFileContent(where string, f *xaiv1.FileContent) error {
 	}
 	switch {
 	case f.GetFileId() != "":
-		if _, ok := s.fileData(f.GetFileId()); !ok {
+		if _, ok := s.fileData(t, f.GetFileId()); !ok {
 			return status.Errorf(codes.NotFound, "%s.file_id: file %q not found", where, f.GetFileId())
 		}
 	case len(f.GetData()) > 0:

@@ -73,6 +73,7 @@ type videoJob struct {
 
 // videoPlan is a validated video request.
 type videoPlan struct {
+	team    team
 	model   *videoModel
 	prompt  string
 	seconds int32
@@ -81,8 +82,8 @@ type videoPlan struct {
 }
 
 // GenerateVideo validates the request and starts a job.
-func (v *videoService) GenerateVideo(_ context.Context, req *xaiv1.GenerateVideoRequest) (*xaiv1.StartDeferredResponse, error) {
-	p, err := v.s.planGenerateVideo(req)
+func (v *videoService) GenerateVideo(ctx context.Context, req *xaiv1.GenerateVideoRequest) (*xaiv1.StartDeferredResponse, error) {
+	p, err := v.s.planGenerateVideo(teamOf(ctx), req)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +91,8 @@ func (v *videoService) GenerateVideo(_ context.Context, req *xaiv1.GenerateVideo
 }
 
 // ExtendVideo validates the request and starts a job.
-func (v *videoService) ExtendVideo(_ context.Context, req *xaiv1.ExtendVideoRequest) (*xaiv1.StartDeferredResponse, error) {
-	p, err := v.s.planExtendVideo(req)
+func (v *videoService) ExtendVideo(ctx context.Context, req *xaiv1.ExtendVideoRequest) (*xaiv1.StartDeferredResponse, error) {
+	p, err := v.s.planExtendVideo(teamOf(ctx), req)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +133,7 @@ func (v *videoService) start(p *videoPlan) string {
 // scripted number of polls, then how the job ended; EXPIRED once its
 // result is 24 hours old, and NOT_FOUND a further 24 hours later or for an
 // ID it never issued.
-func (v *videoService) GetDeferredVideo(_ context.Context, req *xaiv1.GetDeferredVideoRequest) (*xaiv1.GetDeferredVideoResponse, error) {
+func (v *videoService) GetDeferredVideo(ctx context.Context, req *xaiv1.GetDeferredVideoRequest) (*xaiv1.GetDeferredVideoResponse, error) {
 	id := req.GetRequestId()
 	if id == "" {
 		return nil, invalid("request_id is required")
@@ -145,7 +146,7 @@ func (v *videoService) GetDeferredVideo(_ context.Context, req *xaiv1.GetDeferre
 		delete(v.jobs, id)
 		ok = false
 	}
-	if !ok {
+	if !ok || job.plan.team != teamOf(ctx) {
 		return nil, status.Errorf(codes.NotFound, "video request %q not found", id)
 	}
 	if !now.Before(job.expires) {
@@ -182,13 +183,17 @@ func (v *videoService) GetDeferredVideo(_ context.Context, req *xaiv1.GetDeferre
 	if job.done == nil {
 		// Made once, so that a stored file is saved once however often
 		// the job is polled. s.mu is taken after v.mu, never the reverse.
-		job.done = v.s.finishVideo(job.plan)
+		done, err := v.s.finishVideo(job.plan)
+		if err != nil {
+			return nil, err // a later poll tries again
+		}
+		job.done = done
 	}
 	return &xaiv1.GetDeferredVideoResponse{Status: xaiv1.DeferredStatus_DONE, Response: proto.CloneOf(job.done)}, nil
 }
 
 // planGenerateVideo validates a generation request.
-func (s *Server) planGenerateVideo(req *xaiv1.GenerateVideoRequest) (*videoPlan, error) {
+func (s *Server) planGenerateVideo(t team, req *xaiv1.GenerateVideoRequest) (*videoPlan, error) {
 	if strings.TrimSpace(req.GetPrompt()) == "" {
 		return nil, invalid("prompt is required")
 	}
@@ -215,17 +220,17 @@ func (s *Server) planGenerateVideo(req *xaiv1.GenerateVideoRequest) (*videoPlan,
 		}
 	}
 	if req.GetImage() != nil {
-		if err := s.checkImage("image", req.GetImage()); err != nil {
+		if err := s.checkImage(t, "image", req.GetImage()); err != nil {
 			return nil, err
 		}
 	}
 	for i, img := range req.GetReferenceImages() {
-		if err := s.checkImage(fmt.Sprintf("reference_images[%d]", i), img); err != nil {
+		if err := s.checkImage(t, fmt.Sprintf("reference_images[%d]", i), img); err != nil {
 			return nil, err
 		}
 	}
 	if req.GetVideo() != nil {
-		if err := s.checkVideo("video", req.GetVideo()); err != nil {
+		if err := s.checkVideo(t, "video", req.GetVideo()); err != nil {
 			return nil, err
 		}
 	}
@@ -239,11 +244,11 @@ func (s *Server) planGenerateVideo(req *xaiv1.GenerateVideoRequest) (*videoPlan,
 	}
 	canon := proto.CloneOf(req)
 	canon.Model = m.name
-	return newVideoPlan(m, req.GetPrompt(), secs, req.GetStorageOptions(), canon), nil
+	return newVideoPlan(t, m, req.GetPrompt(), secs, req.GetStorageOptions(), canon), nil
 }
 
 // planExtendVideo validates an extension request.
-func (s *Server) planExtendVideo(req *xaiv1.ExtendVideoRequest) (*videoPlan, error) {
+func (s *Server) planExtendVideo(t team, req *xaiv1.ExtendVideoRequest) (*videoPlan, error) {
 	if strings.TrimSpace(req.GetPrompt()) == "" {
 		return nil, invalid("prompt is required")
 	}
@@ -254,7 +259,7 @@ func (s *Server) planExtendVideo(req *xaiv1.ExtendVideoRequest) (*videoPlan, err
 	if req.GetVideo() == nil {
 		return nil, invalid("video is required: the video to extend")
 	}
-	if err := s.checkVideo("video", req.GetVideo()); err != nil {
+	if err := s.checkVideo(t, "video", req.GetVideo()); err != nil {
 		return nil, err
 	}
 	secs, err := videoSeconds(m, req.Duration)
@@ -266,7 +271,7 @@ func (s *Server) planExtendVideo(req *xaiv1.ExtendVideoRequest) (*videoPlan, err
 	}
 	canon := proto.CloneOf(req)
 	canon.Model = m.name
-	return newVideoPlan(m, req.GetPrompt(), secs, req.GetStorageOptions(), canon), nil
+	return newVideoPlan(t, m, req.GetPrompt(), secs, req.GetStorageOptions(), canon), nil
 }
 
 // videoSeconds checks a requested duration against the model's range.
@@ -296,7 +301,7 @@ func checkStorage(so *xaiv1.StorageOptions) error {
 
 // checkVideo validates an input video: an https URL (never fetched), a
 // base64 data URL of a video/* type, or the ID of an uploaded file.
-func (s *Server) checkVideo(where string, v *xaiv1.VideoUrlContent) error {
+func (s *Server) checkVideo(t team, where string, v *xaiv1.VideoUrlContent) error {
 	switch src := v.GetSource().(type) {
 	case *xaiv1.VideoUrlContent_Url:
 		u := src.Url
@@ -314,7 +319,7 @@ func (s *Server) checkVideo(where string, v *xaiv1.VideoUrlContent) error {
 		}
 		return checkHTTPS(where+".url", u)
 	case *xaiv1.VideoUrlContent_FileId:
-		if _, ok := s.fileData(src.FileId); !ok {
+		if _, ok := s.fileData(t, src.FileId); !ok {
 			return status.Errorf(codes.NotFound, "%s.file_id: file %q not found", where, src.FileId)
 		}
 		return nil
@@ -325,16 +330,16 @@ func (s *Server) checkVideo(where string, v *xaiv1.VideoUrlContent) error {
 // newVideoPlan derives the job's seed from the whole request, its model
 // named canonically, so that the same request always gives the same video
 // URL.
-func newVideoPlan(m *videoModel, prompt string, secs int32, so *xaiv1.StorageOptions, req proto.Message) *videoPlan {
+func newVideoPlan(t team, m *videoModel, prompt string, secs int32, so *xaiv1.StorageOptions, req proto.Message) *videoPlan {
 	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(req) // valid messages always marshal
 	seed := sha256.Sum256(append([]byte(m.name+"\x00"), b...))
-	return &videoPlan{model: m, prompt: prompt, seconds: secs, storage: proto.CloneOf(so), seed: seed}
+	return &videoPlan{team: t, model: m, prompt: prompt, seconds: secs, storage: proto.CloneOf(so), seed: seed}
 }
 
 // finishVideo makes the finished response of a plan: a deterministic URL
 // (served by the media server of WithMediaServer, unfetchable without it),
 // and a small stand-in MP4 file when the request asked for storage.
-func (s *Server) finishVideo(p *videoPlan) *xaiv1.VideoResponse {
+func (s *Server) finishVideo(p *videoPlan) (*xaiv1.VideoResponse, error) {
 	name := hex.EncodeToString(p.seed[:12])
 	video := &xaiv1.GeneratedVideo{
 		Url:               s.mediaURL("vidgen", name+".mp4", fakeMP4(p.seed)),
@@ -346,7 +351,10 @@ func (s *Server) finishVideo(p *videoPlan) *xaiv1.VideoResponse {
 		if so.GetFilename() == "" {
 			so.Filename = "video.mp4"
 		}
-		video.FileOutput = s.storeGenerated(so, fakeMP4(p.seed), 0)
+		var err error
+		if video.FileOutput, err = s.storeGenerated(p.team, so, fakeMP4(p.seed), 0); err != nil {
+			return nil, err
+		}
 	}
 	prompt := countTokens(p.prompt)
 	cost := int64(p.seconds) * p.model.secondTick
@@ -360,7 +368,7 @@ func (s *Server) finishVideo(p *videoPlan) *xaiv1.VideoResponse {
 			TotalTokens:      int32(prompt),
 			CostInUsdTicks:   &cost,
 		},
-	}
+	}, nil
 }
 
 // fakeMP4 returns a few bytes that start like an MP4 file: an ftyp box

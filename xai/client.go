@@ -25,11 +25,13 @@ import (
 )
 
 // Version is the version of this SDK, sent to the server in the user agent
-// and the x-sdk-version metadata.
+// and the xai-sdk-version metadata.
 const Version = "0.1.0"
 
-// userAgent is the gRPC user agent of connections the client creates.
-const userAgent = "xai-go/" + Version
+// userAgent is the gRPC user agent of connections the client creates,
+// naming the SDK as the official Python SDK names itself ("XaiSdk/<v>"
+// in src/xai_sdk/client.py); gRPC appends its own.
+const userAgent = "xai-sdk-go/" + Version
 
 // Client is a connection to the xAI API. Create one with NewClient, share
 // it between goroutines, and Close it when done.

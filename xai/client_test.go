@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -404,23 +405,34 @@ func TestMetadataAndUserAgent(t *testing.T) {
 		}
 		md := srv.lastCall().md
 		for k, want := range map[string]string{
-			"authorization":  "Bearer " + testKey,
-			"x-sdk-version":  Version,
-			"x-sdk-language": "go",
-			"x-team":         "search",
-			"x-request":      "r1",
+			"authorization": "Bearer " + testKey,
+			// The keys and value forms of the official Python SDK
+			// (client.py: xai-sdk-version "python/<v>",
+			// xai-sdk-language "python/<major>.<minor>").
+			"xai-sdk-version":  "go/" + Version,
+			"xai-sdk-language": "go/" + goMinorVersion(runtime.Version()),
+			"x-team":           "search",
+			"x-request":        "r1",
 		} {
 			if got := md.Get(k); len(got) != 1 || got[0] != want {
 				t.Errorf("metadata %s = %q, want [%q]", k, got, want)
 			}
 		}
-		if ua := md.Get("user-agent"); len(ua) != 1 || !strings.HasPrefix(ua[0], "xai-go/"+Version) {
+		if ua := md.Get("user-agent"); len(ua) != 1 || !strings.HasPrefix(ua[0], "xai-sdk-go/"+Version) {
 			t.Errorf("user-agent = %q", ua)
 		}
 		if header == nil {
 			t.Error("CaptureHeader did not capture the header")
 		}
 	})
+}
+
+func TestGoMinorVersion(t *testing.T) {
+	for in, want := range map[string]string{"go1.26.8": "1.26", "go1.24": "1.24", "devel go1.27-abc": "devel go1.27-abc"} {
+		if got := goMinorVersion(in); got != want {
+			t.Errorf("goMinorVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestOwnConnStaysOpen(t *testing.T) {

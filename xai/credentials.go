@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -66,8 +67,8 @@ func (s secret) check(source, what string) error {
 }
 
 // bearer is the per-call credential that sends
-// "authorization: Bearer <key>", with the SDK's x-sdk-version and
-// x-sdk-language headers. Make one with newBearer.
+// "authorization: Bearer <key>", with the SDK's xai-sdk-version and
+// xai-sdk-language headers. Make one with newBearer.
 type bearer struct {
 	key      secret
 	insecure bool
@@ -87,12 +88,31 @@ func newBearer(key secret, insecure bool) *bearer {
 	return &bearer{key: key, insecure: insecure, md: func() map[string]string { return md }}
 }
 
+// The SDK identifies itself with the metadata keys of the official SDKs:
+// the Python SDK sends xai-sdk-version "python/<its version>" and
+// xai-sdk-language "python/<major>.<minor>" (src/xai_sdk/client.py).
+var (
+	sdkVersionMD  = "go/" + Version
+	sdkLanguageMD = "go/" + goMinorVersion(runtime.Version())
+)
+
+// goMinorVersion returns "1.26" for "go1.26.8", or the version without its
+// "go" prefix when it has another form (a development build).
+func goMinorVersion(v string) string {
+	v = strings.TrimPrefix(v, "go")
+	if major, rest, ok := strings.Cut(v, "."); ok {
+		minor, _, _ := strings.Cut(rest, ".")
+		return major + "." + minor
+	}
+	return v
+}
+
 // bearerMetadata returns the metadata a bearer sends for key.
 func bearerMetadata(key secret) map[string]string {
 	return map[string]string{
-		"authorization":  "Bearer " + key.reveal(),
-		"x-sdk-version":  Version,
-		"x-sdk-language": "go",
+		"authorization":    "Bearer " + key.reveal(),
+		"xai-sdk-version":  sdkVersionMD,
+		"xai-sdk-language": sdkLanguageMD,
 	}
 }
 

@@ -3,6 +3,7 @@ package xai
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,8 +123,8 @@ func TestModelsRetryAndCallOptions(t *testing.T) {
 	if got := reqs[2].Metadata.Get("x-trace"); len(got) != 1 || got[0] != "t1" {
 		t.Errorf("x-trace metadata = %v", got)
 	}
-	if got := reqs[2].Metadata.Get("x-sdk-language"); len(got) != 1 || got[0] != "go" {
-		t.Errorf("x-sdk-language metadata = %v", got)
+	if got := reqs[2].Metadata.Get("xai-sdk-language"); len(got) != 1 || !strings.HasPrefix(got[0], "go/1.") {
+		t.Errorf("xai-sdk-language metadata = %v", got)
 	}
 	if header == nil {
 		t.Error("CaptureHeader captured nothing")

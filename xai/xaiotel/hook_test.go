@@ -39,7 +39,7 @@ func (r recorder) add(s string) {
 
 func (r recorder) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	md, _ := metadata.FromOutgoingContext(ctx)
-	if len(md.Get("authorization")) > 0 || len(md.Get("x-sdk-version")) > 0 {
+	if len(md.Get("authorization")) > 0 || len(md.Get("xai-sdk-version")) > 0 {
 		r.add(r.name + " saw the client's metadata")
 	}
 	if _, ok := ctx.Deadline(); ok {

@@ -3,6 +3,7 @@ package xai
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"math"
@@ -13,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"github.com/gogrok/sdk/xai/xaitest"
@@ -516,5 +520,39 @@ func TestStreamOpenFailureEndsTheCall(t *testing.T) {
 		if out := logs.String(); !strings.Contains(out, "finished call") || !strings.Contains(out, "grpc.code="+tt.code.String()) {
 			t.Errorf("%v: the log does not show the call's end:\n%s", tt.code, out)
 		}
+	}
+}
+
+// xaitest.Fault carries status details and trailers, so that code can be
+// tested against a server that pushes back (gRFC A6's
+// grpc-retry-pushback-ms: a negative value means "do not retry") and sends
+// a RetryInfo.
+func TestFakeFaultDetailsAndPushback(t *testing.T) {
+	srv, c := newFake(t, true)
+	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{
+		Code: codes.Unavailable, Message: "overloaded", Times: 3,
+		Details: []proto.Message{&errdetails.RetryInfo{RetryDelay: durationpb.New(2 * time.Second)}},
+		Trailer: metadata.Pairs("grpc-retry-pushback-ms", "-1"),
+	})
+	var trailer metadata.MD
+	_, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background(), CaptureTrailer(&trailer))
+	var xerr *Error
+	if !errors.As(err, &xerr) || xerr.Code != codes.Unavailable {
+		t.Fatalf("err = %v, want UNAVAILABLE", err)
+	}
+	if n := len(sentOf(srv, xaiv1.Chat_GetCompletion_FullMethodName)); n != 1 {
+		t.Errorf("%d attempts, want 1: the pushback said not to retry", n)
+	}
+	var info *errdetails.RetryInfo
+	for _, d := range xerr.Details {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			info = ri
+		}
+	}
+	if info == nil || info.GetRetryDelay().AsDuration() != 2*time.Second {
+		t.Errorf("details %v, want the RetryInfo of 2s", xerr.Details)
+	}
+	if got := trailer.Get("grpc-retry-pushback-ms"); len(got) != 1 || got[0] != "-1" {
+		t.Errorf("trailer %v, want the pushback", trailer)
 	}
 }

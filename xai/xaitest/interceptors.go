@@ -45,7 +45,7 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 			return nil, err
 		}
 	}
-	return nil, f.status()
+	return nil, f.fail(func(md metadata.MD) { _ = grpc.SetTrailer(ctx, md) })
 }
 
 // streamInterceptor applies those steps to streaming calls. For
@@ -81,18 +81,18 @@ func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.Str
 	}
 	if f, ok := s.takeFault(info.FullMethod, md); ok {
 		if !f.AfterHeaders && (!info.IsServerStream || f.AfterChunks <= 0) {
-			return f.status()
+			return f.fail(ss.SetTrailer)
 		}
 		w.fault = &f
 	}
 	err := handler(srv, w)
 	if err == nil && w.fault != nil && w.fault.AfterHeaders {
 		_ = w.ServerStream.SendHeader(metadata.MD{}) // fails if messages already sent them
-		return w.fault.status()
+		return w.fault.fail(ss.SetTrailer)
 	}
 	if err == nil && w.fault != nil {
 		// The stream ended before reaching AfterChunks: fail at its end.
-		return w.fault.status()
+		return w.fault.fail(ss.SetTrailer)
 	}
 	return err
 }
@@ -220,7 +220,7 @@ func (w *serverStream) SendMsg(m any) error {
 		if w.fault.AfterHeaders {
 			return nil // dropped: the stream fails once the handler is done
 		}
-		err := w.fault.status()
+		err := w.fault.fail(w.ServerStream.SetTrailer)
 		w.fault = nil
 		return err
 	}

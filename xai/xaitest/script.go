@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -188,6 +189,14 @@ type Fault struct {
 	// metadata it accepts; other calls pass it by. It targets one call
 	// among concurrent ones, for example by a metadata value the test sets.
 	Match func(metadata.MD) bool
+	// Details are sent as the status details, for example an
+	// errdetails.RetryInfo saying how long to wait, or an
+	// errdetails.QuotaFailure; a detail that cannot be encoded is left out.
+	Details []proto.Message
+	// Trailer is sent as the call's trailer metadata, for example
+	// {"grpc-retry-pushback-ms": {"250"}} to ask clients to wait 250 ms
+	// before retrying (gRFC A6), or "-1" not to retry.
+	Trailer metadata.MD
 }
 
 // status returns the error the fault produces.
@@ -200,7 +209,21 @@ func (f Fault) status() error {
 	if msg == "" {
 		msg = fmt.Sprintf("xaitest: injected %s fault", code)
 	}
-	return status.Error(code, msg)
+	st := status.New(code, msg)
+	for _, d := range f.Details {
+		if withD, err := st.WithDetails(protoadapt.MessageV1Of(d)); err == nil {
+			st = withD
+		}
+	}
+	return st.Err()
+}
+
+// fail sets the fault's trailer with setTrailer and returns its error.
+func (f Fault) fail(setTrailer func(metadata.MD)) error {
+	if len(f.Trailer) > 0 {
+		setTrailer(f.Trailer)
+	}
+	return f.status()
 }
 
 // InjectFault makes the next f.Times calls of fullMethod (for example

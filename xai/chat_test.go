@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -507,5 +508,38 @@ func TestZeroChatServiceAndNilStreams(t *testing.T) {
 	}
 	for _, err := range ss.All() {
 		checkErr(t, err, codes.InvalidArgument, "client.Sample.Stream")
+	}
+}
+
+// The fake reads a compaction message in place of everything before it in
+// the request, and bills only what it reads (issue 12: compaction as the
+// official SDK does it).
+func TestCompactionIgnoresEarlierMessages(t *testing.T) {
+	_, c := newFake(t, true)
+	ctx := context.Background()
+	compacted, err := c.Chat.CompactContext(ctx, "grok-4", []Turn{User("a b c"), Assistant("d e f")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := xaiv1.NewChatClient(c.Conn())
+	ask := func(msgs ...*xaiv1.Message) *xaiv1.SamplingUsage {
+		resp, err := raw.GetCompletion(ctx, &xaiv1.GetCompletionsRequest{Model: "grok-4", Messages: msgs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetUsage()
+	}
+	compaction := &xaiv1.Message{Role: xaiv1.MessageRole_ROLE_USER, EncryptedContent: compacted.EncryptedContent()}
+	long := strings.Repeat("word ", 500)
+	alone := ask(compaction, User("next").Proto())
+	after := ask(User(long).Proto(), compaction, User("next").Proto())
+	if after.GetPromptTokens() != alone.GetPromptTokens() {
+		t.Errorf("prompt tokens %d with a long message before the compaction, %d without: it should be ignored", after.GetPromptTokens(), alone.GetPromptTokens())
+	}
+	// A tampered blob is refused.
+	bad := proto.CloneOf(compaction)
+	bad.EncryptedContent = bad.EncryptedContent[:len(bad.EncryptedContent)-4] + "AAAA"
+	if _, err := raw.GetCompletion(ctx, &xaiv1.GetCompletionsRequest{Model: "grok-4", Messages: []*xaiv1.Message{bad, User("next").Proto()}}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("tampered compaction: %v, want INVALID_ARGUMENT", err)
 	}
 }

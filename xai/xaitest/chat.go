@@ -249,10 +249,17 @@ func (s *Server) plan(t team, req *xaiv1.GetCompletionsRequest) (p *chatPlan, er
 	} else if len(req.GetMessages()) == 0 {
 		return nil, invalid("messages must not be empty")
 	}
+	// A compaction message stands for everything before it: the messages
+	// of the request before the last one are checked but neither read nor
+	// billed, as the official SDK's compaction drops them.
+	from := s.lastCompaction(t, req.GetMessages())
 	for i, msg := range req.GetMessages() {
 		where := fmt.Sprintf("messages[%d]", i)
 		if err := s.checkMessage(t, where, msg, m); err != nil {
 			return nil, err
+		}
+		if i < from {
+			continue
 		}
 		if err := s.addMessage(p, where, proto.CloneOf(msg)); err != nil {
 			return nil, err
@@ -277,6 +284,19 @@ func (s *Server) plan(t team, req *xaiv1.GetCompletionsRequest) (p *chatPlan, er
 		return nil, err
 	}
 	return p, nil
+}
+
+// lastCompaction returns the index of the last message of msgs whose
+// encrypted content is a compacted context of team t, or 0.
+func (s *Server) lastCompaction(t team, msgs []*xaiv1.Message) int {
+	for i := len(msgs) - 1; i > 0; i-- {
+		if blob := msgs[i].GetEncryptedContent(); blob != "" {
+			if payload, err := s.sealer.open(t, blob); err == nil && payload.Kind == sealedCompaction {
+				return i
+			}
+		}
+	}
+	return 0
 }
 
 // addMessage appends a request message to the conversation and counts it,

@@ -1011,8 +1011,15 @@ func TestCompactContext(t *testing.T) {
 	// The compacted history holds a system message already.
 	_, err = chat.GetCompletion(ctx(t), chatReq("grok-4", carrier, system("again")))
 	wantCode(t, err, codes.InvalidArgument, "messages[1]: only one system")
-	_, err = chat.GetCompletion(ctx(t), chatReq("grok-4", user("first"), carrier))
-	wantCode(t, err, codes.InvalidArgument, "messages[1] (message 0 of the compacted context): the system or developer message must be the first")
+	// What comes before a compaction message is ignored (issue 12), so its
+	// system message stays first.
+	after, err := chat.GetCompletion(ctx(t), chatReq("grok-4", user("first"), carrier, user("three")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.GetUsage().GetPromptTextTokens() != u.GetPromptTextTokens() {
+		t.Errorf("a message before the compaction was billed: %v, want %v", after.GetUsage(), u)
+	}
 
 	_, err = chat.CompactContext(ctx(t), &xaiv1.CompactContextRequest{Model: "grok-4"})
 	wantCode(t, err, codes.InvalidArgument, "input must not be empty")

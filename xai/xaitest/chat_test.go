@@ -1026,3 +1026,19 @@ func TestCompactContext(t *testing.T) {
 	_, err = chat.CompactContext(ctx(t), &xaiv1.CompactContextRequest{Input: history})
 	wantCode(t, err, codes.InvalidArgument, "model is required")
 }
+
+// A continuation of a response that was not stored is NOT_FOUND, and the
+// message names that cause first (issue 12: each turn continued must be
+// stored).
+func TestPreviousResponseNotStored(t *testing.T) {
+	srv := start(t)
+	chat := xaiv1.NewChatClient(srv.Conn())
+	first, err := chat.GetCompletion(ctx(t), chatReq("grok-4", user("one")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := chatReq("grok-4", user("two"))
+	req.PreviousResponseId = &first.Id
+	_, err = chat.GetCompletion(ctx(t), req)
+	wantCode(t, err, codes.NotFound, "never stored", "store_messages")
+}

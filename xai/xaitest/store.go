@@ -213,7 +213,7 @@ func (s *Server) stored(t team, id string) (*storedResponse, error) {
 }
 
 func notFoundResponse(id string) error {
-	return status.Errorf(codes.NotFound, "response %q not found: it does not exist, was deleted or has expired", id)
+	return status.Errorf(codes.NotFound, "response %q not found: it was never stored (the request that made it did not set store_messages), was deleted, has expired, or belongs to another team", id)
 }
 
 // deleteStored removes a stored response of team t.

@@ -213,10 +213,10 @@ func TestDefaults(t *testing.T) {
 	if c.Conn() == nil || c.Conn().CanonicalTarget() != "dns:///api.x.ai:443" {
 		t.Errorf("target = %v", c.Conn().CanonicalTarget())
 	}
-	if !c.creds.RequireTransportSecurity() {
+	if !c.api.creds.RequireTransportSecurity() {
 		t.Error("credentials do not require TLS by default")
 	}
-	md, _ := c.creds.GetRequestMetadata(context.Background())
+	md, _ := c.api.creds.GetRequestMetadata(context.Background())
 	if md["authorization"] != "Bearer "+testKey {
 		t.Error("credentials do not send the bearer key")
 	}
@@ -231,7 +231,7 @@ func TestKeyNeverFormatted(t *testing.T) {
 	defer c.Close()
 	values := map[string]any{
 		"client": c, "*client": *c, "config": c.cfg, "*config": *c.cfg,
-		"creds": c.creds, "*creds": *c.creds, "option": WithAPIKey(testKey),
+		"creds": c.api.creds, "*creds": *c.api.creds, "option": WithAPIKey(testKey),
 		"management option": WithManagementKey(testKey), "secret": newSecret(testKey),
 	}
 	for name, v := range values {

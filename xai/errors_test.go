@@ -127,7 +127,7 @@ func TestErrorsRedactKeys(t *testing.T) {
 	srv.unary = func(ctx context.Context, _ int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
 		return nil, echoStatus(ctx, codes.Unavailable, mgmtKey)
 	}
-	c.retry.sleep = func(context.Context, time.Duration) error { return context.Canceled }
+	c.api.retry.sleep = func(context.Context, time.Duration) error { return context.Canceled }
 	_, errs["retry wait"] = chat.Sample(ctx)
 	checkErr(t, errs["retry wait"], codes.Canceled, "while waiting to retry")
 

@@ -1,14 +1,8 @@
 package xai
 
 import (
-	"fmt"
-	"sync"
-
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-
-	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
-	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
 )
 
 // The management API (collections) lives on its own host,
@@ -38,44 +32,20 @@ func WithManagementGRPCConn(conn *grpc.ClientConn) Option {
 	})
 }
 
-// initServices creates the services of the storage and retrieval APIs:
-// Files and Documents on the API connection, Collections on the management
-// connection, which it creates when a management key is set.
-func (c *Client) initServices() error {
-	c.Files = &FilesService{stub: xaiv1.NewFilesClient(c.invoker), cc: c.invoker}
-	c.Documents = &DocumentsService{stub: xaiv1.NewDocumentsClient(c.invoker)}
-	c.Collections = &CollectionsService{made: true, noEnv: c.cfg.noEnv}
-	if c.cfg.managementConn != nil && c.cfg.managementEndpointSet {
-		return invalidArgument("NewClient: WithManagementEndpoint cannot be combined with WithManagementGRPCConn: the endpoint configures a connection the client does not create")
+// managementPipeline returns the pipeline of the management API, or nil
+// when no management key is set (Collections calls then report it).
+func (c *config) managementPipeline(retry *retryer) (*pipeline, error) {
+	if c.managementConn != nil && c.managementEndpointSet {
+		return nil, invalidArgument("NewClient: WithManagementEndpoint cannot be combined with WithManagementGRPCConn: the endpoint configures a connection the client does not create")
 	}
-	if c.cfg.managementKey.reveal() == "" {
-		return nil // Collections calls report the missing key
+	if c.managementKey.reveal() == "" {
+		return nil, nil
 	}
 	// Without TLS only toward an address the caller named (WithInsecure's
 	// rule); the default public host always gets TLS, and the key is
 	// refused on any connection without it.
-	insecure := c.cfg.insecure && (c.cfg.managementEndpointSet || c.cfg.managementConn != nil)
-	m := &Client{
-		cfg: c.cfg, creds: newBearer(c.cfg.managementKey, insecure),
-		retry: c.retry, logUnary: c.logUnary, logStrm: c.logStrm, close: new(sync.Once),
-	}
-	if c.cfg.managementConn == nil {
-		m.sendLimit = c.cfg.maxMessageSize
-	}
-	m.credsOpt = grpc.PerRPCCredentials(m.creds)
-	unary := chainUnary(c.cfg.unaryHooks, m.unaryInterceptor)
-	stream := chainStream(c.cfg.streamHooks, m.streamInterceptor)
-	if c.cfg.managementConn != nil {
-		c.mgmtInvoker = &interceptedConn{cc: c.cfg.managementConn, unary: unary, stream: stream}
-	} else {
-		conn, err := grpc.NewClient(c.cfg.managementEndpoint, m.dialOptions(insecure, unary, stream)...)
-		if err != nil {
-			return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf("NewClient: cannot use management endpoint %q: %v", c.cfg.managementEndpoint, err), cause: err}
-		}
-		c.mgmtConn, c.mgmtInvoker = conn, conn
-	}
-	c.Collections.stub = collectionsv1.NewCollectionsClient(c.mgmtInvoker)
-	return nil
+	insecure := c.insecure && (c.managementEndpointSet || c.managementConn != nil)
+	return newPipeline(c, c.managementKey, insecure, c.managementConn, c.managementEndpoint, "management endpoint", retry)
 }
 
 // ManagementConn returns the gRPC connection to the management API, for
@@ -85,22 +55,12 @@ func (c *Client) initServices() error {
 // one given with WithManagementGRPCConn is returned as it is.
 func (c *Client) ManagementConn() *grpc.ClientConn {
 	switch {
-	case c == nil || c.cfg == nil:
+	case c == nil || c.mgmt == nil:
 		return nil
-	case c.mgmtConn != nil:
-		return c.mgmtConn
-	case c.mgmtInvoker != nil:
-		return c.cfg.managementConn
+	case c.mgmt.conn != nil:
+		return c.mgmt.conn
 	}
-	return nil
-}
-
-// closeManagement closes the management connection the client created.
-func (c *Client) closeManagement() error {
-	if c.mgmtConn == nil {
-		return nil
-	}
-	return c.mgmtConn.Close()
+	return c.cfg.managementConn
 }
 
 // errNoManagementKey is the error of a management call on a client without

@@ -81,13 +81,13 @@ func TestUnaryRetries(t *testing.T) {
 func recordingRetryer(c *Client) *[]time.Duration {
 	var mu sync.Mutex
 	var waits []time.Duration
-	c.retry.sleep = func(ctx context.Context, d time.Duration) error {
+	c.api.retry.sleep = func(ctx context.Context, d time.Duration) error {
 		mu.Lock()
 		waits = append(waits, d)
 		mu.Unlock()
 		return ctx.Err()
 	}
-	c.retry.jitter = func(d time.Duration) time.Duration { return d } // the upper bound
+	c.api.retry.jitter = func(d time.Duration) time.Duration { return d } // the upper bound
 	return &waits
 }
 
@@ -186,7 +186,7 @@ func TestRetryStopsWithContext(t *testing.T) {
 		return nil, statusErr(codes.Unavailable, "down")
 	}}
 	c := startScript(t, srv, true, WithRetryPolicy(RetryPolicy{InitialBackoff: 10 * time.Second, MaxBackoff: 10 * time.Second}))
-	c.retry.jitter = func(d time.Duration) time.Duration { return d }
+	c.api.retry.jitter = func(d time.Duration) time.Duration { return d }
 	chat := c.Chat.Create("grok-4").Append(User("hi"))
 
 	t.Run("cancel during backoff", func(t *testing.T) {

@@ -46,6 +46,46 @@ func ExampleFilesService_Upload() {
 	// true
 }
 
+func ExampleFilesService_UploadMany() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	files := []xai.FileUpload{
+		{Name: "q1.txt", Content: strings.NewReader("Q1 revenue grew 8%.")},
+		{Name: "q2.txt", Content: strings.NewReader("Q2 revenue grew 10%.")},
+		{Name: "", Content: strings.NewReader("no name")},
+	}
+	// Every name and reader is checked before anything is sent.
+	_, err = client.Files.UploadMany(context.Background(), files)
+	fmt.Println(xai.IsInvalidArgument(err))
+
+	var last int64
+	results, err := client.Files.UploadMany(context.Background(), files[:2],
+		xai.WithUploadParallelism(4), // at most 4 uploads at once (default 50)
+		xai.WithProgress(func(done, total int64) { last = done }))
+	if err != nil {
+		log.Print(err) // some files failed; the results still hold the others
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Println(r.Name, "failed:", r.Err)
+			continue
+		}
+		fmt.Println(r.Name, r.File.Size)
+	}
+	fmt.Println("sent", last, "bytes")
+	// Output:
+	// true
+	// q1.txt 19
+	// q2.txt 20
+	// sent 39 bytes
+}
+
 func ExampleFilesService_List() {
 	srv, opts := fake()
 	defer srv.Close()

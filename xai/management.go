@@ -44,7 +44,7 @@ func WithManagementGRPCConn(conn *grpc.ClientConn) Option {
 func (c *Client) initServices() error {
 	c.Files = &FilesService{stub: xaiv1.NewFilesClient(c.invoker), cc: c.invoker}
 	c.Documents = &DocumentsService{stub: xaiv1.NewDocumentsClient(c.invoker)}
-	c.Collections = &CollectionsService{made: true, noEnv: c.cfg.noEnv}
+	c.Collections = &CollectionsService{made: true, noEnv: c.cfg.noEnv, files: c.Files}
 	if c.cfg.managementConn != nil && c.cfg.managementEndpointSet {
 		return invalidArgument("NewClient: WithManagementEndpoint cannot be combined with WithManagementGRPCConn: the endpoint configures a connection the client does not create")
 	}

@@ -120,9 +120,9 @@ func (s *BatchService) Cancel(ctx context.Context, batchID string, opts ...CallO
 	return b, nil
 }
 
-// BatchRequest is one request to add to a batch. Build it with BatchChat,
-// BatchCompletion, BatchImage, BatchVideo, BatchVideoExtension or
-// BatchProto; a BatchRequest that could not be built
+// BatchRequest is one request to add to a batch. Build it with [BatchChat],
+// [BatchCompletion], [BatchImage], [BatchVideo], [BatchVideoExtension] or
+// [BatchProto]; a BatchRequest that could not be built
 // carries its error, which Add returns before sending anything.
 //
 // The zero BatchRequest is not valid.
@@ -199,13 +199,13 @@ func BatchCompletion(id string, req *xaiv1.GetCompletionsRequest) BatchRequest {
 }
 
 // BatchImage returns a batch request that generates images from prompt
-// with model, as ImageService.Generate would with the same options, under
-// the request ID id as for BatchChat. The request is built and checked by
-// the same code as Generate's. CallOptions do not belong to one request of
-// a batch and are refused: pass them to BatchService.Add. The official
+// with model, as [ImageService.Generate] would with the same options, under
+// the request ID id as for [BatchChat]. The request is built and checked by
+// the same code as Generate's. [CallOptions] do not belong to one request of
+// a batch and are refused: pass them to [BatchService.Add]. The official
 // Python SDK prepares the same request with image.prepare.
 //
-// The result is read with BatchResult.Image.
+// The result is read with [BatchResult.Image].
 func BatchImage(id, model, prompt string, opts ...ImageOption) BatchRequest {
 	where := "BatchImage(" + quoteShort(id) + ")"
 	rid, err := batchRequestID(where, id)
@@ -226,14 +226,14 @@ func BatchImage(id, model, prompt string, opts ...ImageOption) BatchRequest {
 }
 
 // BatchVideo returns a batch request that generates a video from prompt
-// with model, as VideoService.Generate would with the same options, under
-// the request ID id as for BatchChat. The request is built and checked by
-// the same code as Generate's. CallOptions and PollOptions are refused: a
+// with model, as [VideoService.Generate] would with the same options, under
+// the request ID id as for [BatchChat]. The request is built and checked by
+// the same code as Generate's. [CallOptions] and [PollOptions] are refused: a
 // batch request is neither sent alone nor waited for (pass call options to
-// BatchService.Add). The official Python SDK prepares the same request
+// [BatchService.Add]). The official Python SDK prepares the same request
 // with video.prepare.
 //
-// The result is read with BatchResult.Video.
+// The result is read with [BatchResult.Video].
 func BatchVideo(id, model, prompt string, opts ...VideoOption) BatchRequest {
 	where := "BatchVideo(" + quoteShort(id) + ")"
 	rid, err := batchRequestID(where, id)
@@ -254,14 +254,14 @@ func BatchVideo(id, model, prompt string, opts ...VideoOption) BatchRequest {
 }
 
 // BatchVideoExtension returns a batch request that extends video with
-// footage described by prompt, as VideoService.Extend would with the same
-// options (WithVideoDuration and WithVideoStorage only), under the request
-// ID id as for BatchChat. It is built and checked by the same code as
-// Extend's, and refuses CallOptions and PollOptions as BatchVideo does. The
-// official Python SDK prepares the same request with
+// footage described by prompt, as [VideoService.Extend] would with the same
+// options ([WithVideoDuration] and [WithVideoStorage] only), under the
+// request ID id as for [BatchChat]. It is built and checked by the same code
+// as Extend's, and refuses [CallOptions] and [PollOptions] as [BatchVideo]
+// does. The official Python SDK prepares the same request with
 // video.prepare_extension.
 //
-// The result is read with BatchResult.Video.
+// The result is read with [BatchResult.Video].
 func BatchVideoExtension(id, model, prompt string, video VideoInput, opts ...VideoOption) BatchRequest {
 	where := "BatchVideoExtension(" + quoteShort(id) + ")"
 	rid, err := batchRequestID(where, id)
@@ -473,7 +473,7 @@ func (r *BatchResult) Response() *Response {
 	return newResponse(pb, nil)
 }
 
-// Image returns the images of an image generation request (BatchImage)
+// Image returns the images of an image generation request ([BatchImage])
 // that succeeded, or nil.
 func (r *BatchResult) Image() *ImageResponse {
 	pb := r.Proto().GetResponse().GetImageResponse()

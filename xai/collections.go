@@ -29,10 +29,12 @@ import (
 // one, every method returns an Unauthenticated *Error that says so, and
 // sends nothing.
 //
-// A typical flow: Create a collection, UploadDocument a file to it (which
-// uploads it with the Files API, adds it and waits until it is indexed),
-// then Documents.Search the collection. The steps also exist apart:
-// Files.Upload, AddDocument and WaitForDocument.
+// A typical flow: [CollectionsService.Create] a collection,
+// [CollectionsService.UploadDocument] a file to it (which uploads it with
+// the Files API, adds it and waits until it is indexed), then
+// [DocumentsService.Search] the collection. The steps also exist apart:
+// [FilesService.Upload], [CollectionsService.AddDocument] and
+// [CollectionsService.WaitForDocument].
 type CollectionsService struct {
 	stub  collectionsv1.CollectionsClient // nil without a management key
 	files *FilesService                   // for UploadDocument
@@ -651,10 +653,10 @@ func (o PollOptions) applyDocument(c *documentConfig) error {
 func (c *documentConfig) waits() bool { return len(c.poll) > 0 || c.progress != nil }
 
 // WithIndexingProgress calls f with the document each time
-// CollectionsService.UploadDocument or WaitForDocument reads it while
-// waiting, the last time with its final state: its Status, and its
-// ChunkCount and ChunksProcessed, which show how far indexing is. f is
-// called on the caller's goroutine.
+// [CollectionsService.UploadDocument] or [CollectionsService.WaitForDocument]
+// reads it while waiting, the last time with its final state: its Status,
+// and its ChunkCount and ChunksProcessed, which show how far indexing is. f
+// is called on the caller's goroutine.
 func WithIndexingProgress(f func(*Document)) DocumentOption {
 	return documentOptionFunc(func(c *documentConfig) error {
 		if f == nil {
@@ -766,7 +768,8 @@ func errWaitOptions(method string) error {
 	return invalidArgument("%s: PollOptions and WithIndexingProgress apply to UploadDocument and WaitForDocument, which wait for indexing", method)
 }
 
-// Defaults of UploadDocument and WaitForDocument, as in the official Python
+// Defaults of [CollectionsService.UploadDocument] and
+// [CollectionsService.WaitForDocument], as in the official Python
 // SDK (collections.py: DEFAULT_INDEXING_POLL_INTERVAL and
 // DEFAULT_INDEXING_TIMEOUT).
 const (
@@ -778,23 +781,24 @@ const (
 )
 
 // UploadDocument uploads the content read from r as a file called name
-// (as Files.Upload does), adds it to a collection as a document (as
-// AddDocument does, with WithFieldValues), and waits until it is indexed
-// (as WaitForDocument does), in one call, as the official Python SDK's
-// upload_document with wait_for_indexing does. It returns the indexed
-// document.
+// (as [FilesService.Upload] does), adds it to a collection as a document
+// (as [CollectionsService.AddDocument] does, with [WithFieldValues]), and
+// waits until it is indexed (as [CollectionsService.WaitForDocument] does),
+// in one call, as the official Python SDK's upload_document with
+// wait_for_indexing does. It returns the indexed document.
 //
-// Options: WithFieldValues; PollOptions with WithPollInterval (default
-// DefaultIndexingPollInterval, 10 s) and WithPollTimeout (default
-// DefaultIndexingTimeout, 2 minutes); WithIndexingProgress; and
-// CallOptions, applied to every call: the upload, the addition and each
-// poll. The file travels on the API connection, the rest on the
+// Options: [WithFieldValues]; [PollOptions] with [WithPollInterval]
+// (default [DefaultIndexingPollInterval], 10 s) and [WithPollTimeout]
+// (default [DefaultIndexingTimeout], 2 minutes); [WithIndexingProgress];
+// and [CallOptions], applied to every call: the upload, the addition and
+// each poll. The file travels on the API connection, the rest on the
 // management one, so the client needs both keys.
 //
 // When a step after the upload fails, the error comes with the document
 // as last read (or, when the addition failed, one holding only FileID), so
 // that the file can be found again: to wait longer with WaitForDocument,
-// to ReindexDocument it, or to delete it with Files.Delete.
+// to [CollectionsService.ReindexDocument] it, or to delete it with
+// [FilesService.Delete].
 func (s *CollectionsService) UploadDocument(ctx context.Context, collectionID, name string, r io.Reader, opts ...DocumentOption) (*Document, error) {
 	const method = "Collections.UploadDocument"
 	if err := s.ready(method); err != nil {
@@ -835,14 +839,14 @@ func (s *CollectionsService) UploadDocument(ctx context.Context, collectionID, n
 
 // WaitForDocument reads a document of a collection every poll interval
 // until its indexing has ended, and returns it once it is
-// DocumentProcessed. Options: PollOptions with WithPollInterval (default
-// DefaultIndexingPollInterval, 10 s) and WithPollTimeout (default
-// DefaultIndexingTimeout, 2 minutes), WithIndexingProgress, and CallOptions
-// applied to each read.
+// [DocumentProcessed]. Options: [PollOptions] with [WithPollInterval]
+// (default [DefaultIndexingPollInterval], 10 s) and [WithPollTimeout]
+// (default [DefaultIndexingTimeout], 2 minutes), [WithIndexingProgress], and
+// [CallOptions] applied to each read.
 //
-// A document that failed to index (DocumentFailed) gives an error with code
-// Internal carrying the server's explanation (Document.Error), with the
-// document. After the poll timeout it gives up with an error with code
+// A document that failed to index ([DocumentFailed]) gives an [*Error] with
+// code Internal carrying the server's explanation (Document.Error) and the
+// DocumentMetadata among its Details, with the document. After the poll timeout it gives up with an error with code
 // DeadlineExceeded, with the document as last read; indexing goes on, so
 // WaitForDocument can be called again. When ctx ends, it stops at once
 // with ctx's error. Statuses this SDK does not know are waited out, as the

@@ -121,7 +121,8 @@ func checkLifetime(where string, d time.Duration) error {
 
 // ProgressFunc reports the progress of a transfer: done bytes so far, of
 // total, or -1 when the total is not known. It is called on the caller's
-// goroutine after each chunk, so it should return quickly.
+// goroutine after each chunk (for [FilesService.UploadMany], on the
+// uploading goroutines, one call at a time), so it should return quickly.
 type ProgressFunc func(done, total int64)
 
 // UploadOption configures FilesService.Upload.
@@ -416,13 +417,13 @@ func (s *FilesService) upload(ctx context.Context, name string, r io.Reader, cfg
 	return newFile(pb), nil
 }
 
-// DefaultUploadParallelism is how many files Files.UploadMany uploads at
-// once unless WithUploadParallelism says otherwise: 50, the default batch
+// DefaultUploadParallelism is how many files [FilesService.UploadMany]
+// uploads at once unless [WithUploadParallelism] says otherwise: 50, the default batch
 // size of the official Python SDK's files.batch_upload.
 const DefaultUploadParallelism = 50
 
-// WithUploadParallelism sets how many files Files.UploadMany uploads at
-// once, at least 1; the default is DefaultUploadParallelism. All uploads
+// WithUploadParallelism sets how many files [FilesService.UploadMany]
+// uploads at once, at least 1; the default is [DefaultUploadParallelism]. All uploads
 // share the client's connection. It applies to UploadMany only.
 func WithUploadParallelism(n int) UploadOption {
 	return uploadOptionFunc(func(c *uploadConfig) error {
@@ -434,15 +435,15 @@ func WithUploadParallelism(n int) UploadOption {
 	})
 }
 
-// FileUpload is one file for Files.UploadMany: the name to record, with
+// FileUpload is one file for [FilesService.UploadMany]: the name to record, with
 // its extension, and the reader of its content.
 type FileUpload struct {
 	Name    string
 	Content io.Reader
 }
 
-// UploadResult is the outcome of one file of Files.UploadMany: the stored
-// file, or the *Error that says why it was not stored.
+// UploadResult is the outcome of one file of [FilesService.UploadMany]:
+// the stored file, or the [*Error] that says why it was not stored.
 type UploadResult struct {
 	// Name is the name the file was given.
 	Name string
@@ -454,13 +455,14 @@ type UploadResult struct {
 	Err error
 }
 
-// UploadMany uploads files at once, at most WithUploadParallelism at a time
-// (DefaultUploadParallelism by default), each as Files.Upload would, and
-// returns one result per file in the order given, as the official Python
-// SDK's files.batch_upload does. A failed file does not stop the others.
+// UploadMany uploads files at once, at most [WithUploadParallelism] at a
+// time ([DefaultUploadParallelism] by default), each as [FilesService.Upload]
+// would, and returns one [UploadResult] per file in the order given, as the
+// official Python SDK's files.batch_upload does. A failed file does not stop
+// the others.
 //
 // The options are those of Upload, applied to every file, except that
-// WithUploadSize is refused (each file's size is its own); WithProgress
+// [WithUploadSize] is refused (each file's size is its own); [WithProgress]
 // reports the bytes sent across the whole set, of the sum of the readers'
 // sizes (-1 when one of them cannot tell it). Its calls come from the
 // uploading goroutines one at a time, never at once.
@@ -468,7 +470,7 @@ type UploadResult struct {
 // The names, readers and options are checked before anything is sent; a
 // fault there gives an error with code InvalidArgument and no results.
 // Otherwise every file has its result, and the error is nil when all of
-// them were stored. When some were not, it is an *Error that counts and
+// them were stored. When some were not, it is an [*Error] that counts and
 // names them, with the code of the first failure; errors.As and errors.Is
 // also reach each file's error. Cancelling ctx stops the uploads under way,
 // starts no others, and returns once every upload has ended.

@@ -120,8 +120,9 @@ func (s *BatchService) Cancel(ctx context.Context, batchID string, opts ...CallO
 	return b, nil
 }
 
-// BatchRequest is one request to add to a batch. Build it with BatchChat,
-// BatchCompletion or BatchProto; a BatchRequest that could not be built
+// BatchRequest is one request to add to a batch. Build it with [BatchChat],
+// [BatchCompletion], [BatchImage], [BatchVideo], [BatchVideoExtension] or
+// [BatchProto]; a BatchRequest that could not be built
 // carries its error, which Add returns before sending anything.
 //
 // The zero BatchRequest is not valid.
@@ -197,9 +198,108 @@ func BatchCompletion(id string, req *xaiv1.GetCompletionsRequest) BatchRequest {
 	}}
 }
 
-// BatchProto returns a batch request made from its raw form, for the kinds
-// of request the other builders do not cover, such as image or video
-// generation. It is copied, and checked only for holding one request.
+// BatchImage returns a batch request that generates images from prompt
+// with model, as [ImageService.Generate] would with the same options, under
+// the request ID id as for [BatchChat]. The request is built and checked by
+// the same code as Generate's. [CallOptions] do not belong to one request of
+// a batch and are refused: pass them to [BatchService.Add]. The official
+// Python SDK prepares the same request with image.prepare.
+//
+// The result is read with [BatchResult.Image].
+func BatchImage(id, model, prompt string, opts ...ImageOption) BatchRequest {
+	where := "BatchImage(" + quoteShort(id) + ")"
+	rid, err := batchRequestID(where, id)
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	c, err := imageRequest(where, model, prompt, opts)
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	if len(c.call) > 0 {
+		return BatchRequest{err: batchCallOptions(where)}
+	}
+	return BatchRequest{pb: &xaiv1.BatchRequest{
+		BatchRequestId: rid,
+		Request:        &xaiv1.BatchRequest_ImageRequest{ImageRequest: c.req},
+	}}
+}
+
+// BatchVideo returns a batch request that generates a video from prompt
+// with model, as [VideoService.Generate] would with the same options, under
+// the request ID id as for [BatchChat]. The request is built and checked by
+// the same code as Generate's. [CallOptions] and [PollOptions] are refused: a
+// batch request is neither sent alone nor waited for (pass call options to
+// [BatchService.Add]). The official Python SDK prepares the same request
+// with video.prepare.
+//
+// The result is read with [BatchResult.Video].
+func BatchVideo(id, model, prompt string, opts ...VideoOption) BatchRequest {
+	where := "BatchVideo(" + quoteShort(id) + ")"
+	rid, err := batchRequestID(where, id)
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	c, err := videoRequest(where, model, prompt, true, opts)
+	if err == nil {
+		err = batchVideoOptions(where, c)
+	}
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	return BatchRequest{pb: &xaiv1.BatchRequest{
+		BatchRequestId: rid,
+		Request:        &xaiv1.BatchRequest_VideoRequest{VideoRequest: c.gen},
+	}}
+}
+
+// BatchVideoExtension returns a batch request that extends video with
+// footage described by prompt, as [VideoService.Extend] would with the same
+// options ([WithVideoDuration] and [WithVideoStorage] only), under the
+// request ID id as for [BatchChat]. It is built and checked by the same code
+// as Extend's, and refuses [CallOptions] and [PollOptions] as [BatchVideo]
+// does. The official Python SDK prepares the same request with
+// video.prepare_extension.
+//
+// The result is read with [BatchResult.Video].
+func BatchVideoExtension(id, model, prompt string, video VideoInput, opts ...VideoOption) BatchRequest {
+	where := "BatchVideoExtension(" + quoteShort(id) + ")"
+	rid, err := batchRequestID(where, id)
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	req, c, err := extendRequest(where, model, prompt, video, true, opts)
+	if err == nil {
+		err = batchVideoOptions(where, c)
+	}
+	if err != nil {
+		return BatchRequest{err: err}
+	}
+	return BatchRequest{pb: &xaiv1.BatchRequest{
+		BatchRequestId: rid,
+		Request:        &xaiv1.BatchRequest_VideoExtensionRequest{VideoExtensionRequest: req},
+	}}
+}
+
+// batchVideoOptions refuses the options of a video call that do not
+// belong to one request of a batch.
+func batchVideoOptions(where string, c *videoConfig) error {
+	switch {
+	case len(c.call) > 0:
+		return batchCallOptions(where)
+	case len(c.poll) > 0:
+		return invalidArgument("%s: PollOptions do not apply to a batch request, which is not waited for; poll the batch with Batch.Get and read the results with Batch.ListResults", where)
+	}
+	return nil
+}
+
+func batchCallOptions(where string) *Error {
+	return invalidArgument("%s: CallOptions do not apply to one request of a batch; pass them to Batch.Add", where)
+}
+
+// BatchProto returns a batch request made from its raw form, for what the
+// other builders do not cover. It is copied, and checked only for holding
+// one request.
 func BatchProto(req *xaiv1.BatchRequest) BatchRequest {
 	switch {
 	case req == nil:
@@ -223,7 +323,7 @@ func (s *BatchService) Add(ctx context.Context, batchID string, reqs []BatchRequ
 		return err
 	}
 	if len(reqs) == 0 {
-		return invalidArgument("Batch.Add: no requests given; build them with xai.BatchChat, BatchCompletion or BatchProto")
+		return invalidArgument("Batch.Add: no requests given; build them with xai.BatchChat, BatchCompletion, BatchImage, BatchVideo, BatchVideoExtension or BatchProto")
 	}
 	pbs := make([]*xaiv1.BatchRequest, len(reqs))
 	seen := make(map[string]int, len(reqs))
@@ -232,7 +332,7 @@ func (s *BatchService) Add(ctx context.Context, batchID string, reqs []BatchRequ
 			return invalidArgument("Batch.Add: request %d: %s", i, errMessage(r.err))
 		}
 		if r.pb == nil {
-			return invalidArgument("Batch.Add: request %d is an empty xai.BatchRequest: build it with xai.BatchChat, BatchCompletion or BatchProto", i)
+			return invalidArgument("Batch.Add: request %d is an empty xai.BatchRequest: build it with xai.BatchChat, BatchCompletion, BatchImage, BatchVideo, BatchVideoExtension or BatchProto", i)
 		}
 		if r.pb.BatchRequestId != nil {
 			id := r.pb.GetBatchRequestId()
@@ -371,6 +471,16 @@ func (r *BatchResult) Response() *Response {
 		return nil
 	}
 	return newResponse(pb, nil)
+}
+
+// Image returns the images of an image generation request ([BatchImage])
+// that succeeded, or nil.
+func (r *BatchResult) Image() *ImageResponse {
+	pb := r.Proto().GetResponse().GetImageResponse()
+	if pb == nil {
+		return nil
+	}
+	return &ImageResponse{pb: pb}
 }
 
 // Video returns the video of a video generation or extension request that

@@ -105,3 +105,56 @@ func ExampleBatchService_ListRequests() {
 	// Output:
 	// bad true
 }
+
+func ExampleBatchImage() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+
+	batch, err := client.Batch.Create(ctx, "media")
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The options are those of Image.Generate, Video.Generate and Video.Extend.
+	err = client.Batch.Add(ctx, batch.GetBatchId(), []xai.BatchRequest{
+		xai.BatchImage("poster", "grok-2-image", "a lighthouse at dusk", xai.WithImageCount(2)),
+		xai.BatchVideo("teaser", "grok-imagine-video", "waves at the lighthouse", xai.WithVideoDuration(5*time.Second)),
+		xai.BatchVideoExtension("longer", "grok-imagine-video", "the light turns on",
+			xai.VideoURL("https://example.com/lighthouse.mp4"), xai.WithVideoDuration(3*time.Second)),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		b, err := client.Batch.Get(ctx, batch.GetBatchId())
+		if err != nil {
+			log.Fatal(err)
+		}
+		if b.GetState().GetNumPending() == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	for res, err := range client.Batch.ListResults(ctx, batch.GetBatchId()) {
+		switch {
+		case err != nil:
+			log.Fatal(err)
+		case res.Err() != nil:
+			fmt.Println(res.ID(), "failed:", res.Err())
+		case res.Image() != nil:
+			fmt.Println(res.ID(), len(res.Image().Images()), "images")
+		case res.Video() != nil:
+			fmt.Println(res.ID(), "video of", res.Video().Duration())
+		}
+	}
+	// Output:
+	// poster 2 images
+	// teaser video of 5s
+	// longer video of 3s
+}

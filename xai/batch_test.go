@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -441,5 +442,130 @@ func TestBatchResultNil(t *testing.T) {
 	}
 	if (BatchRequest{}).Proto() != nil || (BatchRequest{}).Err() != nil {
 		t.Error("zero BatchRequest")
+	}
+}
+
+// TestBatchMediaBuilders checks that BatchImage, BatchVideo and
+// BatchVideoExtension send exactly the request Image.Generate, Video.Generate
+// and Video.Extend send for the same arguments (one builder for both, as the
+// official Python SDK's image.prepare and video.prepare share the request
+// code of sample and generate), and that their results read back through
+// BatchResult.Image and Video.
+func TestBatchMediaBuilders(t *testing.T) {
+	srv, c := newFake(t, true)
+	ctx := context.Background()
+	imgOpts := []ImageOption{WithImageCount(2), WithImageFormat(ImageFormatBase64), WithImageAspectRatio(ImageAspect16x9), WithImageUser("u1")}
+	vidOpts := []VideoOption{WithVideoDuration(5 * time.Second), WithVideoAspectRatio(VideoAspect9x16), WithVideoImage(ImageURL(testPNGURL, DetailHigh))}
+	src := VideoURL("https://example.com/clip.mp4")
+	extOpts := []VideoOption{WithVideoDuration(3 * time.Second)}
+
+	// The direct calls, for the requests they send.
+	if _, err := c.Image.Generate(ctx, "grok-2-image", "a red fox", imgOpts...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Video.Generate(ctx, "grok-imagine-video", "a fox runs", vidOpts...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Video.Extend(ctx, "grok-imagine-video", "it jumps", src, extOpts...); err != nil {
+		t.Fatal(err)
+	}
+	wantImg := sentOf(srv, xaiv1.Image_GenerateImage_FullMethodName)[0]
+	wantVid := sentOf(srv, xaiv1.Video_GenerateVideo_FullMethodName)[0]
+	wantExt := sentOf(srv, xaiv1.Video_ExtendVideo_FullMethodName)[0]
+
+	b, err := c.Batch.Create(ctx, "media")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Batch.Add(ctx, b.GetBatchId(), []BatchRequest{
+		BatchImage("img", "grok-2-image", "a red fox", imgOpts...),
+		BatchVideo("vid", "grok-imagine-video", "a fox runs", vidOpts...),
+		BatchVideoExtension("ext", "grok-imagine-video", "it jumps", src, extOpts...),
+		BatchChat("chat", c.Chat.Create("grok-3").Append(User("Hi"))),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := sentOf(srv, xaiv1.BatchMgmt_AddBatchRequests_FullMethodName)[0].(*xaiv1.AddBatchRequestsRequest).GetBatchRequests()
+	if !proto.Equal(sent[0].GetImageRequest(), wantImg) || sent[0].GetBatchRequestId() != "img" {
+		t.Errorf("BatchImage sent %v, want Generate's %v", sent[0], wantImg)
+	}
+	if !proto.Equal(sent[1].GetVideoRequest(), wantVid) || sent[1].GetBatchRequestId() != "vid" {
+		t.Errorf("BatchVideo sent %v, want Generate's %v", sent[1], wantVid)
+	}
+	if !proto.Equal(sent[2].GetVideoExtensionRequest(), wantExt) || sent[2].GetBatchRequestId() != "ext" {
+		t.Errorf("BatchVideoExtension sent %v, want Extend's %v", sent[2], wantExt)
+	}
+
+	readBatchDone(t, c, b.GetBatchId())
+	results, err := drainSeq(c.Batch.ListResults(ctx, b.GetBatchId()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*BatchResult{}
+	for _, r := range results {
+		if r.Err() != nil {
+			t.Fatalf("%s failed: %v", r.ID(), r.Err())
+		}
+		byID[r.ID()] = r
+	}
+	img := byID["img"].Image()
+	if imgs := img.Images(); len(imgs) != 2 || imgs[0].Base64() == "" || img.Model() == "" {
+		t.Errorf("image result = %v", img.Proto())
+	}
+	if data, err := img.Images()[0].Bytes(); err != nil || len(data) == 0 {
+		t.Errorf("image bytes: %d, %v", len(data), err)
+	}
+	for _, id := range []string{"vid", "ext"} {
+		if v := byID[id].Video(); v.URL() == "" || byID[id].Image() != nil || byID[id].Response() != nil {
+			t.Errorf("%s: video %v, image %v", id, v, byID[id].Image())
+		}
+	}
+	if byID["chat"].Image() != nil || byID["img"].Video() != nil || byID["img"].Response() != nil {
+		t.Error("a result answers for a kind of request it is not")
+	}
+	var nilResult *BatchResult
+	if nilResult.Image() != nil {
+		t.Error("nil result has an image")
+	}
+}
+
+// TestBatchMediaBuilderErrors: the builders check what Generate and Extend
+// check, with the same messages, and refuse options that have no meaning
+// for one request of a batch.
+func TestBatchMediaBuilderErrors(t *testing.T) {
+	_, c := newFake(t, true)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		req   BatchRequest
+		code  codes.Code
+		parts []string
+	}{
+		{"image no model", BatchImage("a", "", "p"), codes.InvalidArgument, []string{`BatchImage("a")`, "model name is empty"}},
+		{"image no prompt", BatchImage("a", "grok-2-image", " "), codes.InvalidArgument, []string{"prompt is empty"}},
+		{"image bad count", BatchImage("a", "grok-2-image", "p", WithImageCount(MaxImageCount+1)), codes.InvalidArgument, []string{"WithImageCount"}},
+		{"image nil option", BatchImage("a", "grok-2-image", "p", nil), codes.InvalidArgument, []string{"option 0 is nil"}},
+		{"image call option", BatchImage("a", "grok-2-image", "p", CallOptions{WithCallTimeout(time.Second)}), codes.InvalidArgument, []string{"CallOptions", "Batch.Add"}},
+		{"image blank id", BatchImage(" ", "grok-2-image", "p"), codes.InvalidArgument, []string{"blank"}},
+		{"video no prompt", BatchVideo("v", "grok-imagine-video", ""), codes.InvalidArgument, []string{`BatchVideo("v")`, "prompt is empty"}},
+		{"video bad duration", BatchVideo("v", "grok-imagine-video", "p", WithVideoDuration(1500*time.Millisecond)), codes.InvalidArgument, []string{"whole"}},
+		{"video poll options", BatchVideo("v", "grok-imagine-video", "p", PollOptions{WithPollInterval(time.Second)}), codes.InvalidArgument, []string{"PollOptions", "Batch.Get"}},
+		{"video call option", BatchVideo("v", "grok-imagine-video", "p", CallOptions{WithCallTimeout(time.Second)}), codes.InvalidArgument, []string{"CallOptions"}},
+		{"extension empty video", BatchVideoExtension("e", "grok-imagine-video", "p", VideoInput{}), codes.InvalidArgument, []string{`BatchVideoExtension("e")`, "video is empty"}},
+		{"extension bad url", BatchVideoExtension("e", "grok-imagine-video", "p", VideoURL("http://example.com/a.mp4")), codes.InvalidArgument, []string{"https"}},
+		{"extension generate-only option", BatchVideoExtension("e", "grok-imagine-video", "p", VideoFileID("file_1"), WithVideoAspectRatio(VideoAspect1x1)),
+			codes.InvalidArgument, []string{"WithVideoAspectRatio", "cannot be used when extending"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.req.Proto() != nil {
+				t.Fatalf("built %v despite the error", tt.req.Proto())
+			}
+			checkErr(t, tt.req.Err(), tt.code, tt.parts...)
+			// Add refuses it before sending, naming its position.
+			err := c.Batch.Add(ctx, "batch_x", []BatchRequest{tt.req})
+			checkErr(t, err, tt.code, "request 0")
+		})
 	}
 }

@@ -112,7 +112,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Sample = &SampleService{stub: xaiv1.NewSampleClient(on)}
 	c.Files = &FilesService{stub: xaiv1.NewFilesClient(on), cc: on}
 	c.Documents = &DocumentsService{stub: xaiv1.NewDocumentsClient(on)}
-	c.Collections = &CollectionsService{made: true, noEnv: cfg.noEnv}
+	c.Collections = &CollectionsService{made: true, noEnv: cfg.noEnv, files: c.Files}
 	if c.mgmt != nil {
 		c.Collections.stub = collectionsv1.NewCollectionsClient(c.mgmt.invoker)
 	}

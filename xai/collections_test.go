@@ -28,10 +28,17 @@ const mgmtKey = "xai-SECRET-mgmt-key-81b3e0"
 // and a client with both keys whose management endpoint is the fake.
 func newRAGFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
 	t.Helper()
-	srvOpts := []xaitest.Option{xaitest.WithAPIKeys(testKey), xaitest.WithManagementKeys(mgmtKey)}
+	var srvOpts []xaitest.Option
 	if useBufconn {
 		srvOpts = append(srvOpts, xaitest.WithBufconn())
 	}
+	return newRAGFakeWith(t, srvOpts, opts...)
+}
+
+// newRAGFakeWith is newRAGFake with more options for the server.
+func newRAGFakeWith(t *testing.T, srvOpts []xaitest.Option, opts ...Option) (*xaitest.Server, *Client) {
+	t.Helper()
+	srvOpts = append([]xaitest.Option{xaitest.WithAPIKeys(testKey), xaitest.WithManagementKeys(mgmtKey)}, srvOpts...)
 	srv, err := xaitest.NewServer(srvOpts...)
 	if err != nil {
 		t.Fatal(err)

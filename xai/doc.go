@@ -112,11 +112,14 @@
 //
 // Besides Chat, the client has a field for every service of the API:
 // Models, Auth (the key's info), Tokenize, Embed, Image (generation), Files
-// (streamed upload and download, paged listing), Documents (search),
-// Collections (on the management endpoint, with the management key from
-// WithManagementKey or XAI_MANAGEMENT_KEY), Video (deferred generation,
-// polled like Chat.Defer), Batch and Sample (legacy text completion). List
-// calls return iterators that follow pagination. Package xaiotel adds
+// (streamed upload and download, [FilesService.UploadMany] with bounded
+// parallelism, paged listing), Documents (search), Collections (on the
+// management endpoint, with the management key from WithManagementKey or
+// XAI_MANAGEMENT_KEY; [CollectionsService.UploadDocument] uploads and waits
+// for indexing), Video (deferred generation, polled like Chat.Defer), Batch
+// (chat, image and video requests: [BatchChat], [BatchImage], [BatchVideo],
+// [BatchVideoExtension]) and Sample (legacy text completion). List calls
+// return iterators that follow pagination. Package xaiotel adds
 // OpenTelemetry tracing and GenAI metrics with one option; a chat made with
 // [WithConversationID] marks the spans of its calls with its conversation.
 //

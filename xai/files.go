@@ -1,6 +1,7 @@
 package xai
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -10,12 +11,15 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -117,7 +121,8 @@ func checkLifetime(where string, d time.Duration) error {
 
 // ProgressFunc reports the progress of a transfer: done bytes so far, of
 // total, or -1 when the total is not known. It is called on the caller's
-// goroutine after each chunk, so it should return quickly.
+// goroutine after each chunk (for [FilesService.UploadMany], on the
+// uploading goroutines, one call at a time), so it should return quickly.
 type ProgressFunc func(done, total int64)
 
 // UploadOption configures FilesService.Upload.
@@ -138,6 +143,7 @@ type TransferOption interface {
 
 type uploadConfig struct {
 	size      int64 // -1: not declared
+	parallel  int   // UploadMany only; 0: not given
 	expiry    time.Duration
 	chunkSize int
 	progress  ProgressFunc
@@ -309,15 +315,34 @@ func (s *FilesService) Upload(ctx context.Context, name string, r io.Reader, opt
 	if r == nil {
 		return nil, invalidArgument("Files.Upload: the reader is nil")
 	}
+	cfg, err := uploadConfigOf("Files.Upload", opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.parallel > 0 {
+		return nil, invalidArgument("Files.Upload: WithUploadParallelism applies to Files.UploadMany")
+	}
+	return s.upload(ctx, name, r, cfg)
+}
+
+// uploadConfigOf applies the options of an upload; method names the
+// caller in errors.
+func uploadConfigOf(method string, opts []UploadOption) (uploadConfig, error) {
 	cfg := uploadConfig{size: -1, chunkSize: DefaultUploadChunkSize}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("Files.Upload: option %d is nil", i)
+			return cfg, invalidArgument("%s: option %d is nil", method, i)
 		}
 		if err := o.applyUpload(&cfg); err != nil {
-			return nil, err
+			return cfg, err
 		}
 	}
+	return cfg, nil
+}
+
+// upload streams one file; Upload and UploadMany have checked the name,
+// the reader and the options.
+func (s *FilesService) upload(ctx context.Context, name string, r io.Reader, cfg uploadConfig) (*File, error) {
 	total := cfg.size
 	if total < 0 {
 		total = knownSize(r)
@@ -390,6 +415,166 @@ func (s *FilesService) Upload(ctx context.Context, name string, r io.Reader, opt
 		return nil, fromGRPC(err)
 	}
 	return newFile(pb), nil
+}
+
+// DefaultUploadParallelism is how many files [FilesService.UploadMany]
+// uploads at once unless [WithUploadParallelism] says otherwise: 50, the default batch
+// size of the official Python SDK's files.batch_upload.
+const DefaultUploadParallelism = 50
+
+// WithUploadParallelism sets how many files [FilesService.UploadMany]
+// uploads at once, at least 1; the default is [DefaultUploadParallelism]. All uploads
+// share the client's connection. It applies to UploadMany only.
+func WithUploadParallelism(n int) UploadOption {
+	return uploadOptionFunc(func(c *uploadConfig) error {
+		if n < 1 {
+			return invalidArgument("WithUploadParallelism(%d): at least one upload must run at a time", n)
+		}
+		c.parallel = n
+		return nil
+	})
+}
+
+// FileUpload is one file for [FilesService.UploadMany]: the name to record, with
+// its extension, and the reader of its content.
+type FileUpload struct {
+	Name    string
+	Content io.Reader
+}
+
+// UploadResult is the outcome of one file of [FilesService.UploadMany]:
+// the stored file, or the [*Error] that says why it was not stored.
+type UploadResult struct {
+	// Name is the name the file was given.
+	Name string
+	// File is the stored file; nil when Err is set.
+	File *File
+	// Err says why the file was not stored: the error Files.Upload would
+	// have returned, or Canceled (or DeadlineExceeded) for a file not
+	// started when ctx ended.
+	Err error
+}
+
+// UploadMany uploads files at once, at most [WithUploadParallelism] at a
+// time ([DefaultUploadParallelism] by default), each as [FilesService.Upload]
+// would, and returns one [UploadResult] per file in the order given, as the
+// official Python SDK's files.batch_upload does. A failed file does not stop
+// the others.
+//
+// The options are those of Upload, applied to every file, except that
+// [WithUploadSize] is refused (each file's size is its own); [WithProgress]
+// reports the bytes sent across the whole set, of the sum of the readers'
+// sizes (-1 when one of them cannot tell it). Its calls come from the
+// uploading goroutines one at a time, never at once.
+//
+// The names, readers and options are checked before anything is sent; a
+// fault there gives an error with code InvalidArgument and no results.
+// Otherwise every file has its result, and the error is nil when all of
+// them were stored. When some were not, it is an [*Error] that counts and
+// names them, with the code of the first failure; errors.As and errors.Is
+// also reach each file's error. Cancelling ctx stops the uploads under way,
+// starts no others, and returns once every upload has ended.
+func (s *FilesService) UploadMany(ctx context.Context, files []FileUpload, opts ...UploadOption) ([]UploadResult, error) {
+	const method = "Files.UploadMany"
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, invalidArgument("%s: no files given", method)
+	}
+	cfg, err := uploadConfigOf(method, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.size >= 0 {
+		return nil, invalidArgument("%s: WithUploadSize declares the size of one file; UploadMany takes each file's size from its reader", method)
+	}
+	total := int64(0)
+	for i, f := range files {
+		switch {
+		case strings.TrimSpace(f.Name) == "":
+			return nil, invalidArgument("%s: file %d has an empty name; give each file the name to record, with its extension", method, i)
+		case f.Content == nil:
+			return nil, invalidArgument("%s: file %d (%q) has a nil reader", method, i, f.Name)
+		}
+		if n := knownSize(f.Content); n >= 0 && total >= 0 {
+			total += n
+		} else {
+			total = -1
+		}
+	}
+	workers := cmp.Or(cfg.parallel, DefaultUploadParallelism)
+	workers = min(workers, len(files))
+
+	// Each file's progress reports its own bytes; the user's function sees
+	// their sum, under a lock so that its calls never overlap.
+	var (
+		mu   sync.Mutex
+		done int64
+	)
+	progress := cfg.progress
+	results := make([]UploadResult, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				f := files[i]
+				results[i].Name = f.Name
+				if err := ctx.Err(); err != nil {
+					results[i].Err = &Error{Code: status.FromContextError(err).Code(), Message: fmt.Sprintf("%s: %q was not started: %v", method, f.Name, err), cause: err}
+					continue
+				}
+				fc := cfg
+				if progress != nil {
+					var last int64
+					fc.progress = func(sent, _ int64) {
+						mu.Lock()
+						defer mu.Unlock()
+						done += sent - last
+						last = sent
+						progress(done, total)
+					}
+				}
+				results[i].File, results[i].Err = s.upload(ctx, f.Name, f.Content, fc)
+			}
+		}()
+	}
+	wg.Wait()
+	return results, uploadManyError(method, results)
+}
+
+// uploadManyError sums up the failed files of UploadMany, or returns nil.
+func uploadManyError(method string, results []UploadResult) error {
+	var errs []error
+	var names []string
+	var first *Error
+	for _, r := range results {
+		if r.Err == nil {
+			continue
+		}
+		errs = append(errs, r.Err)
+		if len(names) < 3 {
+			names = append(names, fmt.Sprintf("%q: %s", r.Name, errMessage(r.Err)))
+		}
+		if first == nil && !errors.As(r.Err, &first) {
+			first = &Error{Code: codes.Unknown}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	if more := len(errs) - len(names); more > 0 {
+		names = append(names, fmt.Sprintf("and %d more", more))
+	}
+	return &Error{Code: first.Code, cause: errors.Join(errs...),
+		Message: fmt.Sprintf("%s: %d of %d files were not stored (%s); each UploadResult says which and why", method, len(errs), len(results), strings.Join(names, "; "))}
 }
 
 // readerError wraps an error of the caller's reader or writer: the context

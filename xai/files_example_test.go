@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gogrok/sdk/xai"
+	"github.com/gogrok/sdk/xai/xaitest"
 )
 
 func ExampleFilesService_Upload() {
@@ -44,6 +45,46 @@ func ExampleFilesService_Upload() {
 	// sent 48 of 48 bytes
 	// report.txt 48 24h0m0s
 	// true
+}
+
+func ExampleFilesService_UploadMany() {
+	srv, opts := fake()
+	defer srv.Close()
+	client, err := xai.NewClient(opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	files := []xai.FileUpload{
+		{Name: "q1.txt", Content: strings.NewReader("Q1 revenue grew 8%.")},
+		{Name: "q2.txt", Content: strings.NewReader("Q2 revenue grew 10%.")},
+		{Name: "", Content: strings.NewReader("no name")},
+	}
+	// Every name and reader is checked before anything is sent.
+	_, err = client.Files.UploadMany(context.Background(), files)
+	fmt.Println(xai.IsInvalidArgument(err))
+
+	var last int64
+	results, err := client.Files.UploadMany(context.Background(), files[:2],
+		xai.WithUploadParallelism(4), // at most 4 uploads at once (default 50)
+		xai.WithProgress(func(done, total int64) { last = done }))
+	if err != nil {
+		log.Print(err) // some files failed; the results still hold the others
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Println(r.Name, "failed:", r.Err)
+			continue
+		}
+		fmt.Println(r.Name, r.File.Size)
+	}
+	fmt.Println("sent", last, "bytes")
+	// Output:
+	// true
+	// q1.txt 19
+	// q2.txt 20
+	// sent 39 bytes
 }
 
 func ExampleFilesService_List() {
@@ -136,25 +177,20 @@ func ExampleCollectionsService() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	f, err := client.Files.Upload(ctx, "leave.txt", strings.NewReader("Employees get 25 days of paid leave per year."))
+	// Upload the file, add it to the collection and wait until it is
+	// indexed, in one call; progress comes with each poll (every 10 s by
+	// default, for up to 2 minutes).
+	doc, err := client.Collections.UploadDocument(ctx, col.ID, "leave.txt",
+		strings.NewReader("Employees get 25 days of paid leave per year."),
+		xai.WithFieldValues(map[string]string{"section": "leave"}),
+		xai.PollOptions{xai.WithPollInterval(time.Second), xai.WithPollTimeout(5 * time.Minute)},
+		xai.WithIndexingProgress(func(d *xai.Document) {
+			fmt.Printf("%s: %d of %d chunks\n", d.Status, d.ChunksProcessed, d.ChunkCount)
+		}))
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := client.Collections.AddDocument(ctx, col.ID, f.ID, xai.WithFieldValues(map[string]string{"section": "leave"})); err != nil {
-		log.Fatal(err)
-	}
-	// Indexing runs in the background: wait until it is done.
-	for {
-		doc, err := client.Collections.GetDocument(ctx, col.ID, f.ID)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if doc.Status.Done() {
-			fmt.Println(doc.Name, doc.Status)
-			break
-		}
-		time.Sleep(time.Second)
-	}
+	fmt.Println(doc.Name, doc.Status)
 	for d, err := range client.Collections.ListDocuments(ctx, col.ID) {
 		if err != nil {
 			log.Fatal(err)
@@ -169,9 +205,53 @@ func ExampleCollectionsService() {
 		fmt.Printf("%.2f %q\n", m.Score, m.Content)
 	}
 	// Output:
+	// DOCUMENT_STATUS_PROCESSED: 1 of 1 chunks
 	// leave.txt DOCUMENT_STATUS_PROCESSED
 	// leave.txt leave
 	// 0.67 "section: leave\nEmployees get 25 days of paid leave per year."
+}
+
+// With the fake server, indexing takes as long as the test says on the
+// fake's clock, so the wait can be tested without waiting.
+func ExampleCollectionsService_UploadDocument() {
+	clock := xaitest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv, err := xaitest.NewServer(xaitest.WithBufconn(), xaitest.WithClock(clock))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	srv.SetIndexingDelay(time.Minute) // PROCESSING for a minute of the fake's clock
+	client, err := xai.NewClient(
+		xai.WithEndpoint(srv.Target()), xai.WithManagementEndpoint(srv.Target()),
+		xai.WithDialOptions(srv.DialOptions()...), xai.WithInsecure(),
+		xai.WithAPIKey(srv.APIKey()), xai.WithManagementKey(srv.ManagementKey()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	ctx := context.Background()
+	col, err := client.Collections.Create(ctx, "notes", xai.WithChunking(xai.Chunking{Unit: xai.ChunkChars, MaxSize: 20}))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	doc, err := client.Collections.UploadDocument(ctx, col.ID, "notes.txt",
+		strings.NewReader("Meeting moved to Thursday. Bring the Q3 figures, and the slides."),
+		xai.PollOptions{xai.WithPollInterval(time.Millisecond)},
+		xai.WithIndexingProgress(func(d *xai.Document) {
+			fmt.Printf("%s: %d of %d chunks\n", d.Status, d.ChunksProcessed, d.ChunkCount)
+			clock.Advance(20 * time.Second) // indexing moves on between polls
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(doc.Name, doc.Status == xai.DocumentProcessed)
+	// Output:
+	// DOCUMENT_STATUS_PROCESSING: 0 of 4 chunks
+	// DOCUMENT_STATUS_PROCESSING: 1 of 4 chunks
+	// DOCUMENT_STATUS_PROCESSING: 2 of 4 chunks
+	// DOCUMENT_STATUS_PROCESSED: 4 of 4 chunks
+	// notes.txt true
 }
 
 func ExampleDocumentsService_Search() {

@@ -274,6 +274,28 @@ func WithImageUser(id string) ImageOption {
 	})
 }
 
+// imageRequest checks what every image request needs and applies opts:
+// the one builder of ImageService.Generate and BatchImage. method names
+// the caller in errors.
+func imageRequest(method, model, prompt string, opts []ImageOption) (*imageConfig, error) {
+	if err := checkModelName(method, model, "grok-2-image"); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(prompt) == "" {
+		return nil, invalidArgument("%s: the prompt is empty; describe the image to create, or the change to make to the source images", method)
+	}
+	c := &imageConfig{req: &xaiv1.GenerateImageRequest{Model: model, Prompt: prompt, Format: xaiv1.ImageFormat_IMG_FORMAT_URL}}
+	for i, o := range opts {
+		if o == nil {
+			return nil, invalidArgument("%s: option %d is nil", method, i)
+		}
+		if err := o.applyImage(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
 // Generate creates images from prompt with model, an image generation
 // model such as "grok-2-image", and returns them once they are all ready.
 // By default it creates one image returned as a URL. The request is checked
@@ -283,20 +305,9 @@ func (s *ImageService) Generate(ctx context.Context, model, prompt string, opts 
 	if s == nil || s.stub == nil {
 		return nil, notFromClient("Image")
 	}
-	if err := checkModelName("Image.Generate", model, "grok-2-image"); err != nil {
+	c, err := imageRequest("Image.Generate", model, prompt, opts)
+	if err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(prompt) == "" {
-		return nil, invalidArgument("Image.Generate: the prompt is empty; describe the image to create, or the change to make to the source images")
-	}
-	c := imageConfig{req: &xaiv1.GenerateImageRequest{Model: model, Prompt: prompt, Format: xaiv1.ImageFormat_IMG_FORMAT_URL}}
-	for i, o := range opts {
-		if o == nil {
-			return nil, invalidArgument("Image.Generate: option %d is nil", i)
-		}
-		if err := o.applyImage(&c); err != nil {
-			return nil, err
-		}
 	}
 	pb, err := s.stub.GenerateImage(ctx, c.req, grpcCallOptions(c.call)...)
 	if err != nil {

@@ -184,13 +184,15 @@ func (o CallOptions) applyVideo(c *videoConfig) error {
 // PollOptions passes wait options (WithPollInterval, WithPollTimeout, and
 // call options for every call made while waiting) to a method whose
 // variadic parameter holds request options: VideoService.GenerateAndWait
-// and ExtendAndWait. Give it among the other options:
+// and ExtendAndWait, and CollectionsService.UploadDocument and
+// WaitForDocument. Give it among the other options:
 //
 //	video, err := client.Video.GenerateAndWait(ctx, "grok-imagine-video", "a red fox",
 //		xai.WithVideoDuration(5*time.Second),
 //		xai.PollOptions{xai.WithPollInterval(2 * time.Second), xai.WithPollTimeout(15 * time.Minute)})
 //
-// Passed to Generate or Extend, which do not wait, it is an error.
+// Passed to a method that does not wait (Generate, Extend, AddDocument,
+// or a batch request builder), it is an error.
 type PollOptions []DeferOption
 
 func (o PollOptions) applyVideo(c *videoConfig) error {

@@ -5,7 +5,7 @@
 //
 //	xaifake [-addr 127.0.0.1:50051] [-keys k1,k2] [-management-keys m1]
 //	        [-teams 'red=k1,m1;blue=k2'] [-retention 720h] [-latency 0s]
-//	        [-encryption-key HEX] [-shutdown-timeout 5s]
+//	        [-indexing-delay 0s] [-encryption-key HEX] [-shutdown-timeout 5s]
 //	        [-media-addr 127.0.0.1:0] [-media-lifetime 1h]
 //	        [-model KIND:NAME[,ALIAS...][:CAPABILITY,...]]...
 //	        [-max-embed-inputs 2048] [-max-tokenize-tokens 131072]
@@ -85,6 +85,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	mgmtKeys := fs.String("management-keys", "", "comma-separated management keys; when set, Collections accepts only these and other services only -keys")
 	retention := fs.Duration("retention", 720*time.Hour, "how long stored chat responses are kept")
 	latency := fs.Duration("latency", 0, "delay added before every reply (a tenth of it between stream messages)")
+	indexing := fs.Duration("indexing-delay", 0, "how long a document added to a collection stays PROCESSING before it is indexed")
 	encKey := fs.String("encryption-key", "", "64 hex digits: AES-256 key for encrypted reasoning, so blobs survive restarts (default random)")
 	grace := fs.Duration("shutdown-timeout", 5*time.Second, "how long calls in progress may run on after SIGINT or SIGTERM")
 	mediaAddr := fs.String("media-addr", "127.0.0.1:0", "address of the HTTP listener serving generated images and videos; empty turns it off")
@@ -108,6 +109,10 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "xaifake: unexpected arguments: %q\n", fs.Args())
+		return 2
+	}
+	if *indexing < 0 {
+		fmt.Fprintln(stderr, "xaifake: -indexing-delay must not be negative")
 		return 2
 	}
 	accepted := splitKeys(*keys)
@@ -155,6 +160,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintf(stderr, "xaifake: %v\n", err)
 		return 1
 	}
+	srv.SetIndexingDelay(*indexing)
 	if m := splitKeys(*mgmtKeys); len(m) > 0 {
 		fmt.Fprintf(stdout, "xaifake listening on %s (api key: %s, management key: %s)\n", srv.Addr(), srv.APIKey(), m[0])
 	} else {

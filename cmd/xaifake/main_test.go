@@ -218,6 +218,7 @@ func TestBadFlags(t *testing.T) {
 		"unknown flag":   {"-nope"},
 		"no keys":        {"-keys", " , "},
 		"short enc key":  {"-encryption-key", "abcd"},
+		"negative delay": {"-indexing-delay", "-1s"},
 		"stray argument": {"serve"},
 	}
 	for name, args := range cases {

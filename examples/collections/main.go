@@ -85,16 +85,16 @@ func run(ctx context.Context) error {
 	fmt.Println("Created collection: ", coll.ID, coll.Name)
 
 	// 3. Add the file as a document. Indexing runs in the background:
-	// poll GetDocument until its status says it is done.
+	// WaitForDocument polls until it is done (or failed, an error), for at
+	// most two minutes by default. (Collections.UploadDocument does the
+	// upload, the addition and the wait in one call.)
 	if err := client.Collections.AddDocument(ctx, coll.ID, file.ID); err != nil {
 		return err
 	}
-	doc, err := waitIndexed(ctx, client, coll.ID, file.ID)
+	doc, err := client.Collections.WaitForDocument(ctx, coll.ID, file.ID,
+		xai.PollOptions{xai.WithPollInterval(time.Second)})
 	if err != nil {
 		return err
-	}
-	if doc.Status != xai.DocumentProcessed {
-		return fmt.Errorf("indexing failed: %s: %s", doc.Status, doc.Error)
 	}
 	fmt.Printf("Indexed document:    %s, %s, %d chunks\n", doc.Name, doc.Status, doc.ChunkCount)
 
@@ -120,27 +120,6 @@ func run(ctx context.Context) error {
 
 	// 6. The deferred calls above delete the collection, then the file.
 	return nil
-}
-
-// waitIndexed polls a document until its indexing has ended, successfully
-// or not, for at most two minutes.
-func waitIndexed(ctx context.Context, client *xai.Client, collectionID, fileID string) (*xai.Document, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	for {
-		doc, err := client.Collections.GetDocument(ctx, collectionID, fileID)
-		if err != nil {
-			return nil, err
-		}
-		if doc.Status.Done() {
-			return doc, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("document still %s: %w", doc.Status, ctx.Err())
-		case <-time.After(time.Second):
-		}
-	}
 }
 
 // shorten returns s on one line, cut to at most n characters.

@@ -35,8 +35,12 @@ import (
 
 // The Collections service keeps collections and their documents in memory.
 // A document is a snapshot of an uploaded file taken when it is added: it
-// is chunked at once (status PROCESSED, or FAILED for content that is not
-// UTF-8 text) and searched by Documents.Search with keyword scoring.
+// is chunked (status PROCESSED, or FAILED for content that is not UTF-8
+// text or a name given to Server.FailIndexing) and searched by
+// Documents.Search with keyword scoring. Indexing takes the time set with
+// Server.SetIndexingDelay on the server's clock, during which the document
+// is PROCESSING and its processed chunk count grows; by default it is done
+// at once.
 
 const (
 	// Default and largest page of ListCollections and ListDocuments.
@@ -99,6 +103,90 @@ type document struct {
 	errMsg      string
 	indexedAt   time.Time
 	chunks      []chunk
+	// While indexing runs (status PROCESSING): its outcome, applied by
+	// settle once the clock reaches readyAt, and the chunks done so far.
+	outcome          *indexOutcome
+	started, readyAt time.Time
+	processed        int64
+}
+
+// indexOutcome is what indexing a document leads to.
+type indexOutcome struct {
+	status collectionsv1.DocumentStatus
+	errMsg string
+	chunks []chunk
+}
+
+// indexingPlan is how the fake indexes documents; a Server holds one.
+type indexingPlan struct {
+	mu    sync.Mutex
+	delay time.Duration
+	fail  map[string]string // document name -> reason of its next failure
+}
+
+// SetIndexingDelay makes indexing a document added to a collection,
+// updated or reindexed take d on the server's clock: until the clock has
+// moved d past that moment, the document's status is
+// DOCUMENT_STATUS_PROCESSING, its chunk count is known and its processed
+// chunk count grows with the time elapsed, and searches do not find it;
+// then it is PROCESSED (or FAILED). With a clock from NewClock, tests move
+// indexing along with Clock.Advance. The default, 0, indexes at once; a
+// negative d counts as 0.
+func (s *Server) SetIndexingDelay(d time.Duration) {
+	s.indexing.mu.Lock()
+	defer s.indexing.mu.Unlock()
+	s.indexing.delay = max(d, 0)
+}
+
+// FailIndexing makes the next indexing of a document called name (its file
+// name unless renamed), in any collection, end with status
+// DOCUMENT_STATUS_FAILED and reason as its error message, after the
+// indexing delay like a success would.
+func (s *Server) FailIndexing(name, reason string) {
+	s.indexing.mu.Lock()
+	defer s.indexing.mu.Unlock()
+	if s.indexing.fail == nil {
+		s.indexing.fail = make(map[string]string)
+	}
+	s.indexing.fail[name] = reason
+}
+
+// indexLocked indexes d as the plan says: at once, or in the background
+// until the clock reaches the end of the delay. r.mu must be held.
+func (r *ragStore) indexLocked(c *collection, d *document, now time.Time) {
+	c.index(d, now)
+	p := &r.s.indexing
+	p.mu.Lock()
+	delay := p.delay
+	reason, fail := p.fail[d.name]
+	delete(p.fail, d.name)
+	p.mu.Unlock()
+	if fail {
+		d.status, d.errMsg, d.chunks = collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED, reason, nil
+	}
+	d.outcome, d.processed = nil, 0
+	if delay > 0 {
+		d.outcome = &indexOutcome{status: d.status, errMsg: d.errMsg, chunks: d.chunks}
+		d.status, d.errMsg, d.chunks = collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSING, "", nil
+		d.started, d.readyAt = now, now.Add(delay)
+	}
+}
+
+// settle brings the indexing of c's documents up to now: those whose
+// delay has passed get their outcome, the others their progress.
+func (c *collection) settle(now time.Time) {
+	for _, d := range c.docs {
+		if d.outcome == nil {
+			continue
+		}
+		if now.Before(d.readyAt) {
+			n := int64(len(d.outcome.chunks))
+			d.processed = n * int64(now.Sub(d.started)) / int64(d.readyAt.Sub(d.started))
+			continue
+		}
+		d.status, d.errMsg, d.chunks = d.outcome.status, d.outcome.errMsg, d.outcome.chunks
+		d.indexedAt, d.outcome, d.processed = d.readyAt, nil, 0
+	}
 }
 
 type chunk struct {
@@ -160,6 +248,10 @@ func (d *document) proto() *collectionsv1.DocumentMetadata {
 	if d.status == collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED {
 		m.ChunkCount = proto.Int32(int32(len(d.chunks)))
 		m.ChunksProcessedCount = proto.Int64(int64(len(d.chunks)))
+	}
+	if d.outcome != nil { // indexing in the background
+		m.ChunkCount = proto.Int32(int32(len(d.outcome.chunks)))
+		m.ChunksProcessedCount = proto.Int64(d.processed)
 	}
 	return m
 }
@@ -352,6 +444,7 @@ func (r *ragStore) lookupLocked(t team, id string) (*collection, error) {
 	if !ok || c.team != t {
 		return nil, status.Errorf(codes.NotFound, "collection %q not found", id)
 	}
+	c.settle(r.s.clock.Now())
 	return c, nil
 }
 
@@ -725,7 +818,7 @@ func (cs *collectionsService) AddDocumentToCollection(ctx context.Context, req *
 	}
 	c.docSeq++
 	d.seq = c.docSeq
-	c.index(d, now)
+	cs.r.indexLocked(c, d, now)
 	c.docs[d.fileID] = d
 	added = true
 	return &emptypb.Empty{}, nil
@@ -793,7 +886,7 @@ func (cs *collectionsService) UpdateDocument(ctx context.Context, req *collectio
 		d.hash = hex.EncodeToString(sum[:])
 		d.contentType = cmp.Or(req.GetContentType(), contentType(d.name, d.data))
 	}
-	c.index(d, now)
+	cs.r.indexLocked(c, d, now)
 	return d.proto(), nil
 }
 
@@ -890,7 +983,7 @@ func (cs *collectionsService) ReIndexDocument(ctx context.Context, req *collecti
 	if err != nil {
 		return nil, err
 	}
-	c.index(d, now)
+	cs.r.indexLocked(c, d, now)
 	return &emptypb.Empty{}, nil
 }
 

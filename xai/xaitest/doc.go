@@ -29,7 +29,8 @@
 // the unary, streaming and deferred RPCs. Tests steer the fake with
 // EnqueueReply (scripted answers and output layouts), EnqueueToolFailure
 // (failed server-side calls), InjectFault (errors, also part-way
-// through a stream), SetLatency and a movable Clock, and inspect what it
+// through a stream), SetLatency, SetIndexingDelay and FailIndexing
+// (documents of collections) and a movable Clock, and inspect what it
 // received with Requests.
 //
 // Like the real service, the fake gives every key a team (WithTeams groups

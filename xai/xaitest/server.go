@@ -166,6 +166,8 @@ type Server struct {
 	video *videoService
 	batch *batchService
 
+	indexing indexingPlan // how Collections indexes documents
+
 	mu        sync.Mutex
 	latency   time.Duration
 	replies   []Reply

@@ -35,6 +35,12 @@ import (
 //
 // puts the two side by side; scripts/benchtable turns that into a ratio
 // table. The raw variant runs first in each pair.
+//
+// The raw stubs are called as a careful user of raw stubs would call them:
+// with the API key and with a deadline, the one the SDK gives calls that
+// have none (DefaultTimeout), set per call with context.WithTimeout
+// (rawCtx). What the SDK adds beyond that (its xai-sdk-* headers,
+// options, checks, retries, wrappers) is what the pairs measure.
 
 // benchEnv is a fake server with an SDK client and a raw stub on it.
 type benchEnv struct {
@@ -60,6 +66,15 @@ func newBenchEnv(b *testing.B, clientOpts ...xai.Option) *benchEnv {
 	}
 	b.Cleanup(func() { client.Close() })
 	return &benchEnv{srv: srv, client: client, raw: xaiv1.NewChatClient(srv.Conn())}
+}
+
+// rawCtx gives a raw call the deadline the SDK gives calls without one,
+// unless ctx has a deadline already.
+func rawCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, xai.DefaultTimeout)
 }
 
 // history returns a conversation of n messages: a system message, then
@@ -108,7 +123,9 @@ func BenchmarkUnary(b *testing.B) {
 			b.Run("impl=raw", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					resp, err := env.raw.GetCompletion(ctx, req)
+					cctx, cancel := rawCtx(ctx)
+					resp, err := env.raw.GetCompletion(cctx, req)
+					cancel()
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -160,7 +177,8 @@ func BenchmarkStream(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				env.srv.EnqueueReply(reply)
-				stream, err := env.raw.GetCompletionChunk(ctx, req)
+				cctx, cancel := rawCtx(ctx)
+				stream, err := env.raw.GetCompletionChunk(cctx, req)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -177,6 +195,7 @@ func BenchmarkStream(b *testing.B) {
 						text.WriteString(o.GetDelta().GetContent())
 					}
 				}
+				cancel()
 				if text.String() != streamText {
 					b.Fatalf("streamed %d bytes", text.Len())
 				}
@@ -294,6 +313,8 @@ func BenchmarkInterleaved(b *testing.B) {
 			ctx := context.Background()
 			reply := xaitest.Reply{Chunks: streamChunks}
 			raw := func() {
+				ctx, cancel := rawCtx(ctx)
+				defer cancel()
 				if !tc.stream {
 					if _, err := env.raw.GetCompletion(ctx, req); err != nil {
 						b.Fatal(err)

@@ -46,7 +46,14 @@ type Chat struct {
 
 	// conversationID is set by WithConversationID; never sent.
 	conversationID string
+	// sent is the checked request that sendable last returned, shared by
+	// the sends that follow until the chat changes: every change of req or
+	// errs sets it to nil (see changed).
+	sent *xaiv1.GetCompletionsRequest
 }
+
+// changed forgets the request of the last send; c.mu is held.
+func (c *Chat) changed() { c.sent = nil }
 
 // Create returns a chat for model, for example "grok-4", with the given
 // options. It sends nothing; an empty model or invalid option is reported
@@ -86,6 +93,7 @@ func (c *Chat) Append(turns ...Turn) *Chat {
 	if c.req == nil { // a zero Chat; ready reports it
 		c.req = &xaiv1.GetCompletionsRequest{}
 	}
+	c.changed()
 	if reset && err == nil {
 		c.req.Messages = nil
 	}
@@ -161,18 +169,23 @@ func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
 // appending to it would reallocate); options are applied in Create, before
 // any send, and replace fields; gRPC only reads the request; and the
 // request is never handed to the caller (Request and BatchChat make deep
-// copies).
+// copies). The copy is also kept, with the check it passed, for the sends
+// that follow until the chat changes: sends only read it.
 func (c *Chat) sendable() (*xaiv1.GetCompletionsRequest, error) {
 	if c == nil {
 		return nil, errNilChat()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.sent != nil {
+		return c.sent, nil
+	}
 	if err := c.check(); err != nil {
 		return nil, err
 	}
 	if c.svc.shareMessages {
-		return shallowRequest(c.req), nil
+		c.sent = shallowRequest(c.req)
+		return c.sent, nil
 	}
 	return proto.CloneOf(c.req), nil
 }

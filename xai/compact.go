@@ -111,5 +111,6 @@ func (c *Chat) Compact(ctx context.Context, opts ...CallOption) (*CompactedConte
 		later = c.req.Messages[n:]
 	}
 	c.req.Messages = append(msgs, later...)
+	c.changed()
 	return compacted, nil
 }

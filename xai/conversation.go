@@ -95,6 +95,7 @@ func (c *Chat) DropLast(n int) error {
 	}
 	// A new slice: requests already sent may share the old one.
 	c.req.Messages = slices.Clone(c.req.Messages[:have-n])
+	c.changed()
 	return nil
 }
 

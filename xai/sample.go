@@ -148,7 +148,6 @@ func (s *SampleService) Stream(ctx context.Context, model, prompt string, opts .
 	if err != nil {
 		return nil, err
 	}
-	st.add = st.acc.Add
 	return st, nil
 }
 
@@ -245,7 +244,6 @@ func (c *Completion) String() string {
 type SampleStream struct {
 	loop recvLoop[xaiv1.SampleTextResponse]
 	acc  completion.SampleAccumulator
-	add  func(*xaiv1.SampleTextResponse)
 }
 
 // CompletionChunk is one piece of a streamed completion. Its accessors
@@ -305,8 +303,13 @@ func (s *SampleStream) next() (*xaiv1.SampleTextResponse, error) {
 	if s == nil || s.loop.recv == nil {
 		return nil, notOpened("client.Sample.Stream")
 	}
-	return s.loop.next(s.add, nil)
+	return s.loop.next(s)
 }
+
+// take accumulates m; failed leaves the error as it is (Completion holds
+// what had arrived). The loop's lock is held.
+func (s *SampleStream) take(m *xaiv1.SampleTextResponse) { s.acc.Add(m) }
+func (s *SampleStream) failed(*Error)                    {}
 
 // Completion returns the completion built from the chunks received so
 // far: the whole completion once All has finished, and what had arrived if

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"github.com/gogrok/sdk/xai/internal/completion"
@@ -16,9 +17,9 @@ import (
 
 // recvLoop is the receive loop under every server-streaming result of the
 // package ([Stream], [SampleStream]): one nil-safety rule, one close path,
-// errors converted once. M is the streamed message; add gives each message
-// to the caller's accumulator under the loop's lock, so that reading the
-// accumulated result from another goroutine is safe.
+// errors converted once. M is the streamed message; the stream's sink
+// takes each message into its accumulator under the loop's lock, so that
+// reading the accumulated result from another goroutine is safe.
 type recvLoop[M any] struct {
 	recv   grpc.ServerStreamingClient[M]
 	cancel context.CancelFunc
@@ -41,11 +42,17 @@ func (l *recvLoop[M]) start(ctx context.Context, open func(context.Context) (grp
 	return nil
 }
 
+// sink is what a stream does with what its loop receives, under the
+// loop's lock: take accumulates a message; failed completes the *Error of
+// a failure after some messages arrived (with the partial result).
+type sink[M any] interface {
+	take(*M)
+	failed(*Error)
+}
+
 // next returns the next message, io.EOF at the clean end, or the failure;
-// the stream must have been opened. add is called with each message under the lock; failed, when not nil,
-// can complete the *Error of a failure after n > 0 messages (with the
-// partial result), also under the lock.
-func (l *recvLoop[M]) next(add func(*M), failed func(*Error)) (*M, error) {
+// the stream must have been opened.
+func (l *recvLoop[M]) next(to sink[M]) (*M, error) {
 	l.mu.Lock()
 	done, err := l.done, l.err
 	l.mu.Unlock()
@@ -69,13 +76,13 @@ func (l *recvLoop[M]) next(add func(*M), failed func(*Error)) (*M, error) {
 		}
 		l.err = fromGRPC(rerr)
 		var xerr *Error
-		if failed != nil && l.n > 0 && errors.As(l.err, &xerr) {
-			failed(xerr)
+		if l.n > 0 && errors.As(l.err, &xerr) {
+			to.failed(xerr)
 		}
 		return nil, l.err
 	}
 	l.n++
-	add(m)
+	to.take(m)
 	return m, nil
 }
 
@@ -156,8 +163,7 @@ type Stream struct {
 	// from the request, or once a chunk shows an output index above 0
 	// when a single choice was asked for.
 	one, single bool
-	add         func(*xaiv1.GetChatCompletionChunk)
-	failed      func(*Error)
+	scrub       func(protoreflect.Message) // the client's key redaction, for Partial
 }
 
 // Stream sends the chat and returns the response as a stream of chunks.
@@ -181,19 +187,22 @@ func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) 
 		return nil, err
 	}
 	s.one = s.single && hasServerSideTools(req.GetTools())
-	s.add = s.addChunk
-	s.failed = func(e *Error) {
-		// A partial response goes into an error, where keys never show.
-		e.Partial = s.response()
-		if scrub := c.svc.scrub; scrub != nil {
-			scrub(e.Partial.pb.ProtoReflect())
-		}
-	}
+	s.scrub = c.svc.scrub
 	return s, nil
 }
 
-// addChunk accumulates c; the loop's lock is held.
-func (s *Stream) addChunk(c *xaiv1.GetChatCompletionChunk) {
+// failed gives the error of a failure after some chunks the partial
+// response, with the keys redacted: it goes into an error. The loop's lock
+// is held.
+func (s *Stream) failed(e *Error) {
+	e.Partial = s.response()
+	if s.scrub != nil {
+		s.scrub(e.Partial.pb.ProtoReflect())
+	}
+}
+
+// take accumulates c; the loop's lock is held.
+func (s *Stream) take(c *xaiv1.GetChatCompletionChunk) {
 	s.acc.Add(c)
 	if s.single && !s.one {
 		for _, o := range c.GetOutputs() {
@@ -232,7 +241,7 @@ func (s *Stream) next() (*xaiv1.GetChatCompletionChunk, error) {
 	if s == nil || s.loop.recv == nil {
 		return nil, notOpened("Chat.Stream")
 	}
-	return s.loop.next(s.add, s.failed)
+	return s.loop.next(s)
 }
 
 // chunk wraps pb, with the answer rule in force when it arrived.

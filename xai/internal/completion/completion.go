@@ -204,6 +204,10 @@ func (a *Accumulator) write(t *text, s string) {
 	if s == "" {
 		return
 	}
+	if a.pieces == nil {
+		// Streams have hundreds of pieces: skip the smallest growth steps.
+		a.pieces = make([]piece, 0, 256)
+	}
 	a.pieces = append(a.pieces, piece{s: s})
 	at := int32(len(a.pieces))
 	if t.tail == 0 {

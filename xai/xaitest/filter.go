@@ -3,6 +3,7 @@ package xaitest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -17,7 +18,7 @@ import (
 	// checks against each listing's fields and evaluates itself. v0.84.0 is
 	// the newest release whose go.mod asks for no Go newer than 1.24 (later
 	// ones need Go 1.25 and up). The fake alone imports it; package xai
-	// never links it (TestXaiLinksNoFakeDependencies).
+	// never links it (TestXaiDoesNotLinkOtelOrFakeDependencies in xai/xaiotel).
 	"go.einride.tech/aip/filtering"
 	expr "google.golang.org/genproto/googleapis/api/expr/v1alpha1"
 
@@ -103,6 +104,7 @@ func (sc *filterSchema) compile(filter string) (listFilter, error) {
 // most precise one.
 func filterSyntaxError(filter string, lead int, err error) error {
 	type positioned interface {
+		error
 		Position() filtering.Position
 		Message() string
 	}
@@ -115,11 +117,17 @@ func filterSyntaxError(filter string, lead int, err error) error {
 	if at == nil {
 		return invalid("filter %q is not a valid AIP-160 filter: %v", filter, err)
 	}
+	msg := at.Message()
+	if cause := errors.Unwrap(at); errors.Is(cause, io.EOF) {
+		msg = "unexpected end of the filter"
+	} else if cause != nil {
+		msg += ": " + cause.Error()
+	}
 	pos := at.Position()
 	if pos.Line == 1 { // the parser counts from the first non-blank character
 		pos.Column += int32(lead)
 	}
-	return invalid("filter %q: syntax error at line %d, column %d: %s", filter, pos.Line, pos.Column, at.Message())
+	return invalid("filter %q: syntax error at line %d, column %d: %s", filter, pos.Line, pos.Column, msg)
 }
 
 type filterCompiler struct {

@@ -13,7 +13,7 @@ import (
 	// github.com/ledongthuc/pdf needs Go 1.24.1 in every version the module
 	// proxy serves, and github.com/pdfcpu/pdfcpu is a whole PDF toolkit
 	// with a larger dependency tree. The fake alone imports it; package xai
-	// never links it (TestXaiLinksNoFakeDependencies).
+	// never links it (TestXaiDoesNotLinkOtelOrFakeDependencies in xai/xaiotel).
 	"rsc.io/pdf"
 )
 

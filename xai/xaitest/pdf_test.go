@@ -91,9 +91,15 @@ func TestPDFDocumentsIndexed(t *testing.T) {
 		t.Fatalf("PDF document: %v", doc)
 	}
 	// A compressed PDF with no .pdf name is recognised by its header.
-	doc = add("scan", makePDF(t, true, "BT /F1 10 Tf 50 700 Td (Compressed zebra text) Tj ET"))
+	doc = add("no-extension", makePDF(t, true, "BT /F1 10 Tf 50 700 Td (Compressed zebra text) Tj ET"))
 	if doc.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED {
 		t.Fatalf("compressed PDF: %v", doc)
+	}
+
+	// A page that only draws (a scan has no text layer) gives no chunks.
+	doc = add("scan.pdf", makePDF(t, false, "0 0 1 rg 72 72 200 200 re f"))
+	if doc.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED || doc.GetChunkCount() != 0 {
+		t.Fatalf("PDF without text: %v", doc)
 	}
 
 	for query, want := range map[string][]string{

@@ -121,14 +121,22 @@ func TestPDFDocumentsIndexed(t *testing.T) {
 		}
 	}
 
-	// A file that claims to be a PDF but is not one fails, saying why,
-	// instead of being indexed as text or bringing the server down.
-	for name, data := range map[string][]byte{
-		"broken.pdf": []byte("%PDF-1.4\nthis is not a PDF body"),
-		"cut.pdf":    plain[:len(plain)/2],
+	// A file that claims to be a PDF but is not one, or one built to make
+	// the reader loop or fill memory, fails saying why, instead of being
+	// indexed as text, hanging, or bringing the server down.
+	cyclic := bytes.Replace(makePDF(t, false, "BT (x) Tj ET"), []byte("/Kids [4 0 R]"), []byte("/Kids [2 0 R]"), 1)
+	bomb := makePDF(t, true, "BT (x) Tj ET"+strings.Repeat(" ", 16<<20))
+	for name, tc := range map[string]struct {
+		data []byte
+		why  string
+	}{
+		"broken.pdf": {[]byte("%PDF-1.4\nthis is not a PDF body"), "PDF"},
+		"cut.pdf":    {plain[:len(plain)/2], "PDF"},
+		"cyclic.pdf": {cyclic, "cyclic"},
+		"bomb.pdf":   {bomb, "16 MiB"},
 	} {
-		doc := add(name, data)
-		if doc.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED || !strings.Contains(doc.GetErrorMessage(), "PDF") {
+		doc := add(name, tc.data)
+		if doc.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED || !strings.Contains(doc.GetErrorMessage(), tc.why) {
 			t.Errorf("%s: %v", name, doc)
 		}
 	}

@@ -82,27 +82,35 @@ type listFilter func(filterItem) bool
 // matchAll is the filter of a request without one.
 func matchAll(filterItem) bool { return true }
 
+// maxFilterBytes bounds a filter: the parser descends once per
+// parenthesis, and the fake's stack must not pay for a 20 MiB one.
+const maxFilterBytes = 16 << 10
+
 // compile parses and checks an AIP-160 filter for a listing. An empty
 // filter lists everything.
 func (sc *filterSchema) compile(filter string) (listFilter, error) {
-	lead := len(filter) - len(strings.TrimLeft(filter, " \t\r\n"))
-	filter = strings.TrimSpace(filter)
-	if filter == "" {
+	if len(filter) > maxFilterBytes {
+		return nil, invalid("filter is %d bytes long; the fake accepts up to %d", len(filter), maxFilterBytes)
+	}
+	trimmed := strings.TrimSpace(filter)
+	if trimmed == "" {
 		return matchAll, nil
 	}
 	var p filtering.Parser
-	p.Init(filter)
+	p.Init(trimmed)
 	parsed, err := p.Parse()
+	lead := filter[:strings.Index(filter, trimmed)]
 	if err != nil {
 		return nil, filterSyntaxError(filter, lead, err)
 	}
-	c := &filterCompiler{schema: sc, filter: filter, lead: lead, offsets: parsed.GetSourceInfo().GetPositions()}
+	c := &filterCompiler{schema: sc, filter: filter, trimmed: trimmed, lead: lead,
+		offsets: parsed.GetSourceInfo().GetPositions()}
 	return c.expr(parsed.GetExpr())
 }
 
 // filterSyntaxError reports the innermost position the parser gives: the
 // most precise one.
-func filterSyntaxError(filter string, lead int, err error) error {
+func filterSyntaxError(filter, lead string, err error) error {
 	type positioned interface {
 		error
 		Position() filtering.Position
@@ -123,26 +131,33 @@ func filterSyntaxError(filter string, lead int, err error) error {
 	} else if cause != nil {
 		msg += ": " + cause.Error()
 	}
-	pos := at.Position()
-	if pos.Line == 1 { // the parser counts from the first non-blank character
-		pos.Column += int32(lead)
+	line, col := position(lead, int(at.Position().Line), int(at.Position().Column))
+	return invalid("filter %q: syntax error at line %d, column %d: %s", filter, line, col, msg)
+}
+
+// position turns a line and column of the trimmed filter the parser saw
+// into those of the filter as sent, which starts with lead.
+func position(lead string, line, col int) (int, int) {
+	if line == 1 {
+		col += utf8.RuneCountInString(lead[strings.LastIndex(lead, "\n")+1:])
 	}
-	return invalid("filter %q: syntax error at line %d, column %d: %s", filter, pos.Line, pos.Column, msg)
+	return line + strings.Count(lead, "\n"), col
 }
 
 type filterCompiler struct {
-	schema  *filterSchema
-	filter  string
-	lead    int
-	offsets map[int64]int32
+	schema          *filterSchema
+	filter, trimmed string // as sent, and as parsed
+	lead            string // the blanks trimmed from the start
+	offsets         map[int64]int32
 }
 
-// errorf returns INVALID_ARGUMENT naming the filter and the column of e.
+// errorf returns INVALID_ARGUMENT naming the filter and the position of e.
 func (c *filterCompiler) errorf(e *expr.Expr, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	if off, ok := c.offsets[e.GetId()]; ok && int(off) <= len(c.filter) {
-		col := utf8.RuneCountInString(c.filter[:off]) + 1 + c.lead
-		return invalid("filter %q, column %d: %s", c.filter, col, msg)
+	if off, ok := c.offsets[e.GetId()]; ok && int(off) <= len(c.trimmed) {
+		before := c.trimmed[:off]
+		line, col := position(c.lead, strings.Count(before, "\n")+1, utf8.RuneCountInString(before[strings.LastIndex(before, "\n")+1:])+1)
+		return invalid("filter %q, line %d, column %d: %s", c.filter, line, col, msg)
 	}
 	return invalid("filter %q: %s", c.filter, msg)
 }

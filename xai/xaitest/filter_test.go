@@ -2,6 +2,7 @@ package xaitest_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,8 +247,11 @@ func TestListFilterErrors(t *testing.T) {
 		{listFiles, "name = \"a\" AND\n(size_bytes > 1", []string{"syntax error", "line 2"}}, // second line
 		{listCollections, `collection_name = `, []string{"syntax error", "column"}},
 		{listDocuments, `status:`, []string{"syntax error", "column 8", "unexpected end of the filter"}},
+		{listFiles, "\n  name = \"a\")", []string{"syntax error", "line 2, column 13"}}, // leading lines count
+		{listFiles, strings.Repeat("(", 16<<10), []string{"syntax error"}},              // deep, but no crash
+		{listFiles, strings.Repeat("(", 16<<10+1), []string{"16384"}},                   // too long
 		// Checks against the listing's fields.
-		{listFiles, `colour = "red"`, []string{`unknown field "colour"`, "column 1", "size_bytes"}},
+		{listFiles, `colour = "red"`, []string{`unknown field "colour"`, "line 1, column 1", "size_bytes"}},
 		{listFiles, `name = "a" AND colour = "red"`, []string{`unknown field "colour"`, "column 16"}},
 		{listCollections, `name = "c"`, []string{`unknown field "name"`, "collection_name"}},
 		{listDocuments, `topic = "x"`, []string{`unknown field "topic"`, "fields.<key>"}},

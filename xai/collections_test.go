@@ -417,7 +417,8 @@ func TestCollectionsServerErrors(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) { checkErr(t, call(), codes.NotFound) })
 	}
-	checkErr(t, firstErr(c.Collections.List(ctx, WithFilter("name = 'c'"))), codes.Unimplemented, "filter")
+	// The fake filters collections on collection_name, not name.
+	checkErr(t, firstErr(c.Collections.List(ctx, WithFilter("name = 'c'"))), codes.InvalidArgument, `unknown field "name"`)
 
 	// Injected faults, on every RPC of the service.
 	calls := map[string]func() error{

@@ -315,9 +315,9 @@ func TestFilesServerErrorsKeepCodes(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) { checkErr(t, call(), codes.NotFound, "file_nope") })
 	}
-	// The fake does not emulate filters: UNIMPLEMENTED comes back as it is.
+	// A filter on a field files do not have: INVALID_ARGUMENT from the fake.
 	err = firstErr(c.Files.List(ctx, WithFilter("size > 3")))
-	checkErr(t, err, codes.Unimplemented, "filter")
+	checkErr(t, err, codes.InvalidArgument, `unknown field "size"`, "size_bytes")
 }
 
 func TestFilesRetriesAndCallOptions(t *testing.T) {

@@ -142,20 +142,35 @@ func TestTracingWithGRPCConn(t *testing.T) {
 	}
 }
 
-// TestXaiDoesNotLinkOtel checks that package xai, and so every program that
-// does not import xaiotel, is built without OpenTelemetry.
-func TestXaiDoesNotLinkOtel(t *testing.T) {
+// TestXaiDoesNotLinkOtelOrFakeDependencies checks that package xai, and so every program that
+// does not import xaiotel, is built without OpenTelemetry, and without the
+// modules only the fake server uses: the AIP-160 filter parser and the PDF
+// reader (issue 16). The fake itself must link those, or the prefixes
+// below would prove nothing.
+func TestXaiDoesNotLinkOtelOrFakeDependencies(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command:", err)
 	}
-	out, err := exec.Command(goTool, "list", "-deps", "github.com/gogrok/sdk/xai").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
+	deps := func(pkg string) []string {
+		out, err := exec.Command(goTool, "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		return strings.Fields(string(out))
 	}
-	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "go.opentelemetry.io/") {
-			t.Errorf("package xai depends on %s", dep)
+	fakeOnly := []string{"go.einride.tech/aip/", "rsc.io/pdf"}
+	fakeDeps := deps("github.com/gogrok/sdk/xai/xaitest")
+	for _, prefix := range fakeOnly {
+		if !slices.ContainsFunc(fakeDeps, func(d string) bool { return strings.HasPrefix(d, prefix) }) {
+			t.Errorf("package xaitest does not depend on %s: update this test", prefix)
+		}
+	}
+	for _, dep := range deps("github.com/gogrok/sdk/xai") {
+		for _, prefix := range append(fakeOnly, "go.opentelemetry.io/") {
+			if strings.HasPrefix(dep, prefix) {
+				t.Errorf("package xai depends on %s", dep)
+			}
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -35,12 +36,12 @@ import (
 
 // The Collections service keeps collections and their documents in memory.
 // A document is a snapshot of an uploaded file taken when it is added: it
-// is chunked (status PROCESSED, or FAILED for content that is not UTF-8
-// text or a name given to Server.FailIndexing) and searched by
-// Documents.Search with keyword scoring. Indexing takes the time set with
-// Server.SetIndexingDelay on the server's clock, during which the document
-// is PROCESSING and its processed chunk count grows; by default it is done
-// at once.
+// is chunked (status PROCESSED, or FAILED for content that is neither UTF-8
+// text nor a readable PDF, or a name given to Server.FailIndexing) and
+// searched by Documents.Search with keyword scoring. Indexing takes the time
+// set with Server.SetIndexingDelay on the server's clock, during which the
+// document is PROCESSING and its processed chunk count grows; by default it
+// is done at once.
 
 const (
 	// Default and largest page of ListCollections and ListDocuments.
@@ -189,6 +190,19 @@ func (c *collection) settle(now time.Time) {
 	}
 }
 
+// undeclaredText is the values of the document's fields that the
+// collection does not define, which keyword search matches as it matches
+// chunk text (declared fields are searched only when injected into chunks).
+func (c *collection) undeclaredText(d *document) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(d.fields)) {
+		if c.field(k) == nil {
+			b.WriteString(d.fields[k] + "\n")
+		}
+	}
+	return b.String()
+}
+
 type chunk struct {
 	id   string
 	text string
@@ -275,14 +289,31 @@ func contentType(name string, data []byte) string {
 	return http.DetectContentType(data)
 }
 
-// index chunks d with c's current configuration. Content that is not UTF-8
-// text fails, as the fake has no parsers for other formats.
+// documentText returns the text to index: a PDF's text (see pdfText), or
+// the content itself when it is UTF-8 text.
+func documentText(d *document) (string, error) {
+	if d.contentType == "application/pdf" || bytes.HasPrefix(d.data, []byte("%PDF-")) {
+		text, err := pdfText(d.data)
+		if err != nil {
+			return "", fmt.Errorf("xaitest: the fake server could not read this PDF: %v", err)
+		}
+		return text, nil
+	}
+	if !utf8.Valid(d.data) {
+		return "", errors.New("xaitest: only UTF-8 text and PDF can be indexed by the fake server")
+	}
+	return string(d.data), nil
+}
+
+// index chunks d with c's current configuration. Content that is neither
+// UTF-8 text nor a readable PDF fails, as the fake has no parsers for other
+// formats.
 func (c *collection) index(d *document, now time.Time) {
 	d.indexedAt = now
 	d.chunks = nil
-	if !utf8.Valid(d.data) {
-		d.status = collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED
-		d.errMsg = "xaitest: only UTF-8 text can be indexed by the fake server"
+	text, err := documentText(d)
+	if err != nil {
+		d.status, d.errMsg = collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED, err.Error()
 		return
 	}
 	d.status, d.errMsg = collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED, ""
@@ -295,7 +326,7 @@ func (c *collection) index(d *document, now time.Time) {
 			prefix.WriteString(f.GetKey() + ": " + v + "\n")
 		}
 	}
-	for i, piece := range splitChunks(string(d.data), c.chunking) {
+	for i, piece := range splitChunks(text, c.chunking) {
 		if c.chunking.GetStripWhitespace() {
 			piece = strings.Join(strings.Fields(piece), " ")
 		}
@@ -407,14 +438,16 @@ func checkFieldDefinition(where string, f *collectionsv1.FieldDefinition, existi
 
 // checkFieldValues validates a document's field values against the
 // collection's definitions; skip is the document being updated, whose own
-// values do not count as duplicates.
+// values do not count as duplicates. Keys the collection does not define
+// are accepted as they are: the official Python SDK's own example uploads
+// fields {"topic", "level"} to a collection that declares neither
+// (examples/sync/collection.py, main).
 func (c *collection) checkFieldValues(values map[string]string, skip string) error {
 	for _, k := range slices.Sorted(maps.Keys(values)) {
-		f := c.field(k)
-		if f == nil {
-			return invalid("fields: %q is not a field of collection %q; define it first (UpdateCollection)", k, c.id)
+		if strings.TrimSpace(k) == "" {
+			return invalid("fields: a field key must not be empty")
 		}
-		if f.GetUnique() {
+		if f := c.field(k); f.GetUnique() {
 			for _, d := range c.docs {
 				if d.fileID != skip && d.fields[k] == values[k] {
 					return status.Errorf(codes.AlreadyExists, "fields: document %q already has the value %q for unique field %q", d.fileID, values[k], k)
@@ -638,11 +671,13 @@ func (cs *collectionsService) CreateCollection(ctx context.Context, req *collect
 	return c.proto(), nil
 }
 
-// ListCollections lists collections a page at a time, by creation (the
-// default when sort_by is unset) or by name.
+// ListCollections lists the collections the filter accepts (see filter.go)
+// a page at a time, by creation (the default when sort_by is unset) or by
+// name.
 func (cs *collectionsService) ListCollections(ctx context.Context, req *collectionsv1.ListCollectionsRequest) (*collectionsv1.ListCollectionsResponse, error) {
-	if req.GetFilter() != "" {
-		return nil, status.Error(codes.Unimplemented, "xaitest: ListCollections filter is not emulated by the fake server")
+	match, err := collectionsFilter.compile(req.GetFilter())
+	if err != nil {
+		return nil, err
 	}
 	sort, by := int32(-1), bySeq
 	if req.SortBy != nil {
@@ -662,7 +697,7 @@ func (cs *collectionsService) ListCollections(ctx context.Context, req *collecti
 	defer cs.r.mu.Unlock()
 	var all []*collection
 	for _, c := range cs.r.col {
-		if c.team == teamOf(ctx) {
+		if c.team == teamOf(ctx) && match(collectionItem{c}) {
 			all = append(all, c)
 		}
 	}
@@ -746,11 +781,12 @@ func (cs *collectionsService) UpdateCollection(ctx context.Context, req *collect
 			return nil, invalid("%s: operation %d is not valid", where, u.GetOperation())
 		}
 	}
-	// Everything is valid: apply.
-	for _, d := range c.docs {
-		for k := range d.fields {
-			if !slices.ContainsFunc(fields, func(f *collectionsv1.FieldDefinition) bool { return f.GetKey() == k }) {
-				delete(d.fields, k)
+	// Everything is valid: apply. Deleting a definition deletes its values;
+	// values of keys that were never defined stay.
+	for _, f := range c.fields {
+		if !slices.ContainsFunc(fields, func(g *collectionsv1.FieldDefinition) bool { return g.GetKey() == f.GetKey() }) {
+			for _, d := range c.docs {
+				delete(d.fields, f.GetKey())
 			}
 		}
 	}
@@ -890,11 +926,13 @@ func (cs *collectionsService) UpdateDocument(ctx context.Context, req *collectio
 	return d.proto(), nil
 }
 
-// ListDocuments lists a collection's documents a page at a time, by
-// addition (the default when sort_by is unset), name or size.
+// ListDocuments lists the documents of a collection that the filter accepts
+// (see filter.go) a page at a time, by addition (the default when sort_by is
+// unset), name or size.
 func (cs *collectionsService) ListDocuments(ctx context.Context, req *collectionsv1.ListDocumentsRequest) (*collectionsv1.ListDocumentsResponse, error) {
-	if req.GetFilter() != "" {
-		return nil, status.Error(codes.Unimplemented, "xaitest: ListDocuments filter is not emulated by the fake server")
+	match, err := documentsFilter.compile(req.GetFilter())
+	if err != nil {
+		return nil, err
 	}
 	sort, by := int32(-1), bySeq
 	if req.SortBy != nil {
@@ -920,7 +958,7 @@ func (cs *collectionsService) ListDocuments(ctx context.Context, req *collection
 	}
 	var docs []*document
 	for _, d := range c.docs {
-		if req.Name == nil || d.name == req.GetName() {
+		if (req.Name == nil || d.name == req.GetName()) && match(documentItem{d}) {
 			docs = append(docs, d)
 		}
 	}

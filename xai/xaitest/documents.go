@@ -36,7 +36,7 @@ type match struct {
 // Search scores every chunk of every processed document in the requested
 // collections by keyword overlap with the query, whatever the retrieval
 // mode: the score is the share of the query's distinct words that occur in
-// the chunk (0 to 1). Chunks sharing no word are left out; ties are broken
+// the chunk or in the values of the document's undeclared fields (0 to 1). Chunks sharing no word are left out; ties are broken
 // by the number of occurrences, then file and chunk ID.
 func (ds *documentsService) Search(ctx context.Context, req *xaiv1.SearchRequest) (*xaiv1.SearchResponse, error) {
 	if err := checkSearch(req); err != nil {
@@ -80,6 +80,7 @@ func (r *ragStore) search(t team, query string, ids []string, limit int) ([]*xai
 			if d.status != collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED {
 				continue
 			}
+			extra := c.undeclaredText(d)
 			for _, ch := range d.chunks {
 				key := d.fileID + "\x00" + ch.id
 				if m, ok := byChunk[key]; ok {
@@ -88,7 +89,7 @@ func (r *ragStore) search(t team, query string, ids []string, limit int) ([]*xai
 					}
 					continue
 				}
-				score, hits := scoreChunk(terms, ch.text)
+				score, hits := scoreChunk(terms, ch.text+"\n"+extra)
 				if hits == 0 {
 					continue
 				}

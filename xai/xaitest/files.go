@@ -295,15 +295,16 @@ func compareFiles(by xaiv1.FilesSortBy, aName string, aSize, aSeq int64, bName s
 	return cmp.Or(c, cmp.Compare(aSeq, bSeq))
 }
 
-// ListFiles lists live files a page at a time. Pages follow on from the
-// last file of the previous page, so files deleted or added between pages
-// neither shift nor repeat entries.
+// ListFiles lists live files a page at a time, those the filter accepts
+// (see filter.go). Pages follow on from the last file of the previous page,
+// so files deleted or added between pages neither shift nor repeat entries.
 func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesRequest) (*xaiv1.ListFilesResponse, error) {
 	if req.GetLimit() < 0 {
 		return nil, invalid("limit must not be negative, got %d", req.GetLimit())
 	}
-	if req.GetFilter() != "" {
-		return nil, status.Error(codes.Unimplemented, "xaitest: ListFiles filter is not emulated by the fake server yet")
+	match, err := filesFilter.compile(req.GetFilter())
+	if err != nil {
+		return nil, err
 	}
 	by := req.GetSortBy()
 	if _, ok := xaiv1.FilesSortBy_name[int32(by)]; !ok {
@@ -339,7 +340,7 @@ func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesReque
 	var files []*storedFile
 	t := teamOf(ctx)
 	for _, f := range fs.s.files {
-		if f.live(now) && f.team == t {
+		if f.live(now) && f.team == t && match(fileItem{f, now}) {
 			files = append(files, f)
 		}
 	}

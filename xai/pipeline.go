@@ -218,8 +218,8 @@ func (p *pipeline) streamInterceptor(ctx context.Context, desc *grpc.StreamDesc,
 // Errors the client made itself (*Error) and non-status errors (io.EOF)
 // are returned unchanged.
 func (p *pipeline) explain(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || err == io.EOF {
+		return err
 	}
 	var xerr *Error
 	if errors.As(err, &xerr) {

@@ -2,10 +2,8 @@ package xaitest
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -261,7 +259,7 @@ func (bs *batchService) ListBatches(ctx context.Context, req *xaiv1.ListBatchesR
 	}
 	after := int64(-1)
 	if req.GetPaginationToken() != "" {
-		if after, err = decodeBatchToken(req.GetPaginationToken(), "batches", ""); err != nil {
+		if after, err = batchTokenPos(req.GetPaginationToken(), "batches", ""); err != nil {
 			return nil, err
 		}
 	}
@@ -287,7 +285,7 @@ func (bs *batchService) ListBatches(ctx context.Context, req *xaiv1.ListBatchesR
 		resp.Batches = append(resp.Batches, b.proto(now))
 	}
 	if len(page) < len(live) {
-		resp.PaginationToken = proto.String(encodeBatchToken("batches", "", page[len(page)-1].seq))
+		resp.PaginationToken = proto.String(batchToken("batches", "", page[len(page)-1].seq))
 	}
 	return resp, nil
 }
@@ -315,7 +313,7 @@ func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1
 	}
 	after := int64(0)
 	if req.GetPaginationToken() != "" {
-		if after, err = decodeBatchToken(req.GetPaginationToken(), "requests", b.id); err != nil {
+		if after, err = batchTokenPos(req.GetPaginationToken(), "requests", b.id); err != nil {
 			return nil, err
 		}
 	}
@@ -328,7 +326,7 @@ func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1
 			continue
 		}
 		if len(resp.BatchRequestMetadata) == limit {
-			resp.PaginationToken = proto.String(encodeBatchToken("requests", b.id, after))
+			resp.PaginationToken = proto.String(batchToken("requests", b.id, after))
 			break
 		}
 		resp.BatchRequestMetadata = append(resp.BatchRequestMetadata, it.metadata())
@@ -352,7 +350,7 @@ func (bs *batchService) ListBatchResults(ctx context.Context, req *xaiv1.ListBat
 	}
 	after := int64(0)
 	if req.GetPaginationToken() != "" {
-		if after, err = decodeBatchToken(req.GetPaginationToken(), "results", b.id); err != nil {
+		if after, err = batchTokenPos(req.GetPaginationToken(), "results", b.id); err != nil {
 			return nil, err
 		}
 	}
@@ -371,7 +369,7 @@ func (bs *batchService) ListBatchResults(ctx context.Context, req *xaiv1.ListBat
 		resp.Results = append(resp.Results, proto.CloneOf(it.result))
 	}
 	if len(done) > limit {
-		resp.PaginationToken = proto.String(encodeBatchToken("results", b.id, done[limit-1].finishSeq))
+		resp.PaginationToken = proto.String(batchToken("results", b.id, done[limit-1].finishSeq))
 	}
 	b.observeLocked()
 	return resp, nil
@@ -569,28 +567,19 @@ func pageLimit(limit int32) (int, error) {
 	return min(int(limit), batchMaxPage), nil
 }
 
-// encodeBatchToken makes the token of the page after position pos of a
+// batchToken makes the token of the page after position pos of a batch
 // listing: kind ("batches", "requests" or "results") and, for a batch's
 // listings, its ID.
-func encodeBatchToken(kind, batchID string, pos int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + "|" + batchID + "|" + strconv.FormatInt(pos, 10)))
+func batchToken(kind, batchID string, pos int64) string {
+	return pageToken{Listing: kind + ":" + batchID, Seq: pos}.encode()
 }
 
-// decodeBatchToken returns the position a token continues after, or
+// batchTokenPos returns the position a token continues after, or
 // INVALID_ARGUMENT for a token that this listing did not issue.
-func decodeBatchToken(tok, kind, batchID string) (int64, error) {
-	bad := invalid("pagination_token is not a token this server issued for this listing")
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, bad
+func batchTokenPos(tok, kind, batchID string) (int64, error) {
+	t, err := decodePageToken(tok, kind+":"+batchID, 0, false)
+	if err == nil && t.Seq < 0 {
+		err = invalid("pagination_token is not a token this server issued")
 	}
-	parts := strings.Split(string(raw), "|")
-	if len(parts) != 3 || parts[0] != kind || parts[1] != batchID {
-		return 0, bad
-	}
-	pos, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || pos < 0 {
-		return 0, bad
-	}
-	return pos, nil
+	return t.Seq, err
 }

@@ -5,9 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -497,22 +495,6 @@ func (r *ragStore) documentLocked(t team, collectionID, fileID string) (*collect
 	return c, d, nil
 }
 
-// ragToken marks where a listing of collections or documents stopped: the
-// sort key of the last item returned, and the listing it belongs to.
-type ragToken struct {
-	Scope string `json:"c"` // "" for collections, the collection ID for documents
-	Sort  int32  `json:"s"`
-	Desc  bool   `json:"d"`
-	Name  string `json:"n,omitempty"`
-	Num   int64  `json:"z,omitempty"`
-	Seq   int64  `json:"q"`
-}
-
-func (t ragToken) encode() string {
-	b, _ := json.Marshal(t)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // sortKey is what listings order items by: a text, a number, and the order
 // of creation to break ties.
 type sortKey struct {
@@ -549,6 +531,15 @@ type pageRequest struct {
 	after *sortKey
 }
 
+// listing names the listing in page tokens: collections, or the documents
+// of one collection.
+func (p pageRequest) listing() string {
+	if p.scope == "" {
+		return "collections"
+	}
+	return "documents:" + p.scope
+}
+
 // parsePage validates the paging fields of a listing request.
 func parsePage(scope string, limit *int32, order *sharedv1.Ordering, sort int32, by int, token *string) (pageRequest, error) {
 	p := pageRequest{scope: scope, sort: sort, by: by, limit: defaultRAGPageSize}
@@ -566,16 +557,9 @@ func parsePage(scope string, limit *int32, order *sharedv1.Ordering, sort int32,
 		return p, invalid("order %d is not a valid order", *o)
 	}
 	if token != nil && *token != "" {
-		var t ragToken
-		b, err := base64.RawURLEncoding.DecodeString(*token)
-		if err == nil {
-			err = json.Unmarshal(b, &t)
-		}
+		t, err := decodePageToken(*token, p.listing(), sort, p.desc)
 		if err != nil {
-			return p, invalid("pagination_token is not a token this server issued")
-		}
-		if t.Scope != scope || t.Sort != sort || t.Desc != p.desc {
-			return p, invalid("pagination_token was issued for a different listing, sort_by or order")
+			return p, err
 		}
 		p.after = &sortKey{name: t.Name, num: t.Num, seq: t.Seq}
 	}
@@ -609,7 +593,7 @@ func (p pageRequest) page(keys []sortKey) ([]int, string) {
 		return idx[start:end], ""
 	}
 	last := keys[idx[end-1]]
-	return idx[start:end], ragToken{Scope: p.scope, Sort: p.sort, Desc: p.desc, Name: last.name, Num: last.num, Seq: last.seq}.encode()
+	return idx[start:end], pageToken{Listing: p.listing(), Sort: p.sort, Desc: p.desc, Name: last.name, Num: last.num, Seq: last.seq}.encode()
 }
 
 // collectionsService implements the Collections service.

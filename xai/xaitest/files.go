@@ -3,8 +3,6 @@ package xaitest
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -259,30 +257,6 @@ func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.Uploa
 	return stream.SendAndClose(fs.s.addReservedFile(t, init.GetName(), data, init.ExpiresAfter))
 }
 
-// pageToken marks where a listing stopped: the sort key of the last file
-// returned, and the order it was listed in.
-type pageToken struct {
-	SortBy xaiv1.FilesSortBy `json:"s"`
-	Desc   bool              `json:"d"`
-	Name   string            `json:"n,omitempty"`
-	Size   int64             `json:"z,omitempty"`
-	Seq    int64             `json:"q"`
-}
-
-func (t pageToken) encode() string {
-	b, _ := json.Marshal(t)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodePageToken(s string) (pageToken, error) {
-	var t pageToken
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &t)
-	}
-	return t, err
-}
-
 // compareFiles orders files by a sort attribute, then by upload order.
 func compareFiles(by xaiv1.FilesSortBy, aName string, aSize, aSeq int64, bName string, bSize, bSeq int64) int {
 	var c int
@@ -325,12 +299,9 @@ func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesReque
 	limit = min(limit, maxPageSize)
 	var after *pageToken
 	if req.PaginationToken != nil && req.GetPaginationToken() != "" {
-		t, err := decodePageToken(req.GetPaginationToken())
+		t, err := decodePageToken(req.GetPaginationToken(), "files", int32(by), desc)
 		if err != nil {
-			return nil, invalid("pagination_token is not a token this server issued")
-		}
-		if t.SortBy != by || t.Desc != desc {
-			return nil, invalid("pagination_token was issued for a different sort_by or order")
+			return nil, err
 		}
 		after = &t
 	}
@@ -357,7 +328,7 @@ func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesReque
 	if after != nil {
 		start = len(files)
 		for i, f := range files {
-			if sign*compareFiles(by, f.name, int64(len(f.data)), f.seq, after.Name, after.Size, after.Seq) > 0 {
+			if sign*compareFiles(by, f.name, int64(len(f.data)), f.seq, after.Name, after.Num, after.Seq) > 0 {
 				start = i
 				break
 			}
@@ -372,7 +343,7 @@ func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesReque
 	fs.s.mu.Unlock()
 	if end < len(files) {
 		last := files[end-1]
-		token := pageToken{SortBy: by, Desc: desc, Name: last.name, Size: int64(len(last.data)), Seq: last.seq}.encode()
+		token := pageToken{Listing: "files", Sort: int32(by), Desc: desc, Name: last.name, Num: int64(len(last.data)), Seq: last.seq}.encode()
 		resp.PaginationToken = &token
 	}
 	return resp, nil

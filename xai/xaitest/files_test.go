@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"github.com/gogrok/sdk/xai/xaitest"
@@ -286,7 +287,7 @@ func TestListFilesPagination(t *testing.T) {
 	_, err = files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{Limit: -1})
 	wantCode(t, err, codes.InvalidArgument, "limit")
 	_, err = files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{PaginationToken: first.PaginationToken, Order: xaiv1.Ordering_DESCENDING})
-	wantCode(t, err, codes.InvalidArgument, "different sort_by or order")
+	wantCode(t, err, codes.InvalidArgument, "different listing, sort_by or order")
 }
 
 func TestFilesInChat(t *testing.T) {
@@ -318,4 +319,26 @@ func TestFilesInChat(t *testing.T) {
 	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("read", attach))); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// One token format for every listing: a token of one listing is refused
+// by another, by name.
+func TestPageTokensBelongToTheirListing(t *testing.T) {
+	srv := start(t)
+	conn := srv.Conn()
+	files := xaiv1.NewFilesClient(conn)
+	batches := xaiv1.NewBatchMgmtClient(conn)
+	for i := range 3 {
+		if _, err := batches.CreateBatch(ctx(t), &xaiv1.CreateBatchRequest{Name: fmt.Sprintf("b%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := batches.ListBatches(ctx(t), &xaiv1.ListBatchesRequest{Limit: 1})
+	if err != nil || page.GetPaginationToken() == "" {
+		t.Fatalf("ListBatches: %v, %v", page, err)
+	}
+	_, err = files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{PaginationToken: page.PaginationToken})
+	wantCode(t, err, codes.InvalidArgument, "pagination_token was issued for a different listing")
+	_, err = batches.ListBatches(ctx(t), &xaiv1.ListBatchesRequest{PaginationToken: proto.String("garbage")})
+	wantCode(t, err, codes.InvalidArgument, "pagination_token is not a token this server issued")
 }

@@ -110,7 +110,8 @@ func (c *chatService) StartDeferredCompletion(ctx context.Context, req *xaiv1.Ge
 }
 
 // GetDeferredCompletion reports PENDING on the first poll and DONE with the
-// response afterwards, or EXPIRED after 24 hours.
+// response afterwards, or EXPIRED after 24 hours; EnqueueDeferredOutcome
+// scripts other courses.
 func (c *chatService) GetDeferredCompletion(ctx context.Context, req *xaiv1.GetDeferredRequest) (*xaiv1.GetDeferredCompletionResponse, error) {
 	return c.s.pollDeferred(teamOf(ctx), req.GetRequestId())
 }

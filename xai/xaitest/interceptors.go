@@ -21,11 +21,12 @@ import (
 // recorded, waits out the configured latency, is refused when its service
 // is not emulated, and fails when a fault is pending for its method. Only
 // then does the handler run. The health and reflection services skip all
-// of these steps.
+// of these steps; so do calls of the control service, which checks its own
+// key (see control.go).
 
 // unaryInterceptor applies those steps to unary calls.
 func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if isDiscovery(info.FullMethod) {
+	if isDiscovery(info.FullMethod) || isControl(info.FullMethod) {
 		return handler(ctx, req)
 	}
 	md, _ := metadata.FromIncomingContext(ctx)

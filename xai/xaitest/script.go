@@ -163,6 +163,23 @@ func (s *Server) nextReply() (Reply, bool) {
 	return r, true
 }
 
+// ResetScripts forgets every scripted reply, tool failure, fault, video
+// outcome and deferred outcome not used yet, and sets the latency back to
+// the value of WithLatency. What the server holds stays: stored responses,
+// files, collections, jobs, the clock, and the request record (see
+// ResetRequests).
+func (s *Server) ResetScripts() {
+	s.mu.Lock()
+	s.replies, s.toolFailures, s.deferredOutcomes = nil, nil, nil
+	clear(s.faults)
+	s.latency = s.cfg.latency
+	s.mu.Unlock()
+	v := s.video
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.outcomes = nil
+}
+
 // Fault is an error the server returns instead of answering; see
 // InjectFault.
 type Fault struct {

@@ -20,6 +20,7 @@ import (
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
+	controlv1 "github.com/gogrok/sdk/gen/xaitest/control/v1"
 )
 
 // DefaultAPIKey is the API key the server accepts when WithAPIKeys is not
@@ -55,6 +56,8 @@ type config struct {
 	mediaLifetime  time.Duration
 	teams          map[string][]string
 	limits         Limits
+	controlKey     string // "": the control service is off
+	controlKeySet  bool
 }
 
 // Option configures a Server made by NewServer.
@@ -179,7 +182,8 @@ type Server struct {
 	files     map[string]*storedFile
 	fileSeq   int64
 
-	toolFailures []ToolFailure // see EnqueueToolFailure; behind mu
+	toolFailures     []ToolFailure     // see EnqueueToolFailure; behind mu
+	deferredOutcomes []DeferredOutcome // see EnqueueDeferredOutcome; behind mu
 	// Per-team usage, checked against cfg.limits.
 	storedCount map[team]int
 	fileBytes   map[team]int64
@@ -222,6 +226,9 @@ func NewServer(opts ...Option) (*Server, error) {
 		if _, dup := keys[k]; !dup {
 			keys[k] = len(cfg.apiKeys) + i
 		}
+	}
+	if err := checkControlKey(&cfg); err != nil {
+		return nil, err
 	}
 	teams, err := newTeams(&cfg)
 	if err != nil {
@@ -351,6 +358,9 @@ func (s *Server) register() {
 	collectionsv1.RegisterCollectionsServer(s.gs, &collectionsService{r: s.rag})
 	xaiv1.RegisterVideoServer(s.gs, s.video)
 	xaiv1.RegisterBatchMgmtServer(s.gs, s.batch)
+	// After the API's services, so that it knows their methods; see
+	// control.go.
+	controlv1.RegisterControlServiceServer(s.gs, newControlService(s))
 
 	healthpb.RegisterHealthServer(s.gs, s.health)
 	reflection.Register(s.gs)

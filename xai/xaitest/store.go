@@ -97,12 +97,35 @@ func (c *convChain) settle(conv []*xaiv1.Message, base **xaiv1.Message, histLen 
 }
 
 // deferredJob is a deferred completion. The fake computes the answer when
-// the job starts; polling reports PENDING once and then DONE.
+// the job starts; polling reports PENDING as often as its outcome says and
+// then how it ends.
 type deferredJob struct {
 	resp    *xaiv1.GetChatCompletionResponse
 	team    team
-	polled  bool
+	outcome DeferredOutcome
+	polls   int
 	expires time.Time
+}
+
+// DeferredOutcome scripts how a future deferred chat completion ends; see
+// EnqueueDeferredOutcome.
+type DeferredOutcome struct {
+	// PendingPolls is how many polls report PENDING before the job ends.
+	// 0 means the default of 1; a negative value means none.
+	PendingPolls int
+	// Status is how the job ends: DONE with the response (the default,
+	// also for the zero value), FAILED or EXPIRED, both without one.
+	Status xaiv1.DeferredStatus
+}
+
+// EnqueueDeferredOutcome scripts the next deferred chat completion started
+// with StartDeferredCompletion (jobs use scripts first in, first out, one
+// each, once their request passed validation). Jobs without a script
+// report PENDING once, then DONE.
+func (s *Server) EnqueueDeferredOutcome(o DeferredOutcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deferredOutcomes = append(s.deferredOutcomes, o)
 }
 
 // newID returns a random UUID, the shape of the real service's IDs.
@@ -253,6 +276,16 @@ func (s *Server) startDeferred(t team, resp *xaiv1.GetChatCompletionResponse) st
 	job := &deferredJob{resp: proto.CloneOf(resp), team: t, expires: now.Add(deferredRetention)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.deferredOutcomes) > 0 {
+		job.outcome = s.deferredOutcomes[0]
+		s.deferredOutcomes = s.deferredOutcomes[1:]
+	}
+	switch {
+	case job.outcome.PendingPolls == 0:
+		job.outcome.PendingPolls = 1
+	case job.outcome.PendingPolls < 0:
+		job.outcome.PendingPolls = 0
+	}
 	s.deferred[id] = job
 	s.maybeSweepLocked(now)
 	return id
@@ -272,9 +305,11 @@ func (s *Server) pollDeferred(t team, id string) (*xaiv1.GetDeferredCompletionRe
 		return nil, status.Errorf(codes.NotFound, "deferred request %q not found", id)
 	case !now.Before(job.expires):
 		return &xaiv1.GetDeferredCompletionResponse{Status: xaiv1.DeferredStatus_EXPIRED}, nil
-	case !job.polled:
-		job.polled = true
+	case job.polls < job.outcome.PendingPolls:
+		job.polls++
 		return &xaiv1.GetDeferredCompletionResponse{Status: xaiv1.DeferredStatus_PENDING}, nil
+	case job.outcome.Status == xaiv1.DeferredStatus_FAILED, job.outcome.Status == xaiv1.DeferredStatus_EXPIRED:
+		return &xaiv1.GetDeferredCompletionResponse{Status: job.outcome.Status}, nil
 	}
 	return &xaiv1.GetDeferredCompletionResponse{
 		Status:   xaiv1.DeferredStatus_DONE,

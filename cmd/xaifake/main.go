@@ -10,6 +10,7 @@
 //	        [-model KIND:NAME[,ALIAS...][:CAPABILITY,...]]...
 //	        [-max-embed-inputs 2048] [-max-tokenize-tokens 131072]
 //	        [-max-file-bytes 67108864] [-max-stored-responses 20000]
+//	        [-control-key KEY] [-request-log 1000]
 //
 // Once the listener is ready it prints exactly one line to standard output:
 //
@@ -40,6 +41,14 @@
 // KIND is chat, image, video or embedding; the first name is the full name
 // responses report, the others are aliases; the capabilities reasoning and
 // image-input apply to chat models. The flag may be repeated.
+//
+// -control-key turns on the fake's control service
+// (proto/xaitest/control/v1/control.proto) on the same port: with that key
+// as `authorization: Bearer <control key>`, a test in any language scripts
+// replies, faults, latency, the clock and job outcomes, and reads the
+// requests received, of which the fake then keeps the -request-log most
+// recent. Without -control-key the control service answers
+// PERMISSION_DENIED and no request is kept. See xai/xaitest/README.md.
 package main
 
 import (
@@ -90,6 +99,8 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	grace := fs.Duration("shutdown-timeout", 5*time.Second, "how long calls in progress may run on after SIGINT or SIGTERM")
 	mediaAddr := fs.String("media-addr", "127.0.0.1:0", "address of the HTTP listener serving generated images and videos; empty turns it off")
 	mediaLifetime := fs.Duration("media-lifetime", time.Hour, "how long generated image and video URLs can be downloaded")
+	controlKey := fs.String("control-key", "", "key of the control service (xaitest.control.v1.ControlService); empty turns it off")
+	requestLog := fs.Int("request-log", 1000, "with -control-key, how many recent requests the control service can list")
 	var models []xaitest.Model
 	fs.Func("model", "add a model: KIND:NAME[,ALIAS...][:CAPABILITY,...], KIND chat, image, video or embedding, CAPABILITY reasoning or image-input (repeatable)", func(spec string) error {
 		m, err := parseModel(spec)
@@ -120,14 +131,22 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintln(stderr, "xaifake: -keys must name at least one API key")
 		return 2
 	}
+	if *requestLog < 0 {
+		fmt.Fprintln(stderr, "xaifake: -request-log must not be negative")
+		return 2
+	}
 	opts := []xaitest.Option{
 		xaitest.WithAddress(*addr),
 		xaitest.WithAPIKeys(accepted...),
 		xaitest.WithRetention(*retention),
 		xaitest.WithLatency(*latency),
-		// Nobody can read the request log of a process: keep none.
-		xaitest.WithRequestLog(0),
 		xaitest.WithLimits(limits),
+	}
+	if *controlKey != "" {
+		opts = append(opts, xaitest.WithControlKey(*controlKey), xaitest.WithRequestLog(*requestLog))
+	} else {
+		// Without the control service nobody can read the log: keep none.
+		opts = append(opts, xaitest.WithRequestLog(0))
 	}
 	if *teams != "" {
 		groups, err := parseTeams(*teams)
@@ -167,6 +186,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		fmt.Fprintf(stdout, "xaifake listening on %s (api key: %s)\n", srv.Addr(), srv.APIKey())
 	}
 
+	if *controlKey != "" {
+		fmt.Fprintf(stderr, "xaifake: the control service is on (xaitest.control.v1.ControlService, keeping the last %d requests)\n", *requestLog)
+	}
 	if u := srv.MediaURL(); u != "" {
 		fmt.Fprintf(stderr, "xaifake: serving generated media on %s\n", u)
 	}

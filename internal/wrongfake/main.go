@@ -14,7 +14,9 @@
 //	wrongfake listening on 127.0.0.1:40123 (fault: keep-deleted)
 //
 // speaks plaintext gRPC, checks `authorization: Bearer xai-test-key` (the
-// in-memory server does) and stops on SIGINT or SIGTERM. -list prints each
+// in-memory server does) and stops on SIGINT or SIGTERM. It also forwards
+// the methods of the fake's control service that the examples use (Reset,
+// EnqueueReply, InjectFault), whose key is controlKey. -list prints each
 // fault with the start of the name of the example check that must fail
 // because of it, or "-" for a shape the examples must accept.
 package main
@@ -32,6 +34,7 @@ import (
 	"syscall"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	controlv1 "github.com/gogrok/sdk/gen/xaitest/control/v1"
 	"github.com/gogrok/sdk/xai/xaitest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -52,6 +55,8 @@ var faults = []struct{ name, breaks, check string }{
 	{"stream-text-as-user", "sends the streamed text on deltas of ROLE_USER", "stream"},
 	{"accept-invalid", "answers requests the service rejects with INVALID_ARGUMENT", "INVALID_ARGUMENT"},
 	{"no-auth", "answers calls without an API key", "UNAUTHENTICATED"},
+	{"ignore-scripted-reply", "answers EnqueueReply of the control service without queueing the reply", "control: scripted reply"},
+	{"ignore-injected-fault", "answers InjectFault of the control service without injecting the fault", "control: injected fault"},
 	// Not a fault: a delta without a role continues the role last seen at
 	// its output index (official Python SDK, chat.py), so the examples must
 	// read the same text when only the first delta of an output has one.
@@ -84,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 		return 2
 	}
 
-	backend, err := xaitest.NewServer(xaitest.WithBufconn())
+	backend, err := xaitest.NewServer(xaitest.WithBufconn(), xaitest.WithControlKey(controlKey))
 	if err != nil {
 		fmt.Fprintf(stderr, "wrongfake: %v\n", err)
 		return 1
@@ -104,6 +109,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	}
 	srv := grpc.NewServer()
 	xaiv1.RegisterChatServer(srv, &chat{fault: *fault, key: backend.APIKey(), next: xaiv1.NewChatClient(conn)})
+	controlv1.RegisterControlServiceServer(srv, &control{fault: *fault, next: controlv1.NewControlServiceClient(conn)})
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(lis) }()
 	fmt.Fprintf(stdout, "wrongfake listening on %s (fault: %s)\n", lis.Addr(), *fault)
@@ -234,4 +240,43 @@ func (c *chat) DeleteStoredCompletion(ctx context.Context, req *xaiv1.DeleteStor
 		return &xaiv1.DeleteStoredCompletionResponse{ResponseId: req.GetResponseId()}, nil
 	}
 	return c.next.DeleteStoredCompletion(c.outgoing(ctx), req)
+}
+
+// controlKey is the control key of the backend, the one scripts/polyglot
+// gives the examples.
+const controlKey = "xai-test-control-key"
+
+// control forwards the control methods the examples use to the backend,
+// with the caller's authorization, breaking the one that fault names.
+type control struct {
+	controlv1.UnimplementedControlServiceServer
+	fault string
+	next  controlv1.ControlServiceClient
+}
+
+// outgoing passes the caller's authorization on, so that the backend checks
+// it.
+func (c *control) outgoing(ctx context.Context) context.Context {
+	if auth := metadata.ValueFromIncomingContext(ctx, "authorization"); len(auth) > 0 {
+		return metadata.AppendToOutgoingContext(ctx, "authorization", auth[0])
+	}
+	return ctx
+}
+
+func (c *control) Reset(ctx context.Context, req *controlv1.ResetRequest) (*controlv1.ResetResponse, error) {
+	return c.next.Reset(c.outgoing(ctx), req)
+}
+
+func (c *control) EnqueueReply(ctx context.Context, req *controlv1.EnqueueReplyRequest) (*controlv1.EnqueueReplyResponse, error) {
+	if c.fault == "ignore-scripted-reply" {
+		return &controlv1.EnqueueReplyResponse{}, nil
+	}
+	return c.next.EnqueueReply(c.outgoing(ctx), req)
+}
+
+func (c *control) InjectFault(ctx context.Context, req *controlv1.InjectFaultRequest) (*controlv1.InjectFaultResponse, error) {
+	if c.fault == "ignore-injected-fault" {
+		return &controlv1.InjectFaultResponse{}, nil
+	}
+	return c.next.InjectFault(c.outgoing(ctx), req)
 }

@@ -13,13 +13,17 @@ next to this file:
         $(find proto -name '*.proto')
 
 It starts nothing: it connects in plaintext to a fake that is already
-running and sends `authorization: Bearer <key>` on every call.
+running and sends `authorization: Bearer <key>` on every call. The last
+checks steer the fake through its control service (xaitest.control.v1, with
+the key the fake got as -control-key): one scripted reply, one injected
+fault.
 
-    /usr/bin/python3 examples/polyglot/python/responses.py --addr 127.0.0.1:50051 --key xai-test-key
+    /usr/bin/python3 examples/polyglot/python/responses.py --addr 127.0.0.1:50051 \
+        --key xai-test-key --control-key xai-test-control-key
 
-(or XAIFAKE_ADDR and XAIFAKE_API_KEY in the environment). Every check prints
-one line; the last line is "N passed, M failed", and the exit status is 1 when
-any check failed.
+(or XAIFAKE_ADDR, XAIFAKE_API_KEY and XAIFAKE_CONTROL_KEY in the
+environment). Every check prints one line; the last line is "N passed, M
+failed", and the exit status is 1 when any check failed.
 """
 
 import argparse
@@ -33,6 +37,7 @@ sys.path.insert(0, os.environ.get("XAI_PY_GEN", os.path.join(HERE, "gen")))
 try:
     import grpc
     from xai.api.v1 import chat_pb2, chat_pb2_grpc, image_pb2, sample_pb2
+    from xaitest.control.v1 import control_pb2, control_pb2_grpc
 except ImportError as err:  # say what is missing instead of a bare traceback
     sys.exit(
         f"responses.py: {err}.\n"
@@ -252,12 +257,64 @@ def run(chat, md, c):
         c.check(name, err.code() == grpc.StatusCode.UNAUTHENTICATED, f"{err.code().name}: {err.details()}")
 
 
+def run_control(chat, md, control, control_md, c):
+    """Steers the fake through its control service, then sees the effect."""
+    def call(method, request, metadata):
+        return method(request, metadata=metadata, timeout=30)
+
+    request = chat_pb2.GetCompletionsRequest(model=MODEL, messages=[user("Say anything.")])
+    # Nothing left over from earlier runs (scripts are first in, first out).
+    try:
+        call(control.Reset, control_pb2.ResetRequest(), control_md)
+    except grpc.RpcError as err:
+        c.error("control: Reset", err)
+
+    # 11. A scripted reply is the answer of the next completion.
+    name = "control: scripted reply: EnqueueReply's content is the next completion's answer"
+    scripted = "Scripted by the Python example through the control service."
+    try:
+        call(control.EnqueueReply,
+             control_pb2.EnqueueReplyRequest(reply=control_pb2.Reply(content=scripted)), control_md)
+        got = call(chat.GetCompletion, request, md).outputs[0].message.content
+        c.check(name, got == scripted, f"answer {got!r}")
+    except grpc.RpcError as err:
+        c.error(name, err)
+
+    # 12. An injected fault fails the next call of its method, once.
+    name = "control: injected fault: InjectFault fails the next GetCompletion with its code and message, once"
+    message = "injected by the Python example"
+    try:
+        call(control.InjectFault, control_pb2.InjectFaultRequest(
+            method="/xai_api.Chat/GetCompletion", code=grpc.StatusCode.UNAVAILABLE.value[0],
+            message=message), control_md)
+        try:
+            call(chat.GetCompletion, request, md)
+            c.check(name, False, "the next call was answered")
+        except grpc.RpcError as err:
+            failed = err.code() == grpc.StatusCode.UNAVAILABLE and err.details() == message
+            again = call(chat.GetCompletion, request, md)
+            c.check(name, failed and bool(again.outputs),
+                    f"{err.code().name}: {err.details()}; the call after it answered")
+    except grpc.RpcError as err:
+        c.error(name, err)
+
+    # 13. The API key is no control key.
+    name = "control: keys: the API key cannot use the control service (PERMISSION_DENIED)"
+    try:
+        call(control.Reset, control_pb2.ResetRequest(), md)
+        c.check(name, False, "it was accepted")
+    except grpc.RpcError as err:
+        c.check(name, err.code() == grpc.StatusCode.PERMISSION_DENIED, f"{err.code().name}: {err.details()}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--addr", default=os.environ.get("XAIFAKE_ADDR"),
                    help="host:port of the running fake (env XAIFAKE_ADDR)")
     p.add_argument("--key", default=os.environ.get("XAIFAKE_API_KEY", "xai-test-key"),
                    help="API key the fake accepts (env XAIFAKE_API_KEY; default xai-test-key)")
+    p.add_argument("--control-key", default=os.environ.get("XAIFAKE_CONTROL_KEY", "xai-test-control-key"),
+                   help="the fake's -control-key (env XAIFAKE_CONTROL_KEY; default xai-test-control-key)")
     args = p.parse_args()
     if not args.addr:
         p.error("give the fake's address with --addr or XAIFAKE_ADDR")
@@ -270,7 +327,10 @@ def main():
         except grpc.FutureTimeoutError:
             c.check("connect", False, f"nothing answers at {args.addr} within 10 s")
         else:
-            run(chat_pb2_grpc.ChatStub(channel), [("authorization", f"Bearer {args.key}")], c)
+            chat, md = chat_pb2_grpc.ChatStub(channel), [("authorization", f"Bearer {args.key}")]
+            run(chat, md, c)
+            run_control(chat, md, control_pb2_grpc.ControlServiceStub(channel),
+                        [("authorization", f"Bearer {args.control_key}")], c)
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

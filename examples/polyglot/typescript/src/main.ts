@@ -6,13 +6,16 @@
 // calls go through Connect's gRPC transport for Node. From this directory:
 //
 //	npm ci && npm run generate && npm run build
-//	node dist/src/main.js --addr 127.0.0.1:50051 --key xai-test-key
+//	node dist/src/main.js --addr 127.0.0.1:50051 --key xai-test-key --control-key xai-test-control-key
 //
-// (or XAIFAKE_ADDR and XAIFAKE_API_KEY in the environment). It starts
-// nothing: it connects in plaintext to a fake that is already running and
-// sends `authorization: Bearer <key>` on every call. Every check prints one
-// line; the last line is "N passed, M failed", and the exit status is 1 when
-// any check failed.
+// (or XAIFAKE_ADDR, XAIFAKE_API_KEY and XAIFAKE_CONTROL_KEY in the
+// environment). It starts nothing: it connects in plaintext to a fake that
+// is already running and sends `authorization: Bearer <key>` on every call.
+// The last checks steer the fake through its control service
+// (xaitest.control.v1, with the key the fake got as -control-key): one
+// scripted reply, one injected fault. Every check prints one line; the last
+// line is "N passed, M failed", and the exit status is 1 when any check
+// failed.
 
 import { parseArgs } from "node:util";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -28,6 +31,7 @@ import {
 } from "../gen/xai/api/v1/chat_pb.js";
 import { ImageDetail } from "../gen/xai/api/v1/image_pb.js";
 import { FinishReason } from "../gen/xai/api/v1/sample_pb.js";
+import { ControlService } from "../gen/xaitest/control/v1/control_pb.js";
 
 type Message = MessageInitShape<typeof MessageSchema>;
 type Request = MessageInitShape<typeof GetCompletionsRequestSchema>;
@@ -275,11 +279,66 @@ async function run(chat: Client<typeof Chat>, anonymous: Client<typeof Chat>, c:
   }
 }
 
+/** Steers the fake through its control service, then sees the effect. */
+async function runControl(
+  chat: Client<typeof Chat>,
+  control: Client<typeof ControlService>,
+  controlWithAPIKey: Client<typeof ControlService>,
+  c: Checks,
+): Promise<void> {
+  const opts = { timeoutMs: 30_000 };
+  const req: Request = { model: MODEL, messages: [user("Say anything.")] };
+  // Nothing left over from earlier runs (scripts are first in, first out).
+  try {
+    await control.reset({}, opts);
+  } catch (err) {
+    c.error("control: Reset", err);
+  }
+
+  // 11. A scripted reply is the answer of the next completion.
+  let name = "control: scripted reply: EnqueueReply's content is the next completion's answer";
+  const scripted = "Scripted by the TypeScript example through the control service.";
+  try {
+    await control.enqueueReply({ reply: { content: scripted } }, opts);
+    const got = contentOf(await chat.getCompletion(req, opts));
+    c.check(name, got === scripted, `answer '${got}'`);
+  } catch (err) {
+    c.error(name, err);
+  }
+
+  // 12. An injected fault fails the next call of its method, once.
+  name = "control: injected fault: InjectFault fails the next GetCompletion with its code and message, once";
+  const message = "injected by the TypeScript example";
+  try {
+    await control.injectFault({ method: "/xai_api.Chat/GetCompletion", code: Code.Unavailable, message }, opts);
+    try {
+      await chat.getCompletion(req, opts);
+      c.check(name, false, "the next call was answered");
+    } catch (err) {
+      const failed = codeOf(err) === Code.Unavailable && err instanceof ConnectError && err.rawMessage === message;
+      const again = await chat.getCompletion(req, opts);
+      c.check(name, failed && again.outputs.length > 0, `${describe(err)}; the call after it answered`);
+    }
+  } catch (err) {
+    c.error(name, err);
+  }
+
+  // 13. The API key is no control key.
+  name = "control: keys: the API key cannot use the control service (PERMISSION_DENIED)";
+  try {
+    await controlWithAPIKey.reset({}, opts);
+    c.check(name, false, "it was accepted");
+  } catch (err) {
+    c.check(name, codeOf(err) === Code.PermissionDenied, describe(err));
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       addr: { type: "string", default: process.env.XAIFAKE_ADDR },
       key: { type: "string", default: process.env.XAIFAKE_API_KEY ?? "xai-test-key" },
+      "control-key": { type: "string", default: process.env.XAIFAKE_CONTROL_KEY ?? "xai-test-control-key" },
     },
   });
   if (!values.addr) {
@@ -289,16 +348,22 @@ async function main(): Promise<number> {
   console.log(`Node ${process.version}, Connect gRPC transport: Responses flow against ${values.addr}`);
 
   // Plaintext HTTP/2 (local fakes only); the key travels as metadata.
-  const bearer: Interceptor = (next) => (req) => {
-    req.header.set("authorization", `Bearer ${values.key}`);
-    return next(req);
-  };
+  const bearer =
+    (key: string | undefined): Interceptor =>
+    (next) =>
+    (req) => {
+      req.header.set("authorization", `Bearer ${key}`);
+      return next(req);
+    };
   const baseUrl = `http://${values.addr}`;
-  const chat = createClient(Chat, createGrpcTransport({ baseUrl, interceptors: [bearer] }));
+  const withKey = createGrpcTransport({ baseUrl, interceptors: [bearer(values.key)] });
+  const chat = createClient(Chat, withKey);
   const anonymous = createClient(Chat, createGrpcTransport({ baseUrl }));
+  const control = createClient(ControlService, createGrpcTransport({ baseUrl, interceptors: [bearer(values["control-key"])] }));
 
   const c = new Checks();
   await run(chat, anonymous, c);
+  await runControl(chat, control, createClient(ControlService, withKey), c);
   console.log(`${c.passed} passed, ${c.failed} failed`);
   return c.failed ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -166,12 +167,24 @@ func (c *controlService) InjectFault(_ context.Context, req *controlv1.InjectFau
 	if req.GetAfterChunks() < 0 || req.GetTimes() < 0 {
 		return nil, invalid("after_chunks and times must not be negative, got %d and %d", req.GetAfterChunks(), req.GetTimes())
 	}
-	c.s.InjectFault(req.GetMethod(), Fault{
-		Code:        codes.Code(req.GetCode()),
-		Message:     req.GetMessage(),
-		AfterChunks: int(req.GetAfterChunks()),
-		Times:       int(req.GetTimes()),
-	})
+	f := Fault{
+		Code:         codes.Code(req.GetCode()),
+		Message:      req.GetMessage(),
+		AfterChunks:  int(req.GetAfterChunks()),
+		Times:        int(req.GetTimes()),
+		AfterHeaders: req.GetAfterHeaders(),
+	}
+	if want := maps.Clone(req.GetMatchMetadata()); len(want) > 0 {
+		f.Match = func(md metadata.MD) bool {
+			for k, v := range want {
+				if !slices.Contains(md.Get(k), v) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	c.s.InjectFault(req.GetMethod(), f)
 	return &controlv1.InjectFaultResponse{}, nil
 }
 

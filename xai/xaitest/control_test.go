@@ -136,6 +136,24 @@ func TestControlInjectFault(t *testing.T) {
 		t.Errorf("%d chunks before the fault, want 2", len(chunks))
 	}
 
+	// A fault for the calls with a header of the test's, after the work.
+	if _, err := ctl.InjectFault(cctx, &controlv1.InjectFaultRequest{
+		Method: xaiv1.Chat_GetCompletion_FullMethodName, Code: uint32(codes.Unavailable),
+		AfterHeaders: true, MatchMetadata: map[string]string{"x-case": "b"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	store := chatReq("grok-3", user("x"))
+	store.StoreMessages = true
+	if _, err := chat.GetCompletion(metadata.AppendToOutgoingContext(ctx(t), "x-case", "a"), store); err != nil {
+		t.Fatalf("a call the fault does not match: %v", err)
+	}
+	_, err = chat.GetCompletion(metadata.AppendToOutgoingContext(ctx(t), "x-case", "b"), store)
+	wantCode(t, err, codes.Unavailable)
+	if n := len(srv.StoredResponseIDs()); n != 2 {
+		t.Errorf("%d responses stored, want 2: the faulted call did its work before failing", n)
+	}
+
 	for _, bad := range []struct {
 		req  *controlv1.InjectFaultRequest
 		want string

@@ -446,7 +446,14 @@ type InjectFaultRequest struct {
 	// stream fails. Not negative.
 	AfterChunks int32 `protobuf:"varint,4,opt,name=after_chunks,json=afterChunks,proto3" json:"after_chunks,omitempty"`
 	// How many calls fail; 0 means 1. Not negative.
-	Times         int32 `protobuf:"varint,5,opt,name=times,proto3" json:"times,omitempty"`
+	Times int32 `protobuf:"varint,5,opt,name=times,proto3" json:"times,omitempty"`
+	// The call does its work first (a response is stored, a file deleted...),
+	// sends its response headers, and only then fails.
+	AfterHeaders bool `protobuf:"varint,6,opt,name=after_headers,json=afterHeaders,proto3" json:"after_headers,omitempty"`
+	// When set, the fault applies only to calls whose metadata has, for
+	// every key here, this value among the key's values; other calls pass
+	// it by. Set a header of your own on the call the fault is for.
+	MatchMetadata map[string]string `protobuf:"bytes,7,rep,name=match_metadata,json=matchMetadata,proto3" json:"match_metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -514,6 +521,20 @@ func (x *InjectFaultRequest) GetTimes() int32 {
 		return x.Times
 	}
 	return 0
+}
+
+func (x *InjectFaultRequest) GetAfterHeaders() bool {
+	if x != nil {
+		return x.AfterHeaders
+	}
+	return false
+}
+
+func (x *InjectFaultRequest) GetMatchMetadata() map[string]string {
+	if x != nil {
+		return x.MatchMetadata
+	}
+	return nil
 }
 
 // Empty: the fault is pending.
@@ -1268,13 +1289,18 @@ const file_xaitest_control_v1_control_proto_rawDesc = "" +
 	"\x19EnqueueToolFailureRequest\x12)\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x15.xai_api.ToolCallTypeR\x04type\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\x1c\n" +
-	"\x1aEnqueueToolFailureResponse\"\x93\x01\n" +
+	"\x1aEnqueueToolFailureResponse\"\xdc\x02\n" +
 	"\x12InjectFaultRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12!\n" +
 	"\fafter_chunks\x18\x04 \x01(\x05R\vafterChunks\x12\x14\n" +
-	"\x05times\x18\x05 \x01(\x05R\x05times\"\x15\n" +
+	"\x05times\x18\x05 \x01(\x05R\x05times\x12#\n" +
+	"\rafter_headers\x18\x06 \x01(\bR\fafterHeaders\x12`\n" +
+	"\x0ematch_metadata\x18\a \x03(\v29.xaitest.control.v1.InjectFaultRequest.MatchMetadataEntryR\rmatchMetadata\x1a@\n" +
+	"\x12MatchMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x15\n" +
 	"\x13InjectFaultResponse\"H\n" +
 	"\x11SetLatencyRequest\x123\n" +
 	"\alatency\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\alatency\"\x14\n" +
@@ -1332,7 +1358,7 @@ func file_xaitest_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_xaitest_control_v1_control_proto_rawDescData
 }
 
-var file_xaitest_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_xaitest_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_xaitest_control_v1_control_proto_goTypes = []any{
 	(*Reply)(nil),                          // 0: xaitest.control.v1.Reply
 	(*ReplyOutput)(nil),                    // 1: xaitest.control.v1.ReplyOutput
@@ -1356,60 +1382,62 @@ var file_xaitest_control_v1_control_proto_goTypes = []any{
 	(*MetadataEntry)(nil),                  // 19: xaitest.control.v1.MetadataEntry
 	(*ResetRequest)(nil),                   // 20: xaitest.control.v1.ResetRequest
 	(*ResetResponse)(nil),                  // 21: xaitest.control.v1.ResetResponse
-	(*v1.ToolCall)(nil),                    // 22: xai_api.ToolCall
-	(v1.FinishReason)(0),                   // 23: xai_api.FinishReason
-	(v1.ServerSideTool)(0),                 // 24: xai_api.ServerSideTool
-	(v1.MessageRole)(0),                    // 25: xai_api.MessageRole
-	(*v1.InlineCitation)(nil),              // 26: xai_api.InlineCitation
-	(v1.ToolCallType)(0),                   // 27: xai_api.ToolCallType
-	(*durationpb.Duration)(nil),            // 28: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),          // 29: google.protobuf.Timestamp
-	(v1.DeferredStatus)(0),                 // 30: xai_api.DeferredStatus
-	(*v1.VideoError)(nil),                  // 31: xai_api.VideoError
+	nil,                                    // 22: xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
+	(*v1.ToolCall)(nil),                    // 23: xai_api.ToolCall
+	(v1.FinishReason)(0),                   // 24: xai_api.FinishReason
+	(v1.ServerSideTool)(0),                 // 25: xai_api.ServerSideTool
+	(v1.MessageRole)(0),                    // 26: xai_api.MessageRole
+	(*v1.InlineCitation)(nil),              // 27: xai_api.InlineCitation
+	(v1.ToolCallType)(0),                   // 28: xai_api.ToolCallType
+	(*durationpb.Duration)(nil),            // 29: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),          // 30: google.protobuf.Timestamp
+	(v1.DeferredStatus)(0),                 // 31: xai_api.DeferredStatus
+	(*v1.VideoError)(nil),                  // 32: xai_api.VideoError
 }
 var file_xaitest_control_v1_control_proto_depIdxs = []int32{
-	22, // 0: xaitest.control.v1.Reply.tool_calls:type_name -> xai_api.ToolCall
-	23, // 1: xaitest.control.v1.Reply.finish_reason:type_name -> xai_api.FinishReason
+	23, // 0: xaitest.control.v1.Reply.tool_calls:type_name -> xai_api.ToolCall
+	24, // 1: xaitest.control.v1.Reply.finish_reason:type_name -> xai_api.FinishReason
 	1,  // 2: xaitest.control.v1.Reply.outputs:type_name -> xaitest.control.v1.ReplyOutput
-	24, // 3: xaitest.control.v1.Reply.server_side_tools_used:type_name -> xai_api.ServerSideTool
-	25, // 4: xaitest.control.v1.ReplyOutput.role:type_name -> xai_api.MessageRole
-	22, // 5: xaitest.control.v1.ReplyOutput.tool_calls:type_name -> xai_api.ToolCall
-	26, // 6: xaitest.control.v1.ReplyOutput.citations:type_name -> xai_api.InlineCitation
-	23, // 7: xaitest.control.v1.ReplyOutput.finish_reason:type_name -> xai_api.FinishReason
+	25, // 3: xaitest.control.v1.Reply.server_side_tools_used:type_name -> xai_api.ServerSideTool
+	26, // 4: xaitest.control.v1.ReplyOutput.role:type_name -> xai_api.MessageRole
+	23, // 5: xaitest.control.v1.ReplyOutput.tool_calls:type_name -> xai_api.ToolCall
+	27, // 6: xaitest.control.v1.ReplyOutput.citations:type_name -> xai_api.InlineCitation
+	24, // 7: xaitest.control.v1.ReplyOutput.finish_reason:type_name -> xai_api.FinishReason
 	0,  // 8: xaitest.control.v1.EnqueueReplyRequest.reply:type_name -> xaitest.control.v1.Reply
-	27, // 9: xaitest.control.v1.EnqueueToolFailureRequest.type:type_name -> xai_api.ToolCallType
-	28, // 10: xaitest.control.v1.SetLatencyRequest.latency:type_name -> google.protobuf.Duration
-	28, // 11: xaitest.control.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
-	29, // 12: xaitest.control.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
-	30, // 13: xaitest.control.v1.EnqueueVideoOutcomeRequest.status:type_name -> xai_api.DeferredStatus
-	31, // 14: xaitest.control.v1.EnqueueVideoOutcomeRequest.error:type_name -> xai_api.VideoError
-	30, // 15: xaitest.control.v1.EnqueueDeferredOutcomeRequest.status:type_name -> xai_api.DeferredStatus
-	18, // 16: xaitest.control.v1.ListRequestsResponse.requests:type_name -> xaitest.control.v1.RecordedRequest
-	19, // 17: xaitest.control.v1.RecordedRequest.metadata:type_name -> xaitest.control.v1.MetadataEntry
-	29, // 18: xaitest.control.v1.RecordedRequest.time:type_name -> google.protobuf.Timestamp
-	2,  // 19: xaitest.control.v1.ControlService.EnqueueReply:input_type -> xaitest.control.v1.EnqueueReplyRequest
-	4,  // 20: xaitest.control.v1.ControlService.EnqueueToolFailure:input_type -> xaitest.control.v1.EnqueueToolFailureRequest
-	6,  // 21: xaitest.control.v1.ControlService.InjectFault:input_type -> xaitest.control.v1.InjectFaultRequest
-	8,  // 22: xaitest.control.v1.ControlService.SetLatency:input_type -> xaitest.control.v1.SetLatencyRequest
-	10, // 23: xaitest.control.v1.ControlService.AdvanceClock:input_type -> xaitest.control.v1.AdvanceClockRequest
-	12, // 24: xaitest.control.v1.ControlService.EnqueueVideoOutcome:input_type -> xaitest.control.v1.EnqueueVideoOutcomeRequest
-	14, // 25: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:input_type -> xaitest.control.v1.EnqueueDeferredOutcomeRequest
-	16, // 26: xaitest.control.v1.ControlService.ListRequests:input_type -> xaitest.control.v1.ListRequestsRequest
-	20, // 27: xaitest.control.v1.ControlService.Reset:input_type -> xaitest.control.v1.ResetRequest
-	3,  // 28: xaitest.control.v1.ControlService.EnqueueReply:output_type -> xaitest.control.v1.EnqueueReplyResponse
-	5,  // 29: xaitest.control.v1.ControlService.EnqueueToolFailure:output_type -> xaitest.control.v1.EnqueueToolFailureResponse
-	7,  // 30: xaitest.control.v1.ControlService.InjectFault:output_type -> xaitest.control.v1.InjectFaultResponse
-	9,  // 31: xaitest.control.v1.ControlService.SetLatency:output_type -> xaitest.control.v1.SetLatencyResponse
-	11, // 32: xaitest.control.v1.ControlService.AdvanceClock:output_type -> xaitest.control.v1.AdvanceClockResponse
-	13, // 33: xaitest.control.v1.ControlService.EnqueueVideoOutcome:output_type -> xaitest.control.v1.EnqueueVideoOutcomeResponse
-	15, // 34: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:output_type -> xaitest.control.v1.EnqueueDeferredOutcomeResponse
-	17, // 35: xaitest.control.v1.ControlService.ListRequests:output_type -> xaitest.control.v1.ListRequestsResponse
-	21, // 36: xaitest.control.v1.ControlService.Reset:output_type -> xaitest.control.v1.ResetResponse
-	28, // [28:37] is the sub-list for method output_type
-	19, // [19:28] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	28, // 9: xaitest.control.v1.EnqueueToolFailureRequest.type:type_name -> xai_api.ToolCallType
+	22, // 10: xaitest.control.v1.InjectFaultRequest.match_metadata:type_name -> xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
+	29, // 11: xaitest.control.v1.SetLatencyRequest.latency:type_name -> google.protobuf.Duration
+	29, // 12: xaitest.control.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
+	30, // 13: xaitest.control.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
+	31, // 14: xaitest.control.v1.EnqueueVideoOutcomeRequest.status:type_name -> xai_api.DeferredStatus
+	32, // 15: xaitest.control.v1.EnqueueVideoOutcomeRequest.error:type_name -> xai_api.VideoError
+	31, // 16: xaitest.control.v1.EnqueueDeferredOutcomeRequest.status:type_name -> xai_api.DeferredStatus
+	18, // 17: xaitest.control.v1.ListRequestsResponse.requests:type_name -> xaitest.control.v1.RecordedRequest
+	19, // 18: xaitest.control.v1.RecordedRequest.metadata:type_name -> xaitest.control.v1.MetadataEntry
+	30, // 19: xaitest.control.v1.RecordedRequest.time:type_name -> google.protobuf.Timestamp
+	2,  // 20: xaitest.control.v1.ControlService.EnqueueReply:input_type -> xaitest.control.v1.EnqueueReplyRequest
+	4,  // 21: xaitest.control.v1.ControlService.EnqueueToolFailure:input_type -> xaitest.control.v1.EnqueueToolFailureRequest
+	6,  // 22: xaitest.control.v1.ControlService.InjectFault:input_type -> xaitest.control.v1.InjectFaultRequest
+	8,  // 23: xaitest.control.v1.ControlService.SetLatency:input_type -> xaitest.control.v1.SetLatencyRequest
+	10, // 24: xaitest.control.v1.ControlService.AdvanceClock:input_type -> xaitest.control.v1.AdvanceClockRequest
+	12, // 25: xaitest.control.v1.ControlService.EnqueueVideoOutcome:input_type -> xaitest.control.v1.EnqueueVideoOutcomeRequest
+	14, // 26: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:input_type -> xaitest.control.v1.EnqueueDeferredOutcomeRequest
+	16, // 27: xaitest.control.v1.ControlService.ListRequests:input_type -> xaitest.control.v1.ListRequestsRequest
+	20, // 28: xaitest.control.v1.ControlService.Reset:input_type -> xaitest.control.v1.ResetRequest
+	3,  // 29: xaitest.control.v1.ControlService.EnqueueReply:output_type -> xaitest.control.v1.EnqueueReplyResponse
+	5,  // 30: xaitest.control.v1.ControlService.EnqueueToolFailure:output_type -> xaitest.control.v1.EnqueueToolFailureResponse
+	7,  // 31: xaitest.control.v1.ControlService.InjectFault:output_type -> xaitest.control.v1.InjectFaultResponse
+	9,  // 32: xaitest.control.v1.ControlService.SetLatency:output_type -> xaitest.control.v1.SetLatencyResponse
+	11, // 33: xaitest.control.v1.ControlService.AdvanceClock:output_type -> xaitest.control.v1.AdvanceClockResponse
+	13, // 34: xaitest.control.v1.ControlService.EnqueueVideoOutcome:output_type -> xaitest.control.v1.EnqueueVideoOutcomeResponse
+	15, // 35: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:output_type -> xaitest.control.v1.EnqueueDeferredOutcomeResponse
+	17, // 36: xaitest.control.v1.ControlService.ListRequests:output_type -> xaitest.control.v1.ListRequestsResponse
+	21, // 37: xaitest.control.v1.ControlService.Reset:output_type -> xaitest.control.v1.ResetResponse
+	29, // [29:38] is the sub-list for method output_type
+	20, // [20:29] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_xaitest_control_v1_control_proto_init() }
@@ -1423,7 +1451,7 @@ func file_xaitest_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xaitest_control_v1_control_proto_rawDesc), len(file_xaitest_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,7 +31,9 @@
 // (failed server-side calls), InjectFault (errors, also part-way
 // through a stream), SetLatency, SetIndexingDelay and FailIndexing
 // (documents of collections) and a movable Clock, and inspect what it
-// received with Requests.
+// received with Requests. Tests in other languages do the same through
+// the fake's own gRPC control service, turned on by [WithControlKey] (proto
+// xaitest.control.v1; see README.md), which calls these very methods.
 //
 // Like the real service, the fake gives every key a team (WithTeams groups
 // keys): what a team makes is invisible to other teams. Limits bound what

@@ -412,3 +412,29 @@ func wantDeferred(t *testing.T, srv *xaitest.Server, want ...xaiv1.DeferredStatu
 		}
 	}
 }
+
+func TestControlToolFailure(t *testing.T) {
+	srv, ctl, cctx := control(t)
+	if _, err := ctl.EnqueueToolFailure(cctx, &controlv1.EnqueueToolFailureRequest{
+		Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL, Message: "search backend down",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	req := chatReq("grok-4", user("Search for it"))
+	req.Tools = []*xaiv1.Tool{webSearch}
+	resp, err := xaiv1.NewChatClient(srv.Conn()).GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed *xaiv1.ToolCall
+	for _, o := range resp.GetOutputs() {
+		for _, c := range o.GetMessage().GetToolCalls() {
+			if c.GetStatus() == xaiv1.ToolCallStatus_TOOL_CALL_STATUS_FAILED {
+				failed = c
+			}
+		}
+	}
+	if failed.GetErrorMessage() != "search backend down" {
+		t.Fatalf("no call failed with the scripted message: %v", resp.GetOutputs())
+	}
+}

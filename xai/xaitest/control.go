@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	// The standard error details, so that InjectFault can decode them.
+	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -174,6 +176,22 @@ func (c *controlService) InjectFault(_ context.Context, req *controlv1.InjectFau
 		Times:        int(req.GetTimes()),
 		AfterHeaders: req.GetAfterHeaders(),
 	}
+	for i, a := range req.GetDetails() {
+		d, err := a.UnmarshalNew()
+		if err != nil {
+			return nil, invalid("details[%d]: %v", i, err)
+		}
+		f.Details = append(f.Details, d)
+	}
+	for k, v := range req.GetTrailer() {
+		if !validMetadataKey(k) {
+			return nil, invalid("trailer: %q is not a metadata key (lower-case letters, digits, '-', '_' and '.')", k)
+		}
+		if f.Trailer == nil {
+			f.Trailer = metadata.MD{}
+		}
+		f.Trailer.Append(k, v)
+	}
 	if want := maps.Clone(req.GetMatchMetadata()); len(want) > 0 {
 		f.Match = func(md metadata.MD) bool {
 			for k, v := range want {
@@ -263,6 +281,21 @@ func (c *controlService) Reset(context.Context, *controlv1.ResetRequest) (*contr
 	c.s.ResetScripts()
 	c.s.ResetRequests()
 	return &controlv1.ResetResponse{}, nil
+}
+
+// validMetadataKey reports whether k may name gRPC metadata as it is:
+// lower-case letters, digits, '-', '_' and '.' (the gRPC over HTTP/2
+// spec's Header-Name), and not a pseudo-header.
+func validMetadataKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // durationOf converts a duration field; unset is zero.

@@ -7,10 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -154,6 +158,34 @@ func TestControlInjectFault(t *testing.T) {
 		t.Errorf("%d responses stored, want 2: the faulted call did its work before failing", n)
 	}
 
+	// Status details and trailers, as the service sends them to push back.
+	retry, err := anypb.New(&errdetails.RetryInfo{RetryDelay: durationpb.New(250 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ctl.InjectFault(cctx, &controlv1.InjectFaultRequest{
+		Method: xaiv1.Chat_GetCompletion_FullMethodName, Code: uint32(codes.ResourceExhausted),
+		Details: []*anypb.Any{retry}, Trailer: map[string]string{"grpc-retry-pushback-ms": "250"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var trailer metadata.MD
+	_, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")), grpc.Trailer(&trailer))
+	wantCode(t, err, codes.ResourceExhausted)
+	var delay *errdetails.RetryInfo
+	for _, d := range status.Convert(err).Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			delay = ri
+		}
+	}
+	if delay.GetRetryDelay().AsDuration() != 250*time.Millisecond {
+		t.Errorf("status details %v, want the RetryInfo", status.Convert(err).Details())
+	}
+	if v := trailer.Get("grpc-retry-pushback-ms"); len(v) != 1 || v[0] != "250" {
+		t.Errorf("trailer %v", trailer)
+	}
+
+	unknown := &anypb.Any{TypeUrl: "type.googleapis.com/no.such.Detail", Value: []byte{}}
 	for _, bad := range []struct {
 		req  *controlv1.InjectFaultRequest
 		want string
@@ -165,6 +197,8 @@ func TestControlInjectFault(t *testing.T) {
 		{&controlv1.InjectFaultRequest{Method: xaiv1.Chat_GetCompletion_FullMethodName, Code: 17}, "17"},
 		{&controlv1.InjectFaultRequest{Method: xaiv1.Chat_GetCompletion_FullMethodName, Code: 14, Times: -1}, "negative"},
 		{&controlv1.InjectFaultRequest{Method: xaiv1.Chat_GetCompletion_FullMethodName, Code: 14, AfterChunks: -1}, "negative"},
+		{&controlv1.InjectFaultRequest{Method: xaiv1.Chat_GetCompletion_FullMethodName, Code: 14, Details: []*anypb.Any{unknown}}, "details[0]"},
+		{&controlv1.InjectFaultRequest{Method: xaiv1.Chat_GetCompletion_FullMethodName, Code: 14, Trailer: map[string]string{"Bad Key": "1"}}, "Bad Key"},
 	} {
 		_, err := ctl.InjectFault(cctx, bad.req)
 		wantCode(t, err, codes.InvalidArgument, bad.want)

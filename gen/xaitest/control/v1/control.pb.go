@@ -15,6 +15,7 @@ import (
 	v1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	anypb "google.golang.org/protobuf/types/known/anypb"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
@@ -454,6 +455,14 @@ type InjectFaultRequest struct {
 	// every key here, this value among the key's values; other calls pass
 	// it by. Set a header of your own on the call the fault is for.
 	MatchMetadata map[string]string `protobuf:"bytes,7,rep,name=match_metadata,json=matchMetadata,proto3" json:"match_metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Sent as the status details, for example a google.rpc.RetryInfo. The
+	// fake knows the types of google/rpc/error_details.proto and of the xAI
+	// API; others are INVALID_ARGUMENT.
+	Details []*anypb.Any `protobuf:"bytes,8,rep,name=details,proto3" json:"details,omitempty"`
+	// Sent as the call's trailer metadata, for example
+	// {"grpc-retry-pushback-ms": "250"} to ask clients to wait 250 ms before
+	// retrying, or "-1" not to retry (gRFC A6). Keys in lower case.
+	Trailer       map[string]string `protobuf:"bytes,9,rep,name=trailer,proto3" json:"trailer,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -533,6 +542,20 @@ func (x *InjectFaultRequest) GetAfterHeaders() bool {
 func (x *InjectFaultRequest) GetMatchMetadata() map[string]string {
 	if x != nil {
 		return x.MatchMetadata
+	}
+	return nil
+}
+
+func (x *InjectFaultRequest) GetDetails() []*anypb.Any {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
+func (x *InjectFaultRequest) GetTrailer() map[string]string {
+	if x != nil {
+		return x.Trailer
 	}
 	return nil
 }
@@ -1262,7 +1285,7 @@ var File_xaitest_control_v1_control_proto protoreflect.FileDescriptor
 
 const file_xaitest_control_v1_control_proto_rawDesc = "" +
 	"\n" +
-	" xaitest/control/v1/control.proto\x12\x12xaitest.control.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15xai/api/v1/chat.proto\x1a\x19xai/api/v1/deferred.proto\x1a\x17xai/api/v1/sample.proto\x1a\x16xai/api/v1/usage.proto\x1a\x16xai/api/v1/video.proto\"\xec\x02\n" +
+	" xaitest/control/v1/control.proto\x12\x12xaitest.control.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15xai/api/v1/chat.proto\x1a\x19xai/api/v1/deferred.proto\x1a\x17xai/api/v1/sample.proto\x1a\x16xai/api/v1/usage.proto\x1a\x16xai/api/v1/video.proto\"\xec\x02\n" +
 	"\x05Reply\x12\x18\n" +
 	"\acontent\x18\x01 \x01(\tR\acontent\x12\x1c\n" +
 	"\treasoning\x18\x02 \x01(\tR\treasoning\x120\n" +
@@ -1289,7 +1312,7 @@ const file_xaitest_control_v1_control_proto_rawDesc = "" +
 	"\x19EnqueueToolFailureRequest\x12)\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x15.xai_api.ToolCallTypeR\x04type\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\x1c\n" +
-	"\x1aEnqueueToolFailureResponse\"\xdc\x02\n" +
+	"\x1aEnqueueToolFailureResponse\"\x97\x04\n" +
 	"\x12InjectFaultRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
@@ -1297,8 +1320,13 @@ const file_xaitest_control_v1_control_proto_rawDesc = "" +
 	"\fafter_chunks\x18\x04 \x01(\x05R\vafterChunks\x12\x14\n" +
 	"\x05times\x18\x05 \x01(\x05R\x05times\x12#\n" +
 	"\rafter_headers\x18\x06 \x01(\bR\fafterHeaders\x12`\n" +
-	"\x0ematch_metadata\x18\a \x03(\v29.xaitest.control.v1.InjectFaultRequest.MatchMetadataEntryR\rmatchMetadata\x1a@\n" +
+	"\x0ematch_metadata\x18\a \x03(\v29.xaitest.control.v1.InjectFaultRequest.MatchMetadataEntryR\rmatchMetadata\x12.\n" +
+	"\adetails\x18\b \x03(\v2\x14.google.protobuf.AnyR\adetails\x12M\n" +
+	"\atrailer\x18\t \x03(\v23.xaitest.control.v1.InjectFaultRequest.TrailerEntryR\atrailer\x1a@\n" +
 	"\x12MatchMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a:\n" +
+	"\fTrailerEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x15\n" +
 	"\x13InjectFaultResponse\"H\n" +
@@ -1358,7 +1386,7 @@ func file_xaitest_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_xaitest_control_v1_control_proto_rawDescData
 }
 
-var file_xaitest_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_xaitest_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_xaitest_control_v1_control_proto_goTypes = []any{
 	(*Reply)(nil),                          // 0: xaitest.control.v1.Reply
 	(*ReplyOutput)(nil),                    // 1: xaitest.control.v1.ReplyOutput
@@ -1383,61 +1411,65 @@ var file_xaitest_control_v1_control_proto_goTypes = []any{
 	(*ResetRequest)(nil),                   // 20: xaitest.control.v1.ResetRequest
 	(*ResetResponse)(nil),                  // 21: xaitest.control.v1.ResetResponse
 	nil,                                    // 22: xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
-	(*v1.ToolCall)(nil),                    // 23: xai_api.ToolCall
-	(v1.FinishReason)(0),                   // 24: xai_api.FinishReason
-	(v1.ServerSideTool)(0),                 // 25: xai_api.ServerSideTool
-	(v1.MessageRole)(0),                    // 26: xai_api.MessageRole
-	(*v1.InlineCitation)(nil),              // 27: xai_api.InlineCitation
-	(v1.ToolCallType)(0),                   // 28: xai_api.ToolCallType
-	(*durationpb.Duration)(nil),            // 29: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),          // 30: google.protobuf.Timestamp
-	(v1.DeferredStatus)(0),                 // 31: xai_api.DeferredStatus
-	(*v1.VideoError)(nil),                  // 32: xai_api.VideoError
+	nil,                                    // 23: xaitest.control.v1.InjectFaultRequest.TrailerEntry
+	(*v1.ToolCall)(nil),                    // 24: xai_api.ToolCall
+	(v1.FinishReason)(0),                   // 25: xai_api.FinishReason
+	(v1.ServerSideTool)(0),                 // 26: xai_api.ServerSideTool
+	(v1.MessageRole)(0),                    // 27: xai_api.MessageRole
+	(*v1.InlineCitation)(nil),              // 28: xai_api.InlineCitation
+	(v1.ToolCallType)(0),                   // 29: xai_api.ToolCallType
+	(*anypb.Any)(nil),                      // 30: google.protobuf.Any
+	(*durationpb.Duration)(nil),            // 31: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),          // 32: google.protobuf.Timestamp
+	(v1.DeferredStatus)(0),                 // 33: xai_api.DeferredStatus
+	(*v1.VideoError)(nil),                  // 34: xai_api.VideoError
 }
 var file_xaitest_control_v1_control_proto_depIdxs = []int32{
-	23, // 0: xaitest.control.v1.Reply.tool_calls:type_name -> xai_api.ToolCall
-	24, // 1: xaitest.control.v1.Reply.finish_reason:type_name -> xai_api.FinishReason
+	24, // 0: xaitest.control.v1.Reply.tool_calls:type_name -> xai_api.ToolCall
+	25, // 1: xaitest.control.v1.Reply.finish_reason:type_name -> xai_api.FinishReason
 	1,  // 2: xaitest.control.v1.Reply.outputs:type_name -> xaitest.control.v1.ReplyOutput
-	25, // 3: xaitest.control.v1.Reply.server_side_tools_used:type_name -> xai_api.ServerSideTool
-	26, // 4: xaitest.control.v1.ReplyOutput.role:type_name -> xai_api.MessageRole
-	23, // 5: xaitest.control.v1.ReplyOutput.tool_calls:type_name -> xai_api.ToolCall
-	27, // 6: xaitest.control.v1.ReplyOutput.citations:type_name -> xai_api.InlineCitation
-	24, // 7: xaitest.control.v1.ReplyOutput.finish_reason:type_name -> xai_api.FinishReason
+	26, // 3: xaitest.control.v1.Reply.server_side_tools_used:type_name -> xai_api.ServerSideTool
+	27, // 4: xaitest.control.v1.ReplyOutput.role:type_name -> xai_api.MessageRole
+	24, // 5: xaitest.control.v1.ReplyOutput.tool_calls:type_name -> xai_api.ToolCall
+	28, // 6: xaitest.control.v1.ReplyOutput.citations:type_name -> xai_api.InlineCitation
+	25, // 7: xaitest.control.v1.ReplyOutput.finish_reason:type_name -> xai_api.FinishReason
 	0,  // 8: xaitest.control.v1.EnqueueReplyRequest.reply:type_name -> xaitest.control.v1.Reply
-	28, // 9: xaitest.control.v1.EnqueueToolFailureRequest.type:type_name -> xai_api.ToolCallType
+	29, // 9: xaitest.control.v1.EnqueueToolFailureRequest.type:type_name -> xai_api.ToolCallType
 	22, // 10: xaitest.control.v1.InjectFaultRequest.match_metadata:type_name -> xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
-	29, // 11: xaitest.control.v1.SetLatencyRequest.latency:type_name -> google.protobuf.Duration
-	29, // 12: xaitest.control.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
-	30, // 13: xaitest.control.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
-	31, // 14: xaitest.control.v1.EnqueueVideoOutcomeRequest.status:type_name -> xai_api.DeferredStatus
-	32, // 15: xaitest.control.v1.EnqueueVideoOutcomeRequest.error:type_name -> xai_api.VideoError
-	31, // 16: xaitest.control.v1.EnqueueDeferredOutcomeRequest.status:type_name -> xai_api.DeferredStatus
-	18, // 17: xaitest.control.v1.ListRequestsResponse.requests:type_name -> xaitest.control.v1.RecordedRequest
-	19, // 18: xaitest.control.v1.RecordedRequest.metadata:type_name -> xaitest.control.v1.MetadataEntry
-	30, // 19: xaitest.control.v1.RecordedRequest.time:type_name -> google.protobuf.Timestamp
-	2,  // 20: xaitest.control.v1.ControlService.EnqueueReply:input_type -> xaitest.control.v1.EnqueueReplyRequest
-	4,  // 21: xaitest.control.v1.ControlService.EnqueueToolFailure:input_type -> xaitest.control.v1.EnqueueToolFailureRequest
-	6,  // 22: xaitest.control.v1.ControlService.InjectFault:input_type -> xaitest.control.v1.InjectFaultRequest
-	8,  // 23: xaitest.control.v1.ControlService.SetLatency:input_type -> xaitest.control.v1.SetLatencyRequest
-	10, // 24: xaitest.control.v1.ControlService.AdvanceClock:input_type -> xaitest.control.v1.AdvanceClockRequest
-	12, // 25: xaitest.control.v1.ControlService.EnqueueVideoOutcome:input_type -> xaitest.control.v1.EnqueueVideoOutcomeRequest
-	14, // 26: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:input_type -> xaitest.control.v1.EnqueueDeferredOutcomeRequest
-	16, // 27: xaitest.control.v1.ControlService.ListRequests:input_type -> xaitest.control.v1.ListRequestsRequest
-	20, // 28: xaitest.control.v1.ControlService.Reset:input_type -> xaitest.control.v1.ResetRequest
-	3,  // 29: xaitest.control.v1.ControlService.EnqueueReply:output_type -> xaitest.control.v1.EnqueueReplyResponse
-	5,  // 30: xaitest.control.v1.ControlService.EnqueueToolFailure:output_type -> xaitest.control.v1.EnqueueToolFailureResponse
-	7,  // 31: xaitest.control.v1.ControlService.InjectFault:output_type -> xaitest.control.v1.InjectFaultResponse
-	9,  // 32: xaitest.control.v1.ControlService.SetLatency:output_type -> xaitest.control.v1.SetLatencyResponse
-	11, // 33: xaitest.control.v1.ControlService.AdvanceClock:output_type -> xaitest.control.v1.AdvanceClockResponse
-	13, // 34: xaitest.control.v1.ControlService.EnqueueVideoOutcome:output_type -> xaitest.control.v1.EnqueueVideoOutcomeResponse
-	15, // 35: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:output_type -> xaitest.control.v1.EnqueueDeferredOutcomeResponse
-	17, // 36: xaitest.control.v1.ControlService.ListRequests:output_type -> xaitest.control.v1.ListRequestsResponse
-	21, // 37: xaitest.control.v1.ControlService.Reset:output_type -> xaitest.control.v1.ResetResponse
-	29, // [29:38] is the sub-list for method output_type
-	20, // [20:29] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	30, // 11: xaitest.control.v1.InjectFaultRequest.details:type_name -> google.protobuf.Any
+	23, // 12: xaitest.control.v1.InjectFaultRequest.trailer:type_name -> xaitest.control.v1.InjectFaultRequest.TrailerEntry
+	31, // 13: xaitest.control.v1.SetLatencyRequest.latency:type_name -> google.protobuf.Duration
+	31, // 14: xaitest.control.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
+	32, // 15: xaitest.control.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
+	33, // 16: xaitest.control.v1.EnqueueVideoOutcomeRequest.status:type_name -> xai_api.DeferredStatus
+	34, // 17: xaitest.control.v1.EnqueueVideoOutcomeRequest.error:type_name -> xai_api.VideoError
+	33, // 18: xaitest.control.v1.EnqueueDeferredOutcomeRequest.status:type_name -> xai_api.DeferredStatus
+	18, // 19: xaitest.control.v1.ListRequestsResponse.requests:type_name -> xaitest.control.v1.RecordedRequest
+	19, // 20: xaitest.control.v1.RecordedRequest.metadata:type_name -> xaitest.control.v1.MetadataEntry
+	32, // 21: xaitest.control.v1.RecordedRequest.time:type_name -> google.protobuf.Timestamp
+	2,  // 22: xaitest.control.v1.ControlService.EnqueueReply:input_type -> xaitest.control.v1.EnqueueReplyRequest
+	4,  // 23: xaitest.control.v1.ControlService.EnqueueToolFailure:input_type -> xaitest.control.v1.EnqueueToolFailureRequest
+	6,  // 24: xaitest.control.v1.ControlService.InjectFault:input_type -> xaitest.control.v1.InjectFaultRequest
+	8,  // 25: xaitest.control.v1.ControlService.SetLatency:input_type -> xaitest.control.v1.SetLatencyRequest
+	10, // 26: xaitest.control.v1.ControlService.AdvanceClock:input_type -> xaitest.control.v1.AdvanceClockRequest
+	12, // 27: xaitest.control.v1.ControlService.EnqueueVideoOutcome:input_type -> xaitest.control.v1.EnqueueVideoOutcomeRequest
+	14, // 28: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:input_type -> xaitest.control.v1.EnqueueDeferredOutcomeRequest
+	16, // 29: xaitest.control.v1.ControlService.ListRequests:input_type -> xaitest.control.v1.ListRequestsRequest
+	20, // 30: xaitest.control.v1.ControlService.Reset:input_type -> xaitest.control.v1.ResetRequest
+	3,  // 31: xaitest.control.v1.ControlService.EnqueueReply:output_type -> xaitest.control.v1.EnqueueReplyResponse
+	5,  // 32: xaitest.control.v1.ControlService.EnqueueToolFailure:output_type -> xaitest.control.v1.EnqueueToolFailureResponse
+	7,  // 33: xaitest.control.v1.ControlService.InjectFault:output_type -> xaitest.control.v1.InjectFaultResponse
+	9,  // 34: xaitest.control.v1.ControlService.SetLatency:output_type -> xaitest.control.v1.SetLatencyResponse
+	11, // 35: xaitest.control.v1.ControlService.AdvanceClock:output_type -> xaitest.control.v1.AdvanceClockResponse
+	13, // 36: xaitest.control.v1.ControlService.EnqueueVideoOutcome:output_type -> xaitest.control.v1.EnqueueVideoOutcomeResponse
+	15, // 37: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:output_type -> xaitest.control.v1.EnqueueDeferredOutcomeResponse
+	17, // 38: xaitest.control.v1.ControlService.ListRequests:output_type -> xaitest.control.v1.ListRequestsResponse
+	21, // 39: xaitest.control.v1.ControlService.Reset:output_type -> xaitest.control.v1.ResetResponse
+	31, // [31:40] is the sub-list for method output_type
+	22, // [22:31] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_xaitest_control_v1_control_proto_init() }
@@ -1451,7 +1483,7 @@ func file_xaitest_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xaitest_control_v1_control_proto_rawDesc), len(file_xaitest_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -311,7 +311,8 @@ func (r *Request) clone() Request {
 // Requests returns every call received since the start or the last
 // ResetRequests, oldest first, including calls that were rejected (only the
 // most recent ones under WithRequestLog). Calls without an accepted key are
-// not among them: they are refused before their request is read.
+// not among them: they are refused before their request is read. Nor are
+// the calls of the control service (see WithControlKey).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -251,6 +251,28 @@ func (c *controlService) EnqueueDeferredOutcome(_ context.Context, req *controlv
 	return &controlv1.EnqueueDeferredOutcomeResponse{}, nil
 }
 
+// SetIndexingDelay calls Server.SetIndexingDelay.
+func (c *controlService) SetIndexingDelay(_ context.Context, req *controlv1.SetIndexingDelayRequest) (*controlv1.SetIndexingDelayResponse, error) {
+	d, err := durationOf("delay", req.GetDelay())
+	if err != nil {
+		return nil, err
+	}
+	if d < 0 {
+		return nil, invalid("delay must not be negative, got %v", d)
+	}
+	c.s.SetIndexingDelay(d)
+	return &controlv1.SetIndexingDelayResponse{}, nil
+}
+
+// FailIndexing calls Server.FailIndexing.
+func (c *controlService) FailIndexing(_ context.Context, req *controlv1.FailIndexingRequest) (*controlv1.FailIndexingResponse, error) {
+	if req.GetName() == "" {
+		return nil, invalid("name is required: the name of the document whose indexing fails")
+	}
+	c.s.FailIndexing(req.GetName(), req.GetReason())
+	return &controlv1.FailIndexingResponse{}, nil
+}
+
 // ListRequests calls Server.Requests.
 func (c *controlService) ListRequests(_ context.Context, req *controlv1.ListRequestsRequest) (*controlv1.ListRequestsResponse, error) {
 	out := &controlv1.ListRequestsResponse{}

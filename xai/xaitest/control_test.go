@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
 	controlv1 "github.com/gogrok/sdk/gen/xaitest/control/v1"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
@@ -471,4 +472,47 @@ func TestControlToolFailure(t *testing.T) {
 	if failed.GetErrorMessage() != "search backend down" {
 		t.Fatalf("no call failed with the scripted message: %v", resp.GetOutputs())
 	}
+}
+
+func TestControlIndexing(t *testing.T) {
+	srv, ctl, cctx := control(t, xaitest.WithClock(xaitest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))))
+	if _, err := ctl.SetIndexingDelay(cctx, &controlv1.SetIndexingDelayRequest{Delay: durationpb.New(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ctl.FailIndexing(cctx, &controlv1.FailIndexingRequest{Name: "bad.txt", Reason: "unsupported layout"}); err != nil {
+		t.Fatal(err)
+	}
+	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	id := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "steered"}).GetCollectionId()
+	good, bad := uploadText(t, srv, "good.txt", "some text to index"), uploadText(t, srv, "bad.txt", "more text")
+	doc := func(f string) *collectionsv1.DocumentMetadata {
+		t.Helper()
+		d, err := cc.GetDocumentMetadata(ctx(t), &collectionsv1.GetDocumentMetadataRequest{CollectionId: id, FileId: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, f := range []string{good, bad} {
+		if _, err := cc.AddDocumentToCollection(ctx(t), &collectionsv1.AddDocumentToCollectionRequest{CollectionId: id, FileId: f}); err != nil {
+			t.Fatal(err)
+		}
+		if st := doc(f).GetStatus(); st != collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSING {
+			t.Fatalf("just added: %v", st)
+		}
+	}
+	if _, err := ctl.AdvanceClock(cctx, &controlv1.AdvanceClockRequest{By: durationpb.New(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := doc(good).GetStatus(); st != collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED {
+		t.Errorf("good.txt after the delay: %v", st)
+	}
+	if d := doc(bad); d.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED || d.GetErrorMessage() != "unsupported layout" {
+		t.Errorf("bad.txt after the delay: %v", d)
+	}
+
+	_, err := ctl.FailIndexing(cctx, &controlv1.FailIndexingRequest{Reason: "no name"})
+	wantCode(t, err, codes.InvalidArgument, "name")
+	_, err = ctl.SetIndexingDelay(cctx, &controlv1.SetIndexingDelayRequest{Delay: durationpb.New(-time.Minute)})
+	wantCode(t, err, codes.InvalidArgument, "negative")
 }

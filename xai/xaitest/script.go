@@ -164,16 +164,20 @@ func (s *Server) nextReply() (Reply, bool) {
 }
 
 // ResetScripts forgets every scripted reply, tool failure, fault, video
-// outcome and deferred outcome not used yet, and sets the latency back to
-// the value of WithLatency. What the server holds stays: stored responses,
-// files, collections, jobs, the clock, and the request record (see
-// ResetRequests).
+// outcome, deferred outcome and indexing failure not used yet, and sets
+// the latency back to the value of WithLatency. What the server holds
+// stays: stored responses, files, collections, jobs, the clock, the
+// indexing delay, and the request record (see ResetRequests).
 func (s *Server) ResetScripts() {
 	s.mu.Lock()
 	s.replies, s.toolFailures, s.deferredOutcomes = nil, nil, nil
 	clear(s.faults)
 	s.latency = s.cfg.latency
 	s.mu.Unlock()
+	ix := &s.indexing
+	ix.mu.Lock()
+	clear(ix.fail)
+	ix.mu.Unlock()
 	v := s.video
 	v.mu.Lock()
 	defer v.mu.Unlock()

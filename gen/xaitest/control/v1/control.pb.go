@@ -972,6 +972,184 @@ func (*EnqueueDeferredOutcomeResponse) Descriptor() ([]byte, []int) {
 	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{15}
 }
 
+// Sets the indexing delay.
+type SetIndexingDelayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How long a document added to a collection, updated or reindexed stays
+	// DOCUMENT_STATUS_PROCESSING, on the fake's clock; not negative. Unset
+	// means zero: indexed at once.
+	Delay         *durationpb.Duration `protobuf:"bytes,1,opt,name=delay,proto3" json:"delay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetIndexingDelayRequest) Reset() {
+	*x = SetIndexingDelayRequest{}
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetIndexingDelayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetIndexingDelayRequest) ProtoMessage() {}
+
+func (x *SetIndexingDelayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetIndexingDelayRequest.ProtoReflect.Descriptor instead.
+func (*SetIndexingDelayRequest) Descriptor() ([]byte, []int) {
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SetIndexingDelayRequest) GetDelay() *durationpb.Duration {
+	if x != nil {
+		return x.Delay
+	}
+	return nil
+}
+
+// Empty: the delay applies to indexing from now on.
+type SetIndexingDelayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetIndexingDelayResponse) Reset() {
+	*x = SetIndexingDelayResponse{}
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetIndexingDelayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetIndexingDelayResponse) ProtoMessage() {}
+
+func (x *SetIndexingDelayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetIndexingDelayResponse.ProtoReflect.Descriptor instead.
+func (*SetIndexingDelayResponse) Descriptor() ([]byte, []int) {
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{17}
+}
+
+// Scripts one failed indexing.
+type FailIndexingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the document (its file name unless renamed), in any
+	// collection; required.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The error message of the DOCUMENT_STATUS_FAILED document.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FailIndexingRequest) Reset() {
+	*x = FailIndexingRequest{}
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FailIndexingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FailIndexingRequest) ProtoMessage() {}
+
+func (x *FailIndexingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FailIndexingRequest.ProtoReflect.Descriptor instead.
+func (*FailIndexingRequest) Descriptor() ([]byte, []int) {
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *FailIndexingRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FailIndexingRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Empty: the failure is pending.
+type FailIndexingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FailIndexingResponse) Reset() {
+	*x = FailIndexingResponse{}
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FailIndexingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FailIndexingResponse) ProtoMessage() {}
+
+func (x *FailIndexingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FailIndexingResponse.ProtoReflect.Descriptor instead.
+func (*FailIndexingResponse) Descriptor() ([]byte, []int) {
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{19}
+}
+
 // Reads the request record.
 type ListRequestsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -984,7 +1162,7 @@ type ListRequestsRequest struct {
 
 func (x *ListRequestsRequest) Reset() {
 	*x = ListRequestsRequest{}
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[16]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1174,7 @@ func (x *ListRequestsRequest) String() string {
 func (*ListRequestsRequest) ProtoMessage() {}
 
 func (x *ListRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[16]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1187,7 @@ func (x *ListRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{16}
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListRequestsRequest) GetMethod() string {
@@ -1031,7 +1209,7 @@ type ListRequestsResponse struct {
 
 func (x *ListRequestsResponse) Reset() {
 	*x = ListRequestsResponse{}
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[17]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1043,7 +1221,7 @@ func (x *ListRequestsResponse) String() string {
 func (*ListRequestsResponse) ProtoMessage() {}
 
 func (x *ListRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[17]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1056,7 +1234,7 @@ func (x *ListRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{17}
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListRequestsResponse) GetRequests() []*RecordedRequest {
@@ -1089,7 +1267,7 @@ type RecordedRequest struct {
 
 func (x *RecordedRequest) Reset() {
 	*x = RecordedRequest{}
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[18]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1101,7 +1279,7 @@ func (x *RecordedRequest) String() string {
 func (*RecordedRequest) ProtoMessage() {}
 
 func (x *RecordedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[18]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1114,7 +1292,7 @@ func (x *RecordedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordedRequest.ProtoReflect.Descriptor instead.
 func (*RecordedRequest) Descriptor() ([]byte, []int) {
-	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{18}
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RecordedRequest) GetMethod() string {
@@ -1165,7 +1343,7 @@ type MetadataEntry struct {
 
 func (x *MetadataEntry) Reset() {
 	*x = MetadataEntry{}
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[19]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1177,7 +1355,7 @@ func (x *MetadataEntry) String() string {
 func (*MetadataEntry) ProtoMessage() {}
 
 func (x *MetadataEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[19]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1190,7 +1368,7 @@ func (x *MetadataEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetadataEntry.ProtoReflect.Descriptor instead.
 func (*MetadataEntry) Descriptor() ([]byte, []int) {
-	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{19}
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MetadataEntry) GetKey() string {
@@ -1216,7 +1394,7 @@ type ResetRequest struct {
 
 func (x *ResetRequest) Reset() {
 	*x = ResetRequest{}
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[20]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1228,7 +1406,7 @@ func (x *ResetRequest) String() string {
 func (*ResetRequest) ProtoMessage() {}
 
 func (x *ResetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[20]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1241,7 +1419,7 @@ func (x *ResetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetRequest.ProtoReflect.Descriptor instead.
 func (*ResetRequest) Descriptor() ([]byte, []int) {
-	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{20}
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
 // Empty: nothing is pending and the record is empty.
@@ -1253,7 +1431,7 @@ type ResetResponse struct {
 
 func (x *ResetResponse) Reset() {
 	*x = ResetResponse{}
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[21]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1265,7 +1443,7 @@ func (x *ResetResponse) String() string {
 func (*ResetResponse) ProtoMessage() {}
 
 func (x *ResetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_xaitest_control_v1_control_proto_msgTypes[21]
+	mi := &file_xaitest_control_v1_control_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1278,7 +1456,7 @@ func (x *ResetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetResponse.ProtoReflect.Descriptor instead.
 func (*ResetResponse) Descriptor() ([]byte, []int) {
-	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{21}
+	return file_xaitest_control_v1_control_proto_rawDescGZIP(), []int{25}
 }
 
 var File_xaitest_control_v1_control_proto protoreflect.FileDescriptor
@@ -1345,7 +1523,14 @@ const file_xaitest_control_v1_control_proto_rawDesc = "" +
 	"\x1dEnqueueDeferredOutcomeRequest\x12#\n" +
 	"\rpending_polls\x18\x01 \x01(\x05R\fpendingPolls\x12/\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x17.xai_api.DeferredStatusR\x06status\" \n" +
-	"\x1eEnqueueDeferredOutcomeResponse\"-\n" +
+	"\x1eEnqueueDeferredOutcomeResponse\"J\n" +
+	"\x17SetIndexingDelayRequest\x12/\n" +
+	"\x05delay\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x05delay\"\x1a\n" +
+	"\x18SetIndexingDelayResponse\"A\n" +
+	"\x13FailIndexingRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x16\n" +
+	"\x14FailIndexingResponse\"-\n" +
 	"\x13ListRequestsRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\"W\n" +
 	"\x14ListRequestsResponse\x12?\n" +
@@ -1360,7 +1545,7 @@ const file_xaitest_control_v1_control_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\tR\x06values\"\x0e\n" +
 	"\fResetRequest\"\x0f\n" +
-	"\rResetResponse2\xb2\a\n" +
+	"\rResetResponse2\x84\t\n" +
 	"\x0eControlService\x12a\n" +
 	"\fEnqueueReply\x12'.xaitest.control.v1.EnqueueReplyRequest\x1a(.xaitest.control.v1.EnqueueReplyResponse\x12s\n" +
 	"\x12EnqueueToolFailure\x12-.xaitest.control.v1.EnqueueToolFailureRequest\x1a..xaitest.control.v1.EnqueueToolFailureResponse\x12^\n" +
@@ -1369,7 +1554,9 @@ const file_xaitest_control_v1_control_proto_rawDesc = "" +
 	"SetLatency\x12%.xaitest.control.v1.SetLatencyRequest\x1a&.xaitest.control.v1.SetLatencyResponse\x12a\n" +
 	"\fAdvanceClock\x12'.xaitest.control.v1.AdvanceClockRequest\x1a(.xaitest.control.v1.AdvanceClockResponse\x12v\n" +
 	"\x13EnqueueVideoOutcome\x12..xaitest.control.v1.EnqueueVideoOutcomeRequest\x1a/.xaitest.control.v1.EnqueueVideoOutcomeResponse\x12\x7f\n" +
-	"\x16EnqueueDeferredOutcome\x121.xaitest.control.v1.EnqueueDeferredOutcomeRequest\x1a2.xaitest.control.v1.EnqueueDeferredOutcomeResponse\x12a\n" +
+	"\x16EnqueueDeferredOutcome\x121.xaitest.control.v1.EnqueueDeferredOutcomeRequest\x1a2.xaitest.control.v1.EnqueueDeferredOutcomeResponse\x12m\n" +
+	"\x10SetIndexingDelay\x12+.xaitest.control.v1.SetIndexingDelayRequest\x1a,.xaitest.control.v1.SetIndexingDelayResponse\x12a\n" +
+	"\fFailIndexing\x12'.xaitest.control.v1.FailIndexingRequest\x1a(.xaitest.control.v1.FailIndexingResponse\x12a\n" +
 	"\fListRequests\x12'.xaitest.control.v1.ListRequestsRequest\x1a(.xaitest.control.v1.ListRequestsResponse\x12L\n" +
 	"\x05Reset\x12 .xaitest.control.v1.ResetRequest\x1a!.xaitest.control.v1.ResetResponseB\xc8\x01\n" +
 	"\x16com.xaitest.control.v1B\fControlProtoP\x01Z6github.com/gogrok/sdk/gen/xaitest/control/v1;controlv1\xa2\x02\x03XCX\xaa\x02\x12Xaitest.Control.V1\xca\x02\x12Xaitest\\Control\\V1\xe2\x02\x1eXaitest\\Control\\V1\\GPBMetadata\xea\x02\x14Xaitest::Control::V1b\x06proto3"
@@ -1386,7 +1573,7 @@ func file_xaitest_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_xaitest_control_v1_control_proto_rawDescData
 }
 
-var file_xaitest_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_xaitest_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_xaitest_control_v1_control_proto_goTypes = []any{
 	(*Reply)(nil),                          // 0: xaitest.control.v1.Reply
 	(*ReplyOutput)(nil),                    // 1: xaitest.control.v1.ReplyOutput
@@ -1404,72 +1591,81 @@ var file_xaitest_control_v1_control_proto_goTypes = []any{
 	(*EnqueueVideoOutcomeResponse)(nil),    // 13: xaitest.control.v1.EnqueueVideoOutcomeResponse
 	(*EnqueueDeferredOutcomeRequest)(nil),  // 14: xaitest.control.v1.EnqueueDeferredOutcomeRequest
 	(*EnqueueDeferredOutcomeResponse)(nil), // 15: xaitest.control.v1.EnqueueDeferredOutcomeResponse
-	(*ListRequestsRequest)(nil),            // 16: xaitest.control.v1.ListRequestsRequest
-	(*ListRequestsResponse)(nil),           // 17: xaitest.control.v1.ListRequestsResponse
-	(*RecordedRequest)(nil),                // 18: xaitest.control.v1.RecordedRequest
-	(*MetadataEntry)(nil),                  // 19: xaitest.control.v1.MetadataEntry
-	(*ResetRequest)(nil),                   // 20: xaitest.control.v1.ResetRequest
-	(*ResetResponse)(nil),                  // 21: xaitest.control.v1.ResetResponse
-	nil,                                    // 22: xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
-	nil,                                    // 23: xaitest.control.v1.InjectFaultRequest.TrailerEntry
-	(*v1.ToolCall)(nil),                    // 24: xai_api.ToolCall
-	(v1.FinishReason)(0),                   // 25: xai_api.FinishReason
-	(v1.ServerSideTool)(0),                 // 26: xai_api.ServerSideTool
-	(v1.MessageRole)(0),                    // 27: xai_api.MessageRole
-	(*v1.InlineCitation)(nil),              // 28: xai_api.InlineCitation
-	(v1.ToolCallType)(0),                   // 29: xai_api.ToolCallType
-	(*anypb.Any)(nil),                      // 30: google.protobuf.Any
-	(*durationpb.Duration)(nil),            // 31: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),          // 32: google.protobuf.Timestamp
-	(v1.DeferredStatus)(0),                 // 33: xai_api.DeferredStatus
-	(*v1.VideoError)(nil),                  // 34: xai_api.VideoError
+	(*SetIndexingDelayRequest)(nil),        // 16: xaitest.control.v1.SetIndexingDelayRequest
+	(*SetIndexingDelayResponse)(nil),       // 17: xaitest.control.v1.SetIndexingDelayResponse
+	(*FailIndexingRequest)(nil),            // 18: xaitest.control.v1.FailIndexingRequest
+	(*FailIndexingResponse)(nil),           // 19: xaitest.control.v1.FailIndexingResponse
+	(*ListRequestsRequest)(nil),            // 20: xaitest.control.v1.ListRequestsRequest
+	(*ListRequestsResponse)(nil),           // 21: xaitest.control.v1.ListRequestsResponse
+	(*RecordedRequest)(nil),                // 22: xaitest.control.v1.RecordedRequest
+	(*MetadataEntry)(nil),                  // 23: xaitest.control.v1.MetadataEntry
+	(*ResetRequest)(nil),                   // 24: xaitest.control.v1.ResetRequest
+	(*ResetResponse)(nil),                  // 25: xaitest.control.v1.ResetResponse
+	nil,                                    // 26: xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
+	nil,                                    // 27: xaitest.control.v1.InjectFaultRequest.TrailerEntry
+	(*v1.ToolCall)(nil),                    // 28: xai_api.ToolCall
+	(v1.FinishReason)(0),                   // 29: xai_api.FinishReason
+	(v1.ServerSideTool)(0),                 // 30: xai_api.ServerSideTool
+	(v1.MessageRole)(0),                    // 31: xai_api.MessageRole
+	(*v1.InlineCitation)(nil),              // 32: xai_api.InlineCitation
+	(v1.ToolCallType)(0),                   // 33: xai_api.ToolCallType
+	(*anypb.Any)(nil),                      // 34: google.protobuf.Any
+	(*durationpb.Duration)(nil),            // 35: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),          // 36: google.protobuf.Timestamp
+	(v1.DeferredStatus)(0),                 // 37: xai_api.DeferredStatus
+	(*v1.VideoError)(nil),                  // 38: xai_api.VideoError
 }
 var file_xaitest_control_v1_control_proto_depIdxs = []int32{
-	24, // 0: xaitest.control.v1.Reply.tool_calls:type_name -> xai_api.ToolCall
-	25, // 1: xaitest.control.v1.Reply.finish_reason:type_name -> xai_api.FinishReason
+	28, // 0: xaitest.control.v1.Reply.tool_calls:type_name -> xai_api.ToolCall
+	29, // 1: xaitest.control.v1.Reply.finish_reason:type_name -> xai_api.FinishReason
 	1,  // 2: xaitest.control.v1.Reply.outputs:type_name -> xaitest.control.v1.ReplyOutput
-	26, // 3: xaitest.control.v1.Reply.server_side_tools_used:type_name -> xai_api.ServerSideTool
-	27, // 4: xaitest.control.v1.ReplyOutput.role:type_name -> xai_api.MessageRole
-	24, // 5: xaitest.control.v1.ReplyOutput.tool_calls:type_name -> xai_api.ToolCall
-	28, // 6: xaitest.control.v1.ReplyOutput.citations:type_name -> xai_api.InlineCitation
-	25, // 7: xaitest.control.v1.ReplyOutput.finish_reason:type_name -> xai_api.FinishReason
+	30, // 3: xaitest.control.v1.Reply.server_side_tools_used:type_name -> xai_api.ServerSideTool
+	31, // 4: xaitest.control.v1.ReplyOutput.role:type_name -> xai_api.MessageRole
+	28, // 5: xaitest.control.v1.ReplyOutput.tool_calls:type_name -> xai_api.ToolCall
+	32, // 6: xaitest.control.v1.ReplyOutput.citations:type_name -> xai_api.InlineCitation
+	29, // 7: xaitest.control.v1.ReplyOutput.finish_reason:type_name -> xai_api.FinishReason
 	0,  // 8: xaitest.control.v1.EnqueueReplyRequest.reply:type_name -> xaitest.control.v1.Reply
-	29, // 9: xaitest.control.v1.EnqueueToolFailureRequest.type:type_name -> xai_api.ToolCallType
-	22, // 10: xaitest.control.v1.InjectFaultRequest.match_metadata:type_name -> xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
-	30, // 11: xaitest.control.v1.InjectFaultRequest.details:type_name -> google.protobuf.Any
-	23, // 12: xaitest.control.v1.InjectFaultRequest.trailer:type_name -> xaitest.control.v1.InjectFaultRequest.TrailerEntry
-	31, // 13: xaitest.control.v1.SetLatencyRequest.latency:type_name -> google.protobuf.Duration
-	31, // 14: xaitest.control.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
-	32, // 15: xaitest.control.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
-	33, // 16: xaitest.control.v1.EnqueueVideoOutcomeRequest.status:type_name -> xai_api.DeferredStatus
-	34, // 17: xaitest.control.v1.EnqueueVideoOutcomeRequest.error:type_name -> xai_api.VideoError
-	33, // 18: xaitest.control.v1.EnqueueDeferredOutcomeRequest.status:type_name -> xai_api.DeferredStatus
-	18, // 19: xaitest.control.v1.ListRequestsResponse.requests:type_name -> xaitest.control.v1.RecordedRequest
-	19, // 20: xaitest.control.v1.RecordedRequest.metadata:type_name -> xaitest.control.v1.MetadataEntry
-	32, // 21: xaitest.control.v1.RecordedRequest.time:type_name -> google.protobuf.Timestamp
-	2,  // 22: xaitest.control.v1.ControlService.EnqueueReply:input_type -> xaitest.control.v1.EnqueueReplyRequest
-	4,  // 23: xaitest.control.v1.ControlService.EnqueueToolFailure:input_type -> xaitest.control.v1.EnqueueToolFailureRequest
-	6,  // 24: xaitest.control.v1.ControlService.InjectFault:input_type -> xaitest.control.v1.InjectFaultRequest
-	8,  // 25: xaitest.control.v1.ControlService.SetLatency:input_type -> xaitest.control.v1.SetLatencyRequest
-	10, // 26: xaitest.control.v1.ControlService.AdvanceClock:input_type -> xaitest.control.v1.AdvanceClockRequest
-	12, // 27: xaitest.control.v1.ControlService.EnqueueVideoOutcome:input_type -> xaitest.control.v1.EnqueueVideoOutcomeRequest
-	14, // 28: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:input_type -> xaitest.control.v1.EnqueueDeferredOutcomeRequest
-	16, // 29: xaitest.control.v1.ControlService.ListRequests:input_type -> xaitest.control.v1.ListRequestsRequest
-	20, // 30: xaitest.control.v1.ControlService.Reset:input_type -> xaitest.control.v1.ResetRequest
-	3,  // 31: xaitest.control.v1.ControlService.EnqueueReply:output_type -> xaitest.control.v1.EnqueueReplyResponse
-	5,  // 32: xaitest.control.v1.ControlService.EnqueueToolFailure:output_type -> xaitest.control.v1.EnqueueToolFailureResponse
-	7,  // 33: xaitest.control.v1.ControlService.InjectFault:output_type -> xaitest.control.v1.InjectFaultResponse
-	9,  // 34: xaitest.control.v1.ControlService.SetLatency:output_type -> xaitest.control.v1.SetLatencyResponse
-	11, // 35: xaitest.control.v1.ControlService.AdvanceClock:output_type -> xaitest.control.v1.AdvanceClockResponse
-	13, // 36: xaitest.control.v1.ControlService.EnqueueVideoOutcome:output_type -> xaitest.control.v1.EnqueueVideoOutcomeResponse
-	15, // 37: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:output_type -> xaitest.control.v1.EnqueueDeferredOutcomeResponse
-	17, // 38: xaitest.control.v1.ControlService.ListRequests:output_type -> xaitest.control.v1.ListRequestsResponse
-	21, // 39: xaitest.control.v1.ControlService.Reset:output_type -> xaitest.control.v1.ResetResponse
-	31, // [31:40] is the sub-list for method output_type
-	22, // [22:31] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	33, // 9: xaitest.control.v1.EnqueueToolFailureRequest.type:type_name -> xai_api.ToolCallType
+	26, // 10: xaitest.control.v1.InjectFaultRequest.match_metadata:type_name -> xaitest.control.v1.InjectFaultRequest.MatchMetadataEntry
+	34, // 11: xaitest.control.v1.InjectFaultRequest.details:type_name -> google.protobuf.Any
+	27, // 12: xaitest.control.v1.InjectFaultRequest.trailer:type_name -> xaitest.control.v1.InjectFaultRequest.TrailerEntry
+	35, // 13: xaitest.control.v1.SetLatencyRequest.latency:type_name -> google.protobuf.Duration
+	35, // 14: xaitest.control.v1.AdvanceClockRequest.by:type_name -> google.protobuf.Duration
+	36, // 15: xaitest.control.v1.AdvanceClockResponse.now:type_name -> google.protobuf.Timestamp
+	37, // 16: xaitest.control.v1.EnqueueVideoOutcomeRequest.status:type_name -> xai_api.DeferredStatus
+	38, // 17: xaitest.control.v1.EnqueueVideoOutcomeRequest.error:type_name -> xai_api.VideoError
+	37, // 18: xaitest.control.v1.EnqueueDeferredOutcomeRequest.status:type_name -> xai_api.DeferredStatus
+	35, // 19: xaitest.control.v1.SetIndexingDelayRequest.delay:type_name -> google.protobuf.Duration
+	22, // 20: xaitest.control.v1.ListRequestsResponse.requests:type_name -> xaitest.control.v1.RecordedRequest
+	23, // 21: xaitest.control.v1.RecordedRequest.metadata:type_name -> xaitest.control.v1.MetadataEntry
+	36, // 22: xaitest.control.v1.RecordedRequest.time:type_name -> google.protobuf.Timestamp
+	2,  // 23: xaitest.control.v1.ControlService.EnqueueReply:input_type -> xaitest.control.v1.EnqueueReplyRequest
+	4,  // 24: xaitest.control.v1.ControlService.EnqueueToolFailure:input_type -> xaitest.control.v1.EnqueueToolFailureRequest
+	6,  // 25: xaitest.control.v1.ControlService.InjectFault:input_type -> xaitest.control.v1.InjectFaultRequest
+	8,  // 26: xaitest.control.v1.ControlService.SetLatency:input_type -> xaitest.control.v1.SetLatencyRequest
+	10, // 27: xaitest.control.v1.ControlService.AdvanceClock:input_type -> xaitest.control.v1.AdvanceClockRequest
+	12, // 28: xaitest.control.v1.ControlService.EnqueueVideoOutcome:input_type -> xaitest.control.v1.EnqueueVideoOutcomeRequest
+	14, // 29: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:input_type -> xaitest.control.v1.EnqueueDeferredOutcomeRequest
+	16, // 30: xaitest.control.v1.ControlService.SetIndexingDelay:input_type -> xaitest.control.v1.SetIndexingDelayRequest
+	18, // 31: xaitest.control.v1.ControlService.FailIndexing:input_type -> xaitest.control.v1.FailIndexingRequest
+	20, // 32: xaitest.control.v1.ControlService.ListRequests:input_type -> xaitest.control.v1.ListRequestsRequest
+	24, // 33: xaitest.control.v1.ControlService.Reset:input_type -> xaitest.control.v1.ResetRequest
+	3,  // 34: xaitest.control.v1.ControlService.EnqueueReply:output_type -> xaitest.control.v1.EnqueueReplyResponse
+	5,  // 35: xaitest.control.v1.ControlService.EnqueueToolFailure:output_type -> xaitest.control.v1.EnqueueToolFailureResponse
+	7,  // 36: xaitest.control.v1.ControlService.InjectFault:output_type -> xaitest.control.v1.InjectFaultResponse
+	9,  // 37: xaitest.control.v1.ControlService.SetLatency:output_type -> xaitest.control.v1.SetLatencyResponse
+	11, // 38: xaitest.control.v1.ControlService.AdvanceClock:output_type -> xaitest.control.v1.AdvanceClockResponse
+	13, // 39: xaitest.control.v1.ControlService.EnqueueVideoOutcome:output_type -> xaitest.control.v1.EnqueueVideoOutcomeResponse
+	15, // 40: xaitest.control.v1.ControlService.EnqueueDeferredOutcome:output_type -> xaitest.control.v1.EnqueueDeferredOutcomeResponse
+	17, // 41: xaitest.control.v1.ControlService.SetIndexingDelay:output_type -> xaitest.control.v1.SetIndexingDelayResponse
+	19, // 42: xaitest.control.v1.ControlService.FailIndexing:output_type -> xaitest.control.v1.FailIndexingResponse
+	21, // 43: xaitest.control.v1.ControlService.ListRequests:output_type -> xaitest.control.v1.ListRequestsResponse
+	25, // 44: xaitest.control.v1.ControlService.Reset:output_type -> xaitest.control.v1.ResetResponse
+	34, // [34:45] is the sub-list for method output_type
+	23, // [23:34] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_xaitest_control_v1_control_proto_init() }
@@ -1483,7 +1679,7 @@ func file_xaitest_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xaitest_control_v1_control_proto_rawDesc), len(file_xaitest_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,8 @@ const (
 	ControlService_AdvanceClock_FullMethodName           = "/xaitest.control.v1.ControlService/AdvanceClock"
 	ControlService_EnqueueVideoOutcome_FullMethodName    = "/xaitest.control.v1.ControlService/EnqueueVideoOutcome"
 	ControlService_EnqueueDeferredOutcome_FullMethodName = "/xaitest.control.v1.ControlService/EnqueueDeferredOutcome"
+	ControlService_SetIndexingDelay_FullMethodName       = "/xaitest.control.v1.ControlService/SetIndexingDelay"
+	ControlService_FailIndexing_FullMethodName           = "/xaitest.control.v1.ControlService/FailIndexing"
 	ControlService_ListRequests_FullMethodName           = "/xaitest.control.v1.ControlService/ListRequests"
 	ControlService_Reset_FullMethodName                  = "/xaitest.control.v1.ControlService/Reset"
 )
@@ -71,6 +73,11 @@ type ControlServiceClient interface {
 	// Scripts how a future deferred chat completion ends
 	// (Server.EnqueueDeferredOutcome).
 	EnqueueDeferredOutcome(ctx context.Context, in *EnqueueDeferredOutcomeRequest, opts ...grpc.CallOption) (*EnqueueDeferredOutcomeResponse, error)
+	// Makes indexing the documents of collections take a while on the
+	// fake's clock (Server.SetIndexingDelay).
+	SetIndexingDelay(ctx context.Context, in *SetIndexingDelayRequest, opts ...grpc.CallOption) (*SetIndexingDelayResponse, error)
+	// Makes the next indexing of a document fail (Server.FailIndexing).
+	FailIndexing(ctx context.Context, in *FailIndexingRequest, opts ...grpc.CallOption) (*FailIndexingResponse, error)
 	// Returns the calls the fake received (Server.Requests).
 	ListRequests(ctx context.Context, in *ListRequestsRequest, opts ...grpc.CallOption) (*ListRequestsResponse, error)
 	// Forgets every pending script and the calls received
@@ -156,6 +163,26 @@ func (c *controlServiceClient) EnqueueDeferredOutcome(ctx context.Context, in *E
 	return out, nil
 }
 
+func (c *controlServiceClient) SetIndexingDelay(ctx context.Context, in *SetIndexingDelayRequest, opts ...grpc.CallOption) (*SetIndexingDelayResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetIndexingDelayResponse)
+	err := c.cc.Invoke(ctx, ControlService_SetIndexingDelay_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *controlServiceClient) FailIndexing(ctx context.Context, in *FailIndexingRequest, opts ...grpc.CallOption) (*FailIndexingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FailIndexingResponse)
+	err := c.cc.Invoke(ctx, ControlService_FailIndexing_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *controlServiceClient) ListRequests(ctx context.Context, in *ListRequestsRequest, opts ...grpc.CallOption) (*ListRequestsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListRequestsResponse)
@@ -212,6 +239,11 @@ type ControlServiceServer interface {
 	// Scripts how a future deferred chat completion ends
 	// (Server.EnqueueDeferredOutcome).
 	EnqueueDeferredOutcome(context.Context, *EnqueueDeferredOutcomeRequest) (*EnqueueDeferredOutcomeResponse, error)
+	// Makes indexing the documents of collections take a while on the
+	// fake's clock (Server.SetIndexingDelay).
+	SetIndexingDelay(context.Context, *SetIndexingDelayRequest) (*SetIndexingDelayResponse, error)
+	// Makes the next indexing of a document fail (Server.FailIndexing).
+	FailIndexing(context.Context, *FailIndexingRequest) (*FailIndexingResponse, error)
 	// Returns the calls the fake received (Server.Requests).
 	ListRequests(context.Context, *ListRequestsRequest) (*ListRequestsResponse, error)
 	// Forgets every pending script and the calls received
@@ -247,6 +279,12 @@ func (UnimplementedControlServiceServer) EnqueueVideoOutcome(context.Context, *E
 }
 func (UnimplementedControlServiceServer) EnqueueDeferredOutcome(context.Context, *EnqueueDeferredOutcomeRequest) (*EnqueueDeferredOutcomeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EnqueueDeferredOutcome not implemented")
+}
+func (UnimplementedControlServiceServer) SetIndexingDelay(context.Context, *SetIndexingDelayRequest) (*SetIndexingDelayResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetIndexingDelay not implemented")
+}
+func (UnimplementedControlServiceServer) FailIndexing(context.Context, *FailIndexingRequest) (*FailIndexingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FailIndexing not implemented")
 }
 func (UnimplementedControlServiceServer) ListRequests(context.Context, *ListRequestsRequest) (*ListRequestsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRequests not implemented")
@@ -401,6 +439,42 @@ func _ControlService_EnqueueDeferredOutcome_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ControlService_SetIndexingDelay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetIndexingDelayRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ControlServiceServer).SetIndexingDelay(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ControlService_SetIndexingDelay_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ControlServiceServer).SetIndexingDelay(ctx, req.(*SetIndexingDelayRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ControlService_FailIndexing_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FailIndexingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ControlServiceServer).FailIndexing(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ControlService_FailIndexing_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ControlServiceServer).FailIndexing(ctx, req.(*FailIndexingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ControlService_ListRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListRequestsRequest)
 	if err := dec(in); err != nil {
@@ -471,6 +545,14 @@ var ControlService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EnqueueDeferredOutcome",
 			Handler:    _ControlService_EnqueueDeferredOutcome_Handler,
+		},
+		{
+			MethodName: "SetIndexingDelay",
+			Handler:    _ControlService_SetIndexingDelay_Handler,
+		},
+		{
+			MethodName: "FailIndexing",
+			Handler:    _ControlService_FailIndexing_Handler,
 		},
 		{
 			MethodName: "ListRequests",

@@ -376,8 +376,19 @@ func TestControlLatencyAndReset(t *testing.T) {
 	if _, err := ctl.InjectFault(cctx, &controlv1.InjectFaultRequest{Method: xaiv1.Chat_GetCompletion_FullMethodName}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := ctl.EnqueueDeferredOutcome(cctx, &controlv1.EnqueueDeferredOutcomeRequest{Status: xaiv1.DeferredStatus_FAILED}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ctl.EnqueueVideoOutcome(cctx, &controlv1.EnqueueVideoOutcomeRequest{Status: xaiv1.DeferredStatus_EXPIRED}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ctl.Reset(cctx, &controlv1.ResetRequest{}); err != nil {
 		t.Fatal(err)
+	}
+	wantDeferred(t, srv, xaiv1.DeferredStatus_PENDING, xaiv1.DeferredStatus_DONE)
+	v := xaiv1.NewVideoClient(srv.Conn())
+	if st := poll(t, v, startVideo(t, v, videoReq("after reset"))).GetStatus(); st != xaiv1.DeferredStatus_PENDING {
+		t.Errorf("video after Reset: %v, want the default PENDING", st)
 	}
 	resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
 	if err != nil {

@@ -234,6 +234,8 @@ func BenchmarkConcurrency(b *testing.B) {
 			ctx := context.Background()
 			b.Run("impl=raw", func(b *testing.B) {
 				runConcurrent(b, g, func() error {
+					ctx, cancel := rawCtx(ctx)
+					defer cancel()
 					_, err := env.raw.GetCompletion(ctx, req)
 					return err
 				})

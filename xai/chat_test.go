@@ -543,3 +543,24 @@ func TestCompactionIgnoresEarlierMessages(t *testing.T) {
 		t.Errorf("tampered compaction: %v, want INVALID_ARGUMENT", err)
 	}
 }
+
+// Issue 13: WithImageUser and WithEmbedUser skipped the UTF-8 check of
+// WithUser, so invalid input failed as "Internal: grpc: error while
+// marshaling" after the call was made. Each end-user option now fails
+// locally, naming itself, and nothing reaches the server.
+func TestEndUserOptionsRejectInvalidUTF8(t *testing.T) {
+	srv, c := newFake(t, true)
+	ctx := context.Background()
+	const bad = "u\xff"
+	chat := c.Chat.Create("grok-4", WithUser(bad))
+	chat.Append(User("hi"))
+	_, err := chat.Sample(ctx)
+	checkErr(t, err, codes.InvalidArgument, "WithUser", "not valid UTF-8")
+	_, err = c.Image.Generate(ctx, "grok-2-image", "a fox", WithImageUser(bad))
+	checkErr(t, err, codes.InvalidArgument, "WithImageUser", "not valid UTF-8")
+	_, err = c.Embed.Inputs(ctx, "v1", []Part{Text("a")}, WithEmbedUser(bad))
+	checkErr(t, err, codes.InvalidArgument, "WithEmbedUser", "not valid UTF-8")
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
+	}
+}

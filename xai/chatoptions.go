@@ -42,15 +42,34 @@ func WithMessages(turns ...Turn) ChatOption {
 }
 
 // WithUser sets an opaque identifier of your end user, which helps xAI
-// detect abuse. Do not put personal data in it.
-func WithUser(id string) ChatOption {
-	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
-		if err := checkUTF8("WithUser: user ID", id); err != nil {
-			return err
-		}
-		r.User = id
-		return nil
-	})
+// detect abuse. Do not put personal data in it. [WithImageUser] and
+// [WithEmbedUser] set the same field of image and embedding requests.
+func WithUser(id string) ChatOption { return endUser{"WithUser", id} }
+
+// endUser is the end-user option of every request that has a user field
+// (chat, image and embedding): one check, one field. name is the
+// constructor, for errors.
+type endUser struct{ name, id string }
+
+// check rejects an ID that is not UTF-8, which protobuf would refuse
+// while encoding the request (as INTERNAL, after the call was made).
+func (u endUser) check() (string, error) {
+	return u.id, checkUTF8(u.name+": user ID", u.id)
+}
+
+func (u endUser) applyChat(r *xaiv1.GetCompletionsRequest) (err error) {
+	r.User, err = u.check()
+	return err
+}
+
+func (u endUser) applyImage(c *imageConfig) (err error) {
+	c.req.User, err = u.check()
+	return err
+}
+
+func (u endUser) applyEmbed(c *embedConfig) (err error) {
+	c.req.User, err = u.check()
+	return err
 }
 
 // WithN asks for n independent completions (choices) instead of one; n must

@@ -74,13 +74,9 @@ func WithEmbedEncoding(e EmbedEncoding) EmbedOption {
 }
 
 // WithEmbedUser sets an opaque identifier of your end user, which helps
-// xAI detect abuse. Do not put personal data in it.
-func WithEmbedUser(id string) EmbedOption {
-	return embedOptionFunc(func(c *embedConfig) error {
-		c.req.User = id
-		return nil
-	})
-}
+// xAI detect abuse, as [WithUser] does for chats. Do not put personal data
+// in it.
+func WithEmbedUser(id string) EmbedOption { return endUser{"WithEmbedUser", id} }
 
 // Texts embeds each text with model, an embedding model such as "v1", and
 // returns one vector per text, in order. Every text must be non-empty. Use

@@ -266,13 +266,9 @@ func WithImageStorage(s Storage) ImageOption {
 }
 
 // WithImageUser sets an opaque identifier of your end user, which helps
-// xAI detect abuse. Do not put personal data in it.
-func WithImageUser(id string) ImageOption {
-	return imageOptionFunc(func(c *imageConfig) error {
-		c.req.User = id
-		return nil
-	})
-}
+// xAI detect abuse, as [WithUser] does for chats. Do not put personal data
+// in it.
+func WithImageUser(id string) ImageOption { return endUser{"WithImageUser", id} }
 
 // imageRequest checks what every image request needs and applies opts:
 // the one builder of ImageService.Generate and BatchImage. method names

@@ -21,7 +21,6 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -82,14 +81,6 @@ func newFile(pb *xaiv1.File) *File {
 	f.ExpiresAt = timeOf(pb.GetExpiresAt())
 	f.PublicURLExpiresAt = timeOf(pb.GetPublicUrlExpiresAt())
 	return f
-}
-
-// timeOf converts a timestamp, giving the zero time for an unset one.
-func timeOf(ts *timestamppb.Timestamp) time.Time {
-	if ts == nil || !ts.IsValid() {
-		return time.Time{}
-	}
-	return ts.AsTime()
 }
 
 func (s *FilesService) ready() error {

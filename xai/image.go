@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
+
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
@@ -402,4 +404,41 @@ func quoteShort(s string) string {
 		cut--
 	}
 	return fmt.Sprintf("%q... (%d bytes)", s[:cut], len(s))
+}
+
+// imageOfPart returns a copy of the image of a part built by [ImageURL],
+// [ImageBytes], [ImageFile] or [ImageFileID], checked again in case its
+// Proto was changed: the image input of image and video requests.
+func imageOfPart(p Part) (*xaiv1.ImageUrlContent, error) {
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if p.Proto() == nil {
+		return nil, invalidArgument("it is an empty xai.Part, not an image: build images with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
+	}
+	img := p.Proto().GetImageUrl()
+	if img == nil {
+		return nil, invalidArgument("it is not an image: build images with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
+	}
+	if err := checkImageContent(img); err != nil {
+		return nil, err
+	}
+	return proto.CloneOf(img), nil
+}
+
+// imagesOfParts is imageOfPart for the non-empty list of images of
+// option, naming the index of a bad one.
+func imagesOfParts(option string, parts []Part) ([]*xaiv1.ImageUrlContent, error) {
+	if len(parts) == 0 {
+		return nil, invalidArgument("%s: no images given; pass parts built with xai.ImageURL, ImageBytes, ImageFile or ImageFileID", option)
+	}
+	out := make([]*xaiv1.ImageUrlContent, len(parts))
+	for i, p := range parts {
+		img, err := imageOfPart(p)
+		if err != nil {
+			return nil, invalidArgument("%s: image %d: %s", option, i, errMessage(err))
+		}
+		out[i] = img
+	}
+	return out, nil
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/proto"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -209,16 +208,9 @@ func WithImageQuality(q ImageQuality) ImageOption {
 // list of source images, for models that accept more than one.
 func WithSourceImages(images ...Part) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
-		if len(images) == 0 {
-			return invalidArgument("WithSourceImages: no images given; pass parts built with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
-		}
-		out := make([]*xaiv1.ImageUrlContent, len(images))
-		for i, p := range images {
-			img, err := imageOfPart(p)
-			if err != nil {
-				return invalidArgument("WithSourceImages: image %d: %s", i, errMessage(err))
-			}
-			out[i] = img
+		out, err := imagesOfParts("WithSourceImages", images)
+		if err != nil {
+			return err
 		}
 		c.req.Image, c.req.Images = nil, nil
 		if len(out) == 1 {
@@ -229,28 +221,6 @@ func WithSourceImages(images ...Part) ImageOption {
 		return nil
 	})
 }
-
-// imageOfPart returns a copy of the image of a part built by ImageURL,
-// ImageBytes, ImageFile or ImageFileID, checked again in case its Proto
-// was changed.
-func imageOfPart(p Part) (*xaiv1.ImageUrlContent, error) {
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	if p.Proto() == nil {
-		return nil, invalidArgument("it is an empty xai.Part: build images with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
-	}
-	img := p.Proto().GetImageUrl()
-	if img == nil {
-		return nil, invalidArgument("it is not an image: build images with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
-	}
-	if err := checkImageContent(img); err != nil {
-		return nil, err
-	}
-	return proto.CloneOf(img), nil
-}
-
-// Limits of stored media lifetimes, from the Files API documentation.
 
 // WithImageStorage saves each generated image as a file too, with the
 // given settings.

@@ -2,7 +2,6 @@ package xai
 
 import (
 	"context"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -22,24 +21,10 @@ type ModelsService struct {
 	stub xaiv1.ModelsClient
 }
 
-// notFromClient is the error of a service used without a Client, such as a
-// zero ModelsService.
-func notFromClient(field string) error {
-	return invalidArgument("the %s service was not made by a client: use client.%s of a client from xai.NewClient", strings.ToLower(field), field)
-}
-
 // ready reports whether the service can make calls.
 func (s *ModelsService) ready() error {
 	if s == nil || s.stub == nil {
 		return notFromClient("Models")
-	}
-	return nil
-}
-
-// checkModelName rejects an empty model name before anything is sent.
-func checkModelName(method, name, example string) error {
-	if strings.TrimSpace(name) == "" {
-		return invalidArgument("%s: the model name is empty; pass a model name or alias, for example %q", method, example)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Response is the result of a chat completion.
@@ -133,8 +134,13 @@ func (r *Response) Model() string { return r.proto().GetModel() }
 // Created returns when the response was created, or the zero time if the
 // server did not say.
 func (r *Response) Created() time.Time {
-	ts := r.proto().GetCreated()
-	if ts == nil {
+	return timeOf(r.proto().GetCreated())
+}
+
+// timeOf converts a timestamp of a result, giving the zero time for an
+// unset or invalid one. Every wrapper's time accessor uses it.
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil || !ts.IsValid() {
 		return time.Time{}
 	}
 	return ts.AsTime()

@@ -213,11 +213,7 @@ func (c *Completion) Model() string { return c.Proto().GetModel() }
 // Created returns when the request was processed, or the zero time if the
 // server did not say.
 func (c *Completion) Created() time.Time {
-	ts := c.Proto().GetCreated()
-	if ts == nil {
-		return time.Time{}
-	}
-	return ts.AsTime()
+	return timeOf(c.Proto().GetCreated())
 }
 
 // SystemFingerprint identifies the backend configuration that served the

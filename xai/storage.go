@@ -6,12 +6,6 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// The lifetimes the Files API accepts for stored files and public links.
-const (
-	minStorageLifetime = time.Hour
-	maxStorageLifetime = 30 * 24 * time.Hour
-)
-
 // Storage asks for generated media to be saved as files with the Files API
 // as well (WithImageStorage, WithVideoStorage); GeneratedImage.File and
 // Video.File then describe the saved files.
@@ -51,15 +45,14 @@ func (s Storage) proto(option string) (*xaiv1.StorageOptions, error) {
 	return pb, nil
 }
 
-// storageSeconds converts a lifetime to whole seconds, nil for zero.
+// storageSeconds converts a lifetime to whole seconds, nil for zero; any
+// other lifetime is checked as the Files API's (checkLifetime).
 func storageSeconds(option, field string, d time.Duration) (*int64, error) {
-	switch {
-	case d == 0:
+	if d == 0 {
 		return nil, nil
-	case d < minStorageLifetime || d > maxStorageLifetime:
-		return nil, invalidArgument("%s: %s is %v; it must be between %v and %v (720h), or zero for no expiry", option, field, d, minStorageLifetime, maxStorageLifetime)
-	case d%time.Second != 0:
-		return nil, invalidArgument("%s: %s is %v; the API counts whole seconds, so round it to a whole number of seconds", option, field, d)
+	}
+	if err := checkLifetime(option+": "+field, d); err != nil {
+		return nil, err
 	}
 	secs := int64(d / time.Second)
 	return &secs, nil

@@ -180,3 +180,23 @@ func checkUTF8s(pairs ...string) error {
 	}
 	return nil
 }
+
+// notFromClient is the error of a service used without a Client, such as a
+// zero [ModelsService]: what every service's ready method returns.
+func notFromClient(field string) error {
+	return invalidArgument("the %s service was not made by a client: use client.%s of a client from xai.NewClient", strings.ToLower(field), field)
+}
+
+// checkModelName rejects an empty model name before anything is sent.
+func checkModelName(method, name, example string) error {
+	if strings.TrimSpace(name) == "" {
+		return invalidArgument("%s: the model name is empty; pass a model name or alias, for example %q", method, example)
+	}
+	return nil
+}
+
+// errNilOption is the error of a nil option: every entry point that takes
+// options rejects one with it, naming itself and the option's index.
+func errNilOption(method string, i int) *Error {
+	return invalidArgument("%s: option %d is nil", method, i)
+}

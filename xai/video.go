@@ -253,7 +253,7 @@ func WithVideoResolution(res VideoResolution) VideoOption {
 // API), which check it as they do for chat.
 func WithVideoImage(img Part) VideoOption {
 	return videoOption{name: "WithVideoImage", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
-		pb, err := videoImage(img)
+		pb, err := imageOfPart(img)
 		if err != nil {
 			return invalidArgument("WithVideoImage: %s", errMessage(err))
 		}
@@ -267,37 +267,13 @@ func WithVideoImage(img Part) VideoOption {
 // built as for WithVideoImage.
 func WithVideoReferenceImages(imgs ...Part) VideoOption {
 	return videoOption{name: "WithVideoReferenceImages", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
-		if len(imgs) == 0 {
-			return invalidArgument("WithVideoReferenceImages: no images given; pass parts built with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
-		}
-		out := make([]*xaiv1.ImageUrlContent, len(imgs))
-		for i, p := range imgs {
-			pb, err := videoImage(p)
-			if err != nil {
-				return invalidArgument("WithVideoReferenceImages: image %d: %s", i, errMessage(err))
-			}
-			out[i] = pb
+		out, err := imagesOfParts("WithVideoReferenceImages", imgs)
+		if err != nil {
+			return err
 		}
 		r.ReferenceImages = out
 		return nil
 	}}
-}
-
-// videoImage returns a copy of the image of a part built by ImageURL,
-// ImageBytes, ImageFile or ImageFileID, checked again in case its Proto was
-// changed.
-func videoImage(p Part) (*xaiv1.ImageUrlContent, error) {
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	img := p.Proto().GetImageUrl()
-	if img == nil {
-		return nil, invalidArgument("it is not an image: build images with xai.ImageURL, ImageBytes, ImageFile or ImageFileID")
-	}
-	if err := checkImageContent(img); err != nil {
-		return nil, err
-	}
-	return proto.CloneOf(img), nil
 }
 
 // WithSourceVideo edits or restyles a video according to the prompt,

@@ -14,13 +14,21 @@ type AuthService struct {
 	stub xaiv1.AuthClient
 }
 
+// ready reports whether the service can make calls.
+func (s *AuthService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Auth")
+	}
+	return nil
+}
+
 // APIKeyInfo describes the API key the call is made with: its redacted
 // form, name, IDs, team, permissions (ACLs) and whether it is blocked or
 // disabled. The key itself is never sent back. The key can make calls only
 // while none of GetApiKeyBlocked, GetTeamBlocked and GetDisabled is true.
 func (s *AuthService) APIKeyInfo(ctx context.Context, opts ...CallOption) (*xaiv1.ApiKey, error) {
-	if s == nil || s.stub == nil {
-		return nil, notFromClient("Auth")
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
 	k, err := s.stub.GetApiKeyInfo(ctx, &emptypb.Empty{}, grpcCallOptions(opts)...)
 	if err != nil {

@@ -62,7 +62,7 @@ func (s *ChatService) Create(model string, opts ...ChatOption) *Chat {
 	c := &Chat{svc: s, req: &xaiv1.GetCompletionsRequest{Model: model}}
 	for i, o := range opts {
 		if o == nil {
-			c.errs = append(c.errs, invalidArgument("Create: option %d is nil", i))
+			c.errs = append(c.errs, errNilOption("Create", i))
 			continue
 		}
 		if err := applyChatOption(c, o); err != nil {

@@ -113,14 +113,9 @@ func (s *ChatService) GetDeferred(ctx context.Context, requestID string, opts ..
 // passes. Use it for long generations that might outlast a connection.
 func (c *Chat) Defer(ctx context.Context, opts ...DeferOption) (*Response, error) {
 	ctx = c.callContext(ctx) // the polls belong to the conversation too
-	cfg := deferConfig{interval: DefaultPollInterval, timeout: DefaultPollTimeout}
-	for _, o := range opts {
-		if o != nil {
-			o.applyDefer(&cfg)
-		}
-	}
-	if cfg.err != nil {
-		return nil, cfg.err
+	cfg, err := newDeferConfig("Chat.Defer", DefaultPollInterval, opts)
+	if err != nil {
+		return nil, err
 	}
 	id, err := c.StartDeferred(ctx, cfg.call...)
 	if err != nil {
@@ -136,6 +131,20 @@ func (c *Chat) Defer(ctx context.Context, opts ...DeferOption) (*Response, error
 	resp.one = oneAnswer(resp.pb, c.req)
 	c.mu.Unlock()
 	return resp, nil
+}
+
+// newDeferConfig applies opts over the given poll interval and
+// DefaultPollTimeout, for the methods that wait (Chat.Defer and the
+// Video service). A nil option is an error naming method.
+func newDeferConfig(method string, interval time.Duration, opts []DeferOption) (deferConfig, error) {
+	cfg := deferConfig{interval: interval, timeout: DefaultPollTimeout}
+	for i, o := range opts {
+		if o == nil {
+			return cfg, errNilOption(method, i)
+		}
+		o.applyDefer(&cfg)
+	}
+	return cfg, cfg.err
 }
 
 // pollUntilDone calls poll every cfg.interval until it reports done, fails,

@@ -106,6 +106,9 @@ func TestDeferOptionsAndCancel(t *testing.T) {
 	checkErr(t, err, codes.InvalidArgument, "WithPollInterval")
 	_, err = chat.Defer(context.Background(), WithPollTimeout(-time.Second))
 	checkErr(t, err, codes.InvalidArgument, "WithPollTimeout")
+	// Issue 13: a nil option was skipped here; it is rejected as everywhere.
+	_, err = chat.Defer(context.Background(), WithPollInterval(time.Second), nil)
+	checkErr(t, err, codes.InvalidArgument, "Chat.Defer: option 1 is nil")
 	if n := srv.count("StartDeferredCompletion"); n != 0 {
 		t.Errorf("invalid options still started %d requests", n)
 	}

@@ -18,6 +18,14 @@ type DocumentsService struct {
 	stub xaiv1.DocumentsClient
 }
 
+// ready reports whether the service can make calls.
+func (s *DocumentsService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Documents")
+	}
+	return nil
+}
+
 // SearchOption configures DocumentsService.Search.
 type SearchOption interface {
 	applySearch(*searchConfig) error
@@ -242,8 +250,8 @@ type SearchMatch struct {
 // matches; the server's default otherwise), WithRetrieval,
 // WithSearchInstructions and CallOptions.
 func (s *DocumentsService) Search(ctx context.Context, query string, collectionIDs []string, opts ...SearchOption) (*SearchResults, error) {
-	if s == nil || s.stub == nil {
-		return nil, notFromClient("Documents")
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(query) == "" {
 		return nil, invalidArgument("Documents.Search: the query is empty")
@@ -262,7 +270,7 @@ func (s *DocumentsService) Search(ctx context.Context, query string, collectionI
 	}}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("Documents.Search: option %d is nil", i)
+			return nil, errNilOption("Documents.Search", i)
 		}
 		if err := o.applySearch(&c); err != nil {
 			return nil, err

@@ -20,6 +20,14 @@ type EmbedService struct {
 	stub xaiv1.EmbedderClient
 }
 
+// ready reports whether the service can make calls.
+func (s *EmbedService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Embed")
+	}
+	return nil
+}
+
 // EmbedOption sets a field of an embedding request; pass options to
 // EmbedService.Inputs, with CallOptions to change the call itself. When an
 // option is given twice, the last one wins.
@@ -99,8 +107,8 @@ func (s *EmbedService) Inputs(ctx context.Context, model string, inputs []Part, 
 }
 
 func (s *EmbedService) embed(ctx context.Context, method, model string, inputs []Part, opts []EmbedOption) (*Embeddings, error) {
-	if s == nil || s.stub == nil {
-		return nil, notFromClient("Embed")
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
 	if err := checkModelName(method, model, "v1"); err != nil {
 		return nil, err
@@ -118,7 +126,7 @@ func (s *EmbedService) embed(ctx context.Context, method, model string, inputs [
 	}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", method, i)
+			return nil, errNilOption(method, i)
 		}
 		if err := o.applyEmbed(&c); err != nil {
 			return nil, err

@@ -22,6 +22,14 @@ type ImageService struct {
 	stub xaiv1.ImageClient
 }
 
+// ready reports whether the service can make calls.
+func (s *ImageService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Image")
+	}
+	return nil
+}
+
 // MaxImageCount is the largest number of images one Generate call may ask
 // for (WithImageCount).
 const MaxImageCount = 10
@@ -253,7 +261,7 @@ func imageRequest(method, model, prompt string, opts []ImageOption) (*imageConfi
 	c := &imageConfig{req: &xaiv1.GenerateImageRequest{Model: model, Prompt: prompt, Format: xaiv1.ImageFormat_IMG_FORMAT_URL}}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", method, i)
+			return nil, errNilOption(method, i)
 		}
 		if err := o.applyImage(c); err != nil {
 			return nil, err
@@ -268,8 +276,8 @@ func imageRequest(method, model, prompt string, opts []ImageOption) (*imageConfi
 // before anything is sent: an empty model or prompt, or an invalid option,
 // gives an error with code InvalidArgument.
 func (s *ImageService) Generate(ctx context.Context, model, prompt string, opts ...ImageOption) (*ImageResponse, error) {
-	if s == nil || s.stub == nil {
-		return nil, notFromClient("Image")
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
 	c, err := imageRequest("Image.Generate", model, prompt, opts)
 	if err != nil {

@@ -201,7 +201,7 @@ func newListConfig(l listing, opts []ListOption) (*listConfig, error) {
 	c := &listConfig{}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", l.method, i)
+			return nil, errNilOption(l.method, i)
 		}
 		if err := o.applyList(c); err != nil {
 			return nil, err

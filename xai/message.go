@@ -151,7 +151,7 @@ func FileURL(fileURL string, opts ...FileOption) Part {
 func filePart(f *xaiv1.FileContent, where string, opts []FileOption) Part {
 	for i, o := range opts {
 		if o == nil {
-			return Part{err: invalidArgument("%s: option %d is nil", where, i)}
+			return Part{err: errNilOption(where, i)}
 		}
 		if err := o(f); err != nil {
 			return Part{err: err}

@@ -30,6 +30,14 @@ type SampleService struct {
 	stub xaiv1.SampleClient
 }
 
+// ready reports whether the service can make calls.
+func (s *SampleService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Sample")
+	}
+	return nil
+}
+
 // CallOptions passes call options (WithCallTimeout, WithCallMetadata,
 // WithCallRetry, CaptureHeader...) to a method whose variadic parameter
 // holds request options: ImageService.Generate, EmbedService.Inputs,
@@ -60,8 +68,8 @@ var sampleFields = map[protoreflect.Name]bool{
 // request builds a sample request from chat options, and collects the call
 // options given with CallOptions.
 func (s *SampleService) request(method, model, prompt string, opts []ChatOption) (*xaiv1.SampleTextRequest, []CallOption, error) {
-	if s == nil || s.stub == nil {
-		return nil, nil, notFromClient("Sample")
+	if err := s.ready(); err != nil {
+		return nil, nil, err
 	}
 	if err := checkModelName(method, model, "grok-3"); err != nil {
 		return nil, nil, err
@@ -76,7 +84,7 @@ func (s *SampleService) request(method, model, prompt string, opts []ChatOption)
 	for i, o := range opts {
 		switch o := o.(type) {
 		case nil:
-			return nil, nil, invalidArgument("%s: option %d is nil", method, i)
+			return nil, nil, errNilOption(method, i)
 		case CallOptions:
 			call = append(call, o...)
 			continue

@@ -13,6 +13,14 @@ type TokenizeService struct {
 	stub xaiv1.TokenizeClient
 }
 
+// ready reports whether the service can make calls.
+func (s *TokenizeService) ready() error {
+	if s == nil || s.stub == nil {
+		return notFromClient("Tokenize")
+	}
+	return nil
+}
+
 // Token is one token of a tokenized text.
 type Token struct {
 	// ID is the token's number in the model's vocabulary.
@@ -52,8 +60,8 @@ func (s *TokenizeService) Count(ctx context.Context, model, text string, opts ..
 }
 
 func (s *TokenizeService) tokenize(ctx context.Context, method, model, text string, opts []CallOption) (*xaiv1.TokenizeTextResponse, error) {
-	if s == nil || s.stub == nil {
-		return nil, notFromClient("Tokenize")
+	if err := s.ready(); err != nil {
+		return nil, err
 	}
 	if err := checkModelName(method, model, "grok-4"); err != nil {
 		return nil, err

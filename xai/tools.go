@@ -162,10 +162,11 @@ func WebSearchUserLocation(loc UserLocation) WebSearchOption {
 // browses the web while answering.
 func WebSearch(opts ...WebSearchOption) Tool {
 	w := &xaiv1.WebSearch{}
-	for _, o := range opts {
-		if o != nil {
-			o(w)
+	for i, o := range opts {
+		if o == nil {
+			return Tool{err: errNilOption("web search", i)}
 		}
+		o(w)
 	}
 	if len(w.AllowedDomains) > 0 && len(w.ExcludedDomains) > 0 {
 		return toolErr("web search: allowed and excluded domains cannot be combined: use one or the other")
@@ -249,10 +250,11 @@ func XSearchVideoUnderstanding(enable bool) XSearchOption {
 // and users on X while answering.
 func XSearch(opts ...XSearchOption) Tool {
 	x := &xaiv1.XSearch{}
-	for _, o := range opts {
-		if o != nil {
-			o(x)
+	for i, o := range opts {
+		if o == nil {
+			return Tool{err: errNilOption("X search", i)}
 		}
+		o(x)
 	}
 	if len(x.AllowedXHandles) > 0 && len(x.ExcludedXHandles) > 0 {
 		return toolErr("X search: allowed and excluded handles cannot be combined: use one or the other")
@@ -348,7 +350,7 @@ func CollectionsSearch(collectionIDs []string, opts ...CollectionsSearchOption) 
 	cs := &xaiv1.CollectionsSearch{CollectionIds: slices.Clone(collectionIDs)}
 	for i, o := range opts {
 		if o == nil {
-			return toolErr("collections search: option %d is nil", i)
+			return Tool{err: errNilOption("collections search", i)}
 		}
 		if err := o(cs); err != nil {
 			return Tool{err: err}
@@ -379,7 +381,7 @@ func AttachmentSearch(opts ...AttachmentSearchOption) Tool {
 	as := &xaiv1.AttachmentSearch{}
 	for i, o := range opts {
 		if o == nil {
-			return toolErr("attachment search: option %d is nil", i)
+			return Tool{err: errNilOption("attachment search", i)}
 		}
 		if err := o(as); err != nil {
 			return Tool{err: err}
@@ -474,10 +476,11 @@ func MCP(label, serverURL string, opts ...MCPOption) Tool {
 		return toolErr("MCP server %s: URL %s is not an absolute http or https URL: pass the server's address, such as https://mcp.example.com/mcp", quoteShort(label), quoteShort(serverURL))
 	}
 	m := &xaiv1.MCP{ServerLabel: label, ServerUrl: serverURL}
-	for _, o := range opts {
-		if o != nil {
-			o(m)
+	for i, o := range opts {
+		if o == nil {
+			return Tool{err: errNilOption("MCP server "+quoteShort(label), i)}
 		}
+		o(m)
 	}
 	for _, n := range m.AllowedToolNames {
 		if strings.TrimSpace(n) == "" {

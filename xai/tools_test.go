@@ -98,7 +98,6 @@ func TestServerSideTools(t *testing.T) {
 			WebSearchImageUnderstanding(true),
 			WebSearchImageSearch(false),
 			WebSearchUserLocation(UserLocation{Country: "FR", Timezone: "Europe/Paris"}),
-			nil,
 		), &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{
 			AllowedDomains: []string{"x.ai", "wikipedia.org"}, EnableImageUnderstanding: &yes, EnableImageSearch: &no,
 			UserLocation: &xaiv1.WebSearchUserLocation{Country: &country, Timezone: &tz},
@@ -209,6 +208,11 @@ func TestServerSideToolErrors(t *testing.T) {
 		{"collections nil option", CollectionsSearch([]string{"c1"}, nil), []string{"option 0 is nil"}},
 		{"attachment zero limit", AttachmentSearch(AttachmentSearchLimit(-1)), []string{"AttachmentSearchLimit(-1)", "at least 1"}},
 		{"attachment nil option", AttachmentSearch(nil), []string{"attachment search: option 0 is nil"}},
+		// Issue 13: a nil option is rejected the same way everywhere; these
+		// three builders used to skip it.
+		{"web search nil option", WebSearch(WebSearchAllowedDomains("x.ai"), nil), []string{"web search: option 1 is nil"}},
+		{"x search nil option", XSearch(nil), []string{"X search: option 0 is nil"}},
+		{"mcp nil option", MCP("gh", "https://mcp.example.com", nil), []string{`MCP server "gh": option 0 is nil`}},
 		{"image generation unknown action", ImageGeneration("paint"), []string{`unknown action "paint"`, "ImageActionGenerate"}},
 		{"image generation two actions", ImageGeneration(ImageActionEdit, ImageActionGenerate), []string{"got 2 actions"}},
 		{"mcp no label", MCP("", "https://mcp.example.com"), []string{"label is empty"}},

@@ -196,6 +196,11 @@ func (o CallOptions) applyVideo(c *videoConfig) error {
 type PollOptions []DeferOption
 
 func (o PollOptions) applyVideo(c *videoConfig) error {
+	for i, d := range o {
+		if d == nil {
+			return errNilOption("PollOptions", i)
+		}
+	}
 	c.poll = append(c.poll, o...)
 	return nil
 }
@@ -371,7 +376,7 @@ func videoRequest(method, model, prompt string, waits bool, opts []VideoOption) 
 	c := &videoConfig{gen: &xaiv1.GenerateVideoRequest{Model: model, Prompt: prompt}}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", method, i)
+			return nil, errNilOption(method, i)
 		}
 		if err := o.applyVideo(c); err != nil {
 			return nil, err
@@ -529,21 +534,11 @@ func (s *VideoService) Wait(ctx context.Context, requestID string, opts ...Defer
 	if strings.TrimSpace(requestID) == "" {
 		return nil, invalidArgument("Video.Wait: the request ID is empty; pass the ID returned by Video.Generate or Video.Extend")
 	}
-	cfg, err := videoDeferConfig(opts)
+	cfg, err := newDeferConfig("Video.Wait", DefaultVideoPollInterval, opts)
 	if err != nil {
 		return nil, err
 	}
 	return s.wait(ctx, requestID, cfg)
-}
-
-func videoDeferConfig(opts []DeferOption) (deferConfig, error) {
-	cfg := deferConfig{interval: DefaultVideoPollInterval, timeout: DefaultPollTimeout}
-	for _, o := range opts {
-		if o != nil {
-			o.applyDefer(&cfg)
-		}
-	}
-	return cfg, cfg.err
 }
 
 func (s *VideoService) wait(ctx context.Context, id string, cfg deferConfig) (*Video, error) {
@@ -564,7 +559,7 @@ func (s *VideoService) GenerateAndWait(ctx context.Context, model, prompt string
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := videoDeferConfig(append(toDeferOptions(c.call), c.poll...))
+	cfg, err := newDeferConfig("Video.GenerateAndWait", DefaultVideoPollInterval, append(toDeferOptions(c.call), c.poll...))
 	if err != nil {
 		return nil, err
 	}
@@ -585,7 +580,7 @@ func (s *VideoService) ExtendAndWait(ctx context.Context, model, prompt string, 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := videoDeferConfig(append(toDeferOptions(c.call), c.poll...))
+	cfg, err := newDeferConfig("Video.ExtendAndWait", DefaultVideoPollInterval, append(toDeferOptions(c.call), c.poll...))
 	if err != nil {
 		return nil, err
 	}

@@ -225,6 +225,11 @@ func TestVideoValidation(t *testing.T) {
 			_, err := c.Video.ExtendAndWait(ctx, m, "", VideoURL("https://example.com/a.mp4"))
 			return err
 		}(), []string{"prompt is empty"}},
+		{"nil poll option", func() error {
+			_, err := c.Video.GenerateAndWait(ctx, m, p, PollOptions{WithPollInterval(time.Second), nil})
+			return err
+		}(), []string{"PollOptions: option 1 is nil"}},
+		{"nil wait option", func() error { _, err := c.Video.Wait(ctx, "req-1", nil); return err }(), []string{"Video.Wait: option 0 is nil"}},
 		{"bad poll interval", func() error {
 			_, err := c.Video.GenerateAndWait(ctx, m, p, PollOptions{WithPollInterval(0)})
 			return err

@@ -87,14 +87,16 @@ func WithEmbedEncoding(e EmbedEncoding) EmbedOption {
 func WithEmbedUser(id string) EmbedOption { return endUser{"WithEmbedUser", id} }
 
 // Texts embeds each text with model, an embedding model such as "v1", and
-// returns one vector per text, in order. Every text must be non-empty. Use
-// Inputs to embed images or to pass options.
-func (s *EmbedService) Texts(ctx context.Context, model string, texts ...string) (*Embeddings, error) {
+// returns one vector per text, in order. Every text must be non-empty.
+// opts are those of [EmbedService.Inputs]: [WithEmbedEncoding],
+// [WithEmbedUser] and [CallOptions] to change the call. Use Inputs to
+// embed images.
+func (s *EmbedService) Texts(ctx context.Context, model string, texts []string, opts ...EmbedOption) (*Embeddings, error) {
 	parts := make([]Part, len(texts))
 	for i, t := range texts {
 		parts[i] = Text(t)
 	}
-	return s.embed(ctx, "Embed.Texts", model, parts, nil)
+	return s.embed(ctx, "Embed.Texts", model, parts, opts)
 }
 
 // Inputs embeds each input with model, an embedding model such as "v1",

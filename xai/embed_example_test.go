@@ -29,7 +29,7 @@ func ExampleEmbedService_Texts() {
 	}
 	defer client.Close()
 
-	emb, err := client.Embed.Texts(context.Background(), "v1", "The cat sat on the mat.", "The cat sat on the mat.")
+	emb, err := client.Embed.Texts(context.Background(), "v1", []string{"The cat sat on the mat.", "The cat sat on the mat."})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestEmbedTexts(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
-		e, err := c.Embed.Texts(ctx, "embedding-v1", "a cat", "a dog", "a cat")
+		e, err := c.Embed.Texts(ctx, "embedding-v1", []string{"a cat", "a dog", "a cat"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,19 +114,39 @@ func TestEmbedValidation(t *testing.T) {
 			checkErr(t, err, codes.InvalidArgument, tt.want...)
 		})
 	}
-	_, err := c.Embed.Texts(ctx, "v1")
+	_, err := c.Embed.Texts(ctx, "v1", nil)
 	checkErr(t, err, codes.InvalidArgument, "Embed.Texts", "nothing to embed")
-	_, err = c.Embed.Texts(ctx, "v1", "a", "")
+	_, err = c.Embed.Texts(ctx, "v1", []string{"a", ""})
 	checkErr(t, err, codes.InvalidArgument, "input 1")
 	if reqs := srv.Requests(); len(reqs) != 0 {
 		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
 	}
 }
 
+// Issue 13: every call takes call options; Embed.Texts took none.
+func TestEmbedTextsTakesOptions(t *testing.T) {
+	srv, c := newFake(t, true)
+	e, err := c.Embed.Texts(context.Background(), "v1", []string{"a"},
+		WithEmbedUser("u-2"), CallOptions{WithCallMetadata("x-texts", "yes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Vectors()) != 1 {
+		t.Fatalf("%d vectors, want 1", len(e.Vectors()))
+	}
+	r := srv.Requests()[0]
+	if got := r.Metadata.Get("x-texts"); len(got) != 1 || got[0] != "yes" {
+		t.Errorf("call metadata x-texts = %q, want [yes]", got)
+	}
+	if u := r.Message.(*xaiv1.EmbedRequest).GetUser(); u != "u-2" {
+		t.Errorf("user = %q, want u-2", u)
+	}
+}
+
 func TestEmbedServerErrors(t *testing.T) {
 	srv, c := newFake(t, false)
 	ctx := context.Background()
-	_, err := c.Embed.Texts(ctx, "grok-4", "x") // not an embedding model
+	_, err := c.Embed.Texts(ctx, "grok-4", []string{"x"}) // not an embedding model
 	checkErr(t, err, codes.InvalidArgument, "grok-4")
 
 	_, err = c.Embed.Inputs(ctx, "v1", []Part{ImageFileID("file-missing", DetailAuto)})
@@ -137,7 +157,7 @@ func TestEmbedServerErrors(t *testing.T) {
 	checkErr(t, err, codes.Unavailable, "down")
 
 	srv.InjectFault(xaiv1.Embedder_Embed_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 1})
-	if _, err := c.Embed.Texts(ctx, "v1", "x"); err != nil {
+	if _, err := c.Embed.Texts(ctx, "v1", []string{"x"}); err != nil {
 		t.Errorf("a transient fault was not retried: %v", err)
 	}
 }

@@ -44,7 +44,7 @@ func run(ctx context.Context) error {
 	// Texts embeds every text in one request, with an embedding model
 	// ("v1"), and returns one vector per text, in order. Use Inputs to
 	// embed images too, or to pass options.
-	emb, err := client.Embed.Texts(ctx, "v1", texts...)
+	emb, err := client.Embed.Texts(ctx, "v1", texts)
 	if err != nil {
 		return err
 	}

@@ -125,9 +125,45 @@
 //
 // # Raw access
 //
-// Response.Proto, Chat.Request and Client.Conn give access to the generated
+// [Response.Proto], [Chat.Request] and [Client.Conn] give access to the generated
 // protobuf types and stubs of package xaiv1, so no field of the API is out
 // of reach.
+//
+// # Results: wrappers and raw messages
+//
+// A call returns a wrapper type of this package when the SDK has work to
+// do on the result: decoding ([Embeddings] decodes base64 vectors,
+// [GeneratedImage] its image data), assembling ([Stream] and
+// [SampleStream] build a [Response] or [Completion] from chunks), reading
+// agentic replies ([Response], [Output], [ToolCall]), converting times and
+// enums ([File], [Collection], [Document], [Video]), or feeding the result
+// back into a request ([Response] and [CompactedContext] are [Turn]s).
+// Every wrapper has a Proto method that returns the message it wraps.
+//
+// A call returns the raw protobuf message of package xaiv1 when the
+// message is a plain description with nothing to decode, read with its
+// getters: models ([ModelsService]), the key's info
+// ([AuthService.APIKeyInfo]), batches ([BatchService], except
+// [BatchResult], which holds a [Response]) and usage counts
+// ([Response.Usage]). Such messages are the caller's: the SDK keeps no
+// reference to them.
+//
+// # Enums
+//
+// A value that the API names with a word is a string type with constants
+// whose values are those words: [ReasoningEffort] ("low", "high"...),
+// [ServiceTier], [ImageFormat], [ImageAspectRatio], [ImageResolution],
+// [ImageQuality], [EmbedEncoding], [VideoAspectRatio], [VideoResolution],
+// [ImageAction] and [IncludeOption]. A value that is a choice among a few
+// modes is an int type whose zero
+// value is the default ([Detail]: [DetailAuto]; [ToolMode]:
+// [ToolChoiceAuto]) or means "not set, the server decides" ([SortBy],
+// [Order], [DownloadFormat], [ChunkUnit], [Metric]); [DocumentStatus]
+// keeps the numbers of the API's enum. An option given a value outside its
+// constants fails with InvalidArgument naming the accepted ones, before
+// anything is sent. The parsers in enums.go ([ParseDetail],
+// [ParseReasoningEffort], [ParseServiceTier], [ParseImageFormat]) turn
+// names from configuration files, flags or HTTP input into values.
 //
 // # Testing
 //

@@ -17,18 +17,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-// drainSeq collects an iterator, stopping at its first error.
-func drainSeq[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var out []T
-	for v, err := range seq {
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 // readBatchDone gets a batch until none of its requests is pending (the fake
 // processes requests on the read after the one that first reports them).
 func readBatchDone(t *testing.T, c *Client, id string) *xaiv1.Batch {

@@ -15,39 +15,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-// fastRetry keeps retry tests quick.
-var fastRetry = RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
-
-// newFake starts an xaitest server accepting testKey, over loopback TCP or
-// bufconn, and a client for it. Both are closed when the test ends.
-func newFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
-	t.Helper()
-	srvOpts := []xaitest.Option{xaitest.WithAPIKeys(testKey)}
-	if useBufconn {
-		srvOpts = append(srvOpts, xaitest.WithBufconn())
-	}
-	srv, err := xaitest.NewServer(srvOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := []Option{
-		WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...), WithInsecure(),
-		WithAPIKey(srv.APIKey()), WithoutEnv(), WithRetryPolicy(fastRetry),
-	}
-	c, err := NewClient(append(base, opts...)...)
-	if err != nil {
-		srv.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		srv.Close()
-	})
-	return srv, c
-}
-
-func ptr[T any](v T) *T { return &v }
-
 func TestChatOptionsSetRequest(t *testing.T) {
 	search := &xaiv1.SearchParameters{Mode: xaiv1.SearchMode_AUTO_SEARCH_MODE, ReturnCitations: true}
 	schema := `{"type":"object","properties":{"a":{"type":"string"}}}`

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -67,45 +66,6 @@ func TestNewClientKeys(t *testing.T) {
 			}
 			checkErr(t, err, tt.wantCode, tt.wantMsg...)
 		})
-	}
-}
-
-// setEnv sets the key variables of env and unsets the others for the test.
-func setEnv(t *testing.T, env map[string]string) {
-	t.Helper()
-	for _, k := range []string{APIKeyEnv, ManagementKeyEnv} {
-		t.Setenv(k, "") // registers restoration
-		if v, ok := env[k]; ok {
-			t.Setenv(k, v)
-		} else if err := os.Unsetenv(k); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// checkErr asserts that err is an *Error with code and message parts, and
-// that it never contains the test key.
-func checkErr(t *testing.T, err error, code codes.Code, parts ...string) {
-	t.Helper()
-	var xerr *Error
-	if !errors.As(err, &xerr) {
-		t.Fatalf("error %v (%T) is not an *xai.Error", err, err)
-	}
-	if xerr.Code != code || status.Code(err) != code {
-		t.Errorf("code = %v (status.Code %v), want %v; error: %v", xerr.Code, status.Code(err), code, err)
-	}
-	for _, p := range parts {
-		if !strings.Contains(err.Error(), p) {
-			t.Errorf("error %q does not mention %q", err, p)
-		}
-	}
-	assertNoKey(t, "error", err.Error())
-}
-
-func assertNoKey(t *testing.T, what, s string) {
-	t.Helper()
-	if strings.Contains(s, testKey) || strings.Contains(s, "SECRET") {
-		t.Errorf("%s contains the API key", what)
 	}
 }
 

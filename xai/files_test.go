@@ -265,18 +265,6 @@ func TestFilesValidationSendsNothing(t *testing.T) {
 	}
 }
 
-// firstErr returns the first error of a sequence.
-func firstErr[T any](seq func(func(T, error) bool)) error {
-	var first error
-	for _, err := range seq {
-		if err != nil {
-			first = err
-			break
-		}
-	}
-	return first
-}
-
 func TestFilesServerErrorsKeepCodes(t *testing.T) {
 	srv, c := newFake(t, false)
 	ctx := context.Background()

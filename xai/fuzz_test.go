@@ -3,34 +3,15 @@ package xai
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"strings"
 	"testing"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 )
 
 // The seed corpora below run as ordinary tests with `go test`; run e.g.
 // `go test -fuzz=FuzzDataURL ./xai` to explore further.
-
-// maxErrorLen bounds error messages: they must never quote a whole data URL.
-const maxErrorLen = 600
-
-func checkFuzzError(t *testing.T, err error) {
-	t.Helper()
-	var xerr *Error
-	if !errors.As(err, &xerr) {
-		t.Fatalf("error %v (%T) is not an *xai.Error", err, err)
-	}
-	if xerr.Code != codes.InvalidArgument {
-		t.Fatalf("code %v, want InvalidArgument: %v", xerr.Code, err)
-	}
-	if len(err.Error()) > maxErrorLen {
-		t.Fatalf("error message is %d bytes long: %.200s...", len(err.Error()), err)
-	}
-}
 
 func FuzzImageBytes(f *testing.F) {
 	f.Add(fakePNG(16), 0)

@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // fakePNG returns n bytes starting with the PNG signature.
@@ -32,27 +30,6 @@ func fakeJPEG(n int) []byte {
 var gifBytes = []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-
-// wantInvalid fails unless err is an *Error with code InvalidArgument whose
-// message contains every one of wants.
-func wantInvalid(t *testing.T, err error, wants ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want InvalidArgument containing %q", wants)
-	}
-	var xerr *Error
-	if !errors.As(err, &xerr) {
-		t.Fatalf("error %v (%T) is not an *xai.Error", err, err)
-	}
-	if xerr.Code != codes.InvalidArgument || status.Code(err) != codes.InvalidArgument {
-		t.Errorf("code = %v (status %v), want InvalidArgument; error: %v", xerr.Code, status.Code(err), err)
-	}
-	for _, w := range wants {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not contain %q", err, w)
-		}
-	}
-}
 
 func TestDetailString(t *testing.T) {
 	for d, want := range map[Detail]string{DetailAuto: "auto", DetailLow: "low", DetailHigh: "high", Detail(7): "Detail(7)", Detail(-1): "Detail(-1)"} {

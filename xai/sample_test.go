@@ -13,19 +13,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-// drainSample reads a sample stream to its end and returns the chunk texts
-// of choice 0 and the error, if any.
-func drainSample(s *SampleStream) ([]string, error) {
-	var texts []string
-	for chunk, err := range s.All() {
-		if err != nil {
-			return texts, err
-		}
-		texts = append(texts, chunk.Text())
-	}
-	return texts, nil
-}
-
 func TestSampleText(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)

@@ -25,19 +25,6 @@ func warm(t *testing.T, c *Client) {
 	}
 }
 
-// drain reads a stream to its end and returns the chunk texts and the
-// error, if any.
-func drain(s *Stream) ([]string, error) {
-	var texts []string
-	for chunk, err := range s.All() {
-		if err != nil {
-			return texts, err
-		}
-		texts = append(texts, chunk.Content())
-	}
-	return texts, nil
-}
-
 func TestStreamWhole(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)

@@ -316,18 +316,6 @@ func TestToolCallArgumentsErrors(t *testing.T) {
 	wantInvalid(t, good.Arguments((*weatherArgs)(nil)), "non-nil pointer")
 }
 
-// codeOf returns the code of an *Error, or OK for nil.
-func codeOf(err error) codes.Code {
-	var xerr *Error
-	if errors.As(err, &xerr) {
-		return xerr.Code
-	}
-	if err == nil {
-		return codes.OK
-	}
-	return codes.Unknown
-}
-
 func TestToolMode(t *testing.T) {
 	tests := []struct {
 		m    ToolMode

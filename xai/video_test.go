@@ -20,18 +20,6 @@ import (
 
 const testPNGURL = "https://example.com/cat.png"
 
-// sentOf returns the messages of the calls of one method the fake
-// received.
-func sentOf(srv *xaitest.Server, fullMethod string) []proto.Message {
-	var out []proto.Message
-	for _, r := range srv.Requests() {
-		if r.FullMethod == fullMethod {
-			out = append(out, r.Message)
-		}
-	}
-	return out
-}
-
 // startStubClient serves the services register adds on bufconn and returns a
 // client for them; for answers the fake never gives.
 func startStubClient(t *testing.T, register func(*grpc.Server)) *Client {

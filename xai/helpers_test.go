@@ -1,0 +1,185 @@
+package xai
+
+// Test helpers shared by the tests of package xai: fakes, assertions on
+// errors, and readers of streams, iterators and the fake's request log.
+
+import (
+	"errors"
+	"iter"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gogrok/sdk/xai/xaitest"
+)
+
+// fastRetry keeps retry tests quick.
+var fastRetry = RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+
+// newFake starts an xaitest server accepting testKey, over loopback TCP or
+// bufconn, and a client for it. Both are closed when the test ends.
+func newFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
+	t.Helper()
+	srvOpts := []xaitest.Option{xaitest.WithAPIKeys(testKey)}
+	if useBufconn {
+		srvOpts = append(srvOpts, xaitest.WithBufconn())
+	}
+	srv, err := xaitest.NewServer(srvOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []Option{
+		WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...), WithInsecure(),
+		WithAPIKey(srv.APIKey()), WithoutEnv(), WithRetryPolicy(fastRetry),
+	}
+	c, err := NewClient(append(base, opts...)...)
+	if err != nil {
+		srv.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		srv.Close()
+	})
+	return srv, c
+}
+
+// setEnv sets the key variables of env and unsets the others for the test.
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, k := range []string{APIKeyEnv, ManagementKeyEnv} {
+		t.Setenv(k, "") // registers restoration
+		if v, ok := env[k]; ok {
+			t.Setenv(k, v)
+		} else if err := os.Unsetenv(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkErr is the one assertion on errors of this package's tests: err
+// must be an *Error with code (for errors.As and status.Code alike) whose
+// message contains every one of parts and never the test key.
+func checkErr(t *testing.T, err error, code codes.Code, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %v containing %q", code, parts)
+	}
+	var xerr *Error
+	if !errors.As(err, &xerr) {
+		t.Fatalf("error %v (%T) is not an *xai.Error", err, err)
+	}
+	if xerr.Code != code || status.Code(err) != code {
+		t.Errorf("code = %v (status.Code %v), want %v; error: %v", xerr.Code, status.Code(err), code, err)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q does not mention %q", err, p)
+		}
+	}
+	assertNoKey(t, "error", err.Error())
+}
+
+// wantInvalid is checkErr for code InvalidArgument.
+func wantInvalid(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	checkErr(t, err, codes.InvalidArgument, parts...)
+}
+
+// maxErrorLen bounds error messages: they must never quote a whole data URL.
+const maxErrorLen = 600
+
+// checkFuzzError is wantInvalid for fuzz targets, which also bound the
+// length of the message.
+func checkFuzzError(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	wantInvalid(t, err, parts...)
+	if len(err.Error()) > maxErrorLen {
+		t.Fatalf("error message is %d bytes long: %.200s...", len(err.Error()), err)
+	}
+}
+
+// assertNoKey fails if s, described by what, holds a test key.
+func assertNoKey(t *testing.T, what, s string) {
+	t.Helper()
+	if strings.Contains(s, testKey) || strings.Contains(s, "SECRET") {
+		t.Errorf("%s contains the API key", what)
+	}
+}
+
+// codeOf returns the code of an *Error, or OK for nil.
+func codeOf(err error) codes.Code {
+	var xerr *Error
+	if errors.As(err, &xerr) {
+		return xerr.Code
+	}
+	if err == nil {
+		return codes.OK
+	}
+	return codes.Unknown
+}
+
+// ptr returns a pointer to a copy of v, for optional proto fields.
+func ptr[T any](v T) *T { return &v }
+
+// drainSeq collects an iterator, stopping at its first error.
+func drainSeq[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// firstErr returns the first error of a sequence.
+func firstErr[T any](seq func(func(T, error) bool)) error {
+	var first error
+	for _, err := range seq {
+		if err != nil {
+			first = err
+			break
+		}
+	}
+	return first
+}
+
+// sentOf returns the messages of the calls of one method the fake
+// received.
+func sentOf(srv *xaitest.Server, fullMethod string) []proto.Message {
+	var out []proto.Message
+	for _, r := range srv.Requests() {
+		if r.FullMethod == fullMethod {
+			out = append(out, r.Message)
+		}
+	}
+	return out
+}
+
+// drain reads a stream to its end and returns the chunk texts and the
+// error, if any.
+func drain(s *Stream) ([]string, error) { return textsOf(s.All(), Chunk.Content) }
+
+// drainSample reads a sample stream to its end and returns the chunk texts
+// of choice 0 and the error, if any.
+func drainSample(s *SampleStream) ([]string, error) { return textsOf(s.All(), CompletionChunk.Text) }
+
+// textsOf collects text of each element of seq, stopping at its first
+// error.
+func textsOf[T any](seq iter.Seq2[T, error], text func(T) string) ([]string, error) {
+	var texts []string
+	for v, err := range seq {
+		if err != nil {
+			return texts, err
+		}
+		texts = append(texts, text(v))
+	}
+	return texts, nil
+}

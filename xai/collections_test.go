@@ -587,7 +587,10 @@ func TestWaitForProcessedDocument(t *testing.T) {
 	if err := c.Collections.AddDocument(ctx, col.ID, f.ID); err != nil {
 		t.Fatal(err)
 	}
-	for {
+	// The fake indexes a document as it is added, so the poll ends at
+	// once; the bound only keeps a regression from spinning until ctx
+	// expires. Real code waits between polls (see ExampleCollectionsService).
+	for polls := 1; ; polls++ {
 		d, err := c.Collections.GetDocument(ctx, col.ID, f.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -595,7 +598,9 @@ func TestWaitForProcessedDocument(t *testing.T) {
 		if d.Status.Done() {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		if polls == 100 {
+			t.Fatalf("document still %v after %d polls", d.Status, polls)
+		}
 	}
 	res, err := c.Documents.Search(ctx, "how long do refunds take", []string{col.ID})
 	if err != nil || len(res.Matches) != 1 || res.Matches[0].FileID != f.ID {

@@ -80,6 +80,7 @@ func searchRequest(tools ...*xaiv1.Tool) *xaiv1.GetCompletionsRequest {
 }
 
 func TestAgenticResponseAccessors(t *testing.T) {
+	t.Parallel()
 	webSearch := WebSearch().Proto()
 	cases := []struct {
 		name string
@@ -130,6 +131,7 @@ func TestAgenticResponseAccessors(t *testing.T) {
 // Several choices without server-side tools: index is the choice, and the
 // accessors read choice 0, as before.
 func TestChoicesWithoutToolsUnchanged(t *testing.T) {
+	t.Parallel()
 	pb := &xaiv1.GetChatCompletionResponse{Id: "r2", Outputs: []*xaiv1.CompletionOutput{
 		output(0, "first"), output(1, "second", toolCall("c", "f", "{}", xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL)),
 	}}
@@ -152,6 +154,7 @@ func TestChoicesWithoutToolsUnchanged(t *testing.T) {
 // of the call they echo (official Python SDK chat.py, _replay_tool_call_id),
 // and the next request is sent as built.
 func TestAgenticAppendReplaysToolTurns(t *testing.T) {
+	t.Parallel()
 	s := &scriptServer{unary: func(_ context.Context, n int, req *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
 		if n == 1 {
 			return issueLayout(), nil
@@ -218,6 +221,7 @@ func agentChunks(roleEveryDelta bool) []*xaiv1.GetChatCompletionChunk {
 }
 
 func TestAgenticStreamEqualsUnary(t *testing.T) {
+	t.Parallel()
 	for _, every := range []bool{true, false} {
 		name := map[bool]string{true: "role on every delta", false: "role on first delta"}[every]
 		t.Run(name, func(t *testing.T) {
@@ -271,6 +275,7 @@ func TestAgenticStreamEqualsUnary(t *testing.T) {
 
 // A shared-index stream keeps the tool's text out of Content too.
 func TestAgenticStreamSharedIndex(t *testing.T) {
+	t.Parallel()
 	chunks := agentChunks(true)
 	for _, c := range chunks {
 		for _, o := range c.Outputs {
@@ -329,6 +334,7 @@ func imageLayout(content string, status xaiv1.ToolCallStatus) *xaiv1.GetChatComp
 }
 
 func TestImageOutputs(t *testing.T) {
+	t.Parallel()
 	img := tinyPNG(t)
 	dataURL := "data:image/png;base64," + base64.StdEncoding.EncodeToString(img)
 	env := `{"__type":"image_generation_result","result":"` + dataURL + `","image_uuid":"u-7"}`
@@ -396,6 +402,7 @@ func sameOutputs(t *testing.T, what string, got, want *Response) {
 // (the final answer in Content, the call in ToolCalls, its result in
 // ToolOutputs, the use counted).
 func TestServerSideToolsUnaryStreamDeferredAgree(t *testing.T) {
+	t.Parallel()
 	_, c := newRAGFake(t, true)
 	ctx := context.Background()
 	col, err := c.Collections.Create(ctx, "towers")
@@ -468,6 +475,7 @@ func TestServerSideToolsUnaryStreamDeferredAgree(t *testing.T) {
 // and on the server (previous_response_id), and a generated image is
 // edited in a later turn by replay alone.
 func TestServerSideToolsContinue(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	chat := c.Chat.Create("grok-4", WithTools(ImageGeneration()), WithStoreMessages(true)).Append(User("Draw a lighthouse."))
@@ -514,6 +522,7 @@ func TestServerSideToolsContinue(t *testing.T) {
 // Users script any layout with Reply.Outputs, a corrupt image envelope
 // included, and the SDK reports it without panicking.
 func TestScriptedLayoutMalformedEnvelope(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	call := &xaiv1.ToolCall{Id: "img-9", Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL, Status: xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED,
 		Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: "imagine_text_to_image", Arguments: "{}"}}}

@@ -32,6 +32,7 @@ func sdkVerdict(req *xaiv1.GetCompletionsRequest) error {
 // (or accept it alike), so that a test suite written against the fake sees
 // what the SDK would have said.
 func TestValidationAgreesWithFake(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	raw := xaiv1.NewChatClient(c.Conn())
 	user := func(parts ...*xaiv1.Content) *xaiv1.Message {

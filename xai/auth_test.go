@@ -12,6 +12,7 @@ import (
 )
 
 func TestAuthAPIKeyInfo(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		info, err := c.Auth.APIKeyInfo(context.Background(), WithCallMetadata("x-req", "1"))
@@ -33,6 +34,7 @@ func TestAuthAPIKeyInfo(t *testing.T) {
 }
 
 func TestAuthErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	srv.InjectFault(xaiv1.Auth_GetApiKeyInfo_FullMethodName, xaitest.Fault{Code: codes.PermissionDenied, Message: "key blocked"})

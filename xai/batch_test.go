@@ -35,6 +35,7 @@ func readBatchDone(t *testing.T, c *Client, id string) *xaiv1.Batch {
 }
 
 func TestBatchLifecycle(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -125,6 +126,7 @@ func TestBatchLifecycle(t *testing.T) {
 }
 
 func TestBatchCancel(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	b, err := c.Batch.Create(ctx, "to cancel")
@@ -158,6 +160,7 @@ func TestBatchCancel(t *testing.T) {
 // TestBatchPagination lists every listing over at least three pages and
 // checks that the iterators follow the tokens.
 func TestBatchPagination(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	var ids []string
@@ -267,6 +270,7 @@ func TestBatchPagination(t *testing.T) {
 
 // TestBatchFailureMidListing injects a fault for the second page only.
 func TestBatchFailureMidListing(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	for i := range 4 {
@@ -295,6 +299,7 @@ func TestBatchFailureMidListing(t *testing.T) {
 // TestBatchValidation checks that invalid calls fail with InvalidArgument
 // before anything is sent.
 func TestBatchValidation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	ok := BatchChat("ok", c.Chat.Create("grok-3").Append(User("hi")))
@@ -354,6 +359,7 @@ func TestBatchValidation(t *testing.T) {
 }
 
 func TestBatchServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	_, err := c.Batch.Get(ctx, "batch_nope")
@@ -415,6 +421,7 @@ func (batchStub) ListBatches(_ context.Context, req *xaiv1.ListBatchesRequest) (
 // Every token seen is remembered, not only the last: a cycle of two pages
 // stops too (it looped forever when Batch had a pager of its own).
 func TestBatchRepeatedTokenStops(t *testing.T) {
+	t.Parallel()
 	c := startStubClient(t, func(gs *grpc.Server) { xaiv1.RegisterBatchMgmtServer(gs, batchStub{}) })
 	got, err := drainSeq(c.Batch.List(context.Background()))
 	checkErr(t, err, codes.Internal, "same pagination token")
@@ -424,6 +431,7 @@ func TestBatchRepeatedTokenStops(t *testing.T) {
 }
 
 func TestBatchResultNil(t *testing.T) {
+	t.Parallel()
 	var r *BatchResult
 	if r.ID() != "" || r.Done() || r.Proto() != nil || r.Request() != nil || r.Response() != nil || r.Video() != nil || r.Err() != nil {
 		t.Error("a nil *BatchResult has non-zero accessors")

@@ -16,6 +16,7 @@ import (
 )
 
 func TestChatOptionsSetRequest(t *testing.T) {
+	t.Parallel()
 	search := &xaiv1.SearchParameters{Mode: xaiv1.SearchMode_AUTO_SEARCH_MODE, ReturnCitations: true}
 	schema := `{"type":"object","properties":{"a":{"type":"string"}}}`
 	tool := FunctionTool("get_weather", "weather", `{"type":"object","properties":{}}`)
@@ -82,6 +83,7 @@ func TestChatOptionsSetRequest(t *testing.T) {
 }
 
 func TestChatRequestIsACopy(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(WithAPIKey(testKey), WithoutEnv())
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +99,7 @@ func TestChatRequestIsACopy(t *testing.T) {
 }
 
 func TestChatInvalidNothingSent(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		model string
@@ -173,6 +176,7 @@ func TestChatInvalidNothingSent(t *testing.T) {
 }
 
 func TestSampleAppendContinue(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		srv.EnqueueReply(xaitest.Reply{Content: "Paris.", Reasoning: "geography"})
@@ -216,6 +220,7 @@ func TestSampleAppendContinue(t *testing.T) {
 }
 
 func TestStoredCompletions(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -281,6 +286,7 @@ func TestStoredCompletions(t *testing.T) {
 }
 
 func TestEncryptedContentCarriedBack(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	chat := c.Chat.Create("grok-4", WithEncryptedContent(true), WithStoreMessages(false)).Append(User("think about 7"))
@@ -309,6 +315,7 @@ func TestEncryptedContentCarriedBack(t *testing.T) {
 }
 
 func TestCompactContext(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	got, err := c.Chat.CompactContext(ctx, "grok-4", []Turn{System("s"), User("a"), Assistant("b"), User("c")}, WithCallTimeout(time.Minute))
@@ -334,6 +341,7 @@ func TestCompactContext(t *testing.T) {
 // Message(role=ROLE_USER, encrypted_content=...)); appending a
 // CompactedContext does the same.
 func TestChatCompact(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	chat := c.Chat.Create("grok-4", WithTemperature(0.5)).Append(System("s"), User("a"), Assistant("b"), User("c"))
@@ -382,6 +390,7 @@ func TestChatCompact(t *testing.T) {
 }
 
 func TestChatHistory(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	chat := c.Chat.Create("grok-4").Append(System("s"), User("a"), Assistant("b"), User("c"))
 	msgs := chat.Messages()
@@ -423,6 +432,7 @@ func TestChatHistory(t *testing.T) {
 }
 
 func TestZeroValuesDoNotPanic(t *testing.T) {
+	t.Parallel()
 	var chat Chat
 	chat.Append(User("hi"))
 	_, err := chat.Sample(context.Background())
@@ -446,6 +456,7 @@ func TestZeroValuesDoNotPanic(t *testing.T) {
 // A zero ChatService and nil streams answer with errors, as the other
 // services do; these calls used to panic.
 func TestZeroChatServiceAndNilStreams(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, svc := range []*ChatService{nil, {}} {
 		_, err := svc.GetStoredCompletion(ctx, "r")
@@ -516,6 +527,7 @@ func TestCompactionIgnoresEarlierMessages(t *testing.T) {
 // marshaling" after the call was made. Each end-user option now fails
 // locally, naming itself, and nothing reaches the server.
 func TestEndUserOptionsRejectInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	const bad = "u\xff"

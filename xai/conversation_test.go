@@ -11,6 +11,7 @@ import (
 )
 
 func TestSaveRestore(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	chat := c.Chat.Create("grok-4",
@@ -56,6 +57,7 @@ func TestSaveRestore(t *testing.T) {
 }
 
 func TestRestoreErrors(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(WithAPIKey(testKey), WithoutEnv())
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,7 @@ func (r *idRecorder) option() Option {
 // span of the chat's calls (chat.py); here every call of the chat carries
 // the ID in its context, and only that chat's calls do.
 func TestConversationIDInCallContexts(t *testing.T) {
+	t.Parallel()
 	rec := &idRecorder{ids: map[string][]string{}}
 	srv, c := newFake(t, true, rec.option())
 	ctx := context.Background()
@@ -123,6 +124,7 @@ func TestConversationIDInCallContexts(t *testing.T) {
 }
 
 func TestWithConversationIDInvalid(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	for _, id := range []string{"", "  \t", "bad \xff id"} {
 		err := c.Chat.Create("grok-4", WithConversationID(id)).Append(User("hi")).Err()

@@ -35,6 +35,7 @@ func searchSetup(t *testing.T, useBufconn bool) (srv *xaitest.Server, c *Client,
 }
 
 func TestDocumentsSearch(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c, colID, cats, dogs := searchSetup(t, useBufconn)
 		ctx := context.Background()
@@ -78,6 +79,7 @@ func TestDocumentsSearch(t *testing.T) {
 }
 
 func TestRetrievalModes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		r    Retrieval
@@ -118,6 +120,7 @@ func TestRetrievalModes(t *testing.T) {
 }
 
 func TestDocumentsSearchValidationSendsNothing(t *testing.T) {
+	t.Parallel()
 	srv, c, colID, _, _ := searchSetup(t, false)
 	ctx := context.Background()
 	ids := []string{colID}
@@ -159,6 +162,7 @@ func TestDocumentsSearchValidationSendsNothing(t *testing.T) {
 }
 
 func TestDocumentsSearchServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c, colID, _, _ := searchSetup(t, false)
 	ctx := context.Background()
 	_, err := c.Documents.Search(ctx, "q", []string{colID, "collection_gone"})

@@ -15,6 +15,7 @@ import (
 )
 
 func TestEmbedTexts(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -47,6 +48,7 @@ func TestEmbedTexts(t *testing.T) {
 }
 
 func TestEmbedInputsImagesAndBase64(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	inputs := []Part{
@@ -88,6 +90,7 @@ func TestEmbedInputsImagesAndBase64(t *testing.T) {
 }
 
 func TestEmbedValidation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	tests := []struct {
@@ -125,6 +128,7 @@ func TestEmbedValidation(t *testing.T) {
 
 // Issue 13: every call takes call options; Embed.Texts took none.
 func TestEmbedTextsTakesOptions(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	e, err := c.Embed.Texts(context.Background(), "v1", []string{"a"},
 		WithEmbedUser("u-2"), CallOptions{WithCallMetadata("x-texts", "yes")})
@@ -144,6 +148,7 @@ func TestEmbedTextsTakesOptions(t *testing.T) {
 }
 
 func TestEmbedServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	_, err := c.Embed.Texts(ctx, "grok-4", []string{"x"}) // not an embedding model
@@ -163,6 +168,7 @@ func TestEmbedServerErrors(t *testing.T) {
 }
 
 func TestDecodeEmbeddings(t *testing.T) {
+	t.Parallel()
 	vec := []float32{1, -0.5, 0.25}
 	raw := make([]byte, 12)
 	for i, f := range vec {

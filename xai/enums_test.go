@@ -3,6 +3,7 @@ package xai
 import "testing"
 
 func TestParseEnums(t *testing.T) {
+	t.Parallel()
 	if d, err := ParseDetail(" HIGH "); err != nil || d != DetailHigh {
 		t.Errorf("ParseDetail = %v, %v", d, err)
 	}

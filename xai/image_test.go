@@ -32,6 +32,7 @@ var gifBytes = []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func TestDetailString(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[Detail]string{DetailAuto: "auto", DetailLow: "low", DetailHigh: "high", Detail(7): "Detail(7)", Detail(-1): "Detail(-1)"} {
 		if got := d.String(); got != want {
 			t.Errorf("Detail(%d).String() = %q, want %q", int(d), got, want)
@@ -40,6 +41,7 @@ func TestDetailString(t *testing.T) {
 }
 
 func TestImageURL(t *testing.T) {
+	t.Parallel()
 	png, jpeg := fakePNG(64), fakeJPEG(64)
 	tests := []struct {
 		name   string
@@ -118,6 +120,7 @@ func wrap(s string, n int) string {
 }
 
 func TestImageSizeLimit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("allocates large images")
 	}
@@ -169,6 +172,7 @@ func TestImageSizeLimit(t *testing.T) {
 }
 
 func TestImageBytes(t *testing.T) {
+	t.Parallel()
 	png, jpeg := fakePNG(100), fakeJPEG(100)
 	tests := []struct {
 		name     string
@@ -213,6 +217,7 @@ func TestImageBytes(t *testing.T) {
 }
 
 func TestImageFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
@@ -266,6 +271,7 @@ func TestImageFile(t *testing.T) {
 }
 
 func TestImageFileIDAndFileID(t *testing.T) {
+	t.Parallel()
 	p := ImageFileID("file-123", DetailHigh)
 	if p.Err() != nil {
 		t.Fatal(p.Err())
@@ -284,6 +290,7 @@ func TestImageFileIDAndFileID(t *testing.T) {
 }
 
 func TestQuoteShort(t *testing.T) {
+	t.Parallel()
 	if got := quoteShort("abc"); got != `"abc"` {
 		t.Errorf("quoteShort(abc) = %s", got)
 	}

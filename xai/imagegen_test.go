@@ -20,6 +20,7 @@ import (
 )
 
 func TestImageGenerateURL(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		resp, err := c.Image.Generate(context.Background(), "grok-2-image", "a red fox in the snow")
@@ -47,6 +48,7 @@ func TestImageGenerateURL(t *testing.T) {
 }
 
 func TestImageGenerateOptions(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	resp, err := c.Image.Generate(ctx, "grok-imagine-image", "a lighthouse at dusk",
@@ -97,6 +99,7 @@ func TestImageGenerateOptions(t *testing.T) {
 }
 
 func TestImageEnumsMapped(t *testing.T) {
+	t.Parallel()
 	for r, pb := range imageAspects {
 		c := imageConfig{req: &xaiv1.GenerateImageRequest{}}
 		if err := WithImageAspectRatio(r).applyImage(&c); err != nil || c.req.GetAspectRatio() != pb {
@@ -125,6 +128,7 @@ func TestImageEnumsMapped(t *testing.T) {
 }
 
 func TestImageSourcesAndStorage(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	stored, err := c.Image.Generate(ctx, "grok-2-image", "a blue bird",
@@ -167,6 +171,7 @@ func TestImageSourcesAndStorage(t *testing.T) {
 }
 
 func TestImageValidation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	tests := []struct {
@@ -212,6 +217,7 @@ func TestImageValidation(t *testing.T) {
 }
 
 func TestImageServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	_, err := c.Image.Generate(ctx, "grok-4", "a cat") // not an image model
@@ -238,6 +244,7 @@ func TestImageServerErrors(t *testing.T) {
 }
 
 func TestGeneratedImageBytes(t *testing.T) {
+	t.Parallel()
 	data := fakePNG(40)
 	img := func(pb *xaiv1.GeneratedImage) GeneratedImage { return GeneratedImage{pb: pb} }
 	for _, b := range []string{b64(data), "data:image/png;base64," + b64(data), "DATA:image/png;BASE64," + b64(data)} {
@@ -303,6 +310,7 @@ func urlImage(u string) GeneratedImage {
 }
 
 func TestGeneratedImageDownload(t *testing.T) {
+	t.Parallel()
 	data := fakePNG(1000)
 	ts := imageServer(t, data)
 	hc := ts.Client()

@@ -43,6 +43,7 @@ func mediaFake(t *testing.T, clock *xaitest.Clock) (*xaitest.Server, *Client, *h
 // media server: the default URL format of the official SDKs, whose
 // `.image` property fetches the URL.
 func TestImageDownloadFromFake(t *testing.T) {
+	t.Parallel()
 	clock := xaitest.NewClock(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
 	srv, c, hc := mediaFake(t, clock)
 	ctx := context.Background()
@@ -95,6 +96,7 @@ func TestImageDownloadFromFake(t *testing.T) {
 // server. Package xai has no video download helper; the URL is all a
 // caller gets, so the test fetches it as a caller would.
 func TestVideoURLFromFake(t *testing.T) {
+	t.Parallel()
 	clock := xaitest.NewClock(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
 	srv, c, hc := mediaFake(t, clock)
 	ctx := context.Background()

@@ -15,6 +15,7 @@ func textContent(s string) *xaiv1.Content {
 }
 
 func TestMessageBuilders(t *testing.T) {
+	t.Parallel()
 	img := ImageURL("https://example.com/a.jpg", DetailLow)
 	callID := "call_1"
 	tests := []struct {
@@ -87,6 +88,7 @@ func TestMessageBuilders(t *testing.T) {
 }
 
 func TestMessageBuilderErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		msg  Message
@@ -129,6 +131,7 @@ func TestMessageBuilderErrors(t *testing.T) {
 }
 
 func TestZeroMessage(t *testing.T) {
+	t.Parallel()
 	var m Message
 	if m.Err() != nil || m.Proto() != nil {
 		t.Fatalf("zero Message: Err %v, Proto %v", m.Err(), m.Proto())
@@ -138,6 +141,7 @@ func TestZeroMessage(t *testing.T) {
 }
 
 func TestPartErrorKeepsCause(t *testing.T) {
+	t.Parallel()
 	err := User("see", ImageFile(filepath.Join(t.TempDir(), "nope.png"), DetailAuto)).Err()
 	wantInvalid(t, err, "user message, part 1: cannot read image file")
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -146,6 +150,7 @@ func TestPartErrorKeepsCause(t *testing.T) {
 }
 
 func TestWithContextNonXAIError(t *testing.T) {
+	t.Parallel()
 	err := withContext(fs.ErrPermission, "somewhere")
 	wantInvalid(t, err, "somewhere: permission denied")
 	if !errors.Is(err, fs.ErrPermission) {
@@ -154,6 +159,7 @@ func TestWithContextNonXAIError(t *testing.T) {
 }
 
 func TestRoleName(t *testing.T) {
+	t.Parallel()
 	for r, want := range map[xaiv1.MessageRole]string{
 		xaiv1.MessageRole_ROLE_USER:      "user",
 		xaiv1.MessageRole_ROLE_ASSISTANT: "assistant",
@@ -174,6 +180,7 @@ func TestRoleName(t *testing.T) {
 // (chat.py): exactly one of an uploaded file's ID, inline data or a URL;
 // a name and a MIME type only with data or a URL.
 func TestFileAttachments(t *testing.T) {
+	t.Parallel()
 	pdf := []byte("%PDF-1.4 tiny")
 	cases := []struct {
 		name string

@@ -15,6 +15,7 @@ import (
 )
 
 func TestModelsListAndGet(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		_, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -55,6 +56,7 @@ func TestModelsListAndGet(t *testing.T) {
 }
 
 func TestModelsNotFound(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, false)
 	ctx := context.Background()
 	_, err := c.Models.GetLanguage(ctx, "grok-99")
@@ -69,6 +71,7 @@ func TestModelsNotFound(t *testing.T) {
 }
 
 func TestModelsValidation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	_, err := c.Models.GetLanguage(ctx, "")
@@ -85,6 +88,7 @@ func TestModelsValidation(t *testing.T) {
 }
 
 func TestModelsServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	calls := []struct {
@@ -108,6 +112,7 @@ func TestModelsServerErrors(t *testing.T) {
 }
 
 func TestModelsRetryAndCallOptions(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	// UNAVAILABLE is retried by the client's policy.
@@ -144,6 +149,7 @@ func TestModelsRetryAndCallOptions(t *testing.T) {
 }
 
 func TestModelsZeroService(t *testing.T) {
+	t.Parallel()
 	var models *ModelsService
 	_, err := models.ListLanguage(context.Background())
 	checkErr(t, err, codes.InvalidArgument, "client.Models")

@@ -48,6 +48,7 @@ func agenticResponse() *xaiv1.GetChatCompletionResponse {
 }
 
 func TestResponseAccessors(t *testing.T) {
+	t.Parallel()
 	pb := agenticResponse()
 	r := newResponse(pb, nil)
 	checks := []struct {
@@ -85,6 +86,7 @@ func TestResponseAccessors(t *testing.T) {
 }
 
 func TestResponseSeveralChoices(t *testing.T) {
+	t.Parallel()
 	r := newResponse(&xaiv1.GetChatCompletionResponse{Id: "r", Outputs: []*xaiv1.CompletionOutput{
 		output(0, "first"), output(1, "second", toolCall("c", "f", "{}", 1)),
 	}}, nil)
@@ -105,6 +107,7 @@ func TestResponseSeveralChoices(t *testing.T) {
 }
 
 func TestResponseEmptyAndNil(t *testing.T) {
+	t.Parallel()
 	var nilResp *Response
 	if nilResp.ID() != "" || nilResp.Content() != "" || nilResp.Proto() != nil || nilResp.Outputs() != nil ||
 		nilResp.ToolCalls() != nil || !nilResp.Created().IsZero() || nilResp.Usage() != nil || nilResp.String() != "<nil response>" {
@@ -136,6 +139,7 @@ func TestResponseEmptyAndNil(t *testing.T) {
 }
 
 func TestResponseTurnMessages(t *testing.T) {
+	t.Parallel()
 	pb := agenticResponse()
 	r := newResponse(pb, nil)
 	msgs, err := r.turnMessages()
@@ -184,6 +188,7 @@ func TestResponseTurnMessages(t *testing.T) {
 }
 
 func TestOutputAccessors(t *testing.T) {
+	t.Parallel()
 	o := Output{pb: agenticResponse().Outputs[0]}
 	if o.Index() != 0 || o.Content() != "" || o.ReasoningContent() != "I should search." || o.EncryptedContent() != "enc-step" ||
 		o.Role() != xaiv1.MessageRole_ROLE_ASSISTANT || o.FinishReason() != xaiv1.FinishReason_REASON_STOP ||
@@ -208,6 +213,7 @@ func contentResponse(content string, reason xaiv1.FinishReason) *Response {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	var a answer
 	if err := contentResponse(`{"city":"Paris","temp":21.5}`, xaiv1.FinishReason_REASON_STOP).Decode(&a); err != nil {
 		t.Fatal(err)

@@ -50,6 +50,7 @@ type schemaPerson struct {
 }
 
 func TestJSONSchemaFor(t *testing.T) {
+	t.Parallel()
 	got, err := JSONSchemaFor[schemaPerson]()
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +99,7 @@ func TestJSONSchemaFor(t *testing.T) {
 }
 
 func TestJSONSchemaForEmptyStruct(t *testing.T) {
+	t.Parallel()
 	got, err := JSONSchemaFor[struct{}]()
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +119,7 @@ type schemaNamedEmbed struct {
 }
 
 func TestJSONSchemaForEmbedding(t *testing.T) {
+	t.Parallel()
 	got, err := JSONSchemaFor[schemaEmbeddedPtr]()
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +165,7 @@ type schemaConflicts struct {
 }
 
 func TestJSONSchemaForConflicts(t *testing.T) {
+	t.Parallel()
 	got, err := JSONSchemaFor[schemaConflicts]()
 	if err != nil {
 		t.Fatal(err)
@@ -183,6 +187,7 @@ func (schemaCustom) MarshalJSON() ([]byte, error) { return []byte(`"x"`), nil }
 type schemaStringer interface{ String() string }
 
 func TestJSONSchemaForErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		fn   func() (string, error)
@@ -229,6 +234,7 @@ func TestJSONSchemaForErrors(t *testing.T) {
 // The schema must describe what encoding/json produces: a value marshalled
 // from the type has exactly the required properties.
 func TestJSONSchemaForMatchesEncoding(t *testing.T) {
+	t.Parallel()
 	s, err := JSONSchemaFor[schemaPerson]()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestTokenizeTextAndCount(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -51,6 +52,7 @@ func TestTokenizeTextAndCount(t *testing.T) {
 }
 
 func TestTokenizeErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	_, err := c.Tokenize.Text(ctx, "", "hi")

@@ -17,6 +17,7 @@ import (
 const weatherSchema = `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
 
 func TestFunctionTool(t *testing.T) {
+	t.Parallel()
 	tl := FunctionTool("get_weather", "Current weather in a city.", weatherSchema)
 	if tl.Err() != nil {
 		t.Fatal(tl.Err())
@@ -35,6 +36,7 @@ func TestFunctionTool(t *testing.T) {
 }
 
 func TestFunctionToolErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, fn, schema string
 		errs             []string
@@ -69,6 +71,7 @@ type weatherArgs struct {
 }
 
 func TestFunctionToolFor(t *testing.T) {
+	t.Parallel()
 	tl := FunctionToolFor[weatherArgs]("get_weather", "Weather.")
 	if tl.Err() != nil {
 		t.Fatal(tl.Err())
@@ -82,6 +85,7 @@ func TestFunctionToolFor(t *testing.T) {
 }
 
 func TestServerSideTools(t *testing.T) {
+	t.Parallel()
 	from := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(0, 1, 0)
 	yes, no := true, false
@@ -186,6 +190,7 @@ func TestServerSideTools(t *testing.T) {
 }
 
 func TestServerSideToolErrors(t *testing.T) {
+	t.Parallel()
 	from := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
@@ -242,6 +247,7 @@ func TestServerSideToolErrors(t *testing.T) {
 }
 
 func TestMCPHTTPAllowed(t *testing.T) {
+	t.Parallel()
 	if err := MCP("local", "http://mcp.example.com:8080/mcp").Err(); err != nil {
 		t.Error(err)
 	}
@@ -252,6 +258,7 @@ func toolCall(id, name, args string, typ xaiv1.ToolCallType) *xaiv1.ToolCall {
 }
 
 func TestToolCall(t *testing.T) {
+	t.Parallel()
 	c := ToolCall{pb: toolCall("call_1", "get_weather", `{"city":"Paris","units":"C"}`, xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL)}
 	c.pb.Status = xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED
 	if c.ID() != "call_1" || c.Name() != "get_weather" || c.RawArguments() != `{"city":"Paris","units":"C"}` {
@@ -284,6 +291,7 @@ func TestToolCall(t *testing.T) {
 }
 
 func TestToolCallArgumentsErrors(t *testing.T) {
+	t.Parallel()
 	bad := ToolCall{pb: toolCall("call_2", "get_weather", `{"city":42}`, xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL)}
 	var args weatherArgs
 	err := bad.Arguments(&args)
@@ -317,6 +325,7 @@ func TestToolCallArgumentsErrors(t *testing.T) {
 }
 
 func TestToolMode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		m    ToolMode
 		s    string

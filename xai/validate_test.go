@@ -33,6 +33,7 @@ const (
 )
 
 func TestValidateMessages(t *testing.T) {
+	t.Parallel()
 	hi := textContent("hi")
 	id := "call_1"
 	empty := ""

@@ -43,6 +43,7 @@ func startStubClient(t *testing.T, register func(*grpc.Server)) *Client {
 }
 
 func TestVideoGenerateAndWait(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -104,6 +105,7 @@ func TestVideoGenerateAndWait(t *testing.T) {
 }
 
 func TestVideoManualPolling(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	id, err := c.Video.Generate(ctx, "grok-imagine-video", "a slow sunrise")
@@ -134,6 +136,7 @@ func TestVideoManualPolling(t *testing.T) {
 }
 
 func TestVideoExtend(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	src := VideoURL("https://example.com/clip.mp4")
@@ -166,6 +169,7 @@ func TestVideoExtend(t *testing.T) {
 // TestVideoValidation checks that invalid calls fail with InvalidArgument
 // before anything is sent.
 func TestVideoValidation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	const m, p = "grok-imagine-video", "a cat"
@@ -241,6 +245,7 @@ func TestVideoValidation(t *testing.T) {
 }
 
 func TestVideoServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	// The server's own checks, with their codes.
@@ -271,6 +276,7 @@ func TestVideoServerErrors(t *testing.T) {
 }
 
 func TestVideoFailedAndExpired(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	fast := PollOptions{WithPollInterval(time.Millisecond)}
@@ -344,6 +350,7 @@ func (v *videoStub) GetDeferredVideo(context.Context, *xaiv1.GetDeferredVideoReq
 
 // TestVideoStatuses covers the answers the fake never gives.
 func TestVideoStatuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		reply *xaiv1.GetDeferredVideoResponse
@@ -374,6 +381,7 @@ func TestVideoStatuses(t *testing.T) {
 }
 
 func TestVideoNilAccessors(t *testing.T) {
+	t.Parallel()
 	var v *Video
 	if v.URL() != "" || v.Duration() != 0 || v.Model() != "" || v.Progress() != 0 || v.RespectsModeration() ||
 		v.File() != nil || v.StorageError() != "" || v.Usage() != nil || v.RequestID() != "" || v.Proto() != nil || v.String() != "<nil>" {

@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -519,64 +518,6 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
-}
-
-// ToolCall is a tool call made by the model, as returned by
-// Response.ToolCalls and Output.ToolCalls.
-type ToolCall struct {
-	pb *xaiv1.ToolCall
-}
-
-// Proto returns the raw protobuf tool call.
-func (c ToolCall) Proto() *xaiv1.ToolCall { return c.pb }
-
-// ID returns the call's unique ID; answer a client-side call with
-// ToolResult(call.ID(), result).
-func (c ToolCall) ID() string { return c.pb.GetId() }
-
-// Name returns the name of the function or tool called.
-func (c ToolCall) Name() string { return c.pb.GetFunction().GetName() }
-
-// RawArguments returns the call's arguments as the JSON text the model
-// wrote.
-func (c ToolCall) RawArguments() string { return c.pb.GetFunction().GetArguments() }
-
-// Type returns which kind of tool was called.
-func (c ToolCall) Type() xaiv1.ToolCallType { return c.pb.GetType() }
-
-// Status returns the call's progress; server-side calls can be reported
-// while running.
-func (c ToolCall) Status() xaiv1.ToolCallStatus { return c.pb.GetStatus() }
-
-// ClientSide reports whether the call is for a function tool that you must
-// run and answer with ToolResult. Other calls were run by xAI.
-func (c ToolCall) ClientSide() bool {
-	return c.pb.GetType() == xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL
-}
-
-// Arguments decodes the call's JSON arguments into v, a non-nil pointer
-// (typically to the struct given to FunctionToolFor). The model may write
-// unexpected arguments: when they are not valid JSON for v, the error has
-// code Internal and wraps the encoding/json error, and a good reply is a
-// ToolResult telling the model what was wrong. Like encoding/json, it does
-// not check that required fields are present: validate the values before
-// acting on them.
-func (c ToolCall) Arguments(v any) error {
-	if err := checkDecodeTarget(v); err != nil {
-		return err
-	}
-	args := c.RawArguments()
-	if strings.TrimSpace(args) == "" {
-		return &Error{Code: codes.Internal, Message: fmt.Sprintf("tool call %q (%s) has no arguments to decode into %T", c.ID(), c.Name(), v)}
-	}
-	if err := json.Unmarshal([]byte(args), v); err != nil {
-		return &Error{
-			Code:    codes.Internal,
-			Message: fmt.Sprintf("arguments of tool call %q (%s) are not valid JSON for %T: %v; tell the model with a ToolResult, or check call.RawArguments()", c.ID(), c.Name(), v, err),
-			cause:   err,
-		}
-	}
-	return nil
 }
 
 // ToolMode is a general policy for tool use, for the chat's tool choice.

@@ -9,7 +9,7 @@ import (
 )
 
 // AuthService answers questions about the API key the client uses. Use it
-// as Client.Auth.
+// as [Client.Auth].
 type AuthService struct {
 	stub xaiv1.AuthClient
 }

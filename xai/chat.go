@@ -12,7 +12,7 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// ChatService generates chat completions. Use it as Client.Chat.
+// ChatService generates chat completions. Use it as [Client.Chat].
 type ChatService struct {
 	stub xaiv1.ChatClient
 	// shareMessages lets Sample, Stream and StartDeferred send a shallow
@@ -26,7 +26,7 @@ type ChatService struct {
 }
 
 // Chat is a chat completion request being built: a model, options, and the
-// conversation so far. Create one with ChatService.Create, add turns with
+// conversation so far. Create one with [ChatService.Create], add turns with
 // Append, and send it with Sample, Stream or Defer; sending does not change
 // the chat, so append the response to continue the conversation:
 //
@@ -44,7 +44,7 @@ type Chat struct {
 	req  *xaiv1.GetCompletionsRequest
 	errs []error
 
-	// conversationID is set by WithConversationID; never sent.
+	// conversationID is set by [WithConversationID]; never sent.
 	conversationID string
 	// sent is the checked request that sendable last returned, shared by
 	// the sends that follow until the chat changes: every change of req or
@@ -73,9 +73,9 @@ func (s *ChatService) Create(model string, opts ...ChatOption) *Chat {
 }
 
 // Append adds turns to the conversation: messages built with System, User,
-// Assistant, ToolResult..., or a *Response (or one of its Outputs) to
-// continue after it. Appending a *CompactedContext replaces the whole
-// history with the compacted one, as Chat.Compact does. It returns the
+// Assistant, [ToolResult]..., or a [*Response] (or one of its Outputs) to
+// continue after it. Appending a [*CompactedContext] replaces the whole
+// history with the compacted one, as [Chat.Compact] does. It returns the
 // chat, so calls can be chained. A turn that cannot be added is recorded as
 // an error for the next send.
 func (c *Chat) Append(turns ...Turn) *Chat {
@@ -145,7 +145,7 @@ func (c *Chat) Err() error {
 }
 
 // ready returns a deep copy of the request, for handing to the caller (as
-// BatchChat does), or the reason it cannot be sent.
+// [BatchChat] does), or the reason it cannot be sent.
 func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
 	if c == nil {
 		return nil, errNilChat()
@@ -168,7 +168,7 @@ func (c *Chat) ready() (*xaiv1.GetCompletionsRequest, error) {
 // the chat's own slice, past the end of the copy's (which is clipped, so
 // appending to it would reallocate); options are applied in Create, before
 // any send, and replace fields; gRPC only reads the request; and the
-// request is never handed to the caller (Request and BatchChat make deep
+// request is never handed to the caller (Request and [BatchChat] make deep
 // copies). The copy is also kept, with the check it passed, for the sends
 // that follow until the chat changes: sends only read it.
 func (c *Chat) sendable() (*xaiv1.GetCompletionsRequest, error) {
@@ -239,7 +239,7 @@ func (c *Chat) check() error {
 	return nil
 }
 
-// joinErrors returns the only error of errs, or one InvalidArgument *Error
+// joinErrors returns the only error of errs, or one InvalidArgument [*Error]
 // listing them all.
 func joinErrors(errs []error) error {
 	if len(errs) == 1 {
@@ -268,7 +268,7 @@ func (c *Chat) Sample(ctx context.Context, opts ...CallOption) (*Response, error
 
 // GetStoredCompletion reads back a response that was stored because the
 // chat had WithStoreMessages(true). A response that was deleted or has
-// expired gives an error for which IsNotFound is true.
+// expired gives an error for which [IsNotFound] is true.
 func (s *ChatService) GetStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) (*Response, error) {
 	if err := s.ready(); err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ func (s *ChatService) GetStoredCompletion(ctx context.Context, responseID string
 // DeleteStoredCompletion deletes a stored response before its retention
 // period ends, and returns the ID of the response the service confirms it
 // deleted. A response that was already deleted or has expired gives an
-// error for which IsNotFound is true.
+// error for which [IsNotFound] is true.
 func (s *ChatService) DeleteStoredCompletion(ctx context.Context, responseID string, opts ...CallOption) (deletedID string, err error) {
 	if err := s.ready(); err != nil {
 		return "", err

@@ -11,10 +11,10 @@ import (
 )
 
 // ChatOption sets a field of the chat request, or, like
-// WithConversationID, something the chat keeps on the client side. Pass
-// options to ChatService.Create. An option given an invalid value records an error on
+// [WithConversationID], something the chat keeps on the client side. Pass
+// options to [ChatService.Create]. An option given an invalid value records an error on
 // the chat, which Sample, Stream and Defer return before sending anything.
-// When an option is given twice, the last one wins; WithMessages adds
+// When an option is given twice, the last one wins; [WithMessages] adds
 // messages instead.
 type ChatOption interface {
 	applyChat(*xaiv1.GetCompletionsRequest) error
@@ -32,7 +32,7 @@ const (
 	maxTopLogprobs                 = 8
 )
 
-// WithMessages appends messages to the conversation, like Chat.Append.
+// WithMessages appends messages to the conversation, like [Chat.Append].
 func WithMessages(turns ...Turn) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		msgs, err := collectTurns("WithMessages", turns)
@@ -187,8 +187,8 @@ var reasoningEfforts = map[ReasoningEffort]xaiv1.ReasoningEffort{
 }
 
 // WithReasoningEffort sets how much a reasoning model thinks before
-// answering: EffortLow, EffortMedium, EffortHigh, EffortXHigh or
-// EffortNone.
+// answering: [EffortLow], [EffortMedium], [EffortHigh], [EffortXHigh] or
+// [EffortNone].
 func WithReasoningEffort(e ReasoningEffort) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		pb, ok := reasoningEfforts[e]
@@ -201,8 +201,8 @@ func WithReasoningEffort(e ReasoningEffort) ChatOption {
 }
 
 // WithTools sets the tools the model may use, replacing any set before:
-// functions you run (FunctionTool) and tools xAI runs (WebSearch,
-// XSearch, CodeExecution...).
+// functions you run ([FunctionTool]) and tools xAI runs ([WebSearch],
+// [XSearch], [CodeExecution]...).
 func WithTools(tools ...Tool) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		out := make([]*xaiv1.Tool, 0, len(tools))
@@ -228,7 +228,7 @@ func WithTools(tools ...Tool) ChatOption {
 }
 
 // WithToolChoice sets whether the model may, must not, or must call tools:
-// ToolChoiceAuto, ToolChoiceNone or ToolChoiceRequired.
+// [ToolChoiceAuto], [ToolChoiceNone] or [ToolChoiceRequired].
 func WithToolChoice(mode ToolMode) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		m, err := mode.proto()
@@ -278,7 +278,7 @@ func WithResponseFormat(f *xaiv1.ResponseFormat) ChatOption {
 
 // WithJSONSchema makes the model reply with JSON that follows schema, a
 // JSON Schema object given as text. JSONSchemaFor derives one from a Go
-// type; Response.Decode parses the reply.
+// type; [Response.Decode] parses the reply.
 func WithJSONSchema(schema string) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		f := &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}
@@ -314,7 +314,7 @@ func checkResponseFormat(option string, f *xaiv1.ResponseFormat) error {
 }
 
 // WithSearchParameters sets Live Search, the older built-in search. Prefer
-// the WebSearch and XSearch tools in new code.
+// the [WebSearch] and [XSearch] tools in new code.
 func WithSearchParameters(p *xaiv1.SearchParameters) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		if p == nil {
@@ -335,7 +335,7 @@ func WithSearchParameters(p *xaiv1.SearchParameters) ChatOption {
 // The response must itself have been stored: each turn that will be
 // continued needs WithStoreMessages(true) on the chat that produced it,
 // not only the first. A response that was not stored, was deleted or has
-// expired (30 days) gives an error for which IsNotFound is true.
+// expired (30 days) gives an error for which [IsNotFound] is true.
 func WithPreviousResponseID(id string) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		if strings.TrimSpace(id) == "" {
@@ -352,7 +352,7 @@ func WithPreviousResponseID(id string) ChatOption {
 // WithStoreMessages sets whether xAI stores the request and response (for
 // 30 days) so that they can be read back, deleted or continued by ID. On
 // the gRPC API nothing is stored unless it is set. Set it on every chat
-// whose response you will continue with WithPreviousResponseID, the
+// whose response you will continue with [WithPreviousResponseID], the
 // continuing chats included: a chain breaks at the first turn that was not
 // stored.
 func WithStoreMessages(store bool) ChatOption {
@@ -360,7 +360,7 @@ func WithStoreMessages(store bool) ChatOption {
 }
 
 // WithEncryptedContent asks for the model's reasoning as an encrypted blob,
-// which Chat.Append carries back in later requests: the way to keep the
+// which [Chat.Append] carries back in later requests: the way to keep the
 // reasoning context without storing messages on the server.
 func WithEncryptedContent(use bool) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error { r.UseEncryptedContent = use; return nil })
@@ -378,7 +378,7 @@ func WithMaxTurns(n int) ChatOption {
 // IncludeOption is an optional piece of output to include in responses.
 type IncludeOption string
 
-// Optional outputs for WithInclude.
+// Optional outputs for [WithInclude].
 const (
 	IncludeWebSearchCallOutput         IncludeOption = "web_search_call_output"
 	IncludeXSearchCallOutput           IncludeOption = "x_search_call_output"
@@ -403,7 +403,7 @@ var includeOptions = map[IncludeOption]xaiv1.IncludeOption{
 	IncludeCodeExecutionFiles:          xaiv1.IncludeOption_INCLUDE_OPTION_CODE_EXECUTION_FILES_OUTPUT,
 }
 
-// WithInclude asks for optional outputs, such as IncludeInlineCitations,
+// WithInclude asks for optional outputs, such as [IncludeInlineCitations],
 // replacing any asked for before.
 func WithInclude(opts ...IncludeOption) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
@@ -449,8 +449,8 @@ const (
 	ServiceTierPriority ServiceTier = "priority"
 )
 
-// WithServiceTier asks for a processing tier: ServiceTierDefault or
-// ServiceTierPriority.
+// WithServiceTier asks for a processing tier: [ServiceTierDefault] or
+// [ServiceTierPriority].
 func WithServiceTier(t ServiceTier) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		switch t {

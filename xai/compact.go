@@ -8,7 +8,7 @@ import (
 )
 
 // CompactedContext is a conversation compacted by CompactContext or
-// Chat.Compact: the service folds the messages into one opaque encrypted
+// [Chat.Compact]: the service folds the messages into one opaque encrypted
 // blob that takes less of the model's context window.
 //
 // It is also a Turn: appending it to a chat replaces the chat's history
@@ -54,7 +54,7 @@ func (c *CompactedContext) turnMessages() ([]*xaiv1.Message, error) {
 
 // CompactContext asks the service to compact the conversation turns for
 // model into one encrypted blob, to save context window space. Append the
-// result to a chat to continue from it; Chat.Compact does both.
+// result to a chat to continue from it; [Chat.Compact] does both.
 func (s *ChatService) CompactContext(ctx context.Context, model string, turns []Turn, opts ...CallOption) (*CompactedContext, error) {
 	if err := s.ready(); err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (s *ChatService) compact(ctx context.Context, model string, msgs []*xaiv1.M
 }
 
 // Compact compacts the chat's history on the service and replaces it with
-// the compaction message (see CompactedContext), so that later sends carry
+// the compaction message (see [CompactedContext]), so that later sends carry
 // one message instead of the whole conversation. Options, tools and the
 // model are kept. It returns the compaction; on error the chat is
 // unchanged. Turns appended while Compact runs are kept after the

@@ -13,7 +13,7 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// savedChatVersion is the version of the format written by Chat.MarshalJSON.
+// savedChatVersion is the version of the format written by [Chat.MarshalJSON].
 const savedChatVersion = 1
 
 // savedChat is the JSON form of a chat, a stable format:
@@ -31,10 +31,10 @@ type savedChat struct {
 
 // MarshalJSON saves the chat (model, options and every message, encrypted
 // reasoning included) as JSON, to continue it later with
-// ChatService.Restore: the way to keep a conversation past the server's
+// [ChatService.Restore]: the way to keep a conversation past the server's
 // retention or with storing turned off. The format is stable and versioned:
 // {"version": 1, "request": ...}, the request in protojson. A chat with
-// build errors cannot be saved: the error is an *Error with code
+// build errors cannot be saved: the error is an [*Error] with code
 // InvalidArgument.
 //
 // The JSON holds the conversation in clear (apart from encrypted
@@ -111,7 +111,7 @@ func (c *Chat) Clone() *Chat {
 	return &Chat{svc: c.svc, req: proto.CloneOf(c.req), errs: slices.Clone(c.errs), conversationID: c.conversationID}
 }
 
-// Restore returns the chat saved in data by Chat.MarshalJSON, ready to
+// Restore returns the chat saved in data by [Chat.MarshalJSON], ready to
 // append to and send. Malformed data, a version this SDK does not know, or
 // out-of-range option values are errors with code InvalidArgument.
 func (s *ChatService) Restore(data []byte) (*Chat, error) {

@@ -11,12 +11,12 @@ import (
 // tracing can group its calls: every call that Sample, Stream,
 // StartDeferred, Defer and Compact make for the chat (and for its clones)
 // carries id in its context,
-// where ConversationID reads it, and package xaiotel records it on their
+// where [ConversationID] reads it, and package xaiotel records it on their
 // spans as gen_ai.conversation.id (the official Python SDK's
 // chat.create(conversation_id=...) does the same). The ID is not sent to
 // the service. It must not be blank and must be valid UTF-8.
 //
-// It is an option of ChatService.Create only: the legacy Sample API has no
+// It is an option of [ChatService.Create] only: the legacy Sample API has no
 // conversation, and rejects it.
 func WithConversationID(id string) ChatOption { return conversationIDOption(id) }
 
@@ -48,8 +48,8 @@ func applyChatOption(c *Chat, o ChatOption) error {
 type conversationIDKey struct{}
 
 // ConversationID returns the conversation ID that a chat made with
-// WithConversationID put in the context of its calls, or "". It is meant
-// for interceptors (see WithInterceptors), such as those of package
+// [WithConversationID] put in the context of its calls, or "". It is meant
+// for interceptors (see [WithInterceptors]), such as those of package
 // xaiotel.
 func ConversationID(ctx context.Context) string {
 	if ctx == nil {

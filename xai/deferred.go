@@ -12,7 +12,7 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// Defaults of Chat.Defer, as in the official SDKs.
+// Defaults of [Chat.Defer], as in the official SDKs.
 const (
 	// DefaultPollInterval is how often Defer asks whether the result is
 	// ready.
@@ -21,7 +21,7 @@ const (
 	DefaultPollTimeout = 10 * time.Minute
 )
 
-// DeferOption changes how Chat.Defer waits. Every CallOption is also a
+// DeferOption changes how [Chat.Defer] waits. Every [CallOption] is also a
 // DeferOption, applied to each call Defer makes.
 type DeferOption interface {
 	applyDefer(*deferConfig)
@@ -38,7 +38,7 @@ type deferOptionFunc func(*deferConfig)
 func (f deferOptionFunc) applyDefer(d *deferConfig) { f(d) }
 
 // WithPollInterval sets how often Defer asks whether the result is ready;
-// the default is DefaultPollInterval (100 ms).
+// the default is [DefaultPollInterval] (100 ms).
 func WithPollInterval(d time.Duration) DeferOption {
 	return deferOptionFunc(func(c *deferConfig) {
 		if d <= 0 && c.err == nil {
@@ -49,7 +49,7 @@ func WithPollInterval(d time.Duration) DeferOption {
 }
 
 // WithPollTimeout sets how long Defer waits for the result once the request
-// is started; the default is DefaultPollTimeout (10 minutes). The request
+// is started; the default is [DefaultPollTimeout] (10 minutes). The request
 // keeps running on the server after Defer gives up.
 func WithPollTimeout(d time.Duration) DeferOption {
 	return deferOptionFunc(func(c *deferConfig) {
@@ -61,7 +61,7 @@ func WithPollTimeout(d time.Duration) DeferOption {
 }
 
 // StartDeferred queues the chat to run in the background and returns the
-// request ID at once; fetch the result with ChatService.GetDeferred. Defer
+// request ID at once; fetch the result with [ChatService.GetDeferred]. Defer
 // does both.
 func (c *Chat) StartDeferred(ctx context.Context, opts ...CallOption) (string, error) {
 	req, err := c.sendable()
@@ -79,7 +79,7 @@ func (c *Chat) StartDeferred(ctx context.Context, opts ...CallOption) (string, e
 // GetDeferred asks once for the result of a request started with
 // StartDeferred. It returns the response and true when it is ready, and
 // false while it is still running. A request that expired (the server no
-// longer holds its result) gives an error for which IsNotFound is true; one
+// longer holds its result) gives an error for which [IsNotFound] is true; one
 // that failed on the server, an error with code Internal.
 func (s *ChatService) GetDeferred(ctx context.Context, requestID string, opts ...CallOption) (resp *Response, done bool, err error) {
 	if err := s.ready(); err != nil {
@@ -134,7 +134,7 @@ func (c *Chat) Defer(ctx context.Context, opts ...DeferOption) (*Response, error
 }
 
 // newDeferConfig applies opts over the given poll interval and
-// DefaultPollTimeout, for the methods that wait (Chat.Defer and the
+// [DefaultPollTimeout], for the methods that wait ([Chat.Defer] and the
 // Video service). A nil option is an error naming method.
 func newDeferConfig(method string, interval time.Duration, opts []DeferOption) (deferConfig, error) {
 	cfg := deferConfig{interval: interval, timeout: DefaultPollTimeout}
@@ -149,7 +149,7 @@ func newDeferConfig(method string, interval time.Duration, opts []DeferOption) (
 
 // pollUntilDone calls poll every cfg.interval until it reports done, fails,
 // or cfg.timeout passes; what names the request in the timeout error, and
-// later says how to fetch the result after giving up. Chat.Defer and the
+// later says how to fetch the result after giving up. [Chat.Defer] and the
 // Video service share it.
 func pollUntilDone[T any](ctx context.Context, cfg deferConfig, what, later string, poll func(context.Context) (T, bool, error)) (T, error) {
 	var zero T

@@ -43,18 +43,18 @@
 //
 // NewClient does no network I/O. By default it connects to api.x.ai:443
 // over TLS, sends the key as "authorization: Bearer <key>" (never without
-// TLS unless WithInsecure is given together with the address of a local
+// TLS unless [WithInsecure] is given together with the address of a local
 // fake), limits messages to 20 MiB (a larger request fails before anything
 // is sent), pings idle connections every 30 s, gives calls without a
 // deadline 27 minutes, and retries UNAVAILABLE up to 5 attempts with
 // exponential backoff. Options change each of these; call options
-// (WithCallTimeout, WithCallMetadata, WithCallRetry, CaptureHeader...)
+// ([WithCallTimeout], [WithCallMetadata], [WithCallRetry], [CaptureHeader]...)
 // change one call.
 //
 // A call is retried only until the server commits to it, when its response
 // headers or first message arrive (gRPC's rule): after that the server may
 // have done the work, and a retry would do it twice. A stream that fails
-// after its first chunk returns an *Error whose Partial holds what had
+// after its first chunk returns an [*Error] whose Partial holds what had
 // arrived.
 //
 // A stream holds its call (an HTTP/2 stream, the server's work and a few
@@ -62,13 +62,13 @@
 // deadline passes, by default 27 minutes later. So break out of All, or
 // Close the stream (defer stream.Close()), when you stop reading early;
 // cancelling the context does it too. WithStreamIdleTimeout (or
-// WithCallStreamIdleTimeout) also ends a stream when no message arrives for
+// [WithCallStreamIdleTimeout]) also ends a stream when no message arrives for
 // a given time, which catches stalled servers and bounds what a forgotten
 // stream costs.
 //
 // # Errors
 //
-// Every error returned by this package is an *Error carrying a gRPC code,
+// Every error returned by this package is an [*Error] carrying a gRPC code,
 // so both errors.As and status.Code work. Neither key ever shows in an
 // error: if the server's text quotes one, it reads "[REDACTED]". Problems
 // found before sending (a missing model, an out-of-range temperature, a
@@ -78,16 +78,16 @@
 //
 // # Conversations
 //
-// Keep a conversation on the server with WithStoreMessages and continue it
-// with WithPreviousResponseID, or keep it locally: appending a response
-// carries its encrypted reasoning along (WithEncryptedContent), and
-// Chat.MarshalJSON with ChatService.Restore saves and restores the whole
+// Keep a conversation on the server with [WithStoreMessages] and continue it
+// with [WithPreviousResponseID], or keep it locally: appending a response
+// carries its encrypted reasoning along ([WithEncryptedContent]), and
+// [Chat.MarshalJSON] with [ChatService.Restore] saves and restores the whole
 // conversation.
 //
 // # Server-side tools
 //
-// Tools that xAI runs during the request (WebSearch, XSearch,
-// CodeExecution, CollectionsSearch, AttachmentSearch, MCP, ImageGeneration)
+// Tools that xAI runs during the request ([WebSearch], [XSearch],
+// [CodeExecution], [CollectionsSearch], [AttachmentSearch], MCP, [ImageGeneration])
 // turn one request into an agent loop on the server. The reply then holds
 // one output per step, each with its own index: assistant outputs (text,
 // tool calls) and ROLE_TOOL outputs (a tool's result, echoing its call).
@@ -105,8 +105,8 @@
 //
 // [Response] reads such replies as the official Python SDK does: the answer
 // is the last assistant output, and a tool's text never appears in
-// Content. Streams carry a role on every delta ([Chunk]); Stream.Response
-// assembles them into the same response as Chat.Sample.
+// Content. Streams carry a role on every delta ([Chunk]); [Stream.Response]
+// assembles them into the same response as [Chat.Sample].
 //
 // # Other services
 //
@@ -114,9 +114,9 @@
 // Models, Auth (the key's info), Tokenize, Embed, Image (generation), Files
 // (streamed upload and download, [FilesService.UploadMany] with bounded
 // parallelism, paged listing), Documents (search), Collections (on the
-// management endpoint, with the management key from WithManagementKey or
+// management endpoint, with the management key from [WithManagementKey] or
 // XAI_MANAGEMENT_KEY; [CollectionsService.UploadDocument] uploads and waits
-// for indexing), Video (deferred generation, polled like Chat.Defer), Batch
+// for indexing), Video (deferred generation, polled like [Chat.Defer]), Batch
 // (chat, image and video requests: [BatchChat], [BatchImage], [BatchVideo],
 // [BatchVideoExtension]) and Sample (legacy text completion). List calls
 // return iterators that follow pagination. Package xaiotel adds
@@ -155,15 +155,15 @@
 // [ServiceTier], [ImageFormat], [ImageAspectRatio], [ImageResolution],
 // [ImageQuality], [EmbedEncoding], [VideoAspectRatio], [VideoResolution],
 // [ImageAction] and [IncludeOption]. A value that is a choice among a few
-// modes is an int type whose zero
-// value is the default ([Detail]: [DetailAuto]; [ToolMode]:
-// [ToolChoiceAuto]) or means "not set, the server decides" ([SortBy],
-// [Order], [DownloadFormat], [ChunkUnit], [Metric]); [DocumentStatus]
-// keeps the numbers of the API's enum. An option given a value outside its
-// constants fails with InvalidArgument naming the accepted ones, before
-// anything is sent. The parsers in enums.go ([ParseDetail],
-// [ParseReasoningEffort], [ParseServiceTier], [ParseImageFormat]) turn
-// names from configuration files, flags or HTTP input into values.
+// modes is an int type whose zero value is the default ([Detail]:
+// [DetailAuto]; [ToolMode]: [ToolChoiceAuto]) or means "not set, the server
+// decides" ([SortBy], [Order], [DownloadFormat], [ChunkUnit], [Metric]);
+// [DocumentStatus] keeps the numbers of the API's enum. An option given a
+// value outside its constants fails with InvalidArgument naming the
+// accepted ones, before anything is sent. The parsers in enums.go
+// ([ParseDetail], [ParseReasoningEffort], [ParseServiceTier],
+// [ParseImageFormat]) turn names from configuration files, flags or HTTP
+// input into values.
 //
 // # Testing
 //

@@ -13,7 +13,7 @@ import (
 // DocumentsService searches the documents of collections for the passages
 // that best match a query, to ground a model's answer in your own documents
 // (retrieval-augmented generation). Manage the collections with
-// Client.Collections. Use it as Client.Documents.
+// [Client.Collections]. Use it as [Client.Documents].
 type DocumentsService struct {
 	stub xaiv1.DocumentsClient
 }
@@ -26,7 +26,7 @@ func (s *DocumentsService) ready() error {
 	return nil
 }
 
-// SearchOption configures DocumentsService.Search.
+// SearchOption configures [DocumentsService.Search].
 type SearchOption interface {
 	applySearch(*searchConfig) error
 }
@@ -66,8 +66,8 @@ func WithSearchInstructions(text string) SearchOption {
 }
 
 // Retrieval is a retrieval strategy for Search: build one with
-// HybridRetrieval, SemanticRetrieval or KeywordRetrieval, refine it with
-// its With methods, and pass it to WithRetrieval. The zero Retrieval is not
+// [HybridRetrieval], [SemanticRetrieval] or [KeywordRetrieval], refine it with
+// its With methods, and pass it to [WithRetrieval]. The zero Retrieval is not
 // valid.
 type Retrieval struct {
 	mode       retrievalMode
@@ -246,9 +246,9 @@ type SearchMatch struct {
 }
 
 // Search returns the chunks of the documents in the given collections that
-// best match query, most relevant first. Options: WithLimit (the number of
-// matches; the server's default otherwise), WithRetrieval,
-// WithSearchInstructions and CallOptions.
+// best match query, most relevant first. Options: [WithLimit] (the number of
+// matches; the server's default otherwise), [WithRetrieval],
+// [WithSearchInstructions] and [CallOptions].
 func (s *DocumentsService) Search(ctx context.Context, query string, collectionIDs []string, opts ...SearchOption) (*SearchResults, error) {
 	if err := s.ready(); err != nil {
 		return nil, err

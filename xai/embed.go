@@ -15,7 +15,7 @@ import (
 )
 
 // EmbedService turns texts and images into embedding vectors, for
-// semantic search, clustering or classification. Use it as Client.Embed.
+// semantic search, clustering or classification. Use it as [Client.Embed].
 type EmbedService struct {
 	stub xaiv1.EmbedderClient
 }
@@ -29,7 +29,7 @@ func (s *EmbedService) ready() error {
 }
 
 // EmbedOption sets a field of an embedding request; pass options to
-// EmbedService.Inputs, with CallOptions to change the call itself. When an
+// [EmbedService.Inputs], with [CallOptions] to change the call itself. When an
 // option is given twice, the last one wins.
 type EmbedOption interface {
 	applyEmbed(*embedConfig) error
@@ -50,7 +50,7 @@ func (o CallOptions) applyEmbed(c *embedConfig) error {
 }
 
 // EmbedEncoding is how the server encodes vectors in its response. Vectors
-// are decoded either way (Embeddings.Vectors); the choice only changes the
+// are decoded either way ([Embeddings.Vectors]); the choice only changes the
 // wire format.
 type EmbedEncoding string
 
@@ -66,7 +66,7 @@ const (
 )
 
 // WithEmbedEncoding chooses how the server encodes the vectors:
-// EmbedEncodingFloat (the default) or EmbedEncodingBase64.
+// [EmbedEncodingFloat] (the default) or [EmbedEncodingBase64].
 func WithEmbedEncoding(e EmbedEncoding) EmbedOption {
 	return embedOptionFunc(func(c *embedConfig) error {
 		switch e {
@@ -101,8 +101,8 @@ func (s *EmbedService) Texts(ctx context.Context, model string, texts []string, 
 
 // Inputs embeds each input with model, an embedding model such as "v1",
 // and returns one vector per input, in order. Inputs are parts: non-empty
-// texts (Text) and images (ImageURL, ImageBytes, ImageFile, ImageFileID),
-// checked as they are for chat. Other parts, such as FileID, cannot be
+// texts (Text) and images ([ImageURL], [ImageBytes], [ImageFile], [ImageFileID]),
+// checked as they are for chat. Other parts, such as [FileID], cannot be
 // embedded.
 func (s *EmbedService) Inputs(ctx context.Context, model string, inputs []Part, opts ...EmbedOption) (*Embeddings, error) {
 	return s.embed(ctx, "Embed.Inputs", model, inputs, opts)

@@ -7,7 +7,7 @@ import (
 
 // Parsers for the enums that applications take from configuration files,
 // flags or HTTP input. Each accepts the value's name in any case, with
-// surrounding spaces ignored, and returns an *Error with code
+// surrounding spaces ignored, and returns an [*Error] with code
 // InvalidArgument listing the accepted names otherwise.
 
 // ParseDetail parses "auto", "low" or "high".

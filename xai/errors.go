@@ -90,8 +90,8 @@ func invalidArgument(format string, args ...any) *Error {
 	return &Error{Code: codes.InvalidArgument, Message: fmt.Sprintf(format, args...)}
 }
 
-// fromGRPC converts an error returned by a gRPC call into an *Error. It
-// returns nil for nil and leaves an *Error as it is.
+// fromGRPC converts an error returned by a gRPC call into an [*Error]. It
+// returns nil for nil and leaves an [*Error] as it is.
 func fromGRPC(err error) error {
 	if err == nil {
 		return nil
@@ -145,7 +145,7 @@ func IsRateLimited(err error) bool {
 func IsUnavailable(err error) bool { return hasCode(err, codes.Unavailable) }
 
 // IsDeadlineExceeded reports whether the call ran out of time: its
-// deadline (by default 27 minutes), WithCallTimeout, a stream's idle
+// deadline (by default 27 minutes), [WithCallTimeout], a stream's idle
 // timeout or Defer's poll timeout. errors.Is(err, context.DeadlineExceeded)
 // is true too.
 func IsDeadlineExceeded(err error) bool { return hasCode(err, codes.DeadlineExceeded) }

@@ -24,7 +24,7 @@ import (
 const MaxImageBytes = 20 << 20
 
 // Detail is how closely the model examines an input image. It trades
-// precision for prompt image tokens. The zero value is DetailAuto.
+// precision for prompt image tokens. The zero value is [DetailAuto].
 type Detail int
 
 const (
@@ -109,7 +109,7 @@ func describeHead(head []byte) string {
 // ImageURL returns an image part fetched by the server from an https URL, or
 // given inline as a base64 data URL ("data:image/png;base64,..." or
 // "data:image/jpeg;base64,..."). Only PNG and JPEG images up to
-// MaxImageBytes are accepted; data URLs are checked fully here, https URLs
+// [MaxImageBytes] are accepted; data URLs are checked fully here, https URLs
 // only for their form since their content is fetched by the server.
 func ImageURL(url string, detail Detail) Part {
 	d, err := detail.proto()
@@ -124,7 +124,7 @@ func ImageURL(url string, detail Detail) Part {
 
 // ImageBytes returns an image part holding data inline, sent as a base64
 // data URL. data must be a PNG or JPEG image (recognised by its first bytes,
-// whatever its name) of at most MaxImageBytes.
+// whatever its name) of at most [MaxImageBytes].
 func ImageBytes(data []byte, detail Detail) Part {
 	d, err := detail.proto()
 	if err != nil {
@@ -139,7 +139,7 @@ func ImageBytes(data []byte, detail Detail) Part {
 
 // ImageFile returns an image part holding the content of the file at path,
 // sent inline as a base64 data URL. The file must be a PNG or JPEG image of
-// at most MaxImageBytes; its size is checked before it is read. Errors about
+// at most [MaxImageBytes]; its size is checked before it is read. Errors about
 // the file itself (for example fs.ErrNotExist) can be tested with
 // errors.Is.
 func ImageFile(path string, detail Detail) Part {
@@ -258,7 +258,7 @@ func fileError(path string, err error) *Error {
 
 // checkImageURL checks an image URL as the builders and validateMessages
 // accept it: an https URL, or a base64 data URL of a PNG or JPEG image of at
-// most MaxImageBytes whose bytes match its declared type.
+// most [MaxImageBytes] whose bytes match its declared type.
 func checkImageURL(s string) error {
 	if s == "" {
 		return invalidArgument("image URL is empty: pass an https URL or a data URL such as data:image/png;base64,...")

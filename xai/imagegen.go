@@ -17,7 +17,7 @@ import (
 )
 
 // ImageService creates images from a text prompt with Grok image models,
-// or edits images given as sources. Use it as Client.Image.
+// or edits images given as sources. Use it as [Client.Image].
 type ImageService struct {
 	stub xaiv1.ImageClient
 }
@@ -31,11 +31,11 @@ func (s *ImageService) ready() error {
 }
 
 // MaxImageCount is the largest number of images one Generate call may ask
-// for (WithImageCount).
+// for ([WithImageCount]).
 const MaxImageCount = 10
 
 // ImageOption sets a field of an image generation request; pass options to
-// ImageService.Generate, with CallOptions to change the call itself. An
+// [ImageService.Generate], with [CallOptions] to change the call itself. An
 // option given an invalid value makes Generate fail before sending. When an
 // option is given twice, the last one wins.
 type ImageOption interface {
@@ -63,10 +63,10 @@ type ImageFormat string
 // Image formats.
 const (
 	// ImageFormatURL returns a temporary link to each image (the default):
-	// fetch it soon with GeneratedImage.Download.
+	// fetch it soon with [GeneratedImage.Download].
 	ImageFormatURL ImageFormat = "url"
 	// ImageFormatBase64 returns each image's data in the response: read it
-	// with GeneratedImage.Bytes.
+	// with [GeneratedImage.Bytes].
 	ImageFormatBase64 ImageFormat = "base64"
 )
 
@@ -131,7 +131,7 @@ const (
 	ImageQualityHigh   ImageQuality = "high"
 )
 
-// WithImageCount asks for n images, from 1 to MaxImageCount; the default
+// WithImageCount asks for n images, from 1 to [MaxImageCount]; the default
 // is 1.
 func WithImageCount(n int) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) (err error) {
@@ -140,8 +140,8 @@ func WithImageCount(n int) ImageOption {
 	})
 }
 
-// WithImageFormat chooses how images are returned: ImageFormatURL (the
-// default) or ImageFormatBase64.
+// WithImageFormat chooses how images are returned: [ImageFormatURL] (the
+// default) or [ImageFormatBase64].
 func WithImageFormat(f ImageFormat) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
 		switch f {
@@ -157,7 +157,7 @@ func WithImageFormat(f ImageFormat) ImageOption {
 }
 
 // WithImageAspectRatio sets the shape of the images, such as
-// ImageAspect16x9 or ImageAspectAuto. When editing a single source image
+// [ImageAspect16x9] or [ImageAspectAuto]. When editing a single source image
 // the output normally keeps the source's shape.
 func WithImageAspectRatio(r ImageAspectRatio) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
@@ -170,8 +170,8 @@ func WithImageAspectRatio(r ImageAspectRatio) ImageOption {
 	})
 }
 
-// WithImageResolution sets the resolution class: ImageResolution1K (the
-// default) or ImageResolution2K.
+// WithImageResolution sets the resolution class: [ImageResolution1K] (the
+// default) or [ImageResolution2K].
 func WithImageResolution(r ImageResolution) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
 		var pb xaiv1.ImageResolution
@@ -188,8 +188,8 @@ func WithImageResolution(r ImageResolution) ImageOption {
 	})
 }
 
-// WithImageQuality sets the quality tier: ImageQualityLow, ImageQualityMedium
-// or ImageQualityHigh. Models that do not offer tiers ignore it.
+// WithImageQuality sets the quality tier: [ImageQualityLow], [ImageQualityMedium]
+// or [ImageQualityHigh]. Models that do not offer tiers ignore it.
 func WithImageQuality(q ImageQuality) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
 		var pb xaiv1.ImageQuality
@@ -209,8 +209,8 @@ func WithImageQuality(q ImageQuality) ImageOption {
 }
 
 // WithSourceImages gives the images to edit or combine, instead of
-// creating one from the prompt alone: parts built with ImageURL (an https
-// or data URL), ImageBytes, ImageFile or ImageFileID (an image uploaded
+// creating one from the prompt alone: parts built with [ImageURL] (an https
+// or data URL), [ImageBytes], [ImageFile] or [ImageFileID] (an image uploaded
 // with the Files API), which check the images as they do for chat. One
 // image is sent as the request's source image; several are sent as its
 // list of source images, for models that accept more than one.
@@ -249,7 +249,7 @@ func WithImageStorage(s Storage) ImageOption {
 func WithImageUser(id string) ImageOption { return endUser{"WithImageUser", id} }
 
 // imageRequest checks what every image request needs and applies opts:
-// the one builder of ImageService.Generate and BatchImage. method names
+// the one builder of [ImageService.Generate] and [BatchImage]. method names
 // the caller in errors.
 func imageRequest(method, model, prompt string, opts []ImageOption) (*imageConfig, error) {
 	if err := checkModelName(method, model, "grok-2-image"); err != nil {
@@ -290,7 +290,7 @@ func (s *ImageService) Generate(ctx context.Context, model, prompt string, opts 
 	return &ImageResponse{pb: pb}, nil
 }
 
-// ImageResponse is the result of ImageService.Generate. Its accessors are
+// ImageResponse is the result of [ImageService.Generate]. Its accessors are
 // safe on a nil *ImageResponse and return zero values.
 type ImageResponse struct {
 	pb *xaiv1.ImageResponse
@@ -330,8 +330,8 @@ func (r *ImageResponse) CostUSD() (usd float64, ok bool) {
 	return float64(u.GetCostInUsdTicks()) / TicksPerUSD, true
 }
 
-// GeneratedImage is one image of an ImageResponse: a link to download it
-// (URL) or its data (Base64), depending on WithImageFormat.
+// GeneratedImage is one image of an [ImageResponse]: a link to download it
+// (URL) or its data (Base64), depending on [WithImageFormat].
 type GeneratedImage struct {
 	pb *xaiv1.GeneratedImage
 }
@@ -352,16 +352,16 @@ func (g GeneratedImage) Base64() string { return g.pb.GetBase64() }
 // false means it was flagged.
 func (g GeneratedImage) RespectsModeration() bool { return g.pb.GetRespectModeration() }
 
-// File describes the file the image was saved to, when WithImageStorage
+// File describes the file the image was saved to, when [WithImageStorage]
 // was given and saving succeeded; otherwise nil (see StorageError).
 func (g GeneratedImage) File() *xaiv1.FileOutput { return g.pb.GetFileOutput() }
 
 // StorageError says why the image could not be saved, when
-// WithImageStorage was given and saving failed; otherwise "".
+// [WithImageStorage] was given and saving failed; otherwise "".
 func (g GeneratedImage) StorageError() string { return g.pb.GetStorageError() }
 
 // Bytes returns the decoded image data of an image returned as base64
-// (WithImageFormat(ImageFormatBase64)), whether the server sent it as a
+// (WithImageFormat([ImageFormatBase64])), whether the server sent it as a
 // data URL or as bare base64. For an image returned as a URL it returns an
 // error with code FailedPrecondition: use Download. Data that does not
 // decode gives an error with code Internal.
@@ -394,7 +394,7 @@ func (g GeneratedImage) Bytes() ([]byte, error) {
 // maxBytes+1 bytes of it. For an image returned as base64 it decodes the
 // data instead, with the same limit.
 //
-// Errors are *Error: InvalidArgument for a maxBytes that is not positive;
+// Errors are [*Error]: InvalidArgument for a maxBytes that is not positive;
 // ResourceExhausted for an image over maxBytes; Canceled or
 // DeadlineExceeded when ctx ends first (errors.Is finds the context error);
 // Unavailable when the request fails; and for an HTTP error status,

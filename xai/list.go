@@ -12,10 +12,10 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// ListOption configures a listing: FilesService.List,
-// CollectionsService.List and ListDocuments, BatchService.List,
-// ListRequests and ListResults. Every listing takes WithPageSize, WithLimit
-// and CallOptions (applied to the call fetching each page); the others
+// ListOption configures a listing: [FilesService.List],
+// [CollectionsService.List] and ListDocuments, [BatchService.List],
+// ListRequests and ListResults. Every listing takes [WithPageSize], [WithLimit]
+// and [CallOptions] (applied to the call fetching each page); the others
 // apply where the listing's doc says, and are refused elsewhere before
 // anything is sent.
 type ListOption interface {
@@ -53,7 +53,7 @@ type listing struct {
 
 // WithRequestStates lists only the batch requests in one of states, such
 // as xaiv1.BatchRequestMetadata_STATE_FAILED. It applies to
-// BatchService.ListRequests.
+// [BatchService.ListRequests].
 func WithRequestStates(states ...xaiv1.BatchRequestMetadata_State) ListOption {
 	return listOptionFunc(func(c *listConfig) error {
 		if len(states) == 0 {
@@ -120,7 +120,7 @@ func WithPageSize(n int) ListOption {
 	})
 }
 
-// LimitOption is the option of WithLimit, for listings and searches.
+// LimitOption is the option of [WithLimit], for listings and searches.
 type LimitOption interface {
 	ListOption
 	SearchOption
@@ -147,8 +147,8 @@ func (n limitOption) applyList(c *listConfig) error {
 // all, or the matches of a search.
 func WithLimit(n int) LimitOption { return limitOption(n) }
 
-// WithOrder sets the direction of a listing: OrderAscending (the default)
-// or OrderDescending.
+// WithOrder sets the direction of a listing: [OrderAscending] (the default)
+// or [OrderDescending].
 func WithOrder(o Order) ListOption {
 	return listOptionFunc(func(c *listConfig) error {
 		if o != OrderAscending && o != OrderDescending {
@@ -160,8 +160,8 @@ func WithOrder(o Order) ListOption {
 }
 
 // WithSortBy sets the attribute a listing is sorted by. Files and
-// documents accept SortByCreated, SortByName and SortBySize; collections
-// SortByCreated and SortByName.
+// documents accept [SortByCreated], [SortByName] and [SortBySize]; collections
+// [SortByCreated] and [SortByName].
 func WithSortBy(s SortBy) ListOption {
 	return listOptionFunc(func(c *listConfig) error {
 		if s < SortByCreated || s > SortBySize {
@@ -185,7 +185,7 @@ func WithFilter(expr string) ListOption {
 }
 
 // WithNameFilter lists only the documents called name; it applies to
-// CollectionsService.ListDocuments.
+// [CollectionsService.ListDocuments].
 func WithNameFilter(name string) ListOption {
 	return listOptionFunc(func(c *listConfig) error {
 		if strings.TrimSpace(name) == "" {

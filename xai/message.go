@@ -14,7 +14,7 @@ import (
 )
 
 // Turn is anything that can be appended to a Chat: a Message built with
-// System, Developer, User, Assistant or ToolResult, or a *Response (or one of
+// System, Developer, User, Assistant or [ToolResult], or a [*Response] (or one of
 // its outputs) returned by an earlier call.
 type Turn interface {
 	// turnMessages returns the protobuf messages this turn contributes, or
@@ -23,7 +23,7 @@ type Turn interface {
 }
 
 // Message is one message of a conversation. Build it with System, Developer,
-// User, Assistant or ToolResult. A Message that could not be built (for
+// User, Assistant or [ToolResult]. A Message that could not be built (for
 // example an image file that is not PNG or JPEG) carries its error, which
 // Chat reports before anything is sent.
 //
@@ -48,11 +48,11 @@ func (m Message) turnMessages() ([]*xaiv1.Message, error) {
 func (m Message) Proto() *xaiv1.Message { return m.pb }
 
 // Err returns the error met while building the message, if any. It is an
-// *Error with code InvalidArgument.
+// [*Error] with code InvalidArgument.
 func (m Message) Err() error { return m.err }
 
-// Part is one piece of a message's content: Text, ImageURL, ImageBytes,
-// ImageFile, ImageFileID or FileID. A Part that could not be built carries
+// Part is one piece of a message's content: Text, [ImageURL], [ImageBytes],
+// [ImageFile], [ImageFileID] or [FileID]. A Part that could not be built carries
 // its error, which the message it is added to takes on.
 //
 // The zero Part is not valid: a message built with it reports an error.
@@ -65,7 +65,7 @@ type Part struct {
 func (p Part) Proto() *xaiv1.Content { return p.pb }
 
 // Err returns the error met while building the part, if any. It is an
-// *Error with code InvalidArgument.
+// [*Error] with code InvalidArgument.
 func (p Part) Err() error { return p.err }
 
 // Text returns a text part. The text must be valid UTF-8.
@@ -82,7 +82,7 @@ func textPart(s string) Part {
 
 // FileID returns a part giving the model the content of a file uploaded
 // beforehand with the Files API, for example a PDF document. For an image
-// uploaded that way, ImageFileID lets you also choose the detail level.
+// uploaded that way, [ImageFileID] lets you also choose the detail level.
 func FileID(id string) Part {
 	if strings.TrimSpace(id) == "" {
 		return Part{err: invalidArgument("file ID is empty: pass the ID returned when the file was uploaded with the Files API")}
@@ -94,7 +94,7 @@ func FileID(id string) Part {
 }
 
 // FileOption sets the optional name or MIME type of a file attached inline
-// (FileBytes) or by URL (FileURL).
+// ([FileBytes]) or by URL ([FileURL]).
 type FileOption func(*xaiv1.FileContent) error
 
 // WithFileName names an attached file, for display; it may also help the
@@ -128,7 +128,7 @@ func WithMIMEType(mimeType string) FileOption {
 // FileBytes returns a part attaching a file given inline, without uploading
 // it with the Files API first. The bytes travel in the request, which is
 // limited to the client's maximum message size (20 MiB by default): upload
-// larger files and use FileID.
+// larger files and use [FileID].
 func FileBytes(data []byte, opts ...FileOption) Part {
 	if len(data) == 0 {
 		return Part{err: invalidArgument("FileBytes: the data is empty; pass the file's content")}
@@ -181,13 +181,13 @@ func User(text string, parts ...Part) Message {
 // Assistant returns an assistant message with text followed by optional
 // further parts, to write earlier model turns into a conversation by hand.
 // To carry a model's own reply forward, including its reasoning and tool
-// calls, append the *Response itself instead.
+// calls, append the [*Response] itself instead.
 func Assistant(text string, parts ...Part) Message {
 	return newMessage(xaiv1.MessageRole_ROLE_ASSISTANT, text, parts)
 }
 
 // ToolResult returns a tool message holding the result of a client-side tool
-// call, linked to that call by its ID (ToolCall.ID). content is usually
+// call, linked to that call by its ID ([ToolCall.ID]). content is usually
 // JSON or plain text; it must not be empty: when a tool has nothing to say,
 // send a short text such as "{}" or "done".
 func ToolResult(toolCallID, content string) Message {

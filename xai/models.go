@@ -10,12 +10,12 @@ import (
 
 // ModelsService lists and describes the models your API key may use:
 // language (chat) models, embedding models and image generation models.
-// Use it as Client.Models.
+// Use it as [Client.Models].
 //
 // Models are returned as the protobuf messages of package xaiv1, which are
 // plain descriptions (name, aliases, modalities, prices, context length)
 // read with their getters. Prices are integers in the API's fixed-point
-// units: USD ticks (see TicksPerUSD) per token, or per image for image
+// units: USD ticks (see [TicksPerUSD]) per token, or per image for image
 // models.
 type ModelsService struct {
 	stub xaiv1.ModelsClient
@@ -44,7 +44,7 @@ func (s *ModelsService) ListLanguage(ctx context.Context, opts ...CallOption) ([
 
 // GetLanguage describes the language model called name, its full name or
 // one of its aliases ("grok-4"). The description carries the full name. An
-// unknown model gives an error for which IsNotFound is true.
+// unknown model gives an error for which [IsNotFound] is true.
 func (s *ModelsService) GetLanguage(ctx context.Context, name string, opts ...CallOption) (*xaiv1.LanguageModel, error) {
 	if err := s.ready(); err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (s *ModelsService) ListEmbedding(ctx context.Context, opts ...CallOption) (
 }
 
 // GetEmbedding describes the embedding model called name (full name or
-// alias). An unknown model gives an error for which IsNotFound is true.
+// alias). An unknown model gives an error for which [IsNotFound] is true.
 func (s *ModelsService) GetEmbedding(ctx context.Context, name string, opts ...CallOption) (*xaiv1.EmbeddingModel, error) {
 	if err := s.ready(); err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func (s *ModelsService) ListImageGeneration(ctx context.Context, opts ...CallOpt
 
 // GetImageGeneration describes the image generation model called name
 // (full name or alias). An unknown model gives an error for which
-// IsNotFound is true.
+// [IsNotFound] is true.
 func (s *ModelsService) GetImageGeneration(ctx context.Context, name string, opts ...CallOption) (*xaiv1.ImageGenerationModel, error) {
 	if err := s.ready(); err != nil {
 		return nil, err

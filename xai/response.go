@@ -12,7 +12,7 @@ import (
 // Response is the result of a chat completion.
 //
 // A response holds one or more outputs. When n choices were asked for
-// (WithN above 1), each output is one choice, told apart by its index, and
+// ([WithN] above 1), each output is one choice, told apart by its index, and
 // the accessors describe choice 0; use Outputs for the others.
 //
 // Otherwise every output belongs to one answer. With server-side tools
@@ -44,7 +44,7 @@ func newResponse(pb *xaiv1.GetChatCompletionResponse, req *xaiv1.GetCompletionsR
 }
 
 // oneAnswer reports whether every output of pb belongs to a single answer
-// (see Response). Without the request, the request settings stored with
+// (see [Response]). Without the request, the request settings stored with
 // the response tell whether server-side tools were given; failing that, an
 // index above 0 is read as a tool step when some output is a tool result
 // or a server-side call, and as a choice otherwise.
@@ -123,7 +123,7 @@ func (r *Response) answer() iter.Seq[*xaiv1.CompletionOutput] {
 // the API (settings, debug output, output files, log probabilities...).
 func (r *Response) Proto() *xaiv1.GetChatCompletionResponse { return r.proto() }
 
-// ID returns the response ID, used with WithPreviousResponseID and the stored
+// ID returns the response ID, used with [WithPreviousResponseID] and the stored
 // completion calls.
 func (r *Response) ID() string { return r.proto().GetId() }
 
@@ -176,7 +176,7 @@ func (r *Response) CostUSD() (usd float64, ok bool) {
 func (r *Response) Citations() []string { return r.proto().GetCitations() }
 
 // Outputs returns every output of the response in order, one per choice,
-// or several per choice when server-side tools ran (see Response).
+// or several per choice when server-side tools ran (see [Response]).
 func (r *Response) Outputs() []Output {
 	pbs := r.proto().GetOutputs()
 	if len(pbs) == 0 {
@@ -201,7 +201,7 @@ func (r *Response) final() *xaiv1.CompletionOutput {
 }
 
 // Content returns the text of the answer: the content of its last
-// assistant output (see Response for several choices and server-side tool
+// assistant output (see [Response] for several choices and server-side tool
 // steps).
 func (r *Response) Content() string { return r.final().GetMessage().GetContent() }
 
@@ -226,7 +226,7 @@ func (r *Response) Role() xaiv1.MessageRole { return r.final().GetMessage().GetR
 func (r *Response) FinishReason() xaiv1.FinishReason { return r.final().GetFinishReason() }
 
 // InlineCitations returns the citations tied to spans of the answer's text,
-// when the request included IncludeInlineCitations: those of every
+// when the request included [IncludeInlineCitations]: those of every
 // assistant output of the answer, as the official Python SDK gathers them.
 func (r *Response) InlineCitations() []*xaiv1.InlineCitation {
 	var cs []*xaiv1.InlineCitation
@@ -239,11 +239,11 @@ func (r *Response) InlineCitations() []*xaiv1.InlineCitation {
 }
 
 // Logprobs returns the log probabilities of the answer's tokens, when the
-// chat asked for them with WithLogprobs; otherwise nil.
+// chat asked for them with [WithLogprobs]; otherwise nil.
 func (r *Response) Logprobs() *xaiv1.LogProbs { return r.final().GetLogprobs() }
 
 // ServiceTier returns the tier that served the request, for example
-// SERVICE_TIER_PRIORITY after WithServiceTier(ServiceTierPriority), or
+// SERVICE_TIER_PRIORITY after WithServiceTier([ServiceTierPriority]), or
 // SERVICE_TIER_UNSPECIFIED when the server did not say.
 func (r *Response) ServiceTier() xaiv1.ServiceTier { return r.proto().GetServiceTier() }
 
@@ -262,8 +262,8 @@ func (r *Response) ServerSideToolUsage() map[xaiv1.ServerSideTool]int {
 }
 
 // ToolCalls returns the tool calls of every assistant output of the
-// answer, in order. Client-side calls (ToolCall.ClientSide) are for you to
-// run and answer with ToolResult; server-side ones were run by xAI, and
+// answer, in order. Client-side calls ([ToolCall.ClientSide]) are for you to
+// run and answer with [ToolResult]; server-side ones were run by xAI, and
 // their results are in ToolOutputs.
 func (r *Response) ToolCalls() []ToolCall {
 	var calls []ToolCall
@@ -292,8 +292,8 @@ func (r *Response) ToolOutputs() []Output {
 }
 
 // Decode parses the answer's content as JSON into v, a non-nil pointer; use
-// it with structured output: WithJSONSchema and a schema from
-// JSONSchemaFor. When the content is not valid JSON for v the error has
+// it with structured output: [WithJSONSchema] and a schema from
+// [JSONSchemaFor]. When the content is not valid JSON for v the error has
 // code Internal, says why, and wraps the encoding/json error.
 func (r *Response) Decode(v any) error {
 	o := r.final()
@@ -413,7 +413,7 @@ func (o Output) ToolCalls() []ToolCall {
 	return calls
 }
 
-// Decode parses the output's content as JSON into v, like Response.Decode.
+// Decode parses the output's content as JSON into v, like [Response.Decode].
 func (o Output) Decode(v any) error {
 	return decodeContent(o.Content(), o.FinishReason(), v)
 }

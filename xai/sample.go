@@ -17,12 +17,12 @@ import (
 
 // SampleService is the legacy text completion API: the model continues a
 // raw text prompt, without chat roles, tools or stored conversations. New
-// code should prefer Client.Chat. Use it as Client.Sample.
+// code should prefer [Client.Chat]. Use it as [Client.Sample].
 //
 // Its methods take the chat options that the legacy API has a field for:
-// WithN, WithMaxTokens, WithSeed, WithStop, WithTemperature, WithTopP,
-// WithFrequencyPenalty, WithPresencePenalty, WithLogprobs and WithUser,
-// checked as for chat, and CallOptions to change the call. Any other chat
+// [WithN], [WithMaxTokens], [WithSeed], [WithStop], [WithTemperature], [WithTopP],
+// [WithFrequencyPenalty], [WithPresencePenalty], [WithLogprobs] and [WithUser],
+// checked as for chat, and [CallOptions] to change the call. Any other chat
 // option that sets a field of the request is an error with code
 // InvalidArgument, and nothing is sent; one that leaves the request
 // unchanged, such as WithStoreMessages(false), has no effect.
@@ -38,18 +38,18 @@ func (s *SampleService) ready() error {
 	return nil
 }
 
-// CallOptions passes call options (WithCallTimeout, WithCallMetadata,
-// WithCallRetry, CaptureHeader...) to a method whose variadic parameter
-// holds request options: ImageService.Generate, EmbedService.Inputs,
-// SampleService.Text and SampleService.Stream. Give it among the other
+// CallOptions passes call options ([WithCallTimeout], [WithCallMetadata],
+// [WithCallRetry], [CaptureHeader]...) to a method whose variadic parameter
+// holds request options: [ImageService.Generate], [EmbedService.Inputs],
+// [SampleService.Text] and [SampleService.Stream]. Give it among the other
 // options:
 //
 //	resp, err := client.Image.Generate(ctx, "grok-2-image", "a red fox",
 //		xai.WithImageCount(2),
 //		xai.CallOptions{xai.WithCallTimeout(time.Minute)})
 //
-// Passed to ChatService.Create, which sends nothing, it is an error: give
-// call options to Chat.Sample, Chat.Stream or Chat.Defer instead.
+// Passed to [ChatService.Create], which sends nothing, it is an error: give
+// call options to [Chat.Sample], [Chat.Stream] or [Chat.Defer] instead.
 type CallOptions []CallOption
 
 // applyChat refuses call options among chat options: Create sends nothing.
@@ -66,7 +66,7 @@ var sampleFields = map[protoreflect.Name]bool{
 }
 
 // request builds a sample request from chat options, and collects the call
-// options given with CallOptions.
+// options given with [CallOptions].
 func (s *SampleService) request(method, model, prompt string, opts []ChatOption) (*xaiv1.SampleTextRequest, []CallOption, error) {
 	if err := s.ready(); err != nil {
 		return nil, nil, err
@@ -141,7 +141,7 @@ func (s *SampleService) Text(ctx context.Context, model, prompt string, opts ...
 // stream of chunks. Failures before the server commits to the call are
 // retried according to the retry policy, and a stream that cannot be
 // opened is reported by the first read of All; a failure after that ends
-// the stream with an *Error, and SampleStream.Completion still holds what
+// the stream with an [*Error], and [SampleStream.Completion] still holds what
 // had arrived. The call's
 // deadline (by default 27 minutes) covers the whole stream.
 func (s *SampleService) Stream(ctx context.Context, model, prompt string, opts ...ChatOption) (*SampleStream, error) {
@@ -160,7 +160,7 @@ func (s *SampleService) Stream(ctx context.Context, model, prompt string, opts .
 }
 
 // Completion is the result of a legacy text completion: one or more
-// choices (WithN), each continuing the prompt. Its accessors describe
+// choices ([WithN]), each continuing the prompt. Its accessors describe
 // choice 0 unless they say otherwise, and are safe on a nil *Completion.
 type Completion struct {
 	pb *xaiv1.SampleTextResponse
@@ -168,7 +168,7 @@ type Completion struct {
 
 // CompletionChoice is one choice of a Completion.
 type CompletionChoice struct {
-	// Index tells the choices of a request with WithN apart, from 0.
+	// Index tells the choices of a request with [WithN] apart, from 0.
 	Index int
 	// Text is the generated continuation of the prompt.
 	Text string

@@ -7,8 +7,8 @@ import (
 )
 
 // Storage asks for generated media to be saved as files with the Files API
-// as well (WithImageStorage, WithVideoStorage); GeneratedImage.File and
-// Video.File then describe the saved files.
+// as well ([WithImageStorage], [WithVideoStorage]); [GeneratedImage.File] and
+// [Video.File] then describe the saved files.
 type Storage struct {
 	// Filename is the name to give the stored file; when empty the server
 	// chooses one.

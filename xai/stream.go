@@ -43,7 +43,7 @@ func (l *recvLoop[M]) start(ctx context.Context, open func(context.Context) (grp
 }
 
 // sink is what a stream does with what its loop receives, under the
-// loop's lock: take accumulates a message; failed completes the *Error of
+// loop's lock: take accumulates a message; failed completes the [*Error] of
 // a failure after some messages arrived (with the partial result).
 type sink[M any] interface {
 	take(*M)
@@ -150,7 +150,7 @@ func (l *recvLoop[M]) close() {
 }
 
 // Stream is a chat completion being streamed. Read it with All; it also
-// builds the whole response as chunks arrive (Response). Close it if you
+// builds the whole response as chunks arrive ([Stream.Response]). Close it if you
 // stop reading before the end: breaking out of All closes it too.
 //
 // A stream that is neither read to its end nor closed keeps its gRPC call,
@@ -159,7 +159,7 @@ func (l *recvLoop[M]) close() {
 type Stream struct {
 	loop recvLoop[xaiv1.GetChatCompletionChunk]
 	acc  completion.Accumulator
-	// one is set when every output belongs to one answer (see Response):
+	// one is set when every output belongs to one answer (see [Response]):
 	// from the request, or once a chunk shows an output index above 0
 	// when a single choice was asked for.
 	one, single bool
@@ -171,7 +171,7 @@ type Stream struct {
 // headers arrive) are retried according to the retry policy; a stream that
 // cannot be opened at all, or a request over the size limit, is reported
 // by the first read of All. A failure after chunks arrived ends the stream
-// with an *Error whose Partial holds them. The call's deadline (by default
+// with an [*Error] whose Partial holds them. The call's deadline (by default
 // 27 minutes) covers the whole stream.
 func (c *Chat) Stream(ctx context.Context, opts ...CallOption) (*Stream, error) {
 	req, err := c.sendable()
@@ -253,7 +253,7 @@ func (s *Stream) chunk(pb *xaiv1.GetChatCompletionChunk) Chunk {
 
 // Response returns the response built from the chunks received so far: the
 // whole response once All has finished. It equals, field for field, what
-// Chat.Sample returns for the same reply, with one exception: outputs that
+// [Chat.Sample] returns for the same reply, with one exception: outputs that
 // the service sent with one index and one role in several separate steps
 // are joined into one output.
 func (s *Stream) Response() *Response {
@@ -273,7 +273,7 @@ func (s *Stream) Err() error {
 	return s.loop.failure()
 }
 
-// Close stops the stream and releases its resources; Response still
+// Close stops the stream and releases its resources; [Stream.Response] still
 // returns what had arrived. It is safe to call more than once, on a nil
 // stream, and from another goroutine to abort a read in progress.
 func (s *Stream) Close() error {
@@ -333,7 +333,7 @@ func (c Chunk) Content() string { return c.join((*xaiv1.Delta).GetContent) }
 func (c Chunk) ReasoningContent() string { return c.join((*xaiv1.Delta).GetReasoningContent) }
 
 // EncryptedContent returns encrypted reasoning carried by this chunk, when
-// the chat asked for it with WithEncryptedContent.
+// the chat asked for it with [WithEncryptedContent].
 func (c Chunk) EncryptedContent() string { return c.join((*xaiv1.Delta).GetEncryptedContent) }
 
 // ToolCalls returns the tool calls the assistant makes in this chunk; they
@@ -390,7 +390,7 @@ func (c Chunk) Citations() []string { return c.pb.GetCitations() }
 
 // InlineCitations returns the citations tied to spans of the answer's text
 // sent with this chunk, when the chat asked for them with
-// WithInclude(IncludeInlineCitations).
+// WithInclude([IncludeInlineCitations]).
 func (c Chunk) InlineCitations() []*xaiv1.InlineCitation {
 	var cs []*xaiv1.InlineCitation
 	for _, d := range c.answer() {

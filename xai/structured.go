@@ -17,8 +17,8 @@ import (
 )
 
 // JSONSchemaFor derives a JSON Schema from the Go struct type T (or pointer
-// to struct), for structured output (WithJSONSchema, then Response.Decode)
-// or function tool parameters (FunctionToolFor). The schema
+// to struct), for structured output ([WithJSONSchema], then [Response.Decode])
+// or function tool parameters ([FunctionToolFor]). The schema
 // describes the JSON that encoding/json reads into a T:
 //
 //   - Properties are the exported fields, named by their json tag; fields
@@ -43,7 +43,7 @@ import (
 // description (the whole tag value, commas included) and enum:"a,b,c" lists
 // the values allowed for a string, integer or number field.
 //
-// It returns an *Error with code InvalidArgument for a root type that is
+// It returns an [*Error] with code InvalidArgument for a root type that is
 // not a struct and for what has no JSON Schema: channels, functions,
 // complex numbers, non-empty interfaces, other types with a custom
 // json.Marshaler, maps with other key types, recursive types, and bad enum
@@ -68,7 +68,7 @@ func JSONSchemaFor[T any]() (string, error) {
 	return string(out), nil
 }
 
-// jsonSchema is the subset of JSON Schema that JSONSchemaFor emits. Fields
+// jsonSchema is the subset of JSON Schema that [JSONSchemaFor] emits. Fields
 // marshal in this order, which keeps the output stable.
 type jsonSchema struct {
 	Type                 string      `json:"type,omitempty"`

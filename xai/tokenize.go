@@ -8,7 +8,7 @@ import (
 
 // TokenizeService shows how a model's tokenizer splits text, to count
 // tokens against context limits and estimate costs before sending. Use it
-// as Client.Tokenize.
+// as [Client.Tokenize].
 type TokenizeService struct {
 	stub xaiv1.TokenizeClient
 }

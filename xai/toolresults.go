@@ -12,7 +12,7 @@ import (
 )
 
 // ToolCall is a tool call made by the model, as returned by
-// Response.ToolCalls and Output.ToolCalls.
+// [Response.ToolCalls] and [Output.ToolCalls].
 type ToolCall struct {
 	pb *xaiv1.ToolCall
 }
@@ -39,16 +39,16 @@ func (c ToolCall) Type() xaiv1.ToolCallType { return c.pb.GetType() }
 func (c ToolCall) Status() xaiv1.ToolCallStatus { return c.pb.GetStatus() }
 
 // ClientSide reports whether the call is for a function tool that you must
-// run and answer with ToolResult. Other calls were run by xAI.
+// run and answer with [ToolResult]. Other calls were run by xAI.
 func (c ToolCall) ClientSide() bool {
 	return c.pb.GetType() == xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL
 }
 
 // Arguments decodes the call's JSON arguments into v, a non-nil pointer
-// (typically to the struct given to FunctionToolFor). The model may write
+// (typically to the struct given to [FunctionToolFor]). The model may write
 // unexpected arguments: when they are not valid JSON for v, the error has
 // code Internal and wraps the encoding/json error, and a good reply is a
-// ToolResult telling the model what was wrong. Like encoding/json, it does
+// [ToolResult] telling the model what was wrong. Like encoding/json, it does
 // not check that required fields are present: validate the values before
 // acting on them.
 func (c ToolCall) Arguments(v any) error {
@@ -69,7 +69,7 @@ func (c ToolCall) Arguments(v any) error {
 	return nil
 }
 
-// ImageOutput is an image made by the server-side ImageGeneration tool
+// ImageOutput is an image made by the server-side [ImageGeneration] tool
 // during a chat request.
 type ImageOutput struct {
 	// Image holds the image's bytes, decoded.
@@ -102,14 +102,14 @@ type imageEnvelope struct {
 // imageEnvelopeType is the __type of a successful image generation result.
 const imageEnvelopeType = "image_generation_result"
 
-// ImageOutputs returns the images the ImageGeneration tool made while
+// ImageOutputs returns the images the [ImageGeneration] tool made while
 // producing the answer, one per completed call, in order. A call that
 // failed carries an error payload instead of an image and is left out (its
-// ToolCall.Status and error are in ToolOutputs). A completed call whose
+// [ToolCall.Status] and error are in ToolOutputs). A completed call whose
 // content is not a well-formed image envelope is an error with code
 // Internal, naming the output: the service sends a completed call and its
 // whole result together, so this means a corrupt reply, not a partial one.
-// It is safe to call on a stream's Response while it is still arriving.
+// It is safe to call on a stream's [Response] while it is still arriving.
 func (r *Response) ImageOutputs() ([]ImageOutput, error) {
 	var images []ImageOutput
 	for _, o := range r.ToolOutputs() {

@@ -17,10 +17,10 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// Tool is a tool the model may use: a function you run (FunctionTool,
-// FunctionToolFor) or a tool xAI runs on the server during the request
-// (WebSearch, XSearch, CodeExecution, CollectionsSearch, MCP,
-// AttachmentSearch, ImageGeneration). A Tool that could not be built carries
+// Tool is a tool the model may use: a function you run ([FunctionTool],
+// [FunctionToolFor]) or a tool xAI runs on the server during the request
+// ([WebSearch], [XSearch], [CodeExecution], [CollectionsSearch], MCP,
+// [AttachmentSearch], [ImageGeneration]). A Tool that could not be built carries
 // its error, which the chat reports before anything is sent.
 type Tool struct {
 	pb  *xaiv1.Tool
@@ -32,7 +32,7 @@ type Tool struct {
 func (t Tool) Proto() *xaiv1.Tool { return t.pb }
 
 // Err returns the error met while building the tool, if any. It is an
-// *Error with code InvalidArgument.
+// [*Error] with code InvalidArgument.
 func (t Tool) Err() error { return t.err }
 
 func toolErr(format string, args ...any) Tool { return Tool{err: invalidArgument(format, args...)} }
@@ -55,7 +55,7 @@ func checkFunctionName(name string) error {
 //	{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}
 //
 // Use `{"type":"object","properties":{}}` for a function without arguments,
-// or FunctionToolFor to derive the schema from a Go type.
+// or [FunctionToolFor] to derive the schema from a Go type.
 func FunctionTool(name, description string, parametersJSONSchema string) Tool {
 	if err := checkFunctionName(name); err != nil {
 		return Tool{err: err}
@@ -86,8 +86,8 @@ func FunctionTool(name, description string, parametersJSONSchema string) Tool {
 }
 
 // FunctionToolFor returns a function tool whose parameters schema is derived
-// from the Go struct type T (see JSONSchemaFor for the rules). Decode the
-// arguments of a call with ToolCall.Arguments into a T.
+// from the Go struct type T (see [JSONSchemaFor] for the rules). Decode the
+// arguments of a call with [ToolCall.Arguments] into a T.
 func FunctionToolFor[T any](name, description string) Tool {
 	if err := checkFunctionName(name); err != nil {
 		return Tool{err: err}
@@ -99,19 +99,19 @@ func FunctionToolFor[T any](name, description string) Tool {
 	return FunctionTool(name, description, schema)
 }
 
-// WebSearchOption configures the WebSearch tool. Options set fields of the
+// WebSearchOption configures the [WebSearch] tool. Options set fields of the
 // protobuf message, so a func of this type can set any field the helpers do
 // not cover.
 type WebSearchOption func(*xaiv1.WebSearch)
 
 // WebSearchAllowedDomains restricts web search to these domains, given bare
-// such as "x.ai". It cannot be combined with WebSearchExcludedDomains.
+// such as "x.ai". It cannot be combined with [WebSearchExcludedDomains].
 func WebSearchAllowedDomains(domains ...string) WebSearchOption {
 	return func(w *xaiv1.WebSearch) { w.AllowedDomains = append(w.AllowedDomains, domains...) }
 }
 
 // WebSearchExcludedDomains keeps results from these domains out of web
-// search. It cannot be combined with WebSearchAllowedDomains.
+// search. It cannot be combined with [WebSearchAllowedDomains].
 func WebSearchExcludedDomains(domains ...string) WebSearchOption {
 	return func(w *xaiv1.WebSearch) { w.ExcludedDomains = append(w.ExcludedDomains, domains...) }
 }
@@ -204,19 +204,19 @@ func checkDomain(d string) string {
 	return ""
 }
 
-// XSearchOption configures the XSearch tool. Options set fields of the
+// XSearchOption configures the [XSearch] tool. Options set fields of the
 // protobuf message, so a func of this type can set any field the helpers do
 // not cover.
 type XSearchOption func(*xaiv1.XSearch)
 
 // XSearchAllowedHandles restricts X search to posts from these handles. It
-// cannot be combined with XSearchExcludedHandles.
+// cannot be combined with [XSearchExcludedHandles].
 func XSearchAllowedHandles(handles ...string) XSearchOption {
 	return func(x *xaiv1.XSearch) { x.AllowedXHandles = append(x.AllowedXHandles, handles...) }
 }
 
 // XSearchExcludedHandles leaves posts from these handles out of X search.
-// It cannot be combined with XSearchAllowedHandles.
+// It cannot be combined with [XSearchAllowedHandles].
 func XSearchExcludedHandles(handles ...string) XSearchOption {
 	return func(x *xaiv1.XSearch) { x.ExcludedXHandles = append(x.ExcludedXHandles, handles...) }
 }
@@ -279,7 +279,7 @@ func CodeExecution() Tool {
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}}
 }
 
-// CollectionsSearchOption configures the CollectionsSearch tool. Options
+// CollectionsSearchOption configures the [CollectionsSearch] tool. Options
 // set fields of the protobuf message and report values out of range.
 type CollectionsSearchOption func(*xaiv1.CollectionsSearch) error
 
@@ -312,8 +312,8 @@ func CollectionsSearchInstructions(text string) CollectionsSearchOption {
 }
 
 // CollectionsSearchRetrieval sets the retrieval strategy of the search,
-// built as for Documents.Search: HybridRetrieval (the service's default),
-// SemanticRetrieval or KeywordRetrieval, refined with their With methods.
+// built as for Documents.Search: [HybridRetrieval] (the service's default),
+// [SemanticRetrieval] or [KeywordRetrieval], refined with their With methods.
 func CollectionsSearchRetrieval(r Retrieval) CollectionsSearchOption {
 	return func(cs *xaiv1.CollectionsSearch) error {
 		var req xaiv1.SearchRequest
@@ -358,7 +358,7 @@ func CollectionsSearch(collectionIDs []string, opts ...CollectionsSearchOption) 
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: cs}}}
 }
 
-// AttachmentSearchOption configures the AttachmentSearch tool, reporting
+// AttachmentSearchOption configures the [AttachmentSearch] tool, reporting
 // values out of range.
 type AttachmentSearchOption func(*xaiv1.AttachmentSearch) error
 
@@ -389,7 +389,7 @@ func AttachmentSearch(opts ...AttachmentSearchOption) Tool {
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: as}}}
 }
 
-// ImageAction says which image capabilities the ImageGeneration tool
+// ImageAction says which image capabilities the [ImageGeneration] tool
 // offers the model.
 type ImageAction string
 
@@ -407,8 +407,8 @@ const (
 
 // ImageGeneration returns the server-side tool with which the model creates
 // and edits images during the conversation. With no action the service
-// offers both (ImageActionAuto); give one action to restrict it. The images
-// arrive in Response.ImageOutputs.
+// offers both ([ImageActionAuto]); give one action to restrict it. The images
+// arrive in [Response.ImageOutputs].
 func ImageGeneration(action ...ImageAction) Tool {
 	ig := &xaiv1.ImageGeneration{}
 	switch len(action) {
@@ -521,7 +521,7 @@ func validHeaderName(s string) bool {
 }
 
 // ToolMode is a general policy for tool use, for the chat's tool choice.
-// The zero value is ToolChoiceAuto.
+// The zero value is [ToolChoiceAuto].
 type ToolMode int
 
 const (

@@ -24,7 +24,7 @@ import (
 //   - every string field is valid UTF-8, which protobuf requires: gRPC
 //     would otherwise fail the call with INTERNAL while encoding it.
 //
-// It returns an *Error with code InvalidArgument naming the index of the
+// It returns an [*Error] with code InvalidArgument naming the index of the
 // first bad message and what to do. An empty list is not an error here: the
 // caller decides whether a request may have no new messages.
 func validateMessages(msgs []*xaiv1.Message) error {
@@ -71,7 +71,7 @@ func validateMessages(msgs []*xaiv1.Message) error {
 
 // checkContent checks one content part and reports whether it holds
 // anything (an empty text part is allowed but counts as empty). Errors are
-// always *Error.
+// always [*Error].
 func checkContent(c *xaiv1.Content) (bool, error) {
 	switch x := c.GetContent().(type) {
 	case *xaiv1.Content_Text:
@@ -159,7 +159,7 @@ func checkMessageUTF8(m *xaiv1.Message) error {
 	return nil
 }
 
-// checkUTF8 returns an *Error with code InvalidArgument when s is not valid
+// checkUTF8 returns an [*Error] with code InvalidArgument when s is not valid
 // UTF-8; what names the field in the message. Protobuf string fields must
 // hold UTF-8: gRPC encodes the request before sending it and fails the call
 // with INTERNAL ("string field contains invalid UTF-8") if one does not, so
@@ -181,7 +181,7 @@ func checkUTF8s(pairs ...string) error {
 	return nil
 }
 
-// notFromClient is the error of a service used without a Client, such as a
+// notFromClient is the error of a service used without a [Client], such as a
 // zero [ModelsService]: what every service's ready method returns.
 func notFromClient(field string) error {
 	return invalidArgument("the %s service was not made by a client: use client.%s of a client from xai.NewClient", strings.ToLower(field), field)

@@ -14,7 +14,7 @@ import (
 
 // VideoService generates video clips with Grok video models, such as
 // "grok-imagine-video": from a prompt alone, by animating an image, by
-// editing a video, or by extending one. Use it as Client.Video.
+// editing a video, or by extending one. Use it as [Client.Video].
 //
 // Generation takes a while, so it is deferred: Generate and Extend return a
 // request ID at once, Get asks once whether the video is ready, and Wait
@@ -23,9 +23,9 @@ type VideoService struct {
 	stub xaiv1.VideoClient
 }
 
-// DefaultVideoPollInterval is how often VideoService.Wait asks whether a
-// video is ready unless WithPollInterval says otherwise; the poll timeout
-// is DefaultPollTimeout (10 minutes), as for Chat.Defer. Videos take
+// DefaultVideoPollInterval is how often [VideoService.Wait] asks whether a
+// video is ready unless [WithPollInterval] says otherwise; the poll timeout
+// is [DefaultPollTimeout] (10 minutes), as for [Chat.Defer]. Videos take
 // minutes, so the interval is longer than Chat's, as in the official SDKs.
 const DefaultVideoPollInterval = time.Second
 
@@ -38,7 +38,7 @@ func (s *VideoService) ready() error {
 }
 
 // videoRequest checks what every video request needs and applies opts.
-// waits says whether the method waits, so that PollOptions are allowed.
+// waits says whether the method waits, so that [PollOptions] are allowed.
 func videoRequest(method, model, prompt string, waits bool, opts []VideoOption) (*videoConfig, error) {
 	if err := checkModelName(method, model, "grok-imagine-video"); err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func videoRequest(method, model, prompt string, waits bool, opts []VideoOption) 
 // Generate starts generating a video from prompt with model, a video
 // generation model such as "grok-imagine-video", and returns the request
 // ID at once; fetch the video with Get or Wait. Options animate an image
-// (WithVideoImage), edit a video (WithSourceVideo), and set the duration,
+// ([WithVideoImage]), edit a video ([WithSourceVideo]), and set the duration,
 // shape, resolution, sound and storage. The request is checked before
 // anything is sent: an empty model or prompt, or an invalid option, gives
 // an error with code InvalidArgument.
@@ -111,10 +111,10 @@ func extendRequest(method, model, prompt string, video VideoInput, waits bool, o
 	return req, c, nil
 }
 
-// Extend starts generating a continuation of video, built with VideoURL or
-// VideoFileID, with footage described by prompt, and returns the request
-// ID at once; fetch the result with Get or Wait. Only WithVideoDuration (the
-// length of the added footage) and WithVideoStorage apply. The request is
+// Extend starts generating a continuation of video, built with [VideoURL] or
+// [VideoFileID], with footage described by prompt, and returns the request
+// ID at once; fetch the result with Get or Wait. Only [WithVideoDuration] (the
+// length of the added footage) and [WithVideoStorage] apply. The request is
 // checked before anything is sent, as for Generate.
 func (s *VideoService) Extend(ctx context.Context, model, prompt string, video VideoInput, opts ...VideoOption) (string, error) {
 	if err := s.ready(); err != nil {
@@ -141,7 +141,7 @@ func (s *VideoService) startExtend(ctx context.Context, req *xaiv1.ExtendVideoRe
 // along it is (its other accessors are empty).
 //
 // A request whose result the server no longer holds gives an error for
-// which IsNotFound is true. One that failed gives an error with code
+// which [IsNotFound] is true. One that failed gives an error with code
 // Internal whose message carries the server's explanation; when the server
 // sent one, the *xaiv1.VideoError is among the error's Details.
 func (s *VideoService) Get(ctx context.Context, requestID string, opts ...CallOption) (video *Video, done bool, err error) {
@@ -193,10 +193,10 @@ func videoFailed(id string, ve *xaiv1.VideoError) *Error {
 	return &Error{Code: codes.Internal, Message: "video request " + id + " failed on the server: " + why, Details: []any{proto.CloneOf(ve)}}
 }
 
-// Wait polls the request every poll interval (DefaultVideoPollInterval
-// unless WithPollInterval is given) until the video is ready, and returns
-// it. It gives up after the poll timeout (WithPollTimeout, by default
-// DefaultPollTimeout) with an error with code DeadlineExceeded; the video
+// Wait polls the request every poll interval ([DefaultVideoPollInterval]
+// unless [WithPollInterval] is given) until the video is ready, and returns
+// it. It gives up after the poll timeout ([WithPollTimeout], by default
+// [DefaultPollTimeout]) with an error with code DeadlineExceeded; the video
 // keeps being made on the server, so Wait can be called again. Call options
 // among opts apply to every poll. A request that failed or expired gives
 // the errors described at Get.
@@ -222,8 +222,8 @@ func (s *VideoService) wait(ctx context.Context, id string, cfg deferConfig) (*V
 }
 
 // GenerateAndWait starts generating a video as Generate does and waits for
-// it as Wait does. Give wait options as PollOptions among opts; the
-// CallOptions among opts apply to every call, the start and each poll.
+// it as Wait does. Give wait options as [PollOptions] among opts; the
+// [CallOptions] among opts apply to every call, the start and each poll.
 func (s *VideoService) GenerateAndWait(ctx context.Context, model, prompt string, opts ...VideoOption) (*Video, error) {
 	if err := s.ready(); err != nil {
 		return nil, err
@@ -274,7 +274,7 @@ func toDeferOptions(call []CallOption) []DeferOption {
 	return out
 }
 
-// Video is a generated video, or while it is being made (VideoService.Get
+// Video is a generated video, or while it is being made ([VideoService.Get]
 // with done false) the progress of the request. Its accessors are safe on a
 // nil *Video and return zero values.
 type Video struct {
@@ -300,7 +300,7 @@ func (v *Video) RequestID() string {
 }
 
 // URL returns the link to download the video. Links are temporary: fetch
-// the video soon, or ask for WithVideoStorage to keep it as a file.
+// the video soon, or ask for [WithVideoStorage] to keep it as a file.
 func (v *Video) URL() string { return v.Proto().GetVideo().GetUrl() }
 
 // Duration returns the length of the video.
@@ -319,11 +319,11 @@ func (v *Video) Progress() int { return int(v.Proto().GetProgress()) }
 // false means it was flagged.
 func (v *Video) RespectsModeration() bool { return v.Proto().GetVideo().GetRespectModeration() }
 
-// File describes the file the video was saved to, when WithVideoStorage was
+// File describes the file the video was saved to, when [WithVideoStorage] was
 // given and saving succeeded; otherwise nil (see StorageError).
 func (v *Video) File() *xaiv1.FileOutput { return v.Proto().GetVideo().GetFileOutput() }
 
-// StorageError says why the video could not be saved, when WithVideoStorage
+// StorageError says why the video could not be saved, when [WithVideoStorage]
 // was given and saving failed; otherwise "".
 func (v *Video) StorageError() string { return v.Proto().GetVideo().GetStorageError() }
 

@@ -54,8 +54,8 @@ var videoResolutions = map[VideoResolution]xaiv1.VideoResolution{
 	VideoResolution1080p: xaiv1.VideoResolution_VIDEO_RESOLUTION_1080P,
 }
 
-// VideoInput is a video given to the API: one to edit (WithSourceVideo) or
-// to extend (VideoService.Extend). Build it with VideoURL or VideoFileID; a
+// VideoInput is a video given to the API: one to edit ([WithSourceVideo]) or
+// to extend ([VideoService.Extend]). Build it with [VideoURL] or [VideoFileID]; a
 // VideoInput that could not be built carries its error, which the call it
 // is given to returns before sending anything.
 //
@@ -69,7 +69,7 @@ type VideoInput struct {
 func (v VideoInput) Proto() *xaiv1.VideoUrlContent { return v.pb }
 
 // Err returns the error met while building the input, if any. It is an
-// *Error with code InvalidArgument.
+// [*Error] with code InvalidArgument.
 func (v VideoInput) Err() error { return v.err }
 
 // VideoURL returns a video the server downloads from an https URL, or
@@ -121,13 +121,13 @@ func checkVideoURL(s string) error {
 }
 
 // VideoOption sets a field of a video request; pass options to
-// VideoService.Generate, Extend, GenerateAndWait or ExtendAndWait, with
-// CallOptions to change the calls and PollOptions to change how the
+// [VideoService.Generate], Extend, GenerateAndWait or ExtendAndWait, with
+// [CallOptions] to change the calls and [PollOptions] to change how the
 // ...AndWait methods wait. An option given an invalid value makes the call
 // fail before sending. When an option is given twice, the last one wins.
 //
-// Extend accepts only WithVideoDuration and WithVideoStorage (and
-// CallOptions and PollOptions); the other options describe a new video and
+// Extend accepts only [WithVideoDuration] and [WithVideoStorage] (and
+// [CallOptions] and [PollOptions]); the other options describe a new video and
 // are refused there.
 type VideoOption interface {
 	applyVideo(*videoConfig) error
@@ -164,10 +164,10 @@ func (o CallOptions) applyVideo(c *videoConfig) error {
 	return nil
 }
 
-// PollOptions passes wait options (WithPollInterval, WithPollTimeout, and
+// PollOptions passes wait options ([WithPollInterval], [WithPollTimeout], and
 // call options for every call made while waiting) to a method whose
-// variadic parameter holds request options: VideoService.GenerateAndWait
-// and ExtendAndWait, and CollectionsService.UploadDocument and
+// variadic parameter holds request options: [VideoService.GenerateAndWait]
+// and ExtendAndWait, and [CollectionsService.UploadDocument] and
 // WaitForDocument. Give it among the other options:
 //
 //	video, err := client.Video.GenerateAndWait(ctx, "grok-imagine-video", "a red fox",
@@ -209,7 +209,7 @@ func WithVideoDuration(d time.Duration) VideoOption {
 }
 
 // WithVideoAspectRatio sets the shape of the video, such as
-// VideoAspect16x9. When animating an image the image's shape is normally
+// [VideoAspect16x9]. When animating an image the image's shape is normally
 // kept.
 func WithVideoAspectRatio(a VideoAspectRatio) VideoOption {
 	return videoOption{name: "WithVideoAspectRatio", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
@@ -222,8 +222,8 @@ func WithVideoAspectRatio(a VideoAspectRatio) VideoOption {
 	}}
 }
 
-// WithVideoResolution sets the resolution of the video: VideoResolution480p,
-// VideoResolution720p or VideoResolution1080p, where the model offers it.
+// WithVideoResolution sets the resolution of the video: [VideoResolution480p],
+// [VideoResolution720p] or [VideoResolution1080p], where the model offers it.
 func WithVideoResolution(res VideoResolution) VideoOption {
 	return videoOption{name: "WithVideoResolution", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
 		pb, ok := videoResolutions[res]
@@ -236,8 +236,8 @@ func WithVideoResolution(res VideoResolution) VideoOption {
 }
 
 // WithVideoImage animates an image: it becomes the first frame of the video
-// (image-to-video). Build it with ImageURL (an https or data URL),
-// ImageBytes, ImageFile or ImageFileID (an image uploaded with the Files
+// (image-to-video). Build it with [ImageURL] (an https or data URL),
+// [ImageBytes], [ImageFile] or [ImageFileID] (an image uploaded with the Files
 // API), which check it as they do for chat.
 func WithVideoImage(img Part) VideoOption {
 	return videoOption{name: "WithVideoImage", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
@@ -252,7 +252,7 @@ func WithVideoImage(img Part) VideoOption {
 
 // WithVideoReferenceImages gives images whose subjects, style or setting
 // the video should follow, without using them as the first frame. They are
-// built as for WithVideoImage.
+// built as for [WithVideoImage].
 func WithVideoReferenceImages(imgs ...Part) VideoOption {
 	return videoOption{name: "WithVideoReferenceImages", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
 		out, err := imagesOfParts("WithVideoReferenceImages", imgs)
@@ -266,7 +266,7 @@ func WithVideoReferenceImages(imgs ...Part) VideoOption {
 
 // WithSourceVideo edits or restyles a video according to the prompt,
 // instead of creating one from scratch. To continue a video with new
-// footage, use VideoService.Extend.
+// footage, use [VideoService.Extend].
 func WithSourceVideo(v VideoInput) VideoOption {
 	return videoOption{name: "WithSourceVideo", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
 		pb, err := videoInputProto("WithSourceVideo", v)
@@ -278,7 +278,7 @@ func WithSourceVideo(v VideoInput) VideoOption {
 	}}
 }
 
-// videoInputProto returns a copy of a VideoInput's content, or its error.
+// videoInputProto returns a copy of a [VideoInput]'s content, or its error.
 func videoInputProto(where string, v VideoInput) (*xaiv1.VideoUrlContent, error) {
 	if v.err != nil {
 		return nil, invalidArgument("%s: %s", where, errMessage(v.err))

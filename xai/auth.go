@@ -15,12 +15,7 @@ type AuthService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *AuthService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Auth")
-	}
-	return nil
-}
+func (s *AuthService) ready() error { return checkMade(s != nil && s.stub != nil, "Auth") }
 
 // APIKeyInfo describes the API key the call is made with: its redacted
 // form, name, IDs, team, permissions (ACLs) and whether it is blocked or

@@ -212,12 +212,7 @@ func errNilChat() error {
 }
 
 // ready reports whether the service can make calls.
-func (s *ChatService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Chat")
-	}
-	return nil
-}
+func (s *ChatService) ready() error { return checkMade(s != nil && s.stub != nil, "Chat") }
 
 // check returns the reason the chat cannot be sent, or nil; c.mu is held.
 func (c *Chat) check() error {

@@ -19,12 +19,7 @@ type DocumentsService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *DocumentsService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Documents")
-	}
-	return nil
-}
+func (s *DocumentsService) ready() error { return checkMade(s != nil && s.stub != nil, "Documents") }
 
 // SearchOption configures [DocumentsService.Search].
 type SearchOption interface {

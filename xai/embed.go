@@ -21,12 +21,7 @@ type EmbedService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *EmbedService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Embed")
-	}
-	return nil
-}
+func (s *EmbedService) ready() error { return checkMade(s != nil && s.stub != nil, "Embed") }
 
 // EmbedOption sets a field of an embedding request; pass options to
 // [EmbedService.Inputs], with [CallOptions] to change the call itself. When an

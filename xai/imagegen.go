@@ -23,12 +23,7 @@ type ImageService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *ImageService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Image")
-	}
-	return nil
-}
+func (s *ImageService) ready() error { return checkMade(s != nil && s.stub != nil, "Image") }
 
 // MaxImageCount is the largest number of images one Generate call may ask
 // for ([WithImageCount]).

@@ -22,12 +22,7 @@ type ModelsService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *ModelsService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Models")
-	}
-	return nil
-}
+func (s *ModelsService) ready() error { return checkMade(s != nil && s.stub != nil, "Models") }
 
 // ListLanguage lists the language (chat and text completion) models
 // available to the API key.

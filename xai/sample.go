@@ -31,12 +31,7 @@ type SampleService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *SampleService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Sample")
-	}
-	return nil
-}
+func (s *SampleService) ready() error { return checkMade(s != nil && s.stub != nil, "Sample") }
 
 // CallOptions passes call options ([WithCallTimeout], [WithCallMetadata],
 // [WithCallRetry], [CaptureHeader]...) to a method whose variadic parameter

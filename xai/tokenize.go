@@ -14,12 +14,7 @@ type TokenizeService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *TokenizeService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Tokenize")
-	}
-	return nil
-}
+func (s *TokenizeService) ready() error { return checkMade(s != nil && s.stub != nil, "Tokenize") }
 
 // Token is one token of a tokenized text.
 type Token struct {

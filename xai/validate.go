@@ -187,6 +187,16 @@ func notFromClient(field string) error {
 	return invalidArgument("the %s service was not made by a client: use client.%s of a client from xai.NewClient", strings.ToLower(field), field)
 }
 
+// checkMade is the check of every service's ready method: made says
+// whether a [Client] built the service, field names the service's field of
+// Client.
+func checkMade(made bool, field string) error {
+	if !made {
+		return notFromClient(field)
+	}
+	return nil
+}
+
 // checkModelName rejects an empty model name before anything is sent.
 func checkModelName(method, name, example string) error {
 	if strings.TrimSpace(name) == "" {

@@ -1,8 +1,10 @@
 package xai
 
 import (
+	"context"
 	"testing"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -118,5 +120,29 @@ func TestValidateMessages(t *testing.T) {
 			}
 			wantInvalid(t, err, tt.errs...)
 		})
+	}
+}
+
+// Issue 13: one ready check for every service. A zero or nil service
+// gives the same InvalidArgument error naming the service, never a panic.
+func TestZeroServicesAreNotReady(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"auth":        func() error { _, err := (&AuthService{}).APIKeyInfo(ctx); return err },
+		"batch":       func() error { _, err := (*BatchService)(nil).Get(ctx, "b"); return err },
+		"chat":        func() error { _, err := (&ChatService{}).GetStoredCompletion(ctx, "r"); return err },
+		"collections": func() error { _, err := (&CollectionsService{}).Get(ctx, "c"); return err },
+		"documents":   func() error { _, err := (&DocumentsService{}).Search(ctx, "q", []string{"c"}); return err },
+		"embed":       func() error { _, err := (*EmbedService)(nil).Texts(ctx, "v1", []string{"a"}); return err },
+		"files":       func() error { _, err := (&FilesService{}).Get(ctx, "f"); return err },
+		"image":       func() error { _, err := (&ImageService{}).Generate(ctx, "m", "p"); return err },
+		"models":      func() error { _, err := (*ModelsService)(nil).ListLanguage(ctx); return err },
+		"sample":      func() error { _, err := (&SampleService{}).Text(ctx, "m", "p"); return err },
+		"tokenize":    func() error { _, err := (&TokenizeService{}).Count(ctx, "m", "t"); return err },
+		"video":       func() error { _, _, err := (*VideoService)(nil).Get(ctx, "v"); return err },
+	}
+	for name, call := range calls {
+		checkErr(t, call(), codes.InvalidArgument, "the "+name+" service was not made by a client")
 	}
 }

@@ -30,12 +30,7 @@ type VideoService struct {
 const DefaultVideoPollInterval = time.Second
 
 // ready reports whether the service can make calls.
-func (s *VideoService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Video")
-	}
-	return nil
-}
+func (s *VideoService) ready() error { return checkMade(s != nil && s.stub != nil, "Video") }
 
 // videoRequest checks what every video request needs and applies opts.
 // waits says whether the method waits, so that [PollOptions] are allowed.

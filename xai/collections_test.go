@@ -20,46 +20,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-// mgmtKey is the management key of the tests; like testKey it must never
-// show in errors or logs.
-const mgmtKey = "xai-SECRET-mgmt-key-81b3e0"
-
-// newRAGFake starts an xaitest server that splits API and management keys,
-// and a client with both keys whose management endpoint is the fake.
-func newRAGFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
-	t.Helper()
-	var srvOpts []xaitest.Option
-	if useBufconn {
-		srvOpts = append(srvOpts, xaitest.WithBufconn())
-	}
-	return newRAGFakeWith(t, srvOpts, opts...)
-}
-
-// newRAGFakeWith is newRAGFake with more options for the server.
-func newRAGFakeWith(t *testing.T, srvOpts []xaitest.Option, opts ...Option) (*xaitest.Server, *Client) {
-	t.Helper()
-	srvOpts = append([]xaitest.Option{xaitest.WithAPIKeys(testKey), xaitest.WithManagementKeys(mgmtKey)}, srvOpts...)
-	srv, err := xaitest.NewServer(srvOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := []Option{
-		WithEndpoint(srv.Target()), WithManagementEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...),
-		WithInsecure(), WithAPIKey(testKey), WithManagementKey(srv.ManagementKey()), WithoutEnv(),
-		WithRetryPolicy(fastRetry),
-	}
-	c, err := NewClient(append(base, opts...)...)
-	if err != nil {
-		srv.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		srv.Close()
-	})
-	return srv, c
-}
-
 // upload stores a text file through the client.
 func upload(t *testing.T, c *Client, name, content string) string {
 	t.Helper()

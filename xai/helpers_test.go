@@ -21,21 +21,56 @@ import (
 // fastRetry keeps retry tests quick.
 var fastRetry = RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
 
+// mgmtKey is the management key of the tests; like testKey it must never
+// show in errors or logs.
+const mgmtKey = "xai-SECRET-mgmt-key-81b3e0"
+
 // newFake starts an xaitest server accepting testKey, over loopback TCP or
 // bufconn, and a client for it. Both are closed when the test ends.
 func newFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
 	t.Helper()
-	srvOpts := []xaitest.Option{xaitest.WithAPIKeys(testKey)}
+	return startFake(t, false, transportOpts(useBufconn), opts...)
+}
+
+// newRAGFake starts an xaitest server that splits API and management keys,
+// and a client with both keys whose management endpoint is the fake.
+func newRAGFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
+	t.Helper()
+	return startFake(t, true, transportOpts(useBufconn), opts...)
+}
+
+// newRAGFakeWith is newRAGFake with more options for the server.
+func newRAGFakeWith(t *testing.T, srvOpts []xaitest.Option, opts ...Option) (*xaitest.Server, *Client) {
+	t.Helper()
+	return startFake(t, true, srvOpts, opts...)
+}
+
+// transportOpts returns the server options for bufconn or loopback TCP.
+func transportOpts(useBufconn bool) []xaitest.Option {
 	if useBufconn {
-		srvOpts = append(srvOpts, xaitest.WithBufconn())
+		return []xaitest.Option{xaitest.WithBufconn()}
 	}
-	srv, err := xaitest.NewServer(srvOpts...)
+	return nil
+}
+
+// startFake starts an xaitest server accepting testKey (and mgmtKey on
+// the management service when mgmt is set) and a client for it with
+// opts after the defaults. Both are closed when the test ends.
+func startFake(t *testing.T, mgmt bool, srvOpts []xaitest.Option, opts ...Option) (*xaitest.Server, *Client) {
+	t.Helper()
+	keys := []xaitest.Option{xaitest.WithAPIKeys(testKey)}
+	base := []Option{WithAPIKey(testKey), WithoutEnv(), WithInsecure(), WithRetryPolicy(fastRetry)}
+	if mgmt {
+		keys = append(keys, xaitest.WithManagementKeys(mgmtKey))
+		base = append(base, WithManagementKey(mgmtKey))
+	}
+	srv, err := xaitest.NewServer(append(keys, srvOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := []Option{
-		WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...), WithInsecure(),
-		WithAPIKey(srv.APIKey()), WithoutEnv(), WithRetryPolicy(fastRetry),
+	base = append(base, WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...))
+	if mgmt {
+		base = append(base, WithManagementEndpoint(srv.Target()))
 	}
 	c, err := NewClient(append(base, opts...)...)
 	if err != nil {

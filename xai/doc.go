@@ -138,7 +138,7 @@
 // agentic replies ([Response], [Output], [ToolCall]), converting times and
 // enums ([File], [Collection], [Document], [Video]), or feeding the result
 // back into a request ([Response] and [CompactedContext] are [Turn]s).
-// Every wrapper has a Proto method that returns the message it wraps.
+// A wrapper of one message has a Proto method that returns it.
 //
 // A call returns the raw protobuf message of package xaiv1 when the
 // message is a plain description with nothing to decode, read with its

@@ -7,9 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
@@ -155,11 +153,3 @@ func startScript(t *testing.T, s *scriptServer, useBufconn bool, opts ...Option)
 	})
 	return c
 }
-
-// transports runs f once over loopback TCP and once over bufconn.
-func transports(t *testing.T, f func(t *testing.T, useBufconn bool)) {
-	t.Run("loopback", func(t *testing.T) { f(t, false) })
-	t.Run("bufconn", func(t *testing.T) { f(t, true) })
-}
-
-func statusErr(c codes.Code, msg string) error { return status.Error(c, msg) }

@@ -4,17 +4,23 @@ package xai
 // errors, and readers of streams, iterators and the fake's request log.
 
 import (
+	"context"
+	"encoding/base64"
 	"errors"
 	"iter"
+	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
+	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
@@ -217,4 +223,72 @@ func textsOf[T any](seq iter.Seq2[T, error], text func(T) string) ([]string, err
 		texts = append(texts, text(v))
 	}
 	return texts, nil
+}
+
+// transports runs f once over loopback TCP and once over bufconn.
+func transports(t *testing.T, f func(t *testing.T, useBufconn bool)) {
+	t.Run("loopback", func(t *testing.T) { f(t, false) })
+	t.Run("bufconn", func(t *testing.T) { f(t, true) })
+}
+
+// statusErr is a gRPC status error, as a server handler returns.
+func statusErr(c codes.Code, msg string) error { return status.Error(c, msg) }
+
+// warm makes one call so that the connection's goroutines exist before a
+// leak check takes its snapshot.
+func warm(t *testing.T, c *Client) {
+	t.Helper()
+	if _, err := c.Chat.Create("grok-4").Append(User("warm up")).Sample(context.Background()); err != nil {
+		t.Fatalf("warm-up call: %v", err)
+	}
+}
+
+// startStubClient serves the services register adds on bufconn and returns a
+// client for them; for answers the fake never gives.
+func startStubClient(t *testing.T, register func(*grpc.Server)) *Client {
+	t.Helper()
+	gs := grpc.NewServer()
+	register(gs)
+	lis := bufconn.Listen(1 << 20)
+	go gs.Serve(lis)
+	c, err := NewClient(WithEndpoint("passthrough:///bufnet"), WithDialOptions(grpc.WithContextDialer(
+		func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) })),
+		WithAPIKey(testKey), WithInsecure(), WithoutEnv())
+	if err != nil {
+		gs.Stop()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		gs.Stop()
+	})
+	return c
+}
+
+// fakePNG returns n bytes starting with the PNG signature.
+func fakePNG(n int) []byte {
+	b := make([]byte, max(n, len(pngMagic)))
+	copy(b, pngMagic)
+	return b
+}
+
+// fakeJPEG returns n bytes starting with the JPEG signature.
+func fakeJPEG(n int) []byte {
+	b := make([]byte, max(n, len(jpegMagic)))
+	copy(b, jpegMagic)
+	return b
+}
+
+// b64 is standard base64.
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// textContent is a text content part.
+func textContent(s string) *xaiv1.Content {
+	return &xaiv1.Content{Content: &xaiv1.Content_Text{Text: s}}
+}
+
+// toolCall is a tool call of the given type with a function name and
+// arguments.
+func toolCall(id, name, args string, typ xaiv1.ToolCallType) *xaiv1.ToolCall {
+	return &xaiv1.ToolCall{Id: id, Type: typ, Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: name, Arguments: args}}}
 }

@@ -13,23 +13,7 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// fakePNG returns n bytes starting with the PNG signature.
-func fakePNG(n int) []byte {
-	b := make([]byte, max(n, len(pngMagic)))
-	copy(b, pngMagic)
-	return b
-}
-
-// fakeJPEG returns n bytes starting with the JPEG signature.
-func fakeJPEG(n int) []byte {
-	b := make([]byte, max(n, len(jpegMagic)))
-	copy(b, jpegMagic)
-	return b
-}
-
 var gifBytes = []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func TestDetailString(t *testing.T) {
 	t.Parallel()

@@ -10,10 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-func textContent(s string) *xaiv1.Content {
-	return &xaiv1.Content{Content: &xaiv1.Content_Text{Text: s}}
-}
-
 func TestMessageBuilders(t *testing.T) {
 	t.Parallel()
 	img := ImageURL("https://example.com/a.jpg", DetailLow)

@@ -16,15 +16,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-// warm makes one call so that the connection's goroutines exist before a
-// leak check takes its snapshot.
-func warm(t *testing.T, c *Client) {
-	t.Helper()
-	if _, err := c.Chat.Create("grok-4").Append(User("warm up")).Sample(context.Background()); err != nil {
-		t.Fatalf("warm-up call: %v", err)
-	}
-}
-
 func TestStreamWhole(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)

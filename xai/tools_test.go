@@ -253,10 +253,6 @@ func TestMCPHTTPAllowed(t *testing.T) {
 	}
 }
 
-func toolCall(id, name, args string, typ xaiv1.ToolCallType) *xaiv1.ToolCall {
-	return &xaiv1.ToolCall{Id: id, Type: typ, Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: name, Arguments: args}}}
-}
-
 func TestToolCall(t *testing.T) {
 	t.Parallel()
 	c := ToolCall{pb: toolCall("call_1", "get_weather", `{"city":"Paris","units":"C"}`, xaiv1.ToolCallType_TOOL_CALL_TYPE_CLIENT_SIDE_TOOL)}

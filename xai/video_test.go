@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"math"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
@@ -19,28 +17,6 @@ import (
 )
 
 const testPNGURL = "https://example.com/cat.png"
-
-// startStubClient serves the services register adds on bufconn and returns a
-// client for them; for answers the fake never gives.
-func startStubClient(t *testing.T, register func(*grpc.Server)) *Client {
-	t.Helper()
-	gs := grpc.NewServer()
-	register(gs)
-	lis := bufconn.Listen(1 << 20)
-	go gs.Serve(lis)
-	c, err := NewClient(WithEndpoint("passthrough:///bufnet"), WithDialOptions(grpc.WithContextDialer(
-		func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) })),
-		WithAPIKey(testKey), WithInsecure(), WithoutEnv())
-	if err != nil {
-		gs.Stop()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
-		gs.Stop()
-	})
-	return c
-}
 
 func TestVideoGenerateAndWait(t *testing.T) {
 	t.Parallel()

@@ -258,27 +258,6 @@ func TestSampleStreamCancel(t *testing.T) {
 	})
 }
 
-func TestSampleStreamCloseFromAnotherGoroutine(t *testing.T) {
-	srv, c := newFake(t, true)
-	warm(t, c)
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	srv.SetLatency(2 * time.Second) // the first chunk is far away
-	s, err := c.Sample.Stream(context.Background(), "grok-3", "slow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.AfterFunc(50*time.Millisecond, func() { s.Close() })
-	start := time.Now()
-	for _, err := range s.All() {
-		if err != nil {
-			t.Fatalf("Close made All fail: %v", err)
-		}
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("Close took %v to stop the stream", d)
-	}
-}
-
 func TestSampleStreamErrorMidStream(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)

@@ -185,30 +185,25 @@ func TestRetryStopsWithContext(t *testing.T) {
 	srv := &scriptServer{unary: func(context.Context, int, *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
 		return nil, statusErr(codes.Unavailable, "down")
 	}}
-	c := startScript(t, srv, true, WithRetryPolicy(RetryPolicy{InitialBackoff: 10 * time.Second, MaxBackoff: 10 * time.Second}))
+	// A backoff of ten minutes, within the default deadline of 27: a wait
+	// that ignored the context or the deadline would hang the test rather
+	// than pass it, so no wall-clock bound is needed below.
+	c := startScript(t, srv, true, WithRetryPolicy(RetryPolicy{InitialBackoff: 10 * time.Minute, MaxBackoff: 10 * time.Minute}))
 	c.api.retry.jitter = func(d time.Duration) time.Duration { return d }
 	chat := c.Chat.Create("grok-4").Append(User("hi"))
 
 	t.Run("cancel during backoff", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(50*time.Millisecond, cancel)
-		start := time.Now()
 		_, err := chat.Sample(ctx)
 		checkErr(t, err, codes.Canceled, "while waiting to retry", "down")
-		if d := time.Since(start); d > 2*time.Second {
-			t.Errorf("took %v to notice the cancellation", d)
-		}
 	})
 	t.Run("deadline before the next attempt", func(t *testing.T) {
 		before := srv.count("GetCompletion")
-		start := time.Now()
 		_, err := chat.Sample(context.Background(), WithCallTimeout(time.Second))
 		// The wait would outlast the deadline: the server's error comes back
 		// at once rather than DEADLINE_EXCEEDED later.
 		checkErr(t, err, codes.Unavailable, "down")
-		if d := time.Since(start); d > 500*time.Millisecond {
-			t.Errorf("took %v; should give up without waiting", d)
-		}
 		if n := srv.count("GetCompletion") - before; n != 1 {
 			t.Errorf("%d attempts, want 1", n)
 		}

@@ -130,10 +130,13 @@ func CaptureTrailer(md *metadata.MD) CallOption {
 // grpcCallOptions converts call options for a generated stub.
 func grpcCallOptions(opts []CallOption) []grpc.CallOption {
 	out := make([]grpc.CallOption, 0, len(opts))
-	for _, o := range opts {
-		if o != nil {
-			out = append(out, o)
+	for i, o := range opts {
+		if o == nil {
+			// Refused like every nil option: the call fails in the
+			// pipeline, before anything is sent.
+			o = newCallOption(func(c *callConfig) { c.fail(invalidArgument("call option %d is nil", i)) })
 		}
+		out = append(out, o)
 	}
 	return out
 }

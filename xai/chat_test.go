@@ -543,3 +543,16 @@ func TestEndUserOptionsRejectInvalidUTF8(t *testing.T) {
 		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
 	}
 }
+
+// A nil call option is refused before sending, like every nil option.
+func TestNilCallOptionRefused(t *testing.T) {
+	srv, c := newFake(t, true)
+	before := len(srv.Requests())
+	_, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background(), nil)
+	checkErr(t, err, codes.InvalidArgument, "call option 0 is nil")
+	_, err = c.Models.ListLanguage(context.Background(), WithCallTimeout(time.Minute), nil)
+	checkErr(t, err, codes.InvalidArgument, "call option 1 is nil")
+	if len(srv.Requests()) != before {
+		t.Error("a call with a nil option was sent")
+	}
+}

@@ -484,7 +484,7 @@ func collectionConfigOf(method string, opts []CollectionOption) (*collectionConf
 	c := &collectionConfig{}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", method, i)
+			return nil, errNilOption(method, i)
 		}
 		if err := o.applyCollection(c); err != nil {
 			return nil, err
@@ -716,7 +716,7 @@ func documentConfigOf(method string, opts []DocumentOption) (*documentConfig, er
 	c := &documentConfig{}
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalidArgument("%s: option %d is nil", method, i)
+			return nil, errNilOption(method, i)
 		}
 		if err := o.applyDocument(c); err != nil {
 			return nil, err

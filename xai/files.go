@@ -322,7 +322,7 @@ func uploadConfigOf(method string, opts []UploadOption) (uploadConfig, error) {
 	cfg := uploadConfig{size: -1, chunkSize: DefaultUploadChunkSize}
 	for i, o := range opts {
 		if o == nil {
-			return cfg, invalidArgument("%s: option %d is nil", method, i)
+			return cfg, errNilOption(method, i)
 		}
 		if err := o.applyUpload(&cfg); err != nil {
 			return cfg, err
@@ -675,7 +675,7 @@ func (s *FilesService) Download(ctx context.Context, fileID string, w io.Writer,
 	var cfg downloadConfig
 	for i, o := range opts {
 		if o == nil {
-			return 0, invalidArgument("Files.Download: option %d is nil", i)
+			return 0, errNilOption("Files.Download", i)
 		}
 		if err := o.applyDownload(&cfg); err != nil {
 			return 0, err

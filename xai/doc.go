@@ -73,8 +73,11 @@
 // error: if the server's text quotes one, it reads "[REDACTED]". Problems
 // found before sending (a missing model, an out-of-range temperature, a
 // misplaced system message, a request over the size limit) have code
-// InvalidArgument, and nothing is sent. Values are never
-// silently adjusted.
+// InvalidArgument, and nothing is sent: [Error.Local] tells such errors
+// from those the call returned. Values are never silently adjusted.
+// [IsNotFound], [IsRateLimited], [IsUnavailable], [IsDeadlineExceeded],
+// [IsPermissionDenied] and the other Is functions test the codes callers
+// branch on.
 //
 // # Conversations
 //
@@ -82,7 +85,15 @@
 // with [WithPreviousResponseID], or keep it locally: appending a response
 // carries its encrypted reasoning along ([WithEncryptedContent]), and
 // [Chat.MarshalJSON] with [ChatService.Restore] saves and restores the whole
-// conversation.
+// conversation in a stable, versioned JSON format. Each turn you will
+// continue by ID must itself be stored.
+//
+// The history is yours to read and change: [Chat.Messages] reads it,
+// [Chat.DropLast] rolls back a failed exchange, [Chat.Clone] branches it,
+// and [Chat.Compact] has the service fold it into one encrypted message
+// (a [CompactedContext], which can also be appended as a turn). Files go
+// into messages by ID ([FileID]), inline ([FileBytes]) or by URL
+// ([FileURL]).
 //
 // # Server-side tools
 //

@@ -283,7 +283,6 @@ def run_files(files, md, c):
         c.check(name, bool(f.id) and f.filename == "polyglot-python.bin" and f.size == len(data),
                 f"id {f.id!r}, {f.size} bytes of {len(data)}")
     except grpc.RpcError as err:
-        f = None
         c.error(name, err)
 
     # 15. Read back: RetrieveFile, and the newest files of ListFiles.

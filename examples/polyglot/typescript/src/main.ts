@@ -308,7 +308,6 @@ async function runFiles(files: Client<typeof Files>, anonymous: Client<typeof Fi
     f = await files.uploadFile(uploadMessages(), opts);
     c.check(name, f.id !== "" && f.filename === fileName && f.size === size, `id '${f.id}', ${f.size} bytes of ${size}`);
   } catch (err) {
-    f = undefined;
     c.error(name, err);
   }
 

@@ -1,7 +1,9 @@
-// Command wrongfake serves the xAI Chat service wrong on purpose, one fault
-// at a time, so that `scripts/polyglot --selftest` (make polyglot-selftest)
-// can show that the examples in examples/polyglot notice a server that
-// misbehaves. It forwards every Chat call to an in-memory xaitest server and
+// Command wrongfake serves the xAI Chat and Files services wrong on purpose,
+// one fault at a time, so that `scripts/polyglot --selftest` (make
+// polyglot-selftest) can show that the examples in examples/polyglot notice
+// a server that misbehaves. It forwards every Chat call, and the Files calls
+// the examples make (UploadFile, ListFiles, RetrieveFile,
+// RetrieveFileContent, DeleteFile), to an in-memory xaitest server and
 // breaks the one behaviour that -fault names.
 //
 // Usage:
@@ -55,6 +57,10 @@ var faults = []struct{ name, breaks, check string }{
 	{"stream-text-as-user", "sends the streamed text on deltas of ROLE_USER", "stream"},
 	{"accept-invalid", "answers requests the service rejects with INVALID_ARGUMENT", "INVALID_ARGUMENT"},
 	{"no-auth", "answers calls without an API key", "UNAUTHENTICATED"},
+	// Issue 16, finding 5: a client whose key is lost on client streams
+	// only; the examples must see such an upload refused.
+	{"upload-no-auth", "answers the client-streaming Files.UploadFile without an API key, checking it on every other call", "UNAUTHENTICATED: an upload"},
+	{"upload-lose-chunk", "leaves out the second data message of uploads", "files: upload"},
 	{"ignore-scripted-reply", "answers EnqueueReply of the control service without queueing the reply", "control: scripted reply"},
 	{"ignore-injected-fault", "answers InjectFault of the control service without injecting the fault", "control: injected fault"},
 	// Not a fault: a delta without a role continues the role last seen at
@@ -109,6 +115,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	}
 	srv := grpc.NewServer()
 	xaiv1.RegisterChatServer(srv, &chat{fault: *fault, key: backend.APIKey(), next: xaiv1.NewChatClient(conn)})
+	xaiv1.RegisterFilesServer(srv, &files{fault: *fault, key: backend.APIKey(), next: xaiv1.NewFilesClient(conn)})
 	controlv1.RegisterControlServiceServer(srv, &control{fault: *fault, next: controlv1.NewControlServiceClient(conn)})
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(lis) }()
@@ -133,17 +140,23 @@ type chat struct {
 	next  xaiv1.ChatClient
 }
 
-// outgoing passes the caller's authorization on to the backend, so that the
-// backend checks it, unless the fault is no-auth.
-func (c *chat) outgoing(ctx context.Context) context.Context {
+// forwardAuth passes the caller's authorization on to the backend, so that
+// the backend checks it; with skipCheck it sends the backend's own key
+// instead, so that calls without one are answered.
+func forwardAuth(ctx context.Context, skipCheck bool, key string) context.Context {
 	auth := metadata.ValueFromIncomingContext(ctx, "authorization")
-	if c.fault == "no-auth" {
-		auth = []string{"Bearer " + c.key}
+	if skipCheck {
+		auth = []string{"Bearer " + key}
 	}
 	if len(auth) == 0 {
 		return ctx
 	}
 	return metadata.AppendToOutgoingContext(ctx, "authorization", auth[0])
+}
+
+// outgoing forwards the caller's authorization, unless the fault is no-auth.
+func (c *chat) outgoing(ctx context.Context) context.Context {
+	return forwardAuth(ctx, c.fault == "no-auth", c.key)
 }
 
 // request applies the faults that change what the backend is asked.
@@ -242,6 +255,90 @@ func (c *chat) DeleteStoredCompletion(ctx context.Context, req *xaiv1.DeleteStor
 	return c.next.DeleteStoredCompletion(c.outgoing(ctx), req)
 }
 
+// files forwards the Files calls the examples make to next, breaking the
+// behaviour fault names.
+type files struct {
+	xaiv1.UnimplementedFilesServer
+	fault string
+	key   string // the backend's key, sent for callers without one under no-auth and upload-no-auth
+	next  xaiv1.FilesClient
+}
+
+// outgoing forwards the caller's authorization, unless the fault is no-auth,
+// or upload-no-auth and the call an upload.
+func (f *files) outgoing(ctx context.Context, upload bool) context.Context {
+	return forwardAuth(ctx, f.fault == "no-auth" || upload && f.fault == "upload-no-auth", f.key)
+}
+
+// UploadFile relays the client stream message by message, so that the
+// backend sees the same init and data messages (less one under
+// upload-lose-chunk), and relays its answer.
+func (f *files) UploadFile(in grpc.ClientStreamingServer[xaiv1.UploadFileChunk, xaiv1.File]) error {
+	ctx, cancel := context.WithCancel(f.outgoing(in.Context(), true))
+	defer cancel()
+	out, err := f.next.UploadFile(ctx)
+	if err != nil {
+		return err
+	}
+	data := 0
+	for {
+		msg, err := in.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if _, ok := msg.GetChunk().(*xaiv1.UploadFileChunk_Data); ok {
+			data++
+			if f.fault == "upload-lose-chunk" && data == 2 {
+				continue
+			}
+		}
+		if err := out.Send(msg); errors.Is(err, io.EOF) {
+			break // the backend ended the call; CloseAndRecv says how
+		} else if err != nil {
+			return err
+		}
+	}
+	file, err := out.CloseAndRecv()
+	if err != nil {
+		return err
+	}
+	return in.SendAndClose(file)
+}
+
+func (f *files) ListFiles(ctx context.Context, req *xaiv1.ListFilesRequest) (*xaiv1.ListFilesResponse, error) {
+	return f.next.ListFiles(f.outgoing(ctx, false), req)
+}
+
+func (f *files) RetrieveFile(ctx context.Context, req *xaiv1.RetrieveFileRequest) (*xaiv1.File, error) {
+	return f.next.RetrieveFile(f.outgoing(ctx, false), req)
+}
+
+func (f *files) DeleteFile(ctx context.Context, req *xaiv1.DeleteFileRequest) (*xaiv1.DeleteFileResponse, error) {
+	return f.next.DeleteFile(f.outgoing(ctx, false), req)
+}
+
+func (f *files) RetrieveFileContent(req *xaiv1.RetrieveFileContentRequest, out grpc.ServerStreamingServer[xaiv1.FileContentChunk]) error {
+	in, err := f.next.RetrieveFileContent(f.outgoing(out.Context(), false), req)
+	if err != nil {
+		return err
+	}
+	for {
+		chunk, err := in.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := out.Send(chunk); err != nil {
+			return err
+		}
+	}
+}
+
 // controlKey is the control key of the backend, the one scripts/polyglot
 // gives the examples.
 const controlKey = "xai-test-control-key"
@@ -257,10 +354,7 @@ type control struct {
 // outgoing passes the caller's authorization on, so that the backend checks
 // it.
 func (c *control) outgoing(ctx context.Context) context.Context {
-	if auth := metadata.ValueFromIncomingContext(ctx, "authorization"); len(auth) > 0 {
-		return metadata.AppendToOutgoingContext(ctx, "authorization", auth[0])
-	}
-	return ctx
+	return forwardAuth(ctx, false, "")
 }
 
 func (c *control) Reset(ctx context.Context, req *controlv1.ResetRequest) (*controlv1.ResetResponse, error) {

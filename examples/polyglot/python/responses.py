@@ -13,10 +13,12 @@ next to this file:
         $(find proto -name '*.proto')
 
 It starts nothing: it connects in plaintext to a fake that is already
-running and sends `authorization: Bearer <key>` on every call. The last
-checks steer the fake through its control service (xaitest.control.v1, with
-the key the fake got as -control-key): one scripted reply, one injected
-fault.
+running and sends `authorization: Bearer <key>` on every call. After the
+Responses flow it uploads a file through the client-streaming
+Files.UploadFile (the key goes on that call too), reads, downloads and
+deletes it, and sees an upload without the key refused. The last checks
+steer the fake through its control service (xaitest.control.v1, with the
+key the fake got as -control-key): one scripted reply, one injected fault.
 
     /usr/bin/python3 examples/polyglot/python/responses.py --addr 127.0.0.1:50051 \
         --key xai-test-key --control-key xai-test-control-key
@@ -36,7 +38,7 @@ sys.path.insert(0, os.environ.get("XAI_PY_GEN", os.path.join(HERE, "gen")))
 
 try:
     import grpc
-    from xai.api.v1 import chat_pb2, chat_pb2_grpc, image_pb2, sample_pb2
+    from xai.api.v1 import chat_pb2, chat_pb2_grpc, files_pb2, files_pb2_grpc, image_pb2, sample_pb2
     from xaitest.control.v1 import control_pb2, control_pb2_grpc
 except ImportError as err:  # say what is missing instead of a bare traceback
     sys.exit(
@@ -257,6 +259,89 @@ def run(chat, md, c):
         c.check(name, err.code() == grpc.StatusCode.UNAUTHENTICATED, f"{err.code().name}: {err.details()}")
 
 
+def run_files(files, md, c):
+    """Uploads a file through the client-streaming Files.UploadFile with the
+    key, reads it back, downloads and deletes it; then uploads without it."""
+    def call(method, request):
+        return method(request, metadata=md, timeout=30)
+
+    # The contract (proto/xai/api/v1/files.proto): the first message carries
+    # init (the file name), every later one a piece of data, in order.
+    data = bytes(range(256)) * 3  # 768 bytes, every byte value, not UTF-8
+    pieces = [data[i:i + 300] for i in range(0, len(data), 300)]
+
+    def upload_messages():
+        yield files_pb2.UploadFileChunk(init=files_pb2.UploadFileInit(name="polyglot-python.bin"))
+        for piece in pieces:
+            yield files_pb2.UploadFileChunk(data=piece)
+
+    # 14. The upload, with `authorization` on the client stream too.
+    name = f"files: upload: UploadFile (init, then {len(pieces)} data messages) returns an ID, the name and the size"
+    f = None
+    try:
+        f = files.UploadFile(upload_messages(), metadata=md, timeout=30)
+        c.check(name, bool(f.id) and f.filename == "polyglot-python.bin" and f.size == len(data),
+                f"id {f.id!r}, {f.size} bytes of {len(data)}")
+    except grpc.RpcError as err:
+        c.error(name, err)
+
+    # 15. Read back: RetrieveFile, and the newest files of ListFiles.
+    name = "files: retrieve: RetrieveFile and ListFiles show the file with its size"
+    if f is None:
+        c.check(name, False, "no uploaded file")
+    else:
+        try:
+            got = call(files.RetrieveFile, files_pb2.RetrieveFileRequest(file_id=f.id))
+            listed = [x for x in call(files.ListFiles, files_pb2.ListFilesRequest(
+                limit=100, order=files_pb2.DESCENDING)).data if x.id == f.id]
+            c.check(name, got.id == f.id and got.size == len(data) and len(listed) == 1
+                    and listed[0].size == len(data),
+                    f"retrieved {got.size} bytes; listed {[x.size for x in listed]}")
+        except grpc.RpcError as err:
+            c.error(name, err)
+
+    # 16. Download (a server stream): the pieces joined are the bytes sent.
+    name = "files: download: RetrieveFileContent's chunks, joined, are the uploaded bytes"
+    if f is None:
+        c.check(name, False, "no uploaded file")
+    else:
+        try:
+            got = b"".join(chunk.data for chunk in call(files.RetrieveFileContent, files_pb2.RetrieveFileContentRequest(
+                file_id=f.id, format=files_pb2.DOWNLOAD_FORMAT_ORIGINAL)))
+            c.check(name, got == data, f"{len(got)} bytes, equal: {got == data}")
+        except grpc.RpcError as err:
+            c.error(name, err)
+
+    # 17. Delete, 18. NOT_FOUND afterwards.
+    name = "files: delete: DeleteFile answers deleted for the ID"
+    if f is None:
+        c.check(name, False, "no uploaded file")
+    else:
+        try:
+            d = call(files.DeleteFile, files_pb2.DeleteFileRequest(file_id=f.id))
+            c.check(name, d.id == f.id and d.deleted, f"id {d.id!r}, deleted {d.deleted}")
+        except grpc.RpcError as err:
+            c.error(name, err)
+    name = "files: NOT_FOUND: the deleted file can no longer be retrieved"
+    if f is None:
+        c.check(name, False, "no uploaded file")
+    else:
+        try:
+            call(files.RetrieveFile, files_pb2.RetrieveFileRequest(file_id=f.id))
+            c.check(name, False, "it was still returned")
+        except grpc.RpcError as err:
+            c.check(name, err.code() == grpc.StatusCode.NOT_FOUND, f"{err.code().name}: {err.details()}")
+
+    # 19. A client that loses the key on client streams must fail visibly:
+    # an upload without it is refused (issue 16, finding 5).
+    name = "UNAUTHENTICATED: an upload without the key is refused"
+    try:
+        stored = files.UploadFile(upload_messages(), timeout=30)
+        c.check(name, False, f"it was stored as {stored.id!r}")
+    except grpc.RpcError as err:
+        c.check(name, err.code() == grpc.StatusCode.UNAUTHENTICATED, f"{err.code().name}: {err.details()}")
+
+
 def run_control(chat, md, control, control_md, c):
     """Steers the fake through its control service, then sees the effect."""
     def call(method, request, metadata):
@@ -269,7 +354,7 @@ def run_control(chat, md, control, control_md, c):
     except grpc.RpcError as err:
         c.error("control: Reset", err)
 
-    # 11. A scripted reply is the answer of the next completion.
+    # 20. A scripted reply is the answer of the next completion.
     name = "control: scripted reply: EnqueueReply's content is the next completion's answer"
     scripted = "Scripted by the Python example through the control service."
     try:
@@ -280,7 +365,7 @@ def run_control(chat, md, control, control_md, c):
     except grpc.RpcError as err:
         c.error(name, err)
 
-    # 12. An injected fault fails the next call of its method, once.
+    # 21. An injected fault fails the next call of its method, once.
     name = "control: injected fault: InjectFault fails the next GetCompletion with its code and message, once"
     message = "injected by the Python example"
     try:
@@ -298,7 +383,7 @@ def run_control(chat, md, control, control_md, c):
     except grpc.RpcError as err:
         c.error(name, err)
 
-    # 13. The API key is no control key.
+    # 22. The API key is no control key.
     name = "control: keys: the API key cannot use the control service (PERMISSION_DENIED)"
     try:
         call(control.Reset, control_pb2.ResetRequest(), md)
@@ -329,6 +414,7 @@ def main():
         else:
             chat, md = chat_pb2_grpc.ChatStub(channel), [("authorization", f"Bearer {args.key}")]
             run(chat, md, c)
+            run_files(files_pb2_grpc.FilesStub(channel), md, c)
             run_control(chat, md, control_pb2_grpc.ControlServiceStub(channel),
                         [("authorization", f"Bearer {args.control_key}")], c)
     print(f"{c.passed} passed, {c.failed} failed")

@@ -11,11 +11,13 @@
 // (or XAIFAKE_ADDR, XAIFAKE_API_KEY and XAIFAKE_CONTROL_KEY in the
 // environment). It starts nothing: it connects in plaintext to a fake that
 // is already running and sends `authorization: Bearer <key>` on every call.
-// The last checks steer the fake through its control service
-// (xaitest.control.v1, with the key the fake got as -control-key): one
-// scripted reply, one injected fault. Every check prints one line; the last
-// line is "N passed, M failed", and the exit status is 1 when any check
-// failed.
+// After the Responses flow it uploads a file through the client-streaming
+// Files.UploadFile (the key goes on that call too), reads, downloads and
+// deletes it, and sees an upload without the key refused. The last checks
+// steer the fake through its control service (xaitest.control.v1, with the
+// key the fake got as -control-key): one scripted reply, one injected fault.
+// Every check prints one line; the last line is "N passed, M failed", and
+// the exit status is 1 when any check failed.
 
 import { parseArgs } from "node:util";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -31,10 +33,12 @@ import {
 } from "../gen/xai/api/v1/chat_pb.js";
 import { ImageDetail } from "../gen/xai/api/v1/image_pb.js";
 import { FinishReason } from "../gen/xai/api/v1/sample_pb.js";
+import { DownloadFormat, type File, Files, Ordering, type UploadFileChunkSchema } from "../gen/xai/api/v1/files_pb.js";
 import { ControlService } from "../gen/xaitest/control/v1/control_pb.js";
 
 type Message = MessageInitShape<typeof MessageSchema>;
 type Request = MessageInitShape<typeof GetCompletionsRequestSchema>;
+type UploadMessage = MessageInitShape<typeof UploadFileChunkSchema>;
 
 const MODEL = "grok-4"; // reasons (so there is reasoning to encrypt) and sees images
 
@@ -279,6 +283,103 @@ async function run(chat: Client<typeof Chat>, anonymous: Client<typeof Chat>, c:
   }
 }
 
+/**
+ * Uploads a file through the client-streaming Files.UploadFile with the key,
+ * reads it back, downloads and deletes it; then uploads without the key.
+ */
+async function runFiles(files: Client<typeof Files>, anonymous: Client<typeof Files>, c: Checks): Promise<void> {
+  const opts = { timeoutMs: 30_000 };
+  // The contract (proto/xai/api/v1/files.proto): the first message carries
+  // init (the file name), every later one a piece of data, in order.
+  const data = new Uint8Array(768).map((_, i) => i % 256); // every byte value, not UTF-8
+  const pieces: Uint8Array[] = [];
+  for (let i = 0; i < data.length; i += 300) pieces.push(data.subarray(i, i + 300));
+  const fileName = "polyglot-typescript.bin";
+  async function* uploadMessages(): AsyncIterable<UploadMessage> {
+    yield { chunk: { case: "init", value: { name: fileName } } };
+    for (const piece of pieces) yield { chunk: { case: "data", value: piece } };
+  }
+  const size = BigInt(data.length);
+
+  // 14. The upload, with `authorization` on the client stream too.
+  let name = `files: upload: UploadFile (init, then ${pieces.length} data messages) returns an ID, the name and the size`;
+  let f: File | undefined;
+  try {
+    f = await files.uploadFile(uploadMessages(), opts);
+    c.check(name, f.id !== "" && f.filename === fileName && f.size === size, `id '${f.id}', ${f.size} bytes of ${size}`);
+  } catch (err) {
+    c.error(name, err);
+  }
+
+  // 15. Read back: RetrieveFile, and the newest files of ListFiles.
+  name = "files: retrieve: RetrieveFile and ListFiles show the file with its size";
+  if (!f) {
+    c.check(name, false, "no uploaded file");
+  } else {
+    try {
+      const got = await files.retrieveFile({ fileId: f.id }, opts);
+      const listed = (await files.listFiles({ limit: 100, order: Ordering.DESCENDING }, opts)).data.filter((x) => x.id === f!.id);
+      c.check(
+        name,
+        got.id === f.id && got.size === size && listed.length === 1 && listed[0].size === size,
+        `retrieved ${got.size} bytes; listed [${listed.map((x) => x.size).join(", ")}]`,
+      );
+    } catch (err) {
+      c.error(name, err);
+    }
+  }
+
+  // 16. Download (a server stream): the pieces joined are the bytes sent.
+  name = "files: download: RetrieveFileContent's chunks, joined, are the uploaded bytes";
+  if (!f) {
+    c.check(name, false, "no uploaded file");
+  } else {
+    try {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of files.retrieveFileContent({ fileId: f.id, format: DownloadFormat.ORIGINAL }, opts)) parts.push(chunk.data);
+      const got = Buffer.concat(parts);
+      const equal = got.equals(data);
+      c.check(name, equal, `${got.length} bytes, equal: ${equal}`);
+    } catch (err) {
+      c.error(name, err);
+    }
+  }
+
+  // 17. Delete, 18. NOT_FOUND afterwards.
+  name = "files: delete: DeleteFile answers deleted for the ID";
+  if (!f) {
+    c.check(name, false, "no uploaded file");
+  } else {
+    try {
+      const d = await files.deleteFile({ fileId: f.id }, opts);
+      c.check(name, d.id === f.id && d.deleted, `id '${d.id}', deleted ${d.deleted}`);
+    } catch (err) {
+      c.error(name, err);
+    }
+  }
+  name = "files: NOT_FOUND: the deleted file can no longer be retrieved";
+  if (!f) {
+    c.check(name, false, "no uploaded file");
+  } else {
+    try {
+      await files.retrieveFile({ fileId: f.id }, opts);
+      c.check(name, false, "it was still returned");
+    } catch (err) {
+      c.check(name, codeOf(err) === Code.NotFound, describe(err));
+    }
+  }
+
+  // 19. A client that loses the key on client streams must fail visibly:
+  // an upload without it is refused (issue 16, finding 5).
+  name = "UNAUTHENTICATED: an upload without the key is refused";
+  try {
+    const stored = await anonymous.uploadFile(uploadMessages(), opts);
+    c.check(name, false, `it was stored as '${stored.id}'`);
+  } catch (err) {
+    c.check(name, codeOf(err) === Code.Unauthenticated, describe(err));
+  }
+}
+
 /** Steers the fake through its control service, then sees the effect. */
 async function runControl(
   chat: Client<typeof Chat>,
@@ -295,7 +396,7 @@ async function runControl(
     c.error("control: Reset", err);
   }
 
-  // 11. A scripted reply is the answer of the next completion.
+  // 20. A scripted reply is the answer of the next completion.
   let name = "control: scripted reply: EnqueueReply's content is the next completion's answer";
   const scripted = "Scripted by the TypeScript example through the control service.";
   try {
@@ -306,7 +407,7 @@ async function runControl(
     c.error(name, err);
   }
 
-  // 12. An injected fault fails the next call of its method, once.
+  // 21. An injected fault fails the next call of its method, once.
   name = "control: injected fault: InjectFault fails the next GetCompletion with its code and message, once";
   const message = "injected by the TypeScript example";
   try {
@@ -323,7 +424,7 @@ async function runControl(
     c.error(name, err);
   }
 
-  // 13. The API key is no control key.
+  // 22. The API key is no control key.
   name = "control: keys: the API key cannot use the control service (PERMISSION_DENIED)";
   try {
     await controlWithAPIKey.reset({}, opts);
@@ -358,11 +459,13 @@ async function main(): Promise<number> {
   const baseUrl = `http://${values.addr}`;
   const withKey = createGrpcTransport({ baseUrl, interceptors: [bearer(values.key)] });
   const chat = createClient(Chat, withKey);
-  const anonymous = createClient(Chat, createGrpcTransport({ baseUrl }));
+  const withoutKey = createGrpcTransport({ baseUrl });
+  const anonymous = createClient(Chat, withoutKey);
   const control = createClient(ControlService, createGrpcTransport({ baseUrl, interceptors: [bearer(values["control-key"])] }));
 
   const c = new Checks();
   await run(chat, anonymous, c);
+  await runFiles(createClient(Files, withKey), createClient(Files, withoutKey), c);
   await runControl(chat, control, createClient(ControlService, withKey), c);
   console.log(`${c.passed} passed, ${c.failed} failed`);
   return c.failed ? 1 : 0;

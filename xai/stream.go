@@ -246,9 +246,9 @@ func (s *Stream) next() (*xaiv1.GetChatCompletionChunk, error) {
 
 // chunk wraps pb, with the answer rule in force when it arrived.
 func (s *Stream) chunk(pb *xaiv1.GetChatCompletionChunk) Chunk {
-	var one bool
-	s.loop.locked(func() { one = s.one })
-	return Chunk{pb: pb, one: one}
+	// No lock: s.one changes only in take, which ran in this goroutine (the
+	// reader's) just before; other goroutines only read it.
+	return Chunk{pb: pb, one: s.one}
 }
 
 // Response returns the response built from the chunks received so far: the

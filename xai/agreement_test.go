@@ -22,7 +22,10 @@ func sdkVerdict(req *xaiv1.GetCompletionsRequest) error {
 	if err := checkRanges("request", req); err != nil {
 		return err
 	}
-	return validateMessages(req.GetMessages())
+	if err := validateMessages(req.GetMessages()); err != nil {
+		return err
+	}
+	return checkToolChoice(req)
 }
 
 // TestValidationAgreesWithFake runs every validation rule the SDK applies
@@ -98,6 +101,18 @@ func TestValidationAgreesWithFake(t *testing.T) {
 		{"reasoning_effort", req(func(r *xaiv1.GetCompletionsRequest) {
 			r.ReasoningEffort = xaiv1.ReasoningEffort_INVALID_EFFORT.Enum()
 		}), "reasoning_effort"},
+		{"tool choice required without tools", req(func(r *xaiv1.GetCompletionsRequest) {
+			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_REQUIRED}}
+		}), "TOOL_MODE_REQUIRED needs at least one tool"},
+		{"tool choice of a missing function", req(func(r *xaiv1.GetCompletionsRequest) {
+			r.Tools = []*xaiv1.Tool{FunctionTool("get_time", "d", `{"type":"object","properties":{}}`).Proto()}
+			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_FunctionName{FunctionName: "get_weather"}}
+		}), "not among the tools"},
+		{"tool choice empty", req(func(r *xaiv1.GetCompletionsRequest) { r.ToolChoice = &xaiv1.ToolChoice{} }), "tool_choice is empty"},
+		{"tool choice of a present function", req(func(r *xaiv1.GetCompletionsRequest) {
+			r.Tools = []*xaiv1.Tool{FunctionTool("get_time", "d", `{"type":"object","properties":{}}`).Proto()}
+			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_FunctionName{FunctionName: "get_time"}}
+		}), ""},
 		{"include", req(func(r *xaiv1.GetCompletionsRequest) {
 			r.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INVALID}
 		}), "include"},

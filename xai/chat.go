@@ -231,7 +231,7 @@ func (c *Chat) check() error {
 	if err := validateMessages(c.req.GetMessages()); err != nil {
 		return err
 	}
-	return nil
+	return checkToolChoice(c.req)
 }
 
 // joinErrors returns the only error of errs, or one InvalidArgument [*Error]

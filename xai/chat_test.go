@@ -69,8 +69,10 @@ func TestChatOptionsSetRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			chat := c.Chat.Create("grok-4", tt.opt, WithMessages(User("hi")))
-			if err := chat.Err(); err != nil {
-				t.Fatalf("Err() = %v", err)
+			// The option's own error; Err would add the checks of a whole
+			// chat (a tool choice needs its tools, for example).
+			if len(chat.errs) > 0 {
+				t.Fatalf("option error: %v", chat.errs)
 			}
 			want := proto.CloneOf(tt.want)
 			want.Model = "grok-4"
@@ -554,5 +556,19 @@ func TestNilCallOptionRefused(t *testing.T) {
 	checkErr(t, err, codes.InvalidArgument, "call option 1 is nil")
 	if len(srv.Requests()) != before {
 		t.Error("a call with a nil option was sent")
+	}
+}
+
+// The tool choice must fit the tools; options come in any order, so it is
+// checked when the chat is sent, and nothing is sent when it does not fit.
+func TestToolChoiceCheckedBeforeSending(t *testing.T) {
+	srv, c := newFake(t, true)
+	before := len(srv.Requests())
+	_, err := c.Chat.Create("grok-4", WithToolChoice(ToolChoiceRequired)).Append(User("hi")).Sample(context.Background())
+	checkErr(t, err, codes.InvalidArgument, "TOOL_MODE_REQUIRED needs at least one tool")
+	_, err = c.Chat.Create("grok-4", WithToolChoiceFunction("get_weather"), WithTools(WebSearch())).Append(User("hi")).Sample(context.Background())
+	checkErr(t, err, codes.InvalidArgument, `"get_weather", which is not among the tools`)
+	if len(srv.Requests()) != before {
+		t.Error("a chat with a tool choice that does not fit was sent")
 	}
 }

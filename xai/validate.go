@@ -210,3 +210,34 @@ func checkModelName(method, name, example string) error {
 func errNilOption(method string, i int) *Error {
 	return invalidArgument("%s: option %d is nil", method, i)
 }
+
+// checkToolChoice checks that the tool choice of r fits its tools, as the
+// service (and the fake) do: a choice that sets something, a known mode,
+// TOOL_MODE_REQUIRED only with tools, and a forced function among the
+// function tools. Options can be given in any order, so this is checked
+// when the chat is sent.
+func checkToolChoice(r *xaiv1.GetCompletionsRequest) error {
+	choice := r.GetToolChoice()
+	if choice == nil {
+		return nil
+	}
+	switch c := choice.GetToolChoice().(type) {
+	case nil:
+		return invalidArgument("tool_choice is empty: set a mode with WithToolChoice or a function with WithToolChoiceFunction")
+	case *xaiv1.ToolChoice_Mode:
+		if _, known := xaiv1.ToolMode_name[int32(c.Mode)]; !known || c.Mode == xaiv1.ToolMode_TOOL_MODE_INVALID {
+			return invalidArgument("tool_choice mode %v is not valid: use ToolChoiceAuto, ToolChoiceNone or ToolChoiceRequired", c.Mode)
+		}
+		if c.Mode == xaiv1.ToolMode_TOOL_MODE_REQUIRED && len(r.GetTools()) == 0 {
+			return invalidArgument("tool_choice mode TOOL_MODE_REQUIRED needs at least one tool: add tools with WithTools, or drop WithToolChoice(ToolChoiceRequired)")
+		}
+	case *xaiv1.ToolChoice_FunctionName:
+		for _, t := range r.GetTools() {
+			if t.GetFunction().GetName() == c.FunctionName {
+				return nil
+			}
+		}
+		return invalidArgument("tool_choice names function %s, which is not among the tools: add it with WithTools(FunctionTool(...)) or fix the name", quoteShort(c.FunctionName))
+	}
+	return nil
+}

@@ -116,10 +116,6 @@ func all[M, C any](l *recvLoop[M], next func() (*M, error), wrap func(*M) C) ite
 
 // locked runs f under the loop's lock; f reads the accumulated result.
 func (l *recvLoop[M]) locked(f func()) {
-	if l == nil {
-		f()
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f()

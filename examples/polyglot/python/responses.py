@@ -19,6 +19,8 @@ Files.UploadFile (the key goes on that call too), reads, downloads and
 deletes it, and sees an upload without the key refused. The last checks
 steer the fake through its control service (xaitest.control.v1, with the
 key the fake got as -control-key): one scripted reply, one injected fault.
+The very last check connects as the official Python SDK does for an api_host
+of "localhost:<port>" and sees the key reach a unary call and an upload.
 
     /usr/bin/python3 examples/polyglot/python/responses.py --addr 127.0.0.1:50051 \
         --key xai-test-key --control-key xai-test-control-key
@@ -392,6 +394,46 @@ def run_control(chat, md, control, control_md, c):
         c.check(name, err.code() == grpc.StatusCode.PERMISSION_DENIED, f"{err.code().name}: {err.details()}")
 
 
+class KeyPlugin(grpc.AuthMetadataPlugin):
+    """Call credentials that add `authorization: Bearer <key>` to every call."""
+
+    def __init__(self, key):
+        self._key = key
+
+    def __call__(self, context, callback):
+        callback((("authorization", f"Bearer {self._key}"),), None)
+
+
+def run_sdk_channel(addr, key, c):
+    """Connects the way the official Python SDK 1.19 does for an api_host of
+    "localhost:<port>" (src/xai_sdk/client.py, create_channel_credentials):
+    grpc.local_channel_credentials() composed with call credentials that add
+    the key, and no metadata given per call. The key must reach the fake on
+    a unary call and on the client-streaming upload alike (issue 16,
+    finding 5), which is what the fake's README recipe promises."""
+    port = addr.rsplit(":", 1)[1]
+    creds = grpc.composite_channel_credentials(
+        grpc.local_channel_credentials(), grpc.metadata_call_credentials(KeyPlugin(key)))
+    # 23. Unary and client-streaming calls both carry the key.
+    name = ("official SDK channel: localhost: local credentials with key call credentials "
+            "carry the key on GetCompletion and on the UploadFile client stream")
+    with grpc.secure_channel(f"localhost:{port}", creds) as channel:
+        chat, files = chat_pb2_grpc.ChatStub(channel), files_pb2_grpc.FilesStub(channel)
+        try:
+            answer = chat.GetCompletion(chat_pb2.GetCompletionsRequest(
+                model=MODEL, messages=[user("hi")]), timeout=30)
+
+            def upload():
+                yield files_pb2.UploadFileChunk(init=files_pb2.UploadFileInit(name="sdk-channel.txt"))
+                yield files_pb2.UploadFileChunk(data=b"uploaded through the SDK's channel")
+
+            f = files.UploadFile(upload(), timeout=30)
+            files.DeleteFile(files_pb2.DeleteFileRequest(file_id=f.id), timeout=30)
+            c.check(name, bool(answer.outputs) and bool(f.id), f"answered; stored and deleted {f.id!r}")
+        except grpc.RpcError as err:
+            c.error(name, err)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--addr", default=os.environ.get("XAIFAKE_ADDR"),
@@ -417,6 +459,7 @@ def main():
             run_files(files_pb2_grpc.FilesStub(channel), md, c)
             run_control(chat, md, control_pb2_grpc.ControlServiceStub(channel),
                         [("authorization", f"Bearer {args.control_key}")], c)
+            run_sdk_channel(args.addr, args.key, c)
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
 

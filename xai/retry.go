@@ -414,6 +414,19 @@ func (s *retryStream) CloseSend() error {
 }
 
 func (s *retryStream) RecvMsg(m any) error {
+	if s.committed && !s.finished {
+		// No more attempts: the stream is final, and only this method
+		// replaces it, so it is read without the lock.
+		err := s.cur.RecvMsg(m)
+		if err == nil {
+			return nil
+		}
+		s.finish()
+		if err != io.EOF {
+			return committed(err)
+		}
+		return err
+	}
 	for {
 		cs, err := s.ensureOpen()
 		if err != nil {

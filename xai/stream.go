@@ -7,6 +7,7 @@ import (
 	"iter"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -24,10 +25,12 @@ type recvLoop[M any] struct {
 	recv   grpc.ServerStreamingClient[M]
 	cancel context.CancelFunc
 
+	// done is set when the stream has ended (under mu, so that no message
+	// is taken after it); next reads it before receiving without the lock.
+	done atomic.Bool
 	mu   sync.Mutex // guards everything below and the caller's accumulator
 	n    int        // messages received
 	err  error      // why the stream failed; nil while running or after a clean end
-	done bool
 }
 
 // start opens the stream with open, on a context that close cancels.
@@ -53,11 +56,8 @@ type sink[M any] interface {
 // next returns the next message, io.EOF at the clean end, or the failure;
 // the stream must have been opened.
 func (l *recvLoop[M]) next(to sink[M]) (*M, error) {
-	l.mu.Lock()
-	done, err := l.done, l.err
-	l.mu.Unlock()
-	if done {
-		if err != nil {
+	if l.done.Load() {
+		if err := l.failure(); err != nil {
 			return nil, err
 		}
 		return nil, io.EOF
@@ -65,11 +65,11 @@ func (l *recvLoop[M]) next(to sink[M]) (*M, error) {
 	m, rerr := l.recv.Recv()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.done { // closed while receiving
+	if l.done.Load() { // closed while receiving
 		return nil, io.EOF
 	}
 	if rerr != nil {
-		l.done = true
+		l.done.Store(true)
 		l.cancel()
 		if rerr == io.EOF {
 			return nil, io.EOF
@@ -138,7 +138,7 @@ func (l *recvLoop[M]) close() {
 		return
 	}
 	l.mu.Lock()
-	l.done = true
+	l.done.Store(true)
 	l.mu.Unlock()
 	if l.cancel != nil {
 		l.cancel()
@@ -200,13 +200,8 @@ func (s *Stream) failed(e *Error) {
 // take accumulates c; the loop's lock is held.
 func (s *Stream) take(c *xaiv1.GetChatCompletionChunk) {
 	s.acc.Add(c)
-	if s.single && !s.one {
-		for _, o := range c.GetOutputs() {
-			if o.GetIndex() > 0 {
-				s.one = true // the service added tools by itself
-				break
-			}
-		}
+	if s.single && !s.one && s.acc.MaxIndex() > 0 {
+		s.one = true // the service added tools by itself
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -51,18 +52,20 @@ type output struct {
 	content, reasoning, encrypted text
 }
 
-// text is a text being streamed: a list of pieces in the accumulator's
-// piece store, joined by Response. Pieces share the strings of the chunks,
-// and the store is one slice for the whole stream, so that a new output
-// costs no allocation of its own and a long text no copying until it is
-// read.
+// text is a text being streamed: a list of pieces of the accumulator's
+// byte store, joined by Response. The store is one buffer for the whole
+// stream, and a piece that continues the end of the store grows instead of
+// adding another, so that a new output costs no allocation of its own, and
+// an output streamed without interleaving is one piece, read with one copy.
+// Neither the store nor the pieces hold pointers: growing them costs the
+// garbage collector nothing.
 type text struct {
 	head, tail int32 // 1-based positions in Accumulator.pieces; 0: empty
 }
 
 type piece struct {
-	s    string
-	next int32 // 1-based position of the next piece of the same text; 0: last
+	off, n int   // the piece is Accumulator.bytes[off : off+n]
+	next   int32 // 1-based position of the next piece of the same text; 0: last
 }
 
 // slot holds the outputs of one index: one per role seen there, usually
@@ -83,35 +86,27 @@ type Accumulator struct {
 	// cannot make the slice grow past a few times the outputs seen.
 	dense  []slot
 	sparse map[int32]*slot
-	last   *output // the output the previous delta added to
-	slab   []output
-	pieces []piece
-	chunks int
+	last     *output // the output the previous delta added to
+	slab     []output
+	bytes    []byte // the texts' store
+	pieces   []piece
+	maxIndex int32 // the highest output index seen
 }
 
-// Chunks returns how many chunks were added.
-func (a *Accumulator) Chunks() int { return a.chunks }
+// MaxIndex returns the highest output index of the chunks added, or 0.
+func (a *Accumulator) MaxIndex() int32 { return a.maxIndex }
 
 // Add adds a chunk, filling in the role of its deltas that have none (see
 // the package doc).
 func (a *Accumulator) Add(c *xaiv1.GetChatCompletionChunk) {
-	a.chunks++
 	if a.head == nil {
 		a.head = &xaiv1.GetChatCompletionResponse{}
 	}
 	h := a.head
-	if c.Id != "" {
-		h.Id = c.Id
-	}
-	if c.Created != nil {
-		h.Created = c.Created
-	}
-	if c.Model != "" {
-		h.Model = c.Model
-	}
-	if c.SystemFingerprint != "" {
-		h.SystemFingerprint = c.SystemFingerprint
-	}
+	keep(&h.Id, c.Id)
+	keepTime(&h.Created, c.Created)
+	keep(&h.Model, c.Model)
+	keep(&h.SystemFingerprint, c.SystemFingerprint)
 	if c.Usage != nil {
 		h.Usage = c.Usage
 	}
@@ -121,16 +116,24 @@ func (a *Accumulator) Add(c *xaiv1.GetChatCompletionChunk) {
 	if c.ServiceTier != xaiv1.ServiceTier_SERVICE_TIER_UNSPECIFIED {
 		h.ServiceTier = c.ServiceTier
 	}
-	h.Citations = append(h.Citations, c.Citations...)
-	h.OutputFiles = append(h.OutputFiles, c.OutputFiles...)
+	if len(c.Citations) > 0 {
+		h.Citations = append(h.Citations, c.Citations...)
+	}
+	if len(c.OutputFiles) > 0 {
+		h.OutputFiles = append(h.OutputFiles, c.OutputFiles...)
+	}
 	for _, oc := range c.Outputs {
 		o := a.output(oc)
 		d := oc.Delta
 		a.write(&o.content, d.GetContent())
 		a.write(&o.reasoning, d.GetReasoningContent())
 		a.write(&o.encrypted, d.GetEncryptedContent())
-		o.calls = append(o.calls, d.GetToolCalls()...)
-		o.citations = append(o.citations, d.GetCitations()...)
+		if tc := d.GetToolCalls(); len(tc) > 0 {
+			o.calls = append(o.calls, tc...)
+		}
+		if ci := d.GetCitations(); len(ci) > 0 {
+			o.citations = append(o.citations, ci...)
+		}
 		if oc.FinishReason != xaiv1.FinishReason_REASON_INVALID {
 			o.finish = oc.FinishReason
 		}
@@ -165,6 +168,7 @@ func (a *Accumulator) output(oc *xaiv1.CompletionOutputChunk) *output {
 	o := sl.find(role)
 	if o == nil {
 		o = a.newOutput(key{oc.Index, role})
+		a.maxIndex = max(a.maxIndex, oc.Index)
 		a.outputs = append(a.outputs, o)
 		if sl.first == nil {
 			sl.first = o
@@ -204,11 +208,19 @@ func (a *Accumulator) write(t *text, s string) {
 	if s == "" {
 		return
 	}
-	if a.pieces == nil {
-		// Streams have hundreds of pieces: skip the smallest growth steps.
-		a.pieces = make([]piece, 0, 256)
+	if a.bytes == nil {
+		// Streams carry kilobytes: skip the smallest growth steps.
+		a.bytes = make([]byte, 0, 4096)
 	}
-	a.pieces = append(a.pieces, piece{s: s})
+	off := len(a.bytes)
+	a.bytes = append(a.bytes, s...)
+	if t.tail != 0 {
+		if p := &a.pieces[t.tail-1]; p.off+p.n == off {
+			p.n += len(s) // t continues at the end of the store
+			return
+		}
+	}
+	a.pieces = append(a.pieces, piece{off: off, n: len(s)})
 	at := int32(len(a.pieces))
 	if t.tail == 0 {
 		t.head = at
@@ -224,18 +236,36 @@ func (a *Accumulator) string(t text) string {
 		if t.head == 0 {
 			return ""
 		}
-		return a.pieces[t.head-1].s
+		p := a.pieces[t.head-1]
+		return string(a.bytes[p.off : p.off+p.n])
 	}
 	n := 0
 	for i := t.head; i != 0; i = a.pieces[i-1].next {
-		n += len(a.pieces[i-1].s)
+		n += a.pieces[i-1].n
 	}
 	var b strings.Builder
 	b.Grow(n)
 	for i := t.head; i != 0; i = a.pieces[i-1].next {
-		b.WriteString(a.pieces[i-1].s)
+		p := a.pieces[i-1]
+		b.Write(a.bytes[p.off : p.off+p.n])
 	}
 	return b.String()
+}
+
+// keep sets *dst to v when v is set and differs from it. Every chunk of a
+// stream repeats the head fields: writing a pointer that did not change
+// would cost a write barrier while the garbage collector runs.
+func keep(dst *string, v string) {
+	if v != "" && v != *dst {
+		*dst = v
+	}
+}
+
+// keepTime is keep for a timestamp, compared by value.
+func keepTime(dst **timestamppb.Timestamp, v *timestamppb.Timestamp) {
+	if v != nil && (*dst == nil || (*dst).GetSeconds() != v.GetSeconds() || (*dst).GetNanos() != v.GetNanos()) {
+		*dst = v
+	}
 }
 
 // setRole writes role into the delta of oc.
@@ -326,18 +356,10 @@ func (a *SampleAccumulator) Add(m *xaiv1.SampleTextResponse) {
 		a.head = &xaiv1.SampleTextResponse{}
 	}
 	h := a.head
-	if m.Id != "" {
-		h.Id = m.Id
-	}
-	if m.Created != nil {
-		h.Created = m.Created
-	}
-	if m.Model != "" {
-		h.Model = m.Model
-	}
-	if m.SystemFingerprint != "" {
-		h.SystemFingerprint = m.SystemFingerprint
-	}
+	keep(&h.Id, m.Id)
+	keepTime(&h.Created, m.Created)
+	keep(&h.Model, m.Model)
+	keep(&h.SystemFingerprint, m.SystemFingerprint)
 	if m.Usage != nil {
 		h.Usage = m.Usage
 	}

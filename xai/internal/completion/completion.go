@@ -213,7 +213,13 @@ func (a *Accumulator) write(t *text, s string) {
 		a.bytes = make([]byte, 0, 4096)
 	}
 	off := len(a.bytes)
-	a.bytes = append(a.bytes, s...)
+	if cap(a.bytes)-off < len(s) {
+		a.bytes = slices.Grow(a.bytes, len(s))
+	}
+	// Reslicing in place writes no pointer, so it costs no write barrier
+	// (append would store the slice whole on every call).
+	a.bytes = a.bytes[:off+len(s)]
+	copy(a.bytes[off:], s)
 	if t.tail != 0 {
 		if p := &a.pieces[t.tail-1]; p.off+p.n == off {
 			p.n += len(s) // t continues at the end of the store

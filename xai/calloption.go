@@ -48,6 +48,20 @@ func (c *callConfig) fail(err error) {
 	}
 }
 
+// CallOptions passes call options ([WithCallTimeout], [WithCallMetadata],
+// [WithCallRetry], [CaptureHeader]...) to a method whose variadic parameter
+// holds request options: [ImageService.Generate], [EmbedService.Inputs],
+// [SampleService.Text] and [SampleService.Stream]. Give it among the other
+// options:
+//
+//	resp, err := client.Image.Generate(ctx, "grok-2-image", "a red fox",
+//		xai.WithImageCount(2),
+//		xai.CallOptions{xai.WithCallTimeout(time.Minute)})
+//
+// Passed to [ChatService.Create], which sends nothing, it is an error: give
+// call options to [Chat.Sample], [Chat.Stream] or [Chat.Defer] instead.
+type CallOptions []CallOption
+
 // WithCallTimeout gives the call a deadline d from now. A deadline already
 // on the context still applies if it is earlier. d must be positive.
 func WithCallTimeout(d time.Duration) CallOption {

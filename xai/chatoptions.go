@@ -537,3 +537,9 @@ func checkRanges(source string, r *xaiv1.GetCompletionsRequest) error {
 	}
 	return nil
 }
+
+// applyChat refuses call options among chat options: Create sends nothing.
+// SampleService picks them out before applying chat options.
+func (CallOptions) applyChat(*xaiv1.GetCompletionsRequest) error {
+	return invalidArgument("xai.CallOptions is not a chat option: pass call options to Chat.Sample, Chat.Stream or Chat.Defer")
+}

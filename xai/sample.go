@@ -33,26 +33,6 @@ type SampleService struct {
 // ready reports whether the service can make calls.
 func (s *SampleService) ready() error { return checkMade(s != nil && s.stub != nil, "Sample") }
 
-// CallOptions passes call options ([WithCallTimeout], [WithCallMetadata],
-// [WithCallRetry], [CaptureHeader]...) to a method whose variadic parameter
-// holds request options: [ImageService.Generate], [EmbedService.Inputs],
-// [SampleService.Text] and [SampleService.Stream]. Give it among the other
-// options:
-//
-//	resp, err := client.Image.Generate(ctx, "grok-2-image", "a red fox",
-//		xai.WithImageCount(2),
-//		xai.CallOptions{xai.WithCallTimeout(time.Minute)})
-//
-// Passed to [ChatService.Create], which sends nothing, it is an error: give
-// call options to [Chat.Sample], [Chat.Stream] or [Chat.Defer] instead.
-type CallOptions []CallOption
-
-// applyChat refuses call options among chat options: Create sends nothing.
-// SampleService picks them out before applying chat options.
-func (CallOptions) applyChat(*xaiv1.GetCompletionsRequest) error {
-	return invalidArgument("xai.CallOptions is not a chat option: pass call options to Chat.Sample, Chat.Stream or Chat.Defer")
-}
-
 // sampleFields are the fields of GetCompletionsRequest that
 // SampleTextRequest has too.
 var sampleFields = map[protoreflect.Name]bool{

@@ -84,8 +84,8 @@ type Accumulator struct {
 	// The slots of indexes: dense for the small indexes services send
 	// (0, 1, 2...), in a map for the others, so that a hostile index
 	// cannot make the slice grow past a few times the outputs seen.
-	dense  []slot
-	sparse map[int32]*slot
+	dense    []slot
+	sparse   map[int32]*slot
 	last     *output // the output the previous delta added to
 	slab     []output
 	bytes    []byte // the texts' store

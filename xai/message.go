@@ -240,22 +240,14 @@ func withContext(err error, where string) error {
 	return &Error{Code: e.Code, Message: where + ": " + e.Message, cause: e.cause}
 }
 
-// roleName returns a short lower-case name for a role, for error messages.
+// roleName returns a short lower-case name for a role, for error messages:
+// the enum's name without its ROLE_ prefix, INVALID_ROLE for the zero
+// role, and MessageRole(n) for a number the API does not define.
 func roleName(r xaiv1.MessageRole) string {
-	switch r {
-	case xaiv1.MessageRole_ROLE_USER:
-		return "user"
-	case xaiv1.MessageRole_ROLE_ASSISTANT:
-		return "assistant"
-	case xaiv1.MessageRole_ROLE_SYSTEM:
-		return "system"
-	case xaiv1.MessageRole_ROLE_DEVELOPER:
-		return "developer"
-	case xaiv1.MessageRole_ROLE_TOOL:
-		return "tool"
-	case xaiv1.MessageRole_ROLE_FUNCTION:
-		return "function"
-	case xaiv1.MessageRole_INVALID_ROLE:
+	if name, ok := strings.CutPrefix(r.String(), "ROLE_"); ok {
+		return strings.ToLower(name)
+	}
+	if r == xaiv1.MessageRole_INVALID_ROLE {
 		return "INVALID_ROLE"
 	}
 	return fmt.Sprintf("MessageRole(%d)", int32(r))

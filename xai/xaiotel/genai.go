@@ -387,19 +387,11 @@ func toolCallPart(tc *xaiv1.ToolCall) part {
 }
 
 // roleName returns the conventions' role: user, assistant, system, tool, or
-// developer.
+// developer (the enum's name in lower case; the conventions call a function
+// result a tool message).
 func roleName(r xaiv1.MessageRole) string {
-	switch r {
-	case xaiv1.MessageRole_ROLE_USER:
-		return "user"
-	case xaiv1.MessageRole_ROLE_ASSISTANT:
-		return "assistant"
-	case xaiv1.MessageRole_ROLE_SYSTEM:
-		return "system"
-	case xaiv1.MessageRole_ROLE_TOOL, xaiv1.MessageRole_ROLE_FUNCTION:
+	if r == xaiv1.MessageRole_ROLE_FUNCTION {
 		return "tool"
-	case xaiv1.MessageRole_ROLE_DEVELOPER:
-		return "developer"
 	}
 	return lowerName(r.String(), "ROLE_")
 }

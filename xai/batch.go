@@ -53,32 +53,28 @@ func checkBatchID(method, id string) error {
 
 // Create creates an empty batch called name; add requests to it with Add.
 func (s *BatchService) Create(ctx context.Context, name string, opts ...CallOption) (*xaiv1.Batch, error) {
-	if err := s.ready(); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(name) == "" {
-		return nil, invalidArgument("Batch.Create: the name is empty; give the batch a name to recognise it by")
-	}
-	b, err := s.stub.CreateBatch(ctx, &xaiv1.CreateBatchRequest{Name: name}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return b, nil
+	return s.create(ctx, "Batch.Create", &xaiv1.CreateBatchRequest{Name: name}, false, opts)
 }
 
 // CreateFromFile creates a batch called name whose requests are read from
 // a file uploaded beforehand with the Files API.
 func (s *BatchService) CreateFromFile(ctx context.Context, name, fileID string, opts ...CallOption) (*xaiv1.Batch, error) {
+	return s.create(ctx, "Batch.CreateFromFile", &xaiv1.CreateBatchRequest{Name: name, InputFileId: fileID}, true, opts)
+}
+
+// create checks the name, and the file ID when fromFile, and sends req;
+// method names the caller.
+func (s *BatchService) create(ctx context.Context, method string, req *xaiv1.CreateBatchRequest, fromFile bool, opts []CallOption) (*xaiv1.Batch, error) {
 	if err := s.ready(); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(name) == "" {
-		return nil, invalidArgument("Batch.CreateFromFile: the name is empty; give the batch a name to recognise it by")
+	if strings.TrimSpace(req.GetName()) == "" {
+		return nil, invalidArgument("%s: the name is empty; give the batch a name to recognise it by", method)
 	}
-	if strings.TrimSpace(fileID) == "" {
-		return nil, invalidArgument("Batch.CreateFromFile: the file ID is empty; pass the ID returned when the request file was uploaded with the Files API")
+	if fromFile && strings.TrimSpace(req.GetInputFileId()) == "" {
+		return nil, invalidArgument("%s: the file ID is empty; pass the ID returned when the request file was uploaded with the Files API", method)
 	}
-	b, err := s.stub.CreateBatch(ctx, &xaiv1.CreateBatchRequest{Name: name, InputFileId: fileID}, grpcCallOptions(opts)...)
+	b, err := s.stub.CreateBatch(ctx, req, grpcCallOptions(opts)...)
 	if err != nil {
 		return nil, fromGRPC(err)
 	}

@@ -4,11 +4,11 @@
 // bufconn listener, that serves every service of the xAI wire contract from
 // state kept in memory behind a mutex. Start it in one line:
 //
-//	srv, err := xaitest.NewServer()
-//	if err != nil { t.Fatal(err) }
-//	defer srv.Close()
+//	srv := xaitest.Start(t) // closed when the test ends
 //	chat := xaiv1.NewChatClient(srv.Conn())
 //
+// ([Start] registers the Close with t.Cleanup; outside tests, [NewServer]
+// returns the server, and closing it is the caller's.)
 // Conn returns a ready client connection that already sends the API key;
 // clients that dial on their own use Target, DialOptions and APIKey, and
 // must send the key as gRPC metadata `authorization: Bearer <key>`.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"google.golang.org/grpc"
@@ -189,8 +190,24 @@ type Server struct {
 	fileBytes   map[team]int64
 }
 
+// Start starts a fake xAI server for a test or benchmark and closes it
+// when tb and its subtests end (through tb.Cleanup). A server that cannot
+// start fails tb at once:
+//
+//	srv := xaitest.Start(t, xaitest.WithAPIKeys("k1"))
+//	client, err := xai.NewClient(xai.WithEndpoint(srv.Addr()), xai.WithInsecure(), xai.WithAPIKey("k1"))
+func Start(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := NewServer(opts...)
+	if err != nil {
+		tb.Fatalf("xaitest.Start: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 // NewServer starts a fake xAI server and returns once it accepts
-// connections. Close it when done.
+// connections. Close it when done; in tests, [Start] does that.
 func NewServer(opts ...Option) (*Server, error) {
 	cfg := config{
 		addr:          "127.0.0.1:0",

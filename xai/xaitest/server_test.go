@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +331,47 @@ func TestRequestLogLimit(t *testing.T) {
 				t.Fatalf("kept %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// fatalTB records the first Fatalf of a test helper and stops the
+// goroutine that called it, as testing.T does.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Helper() {}
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func TestStartClosesTheServerWhenTheTestEnds(t *testing.T) {
+	t.Parallel()
+	var srv *xaitest.Server
+	t.Run("user", func(t *testing.T) {
+		srv = xaitest.Start(t)
+		if _, err := xaiv1.NewModelsClient(srv.Conn()).ListLanguageModels(context.Background(), &emptypb.Empty{}); err != nil {
+			t.Fatalf("the started server does not answer: %v", err)
+		}
+	})
+	// The subtest's cleanup closed it: its own connection is shut.
+	_, err := xaiv1.NewModelsClient(srv.Conn()).ListLanguageModels(context.Background(), &emptypb.Empty{})
+	if status.Code(err) != codes.Canceled {
+		t.Fatalf("after the test ended, a call gave %v; want Canceled (the server's connection closed)", err)
+	}
+
+	// A server that cannot start fails the test at once, saying why.
+	tb := &fatalTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		xaitest.Start(tb, xaitest.WithAddress("not an address"))
+		t.Error("Start returned after a failed start")
+	}()
+	<-done
+	if !strings.Contains(tb.msg, "xaitest.Start") || !strings.Contains(tb.msg, "not an address") {
+		t.Errorf("Fatalf message %q; want it to name xaitest.Start and the bad address", tb.msg)
 	}
 }

@@ -36,12 +36,7 @@ type BatchService struct {
 }
 
 // ready reports whether the service can make calls.
-func (s *BatchService) ready() error {
-	if s == nil || s.stub == nil {
-		return notFromClient("Batch")
-	}
-	return nil
-}
+func (s *BatchService) ready() error { return checkMade(s != nil && s.stub != nil, "Batch") }
 
 // checkBatchID rejects an empty batch ID before anything is sent.
 func checkBatchID(method, id string) error {

@@ -11,27 +11,6 @@ import (
 // when a management key is set (grpc.NewClient does no network I/O), with
 // the same interceptors: deadlines, retries, metadata, logging and hooks.
 
-// WithManagementGRPCConn makes the client use a connection you created and
-// own for the management API (Collections), as WithGRPCConn does for the
-// API. Client.Close does not close it. It cannot be combined with
-// WithManagementEndpoint. The management key is still sent with every call,
-// and requires TLS unless WithInsecure is given.
-//
-// Without it, NewClient connects to the management endpoint itself, using
-// the transport settings of the API connection (WithDialOptions,
-// keepalive, message size), and TLS unless WithInsecure is given and
-// WithManagementEndpoint names the address: the default host,
-// management-api.x.ai, is never reached without TLS.
-func WithManagementGRPCConn(conn *grpc.ClientConn) Option {
-	return optionFunc(func(c *config) error {
-		if conn == nil {
-			return invalidArgument("WithManagementGRPCConn: the connection is nil; pass a connection from grpc.NewClient, or drop the option to let NewClient create one")
-		}
-		c.managementConn = conn
-		return nil
-	})
-}
-
 // managementPipeline returns the pipeline of the management API, or nil
 // when no management key is set (Collections calls then report it).
 func (c *config) managementPipeline(retry *retryer) (*pipeline, error) {

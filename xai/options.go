@@ -237,6 +237,27 @@ func WithGRPCConn(conn *grpc.ClientConn) Option {
 	})
 }
 
+// WithManagementGRPCConn makes the client use a connection you created and
+// own for the management API (Collections), as WithGRPCConn does for the
+// API. Client.Close does not close it. It cannot be combined with
+// WithManagementEndpoint. The management key is still sent with every call,
+// and requires TLS unless WithInsecure is given.
+//
+// Without it, NewClient connects to the management endpoint itself, using
+// the transport settings of the API connection (WithDialOptions,
+// keepalive, message size), and TLS unless WithInsecure is given and
+// WithManagementEndpoint names the address: the default host,
+// management-api.x.ai, is never reached without TLS.
+func WithManagementGRPCConn(conn *grpc.ClientConn) Option {
+	return optionFunc(func(c *config) error {
+		if conn == nil {
+			return invalidArgument("WithManagementGRPCConn: the connection is nil; pass a connection from grpc.NewClient, or drop the option to let NewClient create one")
+		}
+		c.managementConn = conn
+		return nil
+	})
+}
+
 // WithDialOptions adds gRPC dial options, applied after the client's own so
 // that they can override them (for example to use custom TLS settings).
 func WithDialOptions(opts ...grpc.DialOption) Option {

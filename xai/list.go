@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	sharedv1 "github.com/gogrok/sdk/gen/xai/api/v1/shared"
 )
 
 // ListOption configures a listing: [FilesService.List],
@@ -285,4 +286,15 @@ func paginate[T any](c *listConfig, yield func(T, error) bool, fetch func(limit 
 		seen[*next] = true
 		token = next
 	}
+}
+
+// listOrdering converts an order for the collections API.
+func listOrdering(o Order) *sharedv1.Ordering {
+	switch o {
+	case OrderAscending:
+		return sharedv1.Ordering_ORDERING_ASCENDING.Enum()
+	case OrderDescending:
+		return sharedv1.Ordering_ORDERING_DESCENDING.Enum()
+	}
+	return nil
 }

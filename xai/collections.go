@@ -62,9 +62,13 @@ func (s *CollectionsService) ready(method string) error {
 	return nil
 }
 
-// checkCollectionID rejects an empty collection ID before anything is sent.
-func checkCollectionID(method, id string) error {
-	if strings.TrimSpace(id) == "" {
+// readyCollection reports what ready reports, then an empty collection ID,
+// before anything is sent.
+func (s *CollectionsService) readyCollection(method, collectionID string) error {
+	if err := s.ready(method); err != nil {
+		return err
+	}
+	if strings.TrimSpace(collectionID) == "" {
 		return invalidArgument("%s: the collection ID is empty; pass Collection.ID", method)
 	}
 	return nil
@@ -444,10 +448,7 @@ func (s *CollectionsService) Create(ctx context.Context, name string, opts ...Co
 // which IsNotFound is true.
 func (s *CollectionsService) Get(ctx context.Context, collectionID string, opts ...CallOption) (*Collection, error) {
 	const method = "Collections.Get"
-	if err := s.ready(method); err != nil {
-		return nil, err
-	}
-	if err := checkCollectionID(method, collectionID); err != nil {
+	if err := s.readyCollection(method, collectionID); err != nil {
 		return nil, err
 	}
 	pb, err := s.stub.GetCollectionMetadata(ctx, &collectionsv1.GetCollectionMetadataRequest{TeamId: s.team, CollectionId: collectionID}, grpcCallOptions(opts)...)
@@ -462,10 +463,7 @@ func (s *CollectionsService) Get(ctx context.Context, collectionID string, opts 
 // DeleteField, and CallOptions; at least one change is required.
 func (s *CollectionsService) Update(ctx context.Context, collectionID string, opts ...CollectionOption) (*Collection, error) {
 	const method = "Collections.Update"
-	if err := s.ready(method); err != nil {
-		return nil, err
-	}
-	if err := checkCollectionID(method, collectionID); err != nil {
+	if err := s.readyCollection(method, collectionID); err != nil {
 		return nil, err
 	}
 	c, err := collectionConfigOf(method, opts)
@@ -491,14 +489,18 @@ func (s *CollectionsService) Update(ctx context.Context, collectionID string, op
 // Delete deletes a collection. Its documents' files are kept.
 func (s *CollectionsService) Delete(ctx context.Context, collectionID string, opts ...CallOption) error {
 	const method = "Collections.Delete"
-	if err := s.ready(method); err != nil {
-		return err
-	}
-	if err := checkCollectionID(method, collectionID); err != nil {
+	if err := s.readyCollection(method, collectionID); err != nil {
 		return err
 	}
 	_, err := s.stub.DeleteCollection(ctx, &collectionsv1.DeleteCollectionRequest{TeamId: s.team, CollectionId: collectionID}, grpcCallOptions(opts)...)
 	return fromGRPC(err)
+}
+
+// collectionSorts are the sort attributes of [CollectionsService.List], as
+// the API names them.
+var collectionSorts = map[SortBy]collectionsv1.CollectionsSortBy{
+	SortByCreated: collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE,
+	SortByName:    collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME,
 }
 
 // List returns the collections, following the pages for as long as the
@@ -506,27 +508,16 @@ func (s *CollectionsService) Delete(ctx context.Context, collectionID string, op
 // WithSortBy (SortByCreated or SortByName), WithFilter, and CallOptions
 // applied to every page. An error ends the sequence.
 func (s *CollectionsService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*Collection, error] {
-	l := listing{method: "Collections.List", sorts: []SortBy{SortByCreated, SortByName}, order: true, filter: true}
+	l := listing{method: "Collections.List", sorts: sortsOf(collectionSorts), order: true, filter: true}
 	return pages(l, s.ready(l.method), opts, func(c *listConfig, limit int32, token *string) ([]*Collection, *string, error) {
-		req := &collectionsv1.ListCollectionsRequest{TeamId: s.team, Order: listOrdering(c.order), Filter: c.filter, PaginationToken: token}
-		if limit > 0 {
-			req.Limit = &limit
-		}
-		switch c.sort {
-		case SortByCreated:
-			req.SortBy = collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE.Enum()
-		case SortByName:
-			req.SortBy = collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME.Enum()
-		}
-		resp, err := s.stub.ListCollections(ctx, req, grpcCallOptions(c.call)...)
+		resp, err := s.stub.ListCollections(ctx, &collectionsv1.ListCollectionsRequest{
+			TeamId: s.team, Limit: pageLimit(limit), Order: listOrdering(c.order), SortBy: sortField(c.sort, collectionSorts),
+			Filter: c.filter, PaginationToken: token,
+		}, grpcCallOptions(c.call)...)
 		if err != nil {
 			return nil, nil, fromGRPC(err)
 		}
-		out := make([]*Collection, len(resp.GetCollections()))
-		for i, pb := range resp.GetCollections() {
-			out[i] = newCollection(pb)
-		}
-		return out, resp.PaginationToken, nil
+		return wrapAll(resp.GetCollections(), newCollection), resp.PaginationToken, nil
 	})
 }
 
@@ -535,10 +526,7 @@ func (s *CollectionsService) List(ctx context.Context, opts ...ListOption) iter.
 // with Update and WithCollectionDescription).
 func (s *CollectionsService) GenerateDescription(ctx context.Context, collectionID string, opts ...CallOption) (string, error) {
 	const method = "Collections.GenerateDescription"
-	if err := s.ready(method); err != nil {
-		return "", err
-	}
-	if err := checkCollectionID(method, collectionID); err != nil {
+	if err := s.readyCollection(method, collectionID); err != nil {
 		return "", err
 	}
 	resp, err := s.stub.GenerateCollectionDescription(ctx, &collectionsv1.GenerateCollectionDescriptionRequest{CollectionId: collectionID}, grpcCallOptions(opts)...)

@@ -163,9 +163,10 @@ func documentConfigOf(method string, opts []DocumentOption) (*documentConfig, er
 	return c, nil
 }
 
-// checkDocument rejects empty collection and file IDs.
-func checkDocument(method, collectionID, fileID string) error {
-	if err := checkCollectionID(method, collectionID); err != nil {
+// readyDocument reports what readyCollection reports, then an empty file
+// ID.
+func (s *CollectionsService) readyDocument(method, collectionID, fileID string) error {
+	if err := s.readyCollection(method, collectionID); err != nil {
 		return err
 	}
 	return checkFileID(method, fileID)
@@ -176,10 +177,7 @@ func checkDocument(method, collectionID, fileID string) error {
 // background: GetDocument reports its Status.
 func (s *CollectionsService) AddDocument(ctx context.Context, collectionID, fileID string, opts ...DocumentOption) error {
 	const method = "Collections.AddDocument"
-	if err := s.ready(method); err != nil {
-		return err
-	}
-	if err := checkDocument(method, collectionID, fileID); err != nil {
+	if err := s.readyDocument(method, collectionID, fileID); err != nil {
 		return err
 	}
 	c, err := documentConfigOf(method, opts)
@@ -205,10 +203,7 @@ func (s *CollectionsService) addDocument(ctx context.Context, collectionID, file
 // RemoveDocument removes a document from a collection. The file is kept.
 func (s *CollectionsService) RemoveDocument(ctx context.Context, collectionID, fileID string, opts ...CallOption) error {
 	const method = "Collections.RemoveDocument"
-	if err := s.ready(method); err != nil {
-		return err
-	}
-	if err := checkDocument(method, collectionID, fileID); err != nil {
+	if err := s.readyDocument(method, collectionID, fileID); err != nil {
 		return err
 	}
 	_, err := s.stub.RemoveDocumentFromCollection(ctx, &collectionsv1.RemoveDocumentFromCollectionRequest{
@@ -222,10 +217,7 @@ func (s *CollectionsService) RemoveDocument(ctx context.Context, collectionID, f
 // least one change is required.
 func (s *CollectionsService) UpdateDocument(ctx context.Context, collectionID, fileID string, opts ...DocumentOption) (*Document, error) {
 	const method = "Collections.UpdateDocument"
-	if err := s.ready(method); err != nil {
-		return nil, err
-	}
-	if err := checkDocument(method, collectionID, fileID); err != nil {
+	if err := s.readyDocument(method, collectionID, fileID); err != nil {
 		return nil, err
 	}
 	c, err := documentConfigOf(method, opts)
@@ -251,10 +243,7 @@ func (s *CollectionsService) UpdateDocument(ctx context.Context, collectionID, f
 // GetDocument describes a document of a collection.
 func (s *CollectionsService) GetDocument(ctx context.Context, collectionID, fileID string, opts ...CallOption) (*Document, error) {
 	const method = "Collections.GetDocument"
-	if err := s.ready(method); err != nil {
-		return nil, err
-	}
-	if err := checkDocument(method, collectionID, fileID); err != nil {
+	if err := s.readyDocument(method, collectionID, fileID); err != nil {
 		return nil, err
 	}
 	pb, err := s.stub.GetDocumentMetadata(ctx, &collectionsv1.GetDocumentMetadataRequest{
@@ -270,10 +259,7 @@ func (s *CollectionsService) GetDocument(ctx context.Context, collectionID, file
 // call. Documents that are not found are left out of the result.
 func (s *CollectionsService) BatchGetDocuments(ctx context.Context, collectionID string, fileIDs []string, opts ...CallOption) ([]*Document, error) {
 	const method = "Collections.BatchGetDocuments"
-	if err := s.ready(method); err != nil {
-		return nil, err
-	}
-	if err := checkCollectionID(method, collectionID); err != nil {
+	if err := s.readyCollection(method, collectionID); err != nil {
 		return nil, err
 	}
 	if len(fileIDs) == 0 {
@@ -290,11 +276,15 @@ func (s *CollectionsService) BatchGetDocuments(ctx context.Context, collectionID
 	if err != nil {
 		return nil, fromGRPC(err)
 	}
-	out := make([]*Document, len(resp.GetDocuments()))
-	for i, pb := range resp.GetDocuments() {
-		out[i] = newDocument(pb)
-	}
-	return out, nil
+	return wrapAll(resp.GetDocuments(), newDocument), nil
+}
+
+// documentSorts are the sort attributes of
+// [CollectionsService.ListDocuments], as the API names them.
+var documentSorts = map[SortBy]collectionsv1.DocumentsSortBy{
+	SortByCreated: collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE,
+	SortByName:    collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME,
+	SortBySize:    collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE,
 }
 
 // ListDocuments returns the documents of a collection, following the
@@ -303,35 +293,16 @@ func (s *CollectionsService) BatchGetDocuments(ctx context.Context, collectionID
 // SortBySize), WithNameFilter, WithFilter, and CallOptions applied to every
 // page. An error ends the sequence.
 func (s *CollectionsService) ListDocuments(ctx context.Context, collectionID string, opts ...ListOption) iter.Seq2[*Document, error] {
-	l := listing{method: "Collections.ListDocuments", sorts: []SortBy{SortByCreated, SortByName, SortBySize}, order: true, filter: true, name: true}
-	ready := s.ready(l.method)
-	if ready == nil {
-		ready = checkCollectionID(l.method, collectionID)
-	}
-	return pages(l, ready, opts, func(c *listConfig, limit int32, token *string) ([]*Document, *string, error) {
-		req := &collectionsv1.ListDocumentsRequest{
-			TeamId: s.team, CollectionId: collectionID, Order: listOrdering(c.order), Name: c.name, Filter: c.filter, PaginationToken: token,
-		}
-		if limit > 0 {
-			req.Limit = &limit
-		}
-		switch c.sort {
-		case SortByCreated:
-			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE.Enum()
-		case SortByName:
-			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME.Enum()
-		case SortBySize:
-			req.SortBy = collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE.Enum()
-		}
-		resp, err := s.stub.ListDocuments(ctx, req, grpcCallOptions(c.call)...)
+	l := listing{method: "Collections.ListDocuments", sorts: sortsOf(documentSorts), order: true, filter: true, name: true}
+	return pages(l, s.readyCollection(l.method, collectionID), opts, func(c *listConfig, limit int32, token *string) ([]*Document, *string, error) {
+		resp, err := s.stub.ListDocuments(ctx, &collectionsv1.ListDocumentsRequest{
+			TeamId: s.team, CollectionId: collectionID, Limit: pageLimit(limit), Order: listOrdering(c.order),
+			SortBy: sortField(c.sort, documentSorts), Name: c.name, Filter: c.filter, PaginationToken: token,
+		}, grpcCallOptions(c.call)...)
 		if err != nil {
 			return nil, nil, fromGRPC(err)
 		}
-		out := make([]*Document, len(resp.GetDocuments()))
-		for i, pb := range resp.GetDocuments() {
-			out[i] = newDocument(pb)
-		}
-		return out, resp.PaginationToken, nil
+		return wrapAll(resp.GetDocuments(), newDocument), resp.PaginationToken, nil
 	})
 }
 
@@ -339,10 +310,7 @@ func (s *CollectionsService) ListDocuments(ctx context.Context, collectionID str
 // the collection's chunking changed or processing failed.
 func (s *CollectionsService) ReindexDocument(ctx context.Context, collectionID, fileID string, opts ...CallOption) error {
 	const method = "Collections.ReindexDocument"
-	if err := s.ready(method); err != nil {
-		return err
-	}
-	if err := checkDocument(method, collectionID, fileID); err != nil {
+	if err := s.readyDocument(method, collectionID, fileID); err != nil {
 		return err
 	}
 	_, err := s.stub.ReIndexDocument(ctx, &collectionsv1.ReIndexDocumentRequest{

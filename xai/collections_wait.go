@@ -72,10 +72,7 @@ const (
 // [FilesService.Delete].
 func (s *CollectionsService) UploadDocument(ctx context.Context, collectionID, name string, r io.Reader, opts ...DocumentOption) (*Document, error) {
 	const method = "Collections.UploadDocument"
-	if err := s.ready(method); err != nil {
-		return nil, err
-	}
-	if err := checkCollectionID(method, collectionID); err != nil {
+	if err := s.readyCollection(method, collectionID); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(name) == "" {
@@ -124,10 +121,7 @@ func (s *CollectionsService) UploadDocument(ctx context.Context, collectionID, n
 // official Python SDK does.
 func (s *CollectionsService) WaitForDocument(ctx context.Context, collectionID, fileID string, opts ...DocumentOption) (*Document, error) {
 	const method = "Collections.WaitForDocument"
-	if err := s.ready(method); err != nil {
-		return nil, err
-	}
-	if err := checkDocument(method, collectionID, fileID); err != nil {
+	if err := s.readyDocument(method, collectionID, fileID); err != nil {
 		return nil, err
 	}
 	c, err := documentConfigOf(method, opts)

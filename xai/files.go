@@ -179,6 +179,14 @@ func (s *FilesService) Delete(ctx context.Context, fileID string, opts ...CallOp
 	return nil
 }
 
+// fileSorts are the sort attributes of [FilesService.List], as the API
+// names them.
+var fileSorts = map[SortBy]xaiv1.FilesSortBy{
+	SortByCreated: xaiv1.FilesSortBy_FILES_SORT_BY_CREATED_AT,
+	SortByName:    xaiv1.FilesSortBy_FILES_SORT_BY_FILENAME,
+	SortBySize:    xaiv1.FilesSortBy_FILES_SORT_BY_SIZE,
+}
+
 // List returns the files, following the pages for as long as the loop
 // asks for more:
 //
@@ -192,17 +200,9 @@ func (s *FilesService) Delete(ctx context.Context, fileID string, opts ...CallOp
 // applied to every page. An error ends the sequence; an invalid option is
 // reported before anything is sent.
 func (s *FilesService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*File, error] {
-	l := listing{method: "Files.List", sorts: []SortBy{SortByCreated, SortByName, SortBySize}, order: true, filter: true}
+	l := listing{method: "Files.List", sorts: sortsOf(fileSorts), order: true, filter: true}
 	return pages(l, s.ready(), opts, func(c *listConfig, limit int32, token *string) ([]*File, *string, error) {
-		req := &xaiv1.ListFilesRequest{Filter: c.filter, Limit: limit, PaginationToken: token}
-		switch c.sort {
-		case SortByName:
-			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_FILENAME.Enum()
-		case SortBySize:
-			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_SIZE.Enum()
-		case SortByCreated:
-			req.SortBy = xaiv1.FilesSortBy_FILES_SORT_BY_CREATED_AT.Enum()
-		}
+		req := &xaiv1.ListFilesRequest{Filter: c.filter, Limit: limit, SortBy: sortField(c.sort, fileSorts), PaginationToken: token}
 		if c.order == OrderDescending {
 			req.Order = xaiv1.Ordering_DESCENDING
 		}
@@ -210,11 +210,7 @@ func (s *FilesService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*
 		if err != nil {
 			return nil, nil, fromGRPC(err)
 		}
-		files := make([]*File, len(resp.GetData()))
-		for i, pb := range resp.GetData() {
-			files[i] = newFile(pb)
-		}
-		return files, resp.PaginationToken, nil
+		return wrapAll(resp.GetData(), newFile), resp.PaginationToken, nil
 	})
 }
 

@@ -3,6 +3,7 @@ package xai
 import (
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -286,6 +287,40 @@ func paginate[T any](c *listConfig, yield func(T, error) bool, fetch func(limit 
 		seen[*next] = true
 		token = next
 	}
+}
+
+// pageLimit is the page size for the APIs whose limit is optional (the
+// collections API): nil asks for the server's default.
+func pageLimit(limit int32) *int32 {
+	if limit <= 0 {
+		return nil
+	}
+	return &limit
+}
+
+// sortField is the request's sort attribute for s, from attrs (a listing's
+// SortBy values, as its API names them); nil, for the server's default,
+// when s is not set.
+func sortField[E any](s SortBy, attrs map[SortBy]E) *E {
+	v, ok := attrs[s]
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// sortsOf is what a listing takes for its sorts: the keys of attrs, in
+// the order of the SortBy constants.
+func sortsOf[E any](attrs map[SortBy]E) []SortBy { return slices.Sorted(maps.Keys(attrs)) }
+
+// wrapAll converts a page of protos to the SDK's types with wrap, such as
+// newFile.
+func wrapAll[P, T any](pbs []P, wrap func(P) T) []T {
+	out := make([]T, len(pbs))
+	for i, pb := range pbs {
+		out[i] = wrap(pb)
+	}
+	return out
 }
 
 // listOrdering converts an order for the collections API.

@@ -150,14 +150,14 @@ func chunkingOf(pb *ragv1.ChunkConfiguration) Chunking {
 // Metric is the distance function of a collection's vector index.
 type Metric int
 
-// Metrics.
+// Metrics, numbered as the API numbers them.
 const (
 	// MetricCosine compares the angle between vectors.
-	MetricCosine Metric = iota + 1
+	MetricCosine Metric = Metric(ragv1.HNSWMetric_HNSW_METRIC_COSINE)
 	// MetricEuclidean is the L2 distance between vectors.
-	MetricEuclidean
+	MetricEuclidean Metric = Metric(ragv1.HNSWMetric_HNSW_METRIC_EUCLIDEAN)
 	// MetricInnerProduct is the dot product of vectors.
-	MetricInnerProduct
+	MetricInnerProduct Metric = Metric(ragv1.HNSWMetric_HNSW_METRIC_INNER_PRODUCT)
 )
 
 // FieldDefinition declares a metadata field that the documents of a
@@ -293,18 +293,10 @@ func WithEmbeddingModel(name string) CollectionOption {
 // only).
 func WithMetric(m Metric) CollectionOption {
 	return collectionOptionFunc(func(c *collectionConfig) error {
-		var pm ragv1.HNSWMetric
-		switch m {
-		case MetricCosine:
-			pm = ragv1.HNSWMetric_HNSW_METRIC_COSINE
-		case MetricEuclidean:
-			pm = ragv1.HNSWMetric_HNSW_METRIC_EUCLIDEAN
-		case MetricInnerProduct:
-			pm = ragv1.HNSWMetric_HNSW_METRIC_INNER_PRODUCT
-		default:
+		if m != MetricCosine && m != MetricEuclidean && m != MetricInnerProduct {
 			return invalidArgument("WithMetric(%d): unknown metric; use xai.MetricCosine, xai.MetricEuclidean or xai.MetricInnerProduct", int(m))
 		}
-		c.metric = &pm
+		c.metric = ragv1.HNSWMetric(m).Enum()
 		return nil
 	})
 }

@@ -2,7 +2,6 @@ package xai
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
@@ -135,14 +135,7 @@ func WithProgress(f ProgressFunc) TransferOption { return progressOption(f) }
 // errors keep their codes, others are UNKNOWN. errors.Is and errors.As
 // reach the original error.
 func readerError(what string, done int64, err error) error {
-	code := codes.Unknown
-	switch {
-	case errors.Is(err, context.Canceled):
-		code = codes.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		code = codes.DeadlineExceeded
-	}
-	return &Error{Code: code, Message: fmt.Sprintf("%s failed after %d bytes: %v", what, done, err), cause: err}
+	return &Error{Code: status.FromContextError(err).Code(), Message: fmt.Sprintf("%s failed after %d bytes: %v", what, done, err), cause: err}
 }
 
 // Get returns the metadata of a file. An unknown or deleted file gives an

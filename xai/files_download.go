@@ -39,13 +39,13 @@ func (o CallOptions) applyDownload(c *downloadConfig) error {
 // DownloadFormat is the form in which Download returns a file.
 type DownloadFormat int
 
-// Download formats.
+// Download formats, numbered as the API numbers them.
 const (
 	// DownloadOriginal returns the bytes that were uploaded.
-	DownloadOriginal DownloadFormat = iota + 1
+	DownloadOriginal DownloadFormat = DownloadFormat(xaiv1.DownloadFormat_DOWNLOAD_FORMAT_ORIGINAL)
 	// DownloadText returns text extracted from the file, for example the
 	// text of a PDF document.
-	DownloadText
+	DownloadText DownloadFormat = DownloadFormat(xaiv1.DownloadFormat_DOWNLOAD_FORMAT_TEXT)
 )
 
 // WithDownloadFormat chooses between the original bytes (DownloadOriginal)
@@ -53,16 +53,10 @@ const (
 // applies, which is the original bytes.
 func WithDownloadFormat(f DownloadFormat) DownloadOption {
 	return downloadOptionFunc(func(c *downloadConfig) error {
-		var pf xaiv1.DownloadFormat
-		switch f {
-		case DownloadOriginal:
-			pf = xaiv1.DownloadFormat_DOWNLOAD_FORMAT_ORIGINAL
-		case DownloadText:
-			pf = xaiv1.DownloadFormat_DOWNLOAD_FORMAT_TEXT
-		default:
+		if f != DownloadOriginal && f != DownloadText {
 			return invalidArgument("WithDownloadFormat(%d): unknown format; use xai.DownloadOriginal or xai.DownloadText", int(f))
 		}
-		c.format = &pf
+		c.format = xaiv1.DownloadFormat(f).Enum()
 		return nil
 	})
 }

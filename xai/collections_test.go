@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -19,16 +18,6 @@ import (
 	sharedv1 "github.com/gogrok/sdk/gen/xai/api/v1/shared"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
-
-// upload stores a text file through the client.
-func upload(t *testing.T, c *Client, name, content string) string {
-	t.Helper()
-	f, err := c.Files.Upload(context.Background(), name, strings.NewReader(content))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f.ID
-}
 
 func TestCollectionsLifecycle(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
@@ -475,95 +464,5 @@ func TestCollectionsPaginationAndTeam(t *testing.T) {
 	}
 	if c.Collections.team != nil {
 		t.Fatal("ForTeam changed the client's service")
-	}
-}
-
-func TestListDocumentsPagination(t *testing.T) {
-	srv, c := newRAGFake(t, true)
-	ctx := context.Background()
-	col, err := c.Collections.Create(ctx, "docs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var added []string
-	for i, n := range []string{"d.txt", "b.txt", "a.txt", "c.txt", "e.txt", "b.txt", "f.txt"} {
-		id := upload(t, c, n, strings.Repeat("x", 10-i))
-		if err := c.Collections.AddDocument(ctx, col.ID, id); err != nil {
-			t.Fatal(err)
-		}
-		added = append(added, fmt.Sprintf("%s/%d", n, 10-i))
-	}
-	list := func(opts ...ListOption) ([]string, int) {
-		t.Helper()
-		srv.ResetRequests()
-		var got []string
-		for d, err := range c.Collections.ListDocuments(ctx, col.ID, opts...) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, fmt.Sprintf("%s/%d", d.Name, d.Size))
-		}
-		return got, len(srv.Requests())
-	}
-	got, pages := list(WithPageSize(2))
-	if !slices.Equal(got, added) || pages != 4 {
-		t.Fatalf("by addition: %v in %d pages", got, pages)
-	}
-	got, pages = list(WithPageSize(3), WithSortBy(SortByName))
-	if want := []string{"a.txt/8", "b.txt/9", "b.txt/5", "c.txt/7", "d.txt/10", "e.txt/6", "f.txt/4"}; !slices.Equal(got, want) || pages != 3 {
-		t.Fatalf("by name: %v in %d pages", got, pages)
-	}
-	got, _ = list(WithPageSize(2), WithSortBy(SortBySize), WithOrder(OrderDescending))
-	if !slices.Equal(got, added) {
-		t.Fatalf("by size, descending: %v", got)
-	}
-	got, _ = list(WithPageSize(1), WithNameFilter("b.txt"))
-	if !slices.Equal(got, []string{"b.txt/9", "b.txt/5"}) {
-		t.Fatalf("named b.txt: %v", got)
-	}
-	// Break stops the requests.
-	srv.ResetRequests()
-	for range c.Collections.ListDocuments(ctx, col.ID, WithPageSize(2)) {
-		break
-	}
-	if n := len(srv.Requests()); n != 1 {
-		t.Fatalf("after break: %d requests", n)
-	}
-}
-
-func TestWaitForProcessedDocument(t *testing.T) {
-	// The documented flow: upload, add, poll until processed, search.
-	_, c := newRAGFake(t, false)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	col, err := c.Collections.Create(ctx, "kb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := c.Files.Upload(ctx, "faq.txt", strings.NewReader("Refunds take five business days."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Collections.AddDocument(ctx, col.ID, f.ID); err != nil {
-		t.Fatal(err)
-	}
-	// The fake indexes a document as it is added, so the poll ends at
-	// once; the bound only keeps a regression from spinning until ctx
-	// expires. Real code waits between polls (see ExampleCollectionsService).
-	for polls := 1; ; polls++ {
-		d, err := c.Collections.GetDocument(ctx, col.ID, f.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Status.Done() {
-			break
-		}
-		if polls == 100 {
-			t.Fatalf("document still %v after %d polls", d.Status, polls)
-		}
-	}
-	res, err := c.Documents.Search(ctx, "how long do refunds take", []string{col.ID})
-	if err != nil || len(res.Matches) != 1 || res.Matches[0].FileID != f.ID {
-		t.Fatalf("Search: %+v, %v", res, err)
 	}
 }

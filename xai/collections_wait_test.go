@@ -213,3 +213,40 @@ func TestUploadDocumentErrors(t *testing.T) {
 	_, err = zero.UploadDocument(ctx, col, "a.txt", strings.NewReader("x"))
 	checkErr(t, err, codes.InvalidArgument, "client")
 }
+
+func TestWaitForProcessedDocument(t *testing.T) {
+	// The documented flow: upload, add, poll until processed, search.
+	_, c := newRAGFake(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	col, err := c.Collections.Create(ctx, "kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Files.Upload(ctx, "faq.txt", strings.NewReader("Refunds take five business days."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Collections.AddDocument(ctx, col.ID, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The fake indexes a document as it is added, so the poll ends at
+	// once; the bound only keeps a regression from spinning until ctx
+	// expires. Real code waits between polls (see ExampleCollectionsService).
+	for polls := 1; ; polls++ {
+		d, err := c.Collections.GetDocument(ctx, col.ID, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status.Done() {
+			break
+		}
+		if polls == 100 {
+			t.Fatalf("document still %v after %d polls", d.Status, polls)
+		}
+	}
+	res, err := c.Documents.Search(ctx, "how long do refunds take", []string{col.ID})
+	if err != nil || len(res.Matches) != 1 || res.Matches[0].FileID != f.ID {
+		t.Fatalf("Search: %+v, %v", res, err)
+	}
+}

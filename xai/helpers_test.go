@@ -292,3 +292,22 @@ func textContent(s string) *xaiv1.Content {
 func toolCall(id, name, args string, typ xaiv1.ToolCallType) *xaiv1.ToolCall {
 	return &xaiv1.ToolCall{Id: id, Type: typ, Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: name, Arguments: args}}}
 }
+
+// methods returns the methods of the requests the fake received.
+func methods(srv *xaitest.Server) []string {
+	var out []string
+	for _, r := range srv.Requests() {
+		out = append(out, r.FullMethod)
+	}
+	return out
+}
+
+// upload stores a text file through the client.
+func upload(t *testing.T, c *Client, name, content string) string {
+	t.Helper()
+	f, err := c.Files.Upload(context.Background(), name, strings.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.ID
+}

@@ -1,10 +1,12 @@
 package xai
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +17,105 @@ import (
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
+
+func TestFilesUploadEmptyAndKnownSizes(t *testing.T) {
+	srv, c := newFake(t, false)
+	ctx := context.Background()
+	f, err := c.Files.Upload(ctx, "empty.txt", strings.NewReader(""), WithUploadSize(0))
+	if err != nil || f.Size != 0 {
+		t.Fatalf("empty upload: %+v, %v", f, err)
+	}
+	// A regular file reports its size to the progress callback.
+	path := t.TempDir() + "/data.bin"
+	if err := os.WriteFile(path, bytes.Repeat([]byte{7}, 3000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	if _, err := file.Seek(1000, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	var totals []int64
+	f, err = c.Files.Upload(ctx, "data.bin", file, WithProgress(func(_, total int64) { totals = append(totals, total) }))
+	if err != nil || f.Size != 2000 || len(totals) != 1 || totals[0] != 2000 {
+		t.Fatalf("file upload: %+v, %v, totals %v", f, err, totals)
+	}
+	// An unknown size is -1.
+	totals = nil
+	if _, err := c.Files.Upload(ctx, "r.bin", io.LimitReader(zeroReader{}, 10), WithProgress(func(_, total int64) { totals = append(totals, total) })); err != nil {
+		t.Fatal(err)
+	}
+	if len(totals) != 1 || totals[0] != -1 {
+		t.Fatalf("totals for an unsized reader: %v", totals)
+	}
+	if n := len(storedFiles(t, srv)); n != 3 {
+		t.Fatalf("%d files stored, want 3", n)
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
+}
+
+// failingReader yields n bytes, then fails.
+type failingReader struct {
+	n   int
+	err error
+}
+
+func (r *failingReader) Read(b []byte) (int, error) {
+	if r.n == 0 {
+		return 0, r.err
+	}
+	m := min(len(b), r.n)
+	clear(b[:m])
+	r.n -= m
+	return m, nil
+}
+
+func TestFilesUploadAbortedStoresNothing(t *testing.T) {
+	srv, c := newFake(t, false)
+	ctx := context.Background()
+	boom := errors.New("disk on fire")
+	tests := []struct {
+		name string
+		r    io.Reader
+		opts []UploadOption
+		code codes.Code
+		want []string
+	}{
+		{"more than declared", strings.NewReader(strings.Repeat("x", 5000)), []UploadOption{WithUploadSize(4096)}, codes.InvalidArgument, []string{"more than the 4096 bytes", "nothing was stored"}},
+		{"more than declared, exact chunks", strings.NewReader(strings.Repeat("x", 2049)), []UploadOption{WithUploadSize(2048)}, codes.InvalidArgument, []string{"more than the 2048 bytes"}},
+		{"fewer than declared", strings.NewReader(strings.Repeat("x", 3000)), []UploadOption{WithUploadSize(4000)}, codes.InvalidArgument, []string{"3000 bytes, fewer than the 4000", "nothing was stored"}},
+		{"reader fails", &failingReader{n: 2500, err: boom}, nil, codes.Unknown, []string{"disk on fire", "after 2048 bytes"}},
+		{"reader canceled", &failingReader{n: 10, err: context.Canceled}, nil, codes.Canceled, []string{"reading the content"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := append([]UploadOption{WithUploadChunkSize(1024)}, tt.opts...)
+			_, err := c.Files.Upload(ctx, "f.bin", tt.r, opts...)
+			checkErr(t, err, tt.code, tt.want...)
+			if tt.name == "reader fails" && !errors.Is(err, boom) {
+				t.Errorf("errors.Is(err, reader error) is false: %v", err)
+			}
+		})
+	}
+	// The server saw the uploads start but kept nothing. Restart returns
+	// once every handler of the old server has returned, so no upload is
+	// still being received when the files are listed.
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if files := storedFiles(t, srv); len(files) != 0 {
+		t.Fatalf("the server stored %d files of aborted uploads", len(files))
+	}
+}
 
 // lenErrReader fails on its first read but reports a size, so that the
 // total of UploadMany's progress stays known.

@@ -26,12 +26,9 @@ func TestListDocumentsPagination(t *testing.T) {
 	list := func(opts ...ListOption) ([]string, int) {
 		t.Helper()
 		srv.ResetRequests()
-		var got []string
-		for d, err := range c.Collections.ListDocuments(ctx, col.ID, opts...) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, fmt.Sprintf("%s/%d", d.Name, d.Size))
+		got, err := textsOf(c.Collections.ListDocuments(ctx, col.ID, opts...), func(d *Document) string { return fmt.Sprintf("%s/%d", d.Name, d.Size) })
+		if err != nil {
+			t.Fatal(err)
 		}
 		return got, len(srv.Requests())
 	}

@@ -425,12 +425,9 @@ func TestCollectionsPaginationAndTeam(t *testing.T) {
 	list := func(opts ...ListOption) ([]string, []*collectionsv1.ListCollectionsRequest) {
 		t.Helper()
 		srv.ResetRequests()
-		var got []string
-		for col, err := range c.Collections.List(ctx, opts...) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, col.Name)
+		got, err := textsOf(c.Collections.List(ctx, opts...), func(col *Collection) string { return col.Name })
+		if err != nil {
+			t.Fatal(err)
 		}
 		var reqs []*collectionsv1.ListCollectionsRequest
 		for _, r := range srv.Requests() {

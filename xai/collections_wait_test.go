@@ -135,20 +135,17 @@ func TestUploadDocumentCancel(t *testing.T) {
 func TestWaitForDocumentTimeout(t *testing.T) {
 	_, clock, c, col := newIndexingFake(t)
 	ctx := context.Background()
-	f, err := c.Files.Upload(ctx, "b.txt", strings.NewReader("more text"))
-	if err != nil {
+	fileID := upload(t, c, "b.txt", "more text")
+	if err := c.Collections.AddDocument(ctx, col, fileID); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Collections.AddDocument(ctx, col, f.ID); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := c.Collections.WaitForDocument(ctx, col, f.ID, PollOptions{WithPollInterval(time.Millisecond), WithPollTimeout(20 * time.Millisecond)})
-	checkErr(t, err, codes.DeadlineExceeded, "WaitForDocument", f.ID, "WithPollTimeout")
+	doc, err := c.Collections.WaitForDocument(ctx, col, fileID, PollOptions{WithPollInterval(time.Millisecond), WithPollTimeout(20 * time.Millisecond)})
+	checkErr(t, err, codes.DeadlineExceeded, "WaitForDocument", fileID, "WithPollTimeout")
 	if doc == nil || doc.Status != DocumentProcessing {
 		t.Errorf("document %+v", doc)
 	}
 	clock.Advance(time.Minute)
-	doc, err = c.Collections.WaitForDocument(ctx, col, f.ID, fastPoll)
+	doc, err = c.Collections.WaitForDocument(ctx, col, fileID, fastPoll)
 	if err != nil || doc.Status != DocumentProcessed {
 		t.Fatalf("%+v, %v", doc, err)
 	}
@@ -223,18 +220,15 @@ func TestWaitForProcessedDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := c.Files.Upload(ctx, "faq.txt", strings.NewReader("Refunds take five business days."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Collections.AddDocument(ctx, col.ID, f.ID); err != nil {
+	fileID := upload(t, c, "faq.txt", "Refunds take five business days.")
+	if err := c.Collections.AddDocument(ctx, col.ID, fileID); err != nil {
 		t.Fatal(err)
 	}
 	// The fake indexes a document as it is added, so the poll ends at
 	// once; the bound only keeps a regression from spinning until ctx
 	// expires. Real code waits between polls (see ExampleCollectionsService).
 	for polls := 1; ; polls++ {
-		d, err := c.Collections.GetDocument(ctx, col.ID, f.ID)
+		d, err := c.Collections.GetDocument(ctx, col.ID, fileID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +240,7 @@ func TestWaitForProcessedDocument(t *testing.T) {
 		}
 	}
 	res, err := c.Documents.Search(ctx, "how long do refunds take", []string{col.ID})
-	if err != nil || len(res.Matches) != 1 || res.Matches[0].FileID != f.ID {
+	if err != nil || len(res.Matches) != 1 || res.Matches[0].FileID != fileID {
 		t.Fatalf("Search: %+v, %v", res, err)
 	}
 }

@@ -152,24 +152,21 @@ func TestFilesValidationSendsNothing(t *testing.T) {
 func TestFilesServerErrorsKeepCodes(t *testing.T) {
 	srv, c := newFake(t, false)
 	ctx := context.Background()
-	f, err := c.Files.Upload(ctx, "a.txt", strings.NewReader("hello"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fileID := upload(t, c, "a.txt", "hello")
 	calls := map[string]func() error{
 		xaiv1.Files_UploadFile_FullMethodName: func() error {
 			_, err := c.Files.Upload(ctx, "b.txt", strings.NewReader("x"))
 			return err
 		},
 		xaiv1.Files_ListFiles_FullMethodName:    func() error { return firstErr(c.Files.List(ctx)) },
-		xaiv1.Files_RetrieveFile_FullMethodName: func() error { _, err := c.Files.Get(ctx, f.ID); return err },
-		xaiv1.Files_DeleteFile_FullMethodName:   func() error { return c.Files.Delete(ctx, f.ID) },
+		xaiv1.Files_RetrieveFile_FullMethodName: func() error { _, err := c.Files.Get(ctx, fileID); return err },
+		xaiv1.Files_DeleteFile_FullMethodName:   func() error { return c.Files.Delete(ctx, fileID) },
 		xaiv1.Files_RetrieveFileContent_FullMethodName: func() error {
-			_, err := c.Files.Download(ctx, f.ID, io.Discard)
+			_, err := c.Files.Download(ctx, fileID, io.Discard)
 			return err
 		},
-		xaiv1.Files_CreatePublicUrl_FullMethodName: func() error { _, err := c.Files.CreatePublicURL(ctx, f.ID, 0); return err },
-		xaiv1.Files_RevokePublicUrl_FullMethodName: func() error { _, err := c.Files.RevokePublicURL(ctx, f.ID); return err },
+		xaiv1.Files_CreatePublicUrl_FullMethodName: func() error { _, err := c.Files.CreatePublicURL(ctx, fileID, 0); return err },
+		xaiv1.Files_RevokePublicUrl_FullMethodName: func() error { _, err := c.Files.RevokePublicURL(ctx, fileID); return err },
 	}
 	for method, call := range calls {
 		for _, code := range []codes.Code{codes.PermissionDenied, codes.ResourceExhausted, codes.Internal} {
@@ -188,7 +185,7 @@ func TestFilesServerErrorsKeepCodes(t *testing.T) {
 		t.Run(name, func(t *testing.T) { checkErr(t, call(), codes.NotFound, "file_nope") })
 	}
 	// A filter on a field files do not have: INVALID_ARGUMENT from the fake.
-	err = firstErr(c.Files.List(ctx, WithFilter("size > 3")))
+	err := firstErr(c.Files.List(ctx, WithFilter("size > 3")))
 	checkErr(t, err, codes.InvalidArgument, `unknown field "size"`, "size_bytes")
 }
 
@@ -275,12 +272,9 @@ func TestFilesListPagination(t *testing.T) {
 	list := func(opts ...ListOption) ([]string, int) {
 		t.Helper()
 		srv.ResetRequests()
-		var got []string
-		for f, err := range c.Files.List(ctx, opts...) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, f.Name)
+		got, err := textsOf(c.Files.List(ctx, opts...), func(f *File) string { return f.Name })
+		if err != nil {
+			t.Fatal(err)
 		}
 		return got, len(srv.Requests())
 	}
@@ -337,11 +331,8 @@ func TestFilesListPagination(t *testing.T) {
 func TestFileInChat(t *testing.T) {
 	srv, c := newFake(t, false)
 	ctx := context.Background()
-	f, err := c.Files.Upload(ctx, "notes.txt", strings.NewReader("The launch is on Tuesday."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := c.Chat.Create("grok-4").Append(User("When is the launch?", FileID(f.ID))).Sample(ctx)
+	fileID := upload(t, c, "notes.txt", "The launch is on Tuesday.")
+	resp, err := c.Chat.Create("grok-4").Append(User("When is the launch?", FileID(fileID))).Sample(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,14 +340,14 @@ func TestFileInChat(t *testing.T) {
 		t.Fatal("empty reply")
 	}
 	last := srv.Requests()[len(srv.Requests())-1].Message.(*xaiv1.GetCompletionsRequest)
-	if got := last.GetMessages()[0].GetContent()[1].GetFile().GetFileId(); got != f.ID {
-		t.Fatalf("the chat sent file %q, want %q", got, f.ID)
+	if got := last.GetMessages()[0].GetContent()[1].GetFile().GetFileId(); got != fileID {
+		t.Fatalf("the chat sent file %q, want %q", got, fileID)
 	}
 	// A deleted file is refused by the server.
-	if err := c.Files.Delete(ctx, f.ID); err != nil {
+	if err := c.Files.Delete(ctx, fileID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Chat.Create("grok-4").Append(User("Again?", FileID(f.ID))).Sample(ctx)
+	_, err = c.Chat.Create("grok-4").Append(User("Again?", FileID(fileID))).Sample(ctx)
 	checkErr(t, err, codes.NotFound)
 }
 

@@ -13,12 +13,12 @@ import (
 
 // CollectionsService manages collections: sets of documents (uploaded
 // files) that are split into chunks and indexed so that
-// DocumentsService.Search, or the CollectionsSearch tool of a chat, can
-// find passages in them. Use it as Client.Collections.
+// [DocumentsService.Search], or the [CollectionsSearch] tool of a chat, can
+// find passages in them. Use it as [Client.Collections].
 //
 // Collections are managed through the management API
 // (management-api.x.ai) with a management key, given with
-// WithManagementKey or the XAI_MANAGEMENT_KEY environment variable. Without
+// [WithManagementKey] or the XAI_MANAGEMENT_KEY environment variable. Without
 // one, every method returns an Unauthenticated *Error that says so, and
 // sends nothing.
 //
@@ -161,7 +161,7 @@ const (
 )
 
 // FieldDefinition declares a metadata field that the documents of a
-// collection can carry; documents give values with WithFieldValues.
+// collection can carry; documents give values with [WithFieldValues].
 type FieldDefinition struct {
 	// Key names the field.
 	Key string
@@ -229,7 +229,7 @@ func newCollection(pb *collectionsv1.CollectionMetadata) *Collection {
 }
 
 // CollectionOption sets a property of a collection, when it is created
-// (CollectionsService.Create) or updated (CollectionsService.Update). Each
+// ([CollectionsService.Create]) or updated ([CollectionsService.Update]). Each
 // option says which of the two it applies to.
 type CollectionOption interface {
 	applyCollection(*collectionConfig) error
@@ -309,7 +309,7 @@ func checkFieldKey(where, key string) error {
 }
 
 // WithFieldDefinitions defines metadata fields for the documents (Create
-// only; use AddField and DeleteField with Update).
+// only; use [AddField] and [DeleteField] with Update).
 func WithFieldDefinitions(defs ...FieldDefinition) CollectionOption {
 	return collectionOptionFunc(func(c *collectionConfig) error {
 		for _, f := range defs {
@@ -352,7 +352,7 @@ func DeleteField(key string) CollectionOption {
 	})
 }
 
-// NewNameOption is the option of WithNewName, which renames collections and
+// NewNameOption is the option of [WithNewName], which renames collections and
 // documents.
 type NewNameOption interface {
 	CollectionOption
@@ -361,29 +361,23 @@ type NewNameOption interface {
 
 type newNameOption string
 
-func (n newNameOption) check(where string) error {
+// set stores the name in *name; where names the call in the error of an
+// empty name.
+func (n newNameOption) set(where string, name **string) error {
 	if strings.TrimSpace(string(n)) == "" {
 		return invalidArgument("%s: WithNewName: the name is empty", where)
 	}
+	s := string(n)
+	*name = &s
 	return nil
 }
 
 func (n newNameOption) applyCollection(c *collectionConfig) error {
-	if err := n.check("Collections.Update"); err != nil {
-		return err
-	}
-	s := string(n)
-	c.name = &s
-	return nil
+	return n.set("Collections.Update", &c.name)
 }
 
 func (n newNameOption) applyDocument(c *documentConfig) error {
-	if err := n.check("Collections.UpdateDocument"); err != nil {
-		return err
-	}
-	s := string(n)
-	c.name = &s
-	return nil
+	return n.set("Collections.UpdateDocument", &c.name)
 }
 
 // WithNewName renames a collection (Update) or a document
@@ -404,9 +398,9 @@ func collectionConfigOf(method string, opts []CollectionOption) (*collectionConf
 }
 
 // Create creates an empty collection called name. Options:
-// WithCollectionDescription, WithChunking, WithEmbeddingModel, WithMetric,
-// WithFieldDefinitions, and CallOptions; settings left out take the
-// server's defaults.
+// [WithCollectionDescription], [WithChunking], [WithEmbeddingModel],
+// [WithMetric], [WithFieldDefinitions], and [CallOptions]; settings left
+// out take the server's defaults.
 func (s *CollectionsService) Create(ctx context.Context, name string, opts ...CollectionOption) (*Collection, error) {
 	const method = "Collections.Create"
 	if err := s.ready(method); err != nil {
@@ -437,7 +431,7 @@ func (s *CollectionsService) Create(ctx context.Context, name string, opts ...Co
 }
 
 // Get describes a collection. An unknown collection gives an error for
-// which IsNotFound is true.
+// which [IsNotFound] is true.
 func (s *CollectionsService) Get(ctx context.Context, collectionID string, opts ...CallOption) (*Collection, error) {
 	const method = "Collections.Get"
 	if err := s.readyCollection(method, collectionID); err != nil {
@@ -451,8 +445,8 @@ func (s *CollectionsService) Get(ctx context.Context, collectionID string, opts 
 }
 
 // Update changes a collection and returns it as updated. Options:
-// WithNewName, WithCollectionDescription, WithChunking, AddField,
-// DeleteField, and CallOptions; at least one change is required.
+// [WithNewName], [WithCollectionDescription], [WithChunking], [AddField],
+// [DeleteField], and [CallOptions]; at least one change is required.
 func (s *CollectionsService) Update(ctx context.Context, collectionID string, opts ...CollectionOption) (*Collection, error) {
 	const method = "Collections.Update"
 	if err := s.readyCollection(method, collectionID); err != nil {
@@ -495,10 +489,10 @@ var collectionSorts = map[SortBy]collectionsv1.CollectionsSortBy{
 	SortByName:    collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME,
 }
 
-// List returns the collections, following the pages for as long as the
-// loop asks for more. Options: WithPageSize, WithLimit, WithOrder,
-// WithSortBy (SortByCreated or SortByName), WithFilter, and CallOptions
-// applied to every page. An error ends the sequence.
+// List returns the collections, following the pages for as long as the loop
+// asks for more. Options: [WithPageSize], [WithLimit], [WithOrder],
+// [WithSortBy] ([SortByCreated] or [SortByName]), [WithFilter], and
+// [CallOptions] applied to every page. An error ends the sequence.
 func (s *CollectionsService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*Collection, error] {
 	l := listing{method: "Collections.List", sorts: sortsOf(collectionSorts), order: true, filter: true}
 	return pages(l, s.ready(l.method), opts, func(c *listConfig, limit int32, token *string) ([]*Collection, *string, error) {
@@ -515,7 +509,7 @@ func (s *CollectionsService) List(ctx context.Context, opts ...ListOption) iter.
 
 // GenerateDescription has a model write a description of a collection
 // from its contents and returns it; the collection is not changed (store it
-// with Update and WithCollectionDescription).
+// with Update and [WithCollectionDescription]).
 func (s *CollectionsService) GenerateDescription(ctx context.Context, collectionID string, opts ...CallOption) (string, error) {
 	const method = "Collections.GenerateDescription"
 	if err := s.readyCollection(method, collectionID); err != nil {

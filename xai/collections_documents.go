@@ -11,7 +11,7 @@ import (
 )
 
 // DocumentStatus is the indexing state of a document. A document can be
-// searched once it is DocumentProcessed.
+// searched once it is [DocumentProcessed].
 type DocumentStatus int32
 
 // Document states, as reported by the server.
@@ -173,7 +173,7 @@ func (s *CollectionsService) readyDocument(method, collectionID, fileID string) 
 }
 
 // AddDocument adds an uploaded file to a collection as a document, with
-// field values given by WithFieldValues. Indexing then runs in the
+// field values given by [WithFieldValues]. Indexing then runs in the
 // background: GetDocument reports its Status.
 func (s *CollectionsService) AddDocument(ctx context.Context, collectionID, fileID string, opts ...DocumentOption) error {
 	const method = "Collections.AddDocument"
@@ -213,7 +213,7 @@ func (s *CollectionsService) RemoveDocument(ctx context.Context, collectionID, f
 }
 
 // UpdateDocument changes a document and returns it as updated. Options:
-// WithNewName, WithDocumentContent, WithFieldValues, and CallOptions; at
+// [WithNewName], [WithDocumentContent], [WithFieldValues], and [CallOptions]; at
 // least one change is required.
 func (s *CollectionsService) UpdateDocument(ctx context.Context, collectionID, fileID string, opts ...DocumentOption) (*Document, error) {
 	const method = "Collections.UpdateDocument"
@@ -287,11 +287,11 @@ var documentSorts = map[SortBy]collectionsv1.DocumentsSortBy{
 	SortBySize:    collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE,
 }
 
-// ListDocuments returns the documents of a collection, following the
-// pages for as long as the loop asks for more. Options: WithPageSize,
-// WithLimit, WithOrder, WithSortBy (SortByCreated, SortByName or
-// SortBySize), WithNameFilter, WithFilter, and CallOptions applied to every
-// page. An error ends the sequence.
+// ListDocuments returns the documents of a collection, following the pages
+// for as long as the loop asks for more. Options: [WithPageSize],
+// [WithLimit], [WithOrder], [WithSortBy] ([SortByCreated], [SortByName] or
+// [SortBySize]), [WithNameFilter], [WithFilter], and [CallOptions] applied
+// to every page. An error ends the sequence.
 func (s *CollectionsService) ListDocuments(ctx context.Context, collectionID string, opts ...ListOption) iter.Seq2[*Document, error] {
 	l := listing{method: "Collections.ListDocuments", sorts: sortsOf(documentSorts), order: true, filter: true, name: true}
 	return pages(l, s.readyCollection(l.method, collectionID), opts, func(c *listConfig, limit int32, token *string) ([]*Document, *string, error) {

@@ -66,7 +66,7 @@ const (
 // management one, so the client needs both keys.
 //
 // When a step after the upload fails, the error comes with the document
-// as last read (or, when the addition failed, one holding only FileID), so
+// as last read (or, when the addition failed, one holding only [FileID]), so
 // that the file can be found again: to wait longer with WaitForDocument,
 // to [CollectionsService.ReindexDocument] it, or to delete it with
 // [FilesService.Delete].
@@ -113,7 +113,7 @@ func (s *CollectionsService) UploadDocument(ctx context.Context, collectionID, n
 // [CallOptions] applied to each read.
 //
 // A document that failed to index ([DocumentFailed]) gives an [*Error] with
-// code Internal carrying the server's explanation (Document.Error) and the
+// code Internal carrying the server's explanation ([Document.Error]) and the
 // DocumentMetadata among its Details, with the document. After the poll timeout it gives up with an error with code
 // DeadlineExceeded, with the document as last read; indexing goes on, so
 // WaitForDocument can be called again. When ctx ends, it stops at once

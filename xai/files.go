@@ -16,8 +16,8 @@ import (
 
 // FilesService stores files with xAI: upload, list, read, download, share
 // and delete. An uploaded file is used elsewhere by its ID: in a chat
-// message with FileID (or ImageFileID), or as a document of a collection
-// (CollectionsService.AddDocument). Use it as Client.Files.
+// message with [FileID] (or [ImageFileID]), or as a document of a collection
+// ([CollectionsService.AddDocument]). Use it as [Client.Files].
 type FilesService struct {
 	stub xaiv1.FilesClient
 	cc   grpc.ClientConnInterface // for downloads, which use their own codec
@@ -82,7 +82,7 @@ func checkFileID(method, id string) error {
 }
 
 // checkLifetime validates a file or link lifetime: whole seconds between
-// MinFileLifetime and MaxFileLifetime.
+// [MinFileLifetime] and [MaxFileLifetime].
 func checkLifetime(where string, d time.Duration) error {
 	if d < MinFileLifetime || d > MaxFileLifetime {
 		return invalidArgument("%s(%v): the lifetime must be between %v and %v (30 days)", where, d, MinFileLifetime, MaxFileLifetime)
@@ -125,7 +125,7 @@ func (p progressOption) applyDownload(c *downloadConfig) error {
 
 // WithProgress calls f after each chunk of an upload or download with the
 // bytes transferred so far and the total (-1 when unknown). For an upload
-// the total is the size given with WithUploadSize, or else the size of the
+// the total is the size given with [WithUploadSize], or else the size of the
 // reader when it reports one (a *bytes.Reader, *strings.Reader,
 // *bytes.Buffer or regular *os.File); downloads report -1. The done values
 // of the calls add up, chunk by chunk, to the file size.
@@ -139,7 +139,7 @@ func readerError(what string, done int64, err error) error {
 }
 
 // Get returns the metadata of a file. An unknown or deleted file gives an
-// error for which IsNotFound is true.
+// error for which [IsNotFound] is true.
 func (s *FilesService) Get(ctx context.Context, fileID string, opts ...CallOption) (*File, error) {
 	if err := s.ready(); err != nil {
 		return nil, err
@@ -188,10 +188,10 @@ var fileSorts = map[SortBy]xaiv1.FilesSortBy{
 //		fmt.Println(f.Name, f.Size)
 //	}
 //
-// Options: WithPageSize, WithLimit, WithOrder, WithSortBy (SortByCreated,
-// the default, SortByName or SortBySize), WithFilter, and CallOptions
-// applied to every page. An error ends the sequence; an invalid option is
-// reported before anything is sent.
+// Options: [WithPageSize], [WithLimit], [WithOrder], [WithSortBy]
+// ([SortByCreated], the default, [SortByName] or [SortBySize]),
+// [WithFilter], and [CallOptions] applied to every page. An error ends the
+// sequence; an invalid option is reported before anything is sent.
 func (s *FilesService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*File, error] {
 	l := listing{method: "Files.List", sorts: sortsOf(fileSorts), order: true, filter: true}
 	return pages(l, s.ready(), opts, func(c *listConfig, limit int32, token *string) ([]*File, *string, error) {
@@ -217,7 +217,7 @@ type PublicURL struct {
 }
 
 // CreatePublicURL gives a file a public link, living expiresAfter (a whole
-// number of seconds between MinFileLifetime and MaxFileLifetime), or as
+// number of seconds between [MinFileLifetime] and [MaxFileLifetime]), or as
 // long as the file when expiresAfter is 0. A new link replaces the
 // previous one.
 func (s *FilesService) CreatePublicURL(ctx context.Context, fileID string, expiresAfter time.Duration, opts ...CallOption) (*PublicURL, error) {

@@ -16,7 +16,7 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// DownloadOption configures FilesService.Download.
+// DownloadOption configures [FilesService.Download].
 type DownloadOption interface {
 	applyDownload(*downloadConfig) error
 }
@@ -48,8 +48,8 @@ const (
 	DownloadText DownloadFormat = DownloadFormat(xaiv1.DownloadFormat_DOWNLOAD_FORMAT_TEXT)
 )
 
-// WithDownloadFormat chooses between the original bytes (DownloadOriginal)
-// and extracted text (DownloadText). Without it the server's default
+// WithDownloadFormat chooses between the original bytes ([DownloadOriginal])
+// and extracted text ([DownloadText]). Without it the server's default
 // applies, which is the original bytes.
 func WithDownloadFormat(f DownloadFormat) DownloadOption {
 	return downloadOptionFunc(func(c *downloadConfig) error {

@@ -28,7 +28,7 @@ const (
 	MaxUploadChunkSize = 16 << 20
 )
 
-// UploadOption configures FilesService.Upload.
+// UploadOption configures [FilesService.Upload].
 type UploadOption interface {
 	applyUpload(*uploadConfig) error
 }
@@ -54,7 +54,7 @@ func (o CallOptions) applyUpload(c *uploadConfig) error {
 // WithUploadSize declares the size of the content in bytes. Upload then
 // checks it: a reader that yields more or fewer bytes makes the upload fail
 // with InvalidArgument, and the upload is cancelled before it completes,
-// so the server stores nothing. It also gives WithProgress its total.
+// so the server stores nothing. It also gives [WithProgress] its total.
 func WithUploadSize(n int64) UploadOption {
 	return uploadOptionFunc(func(c *uploadConfig) error {
 		if n < 0 {
@@ -66,8 +66,8 @@ func WithUploadSize(n int64) UploadOption {
 }
 
 // WithFileExpiry makes the server delete the file d after the upload. d
-// must be a whole number of seconds between MinFileLifetime (1 hour) and
-// MaxFileLifetime (30 days). By default files are kept until deleted.
+// must be a whole number of seconds between [MinFileLifetime] (1 hour) and
+// [MaxFileLifetime] (30 days). By default files are kept until deleted.
 func WithFileExpiry(d time.Duration) UploadOption {
 	return uploadOptionFunc(func(c *uploadConfig) error {
 		if err := checkLifetime("WithFileExpiry", d); err != nil {
@@ -79,7 +79,7 @@ func WithFileExpiry(d time.Duration) UploadOption {
 }
 
 // WithUploadChunkSize sets the size of the data messages of an upload,
-// 1 byte to MaxUploadChunkSize; the default is DefaultUploadChunkSize
+// 1 byte to [MaxUploadChunkSize]; the default is [DefaultUploadChunkSize]
 // (1 MiB). Upload holds one buffer of this size.
 func WithUploadChunkSize(n int) UploadOption {
 	return uploadOptionFunc(func(c *uploadConfig) error {
@@ -116,11 +116,11 @@ func knownSize(r io.Reader) int64 {
 
 // Upload stores the content read from r under name and returns the new
 // file. The content is streamed: an init message with the name (and
-// expiry), then chunks of DefaultUploadChunkSize bytes read into one
+// expiry), then chunks of [DefaultUploadChunkSize] bytes read into one
 // reused buffer, so memory stays bounded by the chunk size whatever the
 // file size.
 //
-// If r fails, the declared size (WithUploadSize) does not match, or ctx
+// If r fails, the declared size ([WithUploadSize]) does not match, or ctx
 // ends, the upload is cancelled before it completes and the server stores
 // nothing. An upload is not retried once data has been sent, since r
 // cannot be read again; failures of the server come back as *Error with

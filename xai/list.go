@@ -299,7 +299,7 @@ func pageLimit(limit int32) *int32 {
 }
 
 // sortField is the request's sort attribute for s, from attrs (a listing's
-// SortBy values, as its API names them); nil, for the server's default,
+// [SortBy] values, as its API names them); nil, for the server's default,
 // when s is not set.
 func sortField[E any](s SortBy, attrs map[SortBy]E) *E {
 	v, ok := attrs[s]
@@ -310,7 +310,7 @@ func sortField[E any](s SortBy, attrs map[SortBy]E) *E {
 }
 
 // sortsOf is what a listing takes for its sorts: the keys of attrs, in
-// the order of the SortBy constants.
+// the order of the [SortBy] constants.
 func sortsOf[E any](attrs map[SortBy]E) []SortBy { return slices.Sorted(maps.Keys(attrs)) }
 
 // wrapAll converts a page of protos to the SDK's types with wrap, such as

@@ -11,14 +11,17 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// applyDocument passes wait options to UploadDocument and WaitForDocument.
-func (o PollOptions) applyDocument(c *documentConfig) error {
-	c.poll = append(c.poll, o...)
-	return nil
-}
-
-// waits reports whether options that only a wait uses were given.
-func (c *documentConfig) waits() bool { return len(c.poll) > 0 || c.progress != nil }
+// Defaults of [CollectionsService.UploadDocument] and
+// [CollectionsService.WaitForDocument], as in the official Python
+// SDK (collections.py: DEFAULT_INDEXING_POLL_INTERVAL and
+// DEFAULT_INDEXING_TIMEOUT).
+const (
+	// DefaultIndexingPollInterval is how often the wait reads the
+	// document.
+	DefaultIndexingPollInterval = 10 * time.Second
+	// DefaultIndexingTimeout is how long the wait lasts before giving up.
+	DefaultIndexingTimeout = 2 * time.Minute
+)
 
 // WithIndexingProgress calls f with the document each time
 // [CollectionsService.UploadDocument] or [CollectionsService.WaitForDocument]
@@ -35,21 +38,20 @@ func WithIndexingProgress(f func(*Document)) DocumentOption {
 	})
 }
 
+// applyDocument passes wait options to UploadDocument and WaitForDocument.
+func (o PollOptions) applyDocument(c *documentConfig) error {
+	c.poll = append(c.poll, o...)
+	return nil
+}
+
+// waits reports whether options that only a wait uses were given.
+func (c *documentConfig) waits() bool { return len(c.poll) > 0 || c.progress != nil }
+
+// errWaitOptions refuses the options of a wait on a call that does not
+// wait.
 func errWaitOptions(method string) error {
 	return invalidArgument("%s: PollOptions and WithIndexingProgress apply to UploadDocument and WaitForDocument, which wait for indexing", method)
 }
-
-// Defaults of [CollectionsService.UploadDocument] and
-// [CollectionsService.WaitForDocument], as in the official Python
-// SDK (collections.py: DEFAULT_INDEXING_POLL_INTERVAL and
-// DEFAULT_INDEXING_TIMEOUT).
-const (
-	// DefaultIndexingPollInterval is how often the wait reads the
-	// document.
-	DefaultIndexingPollInterval = 10 * time.Second
-	// DefaultIndexingTimeout is how long the wait lasts before giving up.
-	DefaultIndexingTimeout = 2 * time.Minute
-)
 
 // UploadDocument uploads the content read from r as a file called name
 // (as [FilesService.Upload] does), adds it to a collection as a document

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -36,6 +37,18 @@ const mgmtKey = "xai-SECRET-mgmt-key-81b3e0"
 func newFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
 	t.Helper()
 	return startFake(t, false, transportOpts(useBufconn), opts...)
+}
+
+// newLeakCheckedFake is newFake after one warm-up call, with a leak check
+// when the test ends: every goroutine started after it (streams, watches of
+// contexts) must be gone by then, while the client is still open.
+func newLeakCheckedFake(t *testing.T, useBufconn bool, opts ...Option) (*xaitest.Server, *Client) {
+	t.Helper()
+	srv, c := newFake(t, useBufconn, opts...)
+	warm(t, c)
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+	return srv, c
 }
 
 // newRAGFake starts an xaitest server that splits API and management keys,
@@ -132,6 +145,33 @@ func wantInvalid(t *testing.T, err error, parts ...string) {
 	checkErr(t, err, codes.InvalidArgument, parts...)
 }
 
+// errCase is the error of one call that must fail before the network, and
+// what its message must mention.
+type errCase struct {
+	name string
+	err  error
+	msg  []string
+}
+
+// checkInvalidCalls checks, one subtest per case, that each call failed
+// with INVALID_ARGUMENT naming its msg, and then that none reached srv.
+func checkInvalidCalls(t *testing.T, srv *xaitest.Server, cases []errCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) { wantInvalid(t, tt.err, tt.msg...) })
+	}
+	checkNoneSent(t, srv)
+}
+
+// checkNoneSent fails if srv received any request: the calls of the test
+// were all to fail before the network.
+func checkNoneSent(t *testing.T, srv *xaitest.Server) {
+	t.Helper()
+	if reqs := srv.Requests(); len(reqs) != 0 {
+		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
+	}
+}
+
 // maxErrorLen bounds error messages: they must never quote a whole data URL.
 const maxErrorLen = 600
 
@@ -204,25 +244,59 @@ func sentOf(srv *xaitest.Server, fullMethod string) []proto.Message {
 	return out
 }
 
+// streamText opens chat's stream and reads it to its end, failing the test
+// on any error; it returns the stream and the joined content of its chunks.
+func streamText(t *testing.T, chat *Chat) (*Stream, string) {
+	t.Helper()
+	s, err := chat.Stream(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := drain(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, strings.Join(texts, "")
+}
+
+// actAfter reads seq up to its first error, calling act once after the
+// n-th element, and returns that error: nil if seq ended cleanly.
+func actAfter[T any](seq iter.Seq2[T, error], n int, act func()) error {
+	i := 0
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+		if i++; i == n {
+			act()
+		}
+	}
+	return nil
+}
+
 // drain reads a stream to its end and returns the chunk texts and the
 // error, if any.
-func drain(s *Stream) ([]string, error) { return textsOf(s.All(), Chunk.Content) }
+func drain(s *Stream) ([]string, error) { return drainSeq(seqTexts(s.All(), Chunk.Content)) }
 
 // drainSample reads a sample stream to its end and returns the chunk texts
 // of choice 0 and the error, if any.
-func drainSample(s *SampleStream) ([]string, error) { return textsOf(s.All(), CompletionChunk.Text) }
+func drainSample(s *SampleStream) ([]string, error) {
+	return drainSeq(seqTexts(s.All(), CompletionChunk.Text))
+}
 
-// textsOf collects text of each element of seq, stopping at its first
-// error.
-func textsOf[T any](seq iter.Seq2[T, error], text func(T) string) ([]string, error) {
-	var texts []string
-	for v, err := range seq {
-		if err != nil {
-			return texts, err
+// seqTexts maps the elements of seq to their text.
+func seqTexts[T any](seq iter.Seq2[T, error], text func(T) string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		for v, err := range seq {
+			var s string
+			if err == nil {
+				s = text(v)
+			}
+			if !yield(s, err) {
+				return
+			}
 		}
-		texts = append(texts, text(v))
 	}
-	return texts, nil
 }
 
 // transports runs f once over loopback TCP and once over bufconn.

@@ -130,9 +130,7 @@ func TestSampleServerErrors(t *testing.T) {
 
 func TestSampleStreamWhole(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
-		_, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		_, c := newLeakCheckedFake(t, useBufconn)
 		ctx := context.Background()
 		const prompt = "The quick brown fox jumps over the lazy dog"
 		whole, err := c.Sample.Text(ctx, "grok-3", prompt, WithN(2))
@@ -218,78 +216,12 @@ func TestSampleStreamEarlyBreak(t *testing.T) {
 }
 
 func TestSampleStreamNeverRead(t *testing.T) {
-	_, c := newFake(t, false)
-	warm(t, c)
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	_, c := newLeakCheckedFake(t, false)
 	s, err := c.Sample.Stream(context.Background(), "grok-3", "unread")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close() // closing an unread stream releases it
-}
-
-func TestSampleStreamCancel(t *testing.T) {
-	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-		srv.SetLatency(200 * time.Millisecond) // 20 ms between chunks
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		s, err := c.Sample.Stream(ctx, "grok-3", "a slow story with many many words in it")
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		var last error
-		for _, err := range s.All() {
-			if err != nil {
-				last = err
-				break
-			}
-			if n++; n == 2 {
-				cancel()
-			}
-		}
-		checkErr(t, last, codes.Canceled)
-		if s.Completion().Text() == "" {
-			t.Error("the cancelled stream kept no partial completion")
-		}
-	})
-}
-
-func TestSampleStreamErrorMidStream(t *testing.T) {
-	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-		srv.ResetRequests()
-		// UNAVAILABLE is retryable, but not once chunks have arrived.
-		srv.InjectFault(xaiv1.Sample_SampleTextStreaming_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "backend went away", AfterChunks: 2})
-		s, err := c.Sample.Stream(context.Background(), "grok-3", "one two three four five six seven")
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts, err := drainSample(s)
-		if len(texts) != 2 {
-			t.Fatalf("got %d chunks before the error, want 2", len(texts))
-		}
-		checkErr(t, err, codes.Unavailable, "backend went away")
-		if s.Err() != err {
-			t.Errorf("Err() = %v, want the stream's error", s.Err())
-		}
-		if got := s.Completion().Text(); got != strings.Join(texts, "") {
-			t.Errorf("partial completion %q, want %q", got, strings.Join(texts, ""))
-		}
-		if n := len(srv.Requests()); n != 1 {
-			t.Errorf("server got %d requests, want 1 (no retry after the first chunk)", n)
-		}
-		for _, err2 := range s.All() {
-			if err2 != err {
-				t.Errorf("second All yielded %v", err2)
-			}
-		}
-	})
 }
 
 func TestSampleStreamRetriedBeforeFirstChunk(t *testing.T) {

@@ -171,9 +171,7 @@ func TestChatInvalidNothingSent(t *testing.T) {
 				checkErr(t, err, codes.InvalidArgument, tt.want...)
 			})
 		}
-		if reqs := srv.Requests(); len(reqs) != 0 {
-			t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
-		}
+		checkNoneSent(t, srv)
 	})
 }
 
@@ -541,9 +539,7 @@ func TestEndUserOptionsRejectInvalidUTF8(t *testing.T) {
 	checkErr(t, err, codes.InvalidArgument, "WithImageUser", "not valid UTF-8")
 	_, err = c.Embed.Inputs(ctx, "v1", []Part{Text("a")}, WithEmbedUser(bad))
 	checkErr(t, err, codes.InvalidArgument, "WithEmbedUser", "not valid UTF-8")
-	if reqs := srv.Requests(); len(reqs) != 0 {
-		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
-	}
+	checkNoneSent(t, srv)
 }
 
 // A nil call option is refused before sending, like every nil option.

@@ -97,9 +97,7 @@ func TestSampleValidation(t *testing.T) {
 			checkErr(t, err, codes.InvalidArgument, tt.want...)
 		})
 	}
-	if reqs := srv.Requests(); len(reqs) != 0 {
-		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
-	}
+	checkNoneSent(t, srv)
 	// Call options belong to calls, not to chats.
 	err := c.Chat.Create("grok-4", CallOptions{WithoutRetry()}).Append(User("hi")).Err()
 	checkErr(t, err, codes.InvalidArgument, "xai.CallOptions is not a chat option")

@@ -84,22 +84,6 @@ func TestChatOptionsSetRequest(t *testing.T) {
 	}
 }
 
-func TestChatRequestIsACopy(t *testing.T) {
-	t.Parallel()
-	c, err := NewClient(WithAPIKey(testKey), WithoutEnv())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	chat := c.Chat.Create("grok-4", WithMessages(User("hi")))
-	r := chat.Request()
-	r.Model = "changed"
-	r.Messages[0].Role = xaiv1.MessageRole_ROLE_SYSTEM
-	if got := chat.Request(); got.Model != "grok-4" || got.Messages[0].Role != xaiv1.MessageRole_ROLE_USER {
-		t.Errorf("changing Request() changed the chat: %v", got)
-	}
-}
-
 func TestChatInvalidNothingSent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -83,13 +83,7 @@ func TestStreamAccumulatesChoicesAndToolCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := chat.Stream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := drain(s); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := streamText(t, chat)
 	got := s.Response().Proto()
 	if len(got.Outputs) != 2 {
 		t.Fatalf("accumulated %d outputs, want 2", len(got.Outputs))

@@ -21,15 +21,7 @@ func TestConversationIDOnEverySpanOfTheChat(t *testing.T) {
 	if _, err := chat.Sample(ctx); err != nil {
 		t.Fatal(err)
 	}
-	stream, err := chat.Stream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	streamAll(t, chat)
 	if _, err := chat.Defer(ctx, xai.WithPollInterval(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}

@@ -90,12 +90,7 @@ func TestWithInterceptorsWholeCallInOrder(t *testing.T) {
 		if _, err := chat.Sample(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		s, err := chat.Stream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range s.All() {
-		}
+		streamAll(t, chat)
 		client.Close()
 		// Three attempts, one pass through each hook; the client's metadata
 		// and default deadline are added inside them.

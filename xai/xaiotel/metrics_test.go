@@ -63,11 +63,11 @@ func metrics(t *testing.T, reader *sdkmetric.ManualReader) (points map[string][]
 			switch d := m.Data.(type) {
 			case metricdata.Histogram[int64]:
 				for _, dp := range d.DataPoints {
-					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes), dp.Count, float64(dp.Sum), dp.Bounds})
+					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes.ToSlice()), dp.Count, float64(dp.Sum), dp.Bounds})
 				}
 			case metricdata.Histogram[float64]:
 				for _, dp := range d.DataPoints {
-					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes), dp.Count, dp.Sum, dp.Bounds})
+					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes.ToSlice()), dp.Count, dp.Sum, dp.Bounds})
 				}
 			default:
 				t.Errorf("%s is a %T, want a histogram", m.Name, m.Data)
@@ -75,14 +75,6 @@ func metrics(t *testing.T, reader *sdkmetric.ManualReader) (points map[string][]
 		}
 	}
 	return points, units
-}
-
-func attrMap(s attribute.Set) map[attribute.Key]attribute.Value {
-	m := map[attribute.Key]attribute.Value{}
-	for _, kv := range s.ToSlice() {
-		m[kv.Key] = kv.Value
-	}
-	return m
 }
 
 // checkCall checks the metrics of one successful generative call: its
@@ -165,15 +157,7 @@ func TestMetricsSample(t *testing.T) {
 func TestMetricsStream(t *testing.T) {
 	e, reader := newMeteredEnv(t)
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"one ", "two ", "three"}})
-	stream, err := e.chat().Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	stream, _ := streamAll(t, e.chat())
 	resp := stream.Response()
 	checkCall(t, e, reader, "chat", "grok-4", resp.Proto().GetModel(), resp.Proto().GetUsage())
 }
@@ -223,17 +207,7 @@ func TestMetricsErrors(t *testing.T) {
 	t.Run("stream midway", func(t *testing.T) {
 		e, reader := newMeteredEnv(t)
 		e.srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Internal, Message: "boom", AfterChunks: 1})
-		stream, err := e.chat().Stream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var last error
-		for _, err := range stream.All() {
-			last = err
-		}
-		if last == nil {
-			t.Fatal("the stream did not fail")
-		}
+		streamFailure(t, e.chat())
 		if got := errorType(t, reader); got != "INTERNAL" {
 			t.Errorf("error.type %q", got)
 		}

@@ -223,6 +223,23 @@ func wantAttr(t *testing.T, a map[attribute.Key]attribute.Value, key string, wan
 	}
 }
 
+// wantResponseAttrs checks the attributes a span takes from resp, a reply
+// that stopped on its own: its ID, model, finish reason and token counts.
+func wantResponseAttrs(t *testing.T, a map[attribute.Key]attribute.Value, resp *xai.Response) {
+	t.Helper()
+	u := resp.Usage()
+	for k, v := range map[string]any{
+		"gen_ai.response.id":                   resp.ID(),
+		"gen_ai.response.model":                resp.Model(),
+		"gen_ai.response.finish_reasons":       []string{"stop"},
+		"gen_ai.usage.input_tokens":            int64(u.GetPromptTokens()),
+		"gen_ai.usage.output_tokens":           int64(u.GetCompletionTokens() + u.GetReasoningTokens()),
+		"gen_ai.usage.reasoning.output_tokens": int64(u.GetReasoningTokens()),
+	} {
+		wantAttr(t, a, k, v)
+	}
+}
+
 // noAttr fails if a has any of keys.
 func noAttr(t *testing.T, a map[attribute.Key]attribute.Value, keys ...string) {
 	t.Helper()

@@ -436,6 +436,7 @@ func TestBatchResultNil(t *testing.T) {
 // code of sample and generate), and that their results read back through
 // BatchResult.Image and Video.
 func TestBatchMediaBuilders(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	imgOpts := []ImageOption{WithImageCount(2), WithImageFormat(ImageFormatBase64), WithImageAspectRatio(ImageAspect16x9), WithImageUser("u1")}
@@ -518,6 +519,7 @@ func TestBatchMediaBuilders(t *testing.T) {
 // check, with the same messages, and refuse options that have no meaning
 // for one request of a batch.
 func TestBatchMediaBuilderErrors(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	tests := []struct {

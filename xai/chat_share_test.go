@@ -65,6 +65,7 @@ func checkUnchanged(t *testing.T, srv *xaitest.Server, chat *Chat, want *xaiv1.G
 // race with Append, and every request sent must be a prefix of the final
 // conversation.
 func TestChatSendConcurrentWithAppend(t *testing.T) {
+	t.Parallel()
 	srv, c := newShareEnv(t)
 	ctx := context.Background()
 	chat := c.Chat.Create("grok-3", WithTemperature(0.5)).Append(System("Be brief."), User("Hello"))
@@ -141,6 +142,7 @@ func TestChatSendConcurrentWithAppend(t *testing.T) {
 // result, and from the request a caller's interceptor is handed, and
 // checks that what the chat sends next is unchanged.
 func TestChatRequestIsACopy(t *testing.T) {
+	t.Parallel()
 	mutate := func(req *xaiv1.GetCompletionsRequest) {
 		req.Model = "changed"
 		for _, m := range req.Messages {

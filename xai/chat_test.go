@@ -477,6 +477,7 @@ func TestZeroChatServiceAndNilStreams(t *testing.T) {
 // the request, and bills only what it reads (issue 12: compaction as the
 // official SDK does it).
 func TestCompactionIgnoresEarlierMessages(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	compacted, err := c.Chat.CompactContext(ctx, "grok-4", []Turn{User("a b c"), Assistant("d e f")})
@@ -528,6 +529,7 @@ func TestEndUserOptionsRejectInvalidUTF8(t *testing.T) {
 
 // A nil call option is refused before sending, like every nil option.
 func TestNilCallOptionRefused(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	before := len(srv.Requests())
 	_, err := c.Chat.Create("grok-4").Append(User("hi")).Sample(context.Background(), nil)
@@ -542,6 +544,7 @@ func TestNilCallOptionRefused(t *testing.T) {
 // The tool choice must fit the tools; options come in any order, so it is
 // checked when the chat is sent, and nothing is sent when it does not fit.
 func TestToolChoiceCheckedBeforeSending(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	before := len(srv.Requests())
 	_, err := c.Chat.Create("grok-4", WithToolChoice(ToolChoiceRequired)).Append(User("hi")).Sample(context.Background())

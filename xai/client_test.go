@@ -99,6 +99,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestOwnConnStaysOpen(t *testing.T) {
+	t.Parallel()
 	srv := &scriptServer{}
 	base := startScript(t, srv, true)
 	conn, err := grpc.NewClient(base.cfg.endpoint, append(base.cfg.dialOptions, grpc.WithTransportCredentials(insecure.NewCredentials()))...)

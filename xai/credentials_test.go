@@ -24,6 +24,7 @@ import (
 )
 
 func TestKeyNeverFormatted(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	c, err := NewClient(WithAPIKey(testKey), WithManagementKey(testKey+"-mgmt"), WithoutEnv(), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
@@ -49,6 +50,7 @@ func TestKeyNeverFormatted(t *testing.T) {
 }
 
 func TestRefusesKeyWithoutTLS(t *testing.T) {
+	t.Parallel()
 	// A plaintext fake reached without WithInsecure: the client must not
 	// send the key, and the fake must see no request at all.
 	transports(t, func(t *testing.T, useBufconn bool) {
@@ -88,6 +90,7 @@ func TestRefusesKeyWithoutTLS(t *testing.T) {
 }
 
 func TestMetadataAndUserAgent(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv := &scriptServer{}
 		c := startScript(t, srv, useBufconn, WithMetadata("x-team", "search"))
@@ -122,6 +125,7 @@ func TestMetadataAndUserAgent(t *testing.T) {
 }
 
 func TestGoMinorVersion(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"go1.26.8": "1.26", "go1.24": "1.24", "devel go1.27-abc": "devel go1.27-abc"} {
 		if got := goMinorVersion(in); got != want {
 			t.Errorf("goMinorVersion(%q) = %q, want %q", in, got, want)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestNewClientOptionErrors(t *testing.T) {
+	t.Parallel()
 	conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func TestNewClientOptionErrors(t *testing.T) {
 // The endpoint forms WithEndpoint documents as accepted: host:port, and
 // the gRPC resolver schemes grpc-go supports.
 func TestEndpointFormsAccepted(t *testing.T) {
+	t.Parallel()
 	for _, addr := range []string{
 		"api.x.ai:443", "127.0.0.1:50051", "localhost:1", "[::1]:443", "my_host.internal:65535",
 		"dns:///api.x.ai:443", "unix:/tmp/xai.sock", "unix:///tmp/xai.sock", "unix-abstract:xai", "passthrough:///bufnet",
@@ -83,6 +85,7 @@ func TestEndpointFormsAccepted(t *testing.T) {
 // except under "-bin" keys), for WithMetadata and WithCallMetadata alike,
 // and keeps its errors short whatever the key's length.
 func TestCheckMetadata(t *testing.T) {
+	t.Parallel()
 	longKey := strings.Repeat("Ä", 450)
 	tests := []struct {
 		name string

@@ -15,6 +15,7 @@ import (
 )
 
 func TestDeadlines(t *testing.T) {
+	t.Parallel()
 	srv := &scriptServer{unary: func(ctx context.Context, _ int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
 		dl, ok := ctx.Deadline()
 		if !ok {

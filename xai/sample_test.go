@@ -14,6 +14,7 @@ import (
 )
 
 func TestSampleText(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -54,6 +55,7 @@ func TestSampleText(t *testing.T) {
 }
 
 func TestSampleTextMaxTokens(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, false)
 	comp, err := c.Sample.Text(context.Background(), "grok-3", "Count with me", WithMaxTokens(2))
 	if err != nil {
@@ -65,6 +67,7 @@ func TestSampleTextMaxTokens(t *testing.T) {
 }
 
 func TestSampleValidation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	tests := []struct {
@@ -104,6 +107,7 @@ func TestSampleValidation(t *testing.T) {
 }
 
 func TestSampleServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	_, err := c.Sample.Text(ctx, "v1", "hi") // an embedding model
@@ -223,6 +227,7 @@ func TestSampleStreamNeverRead(t *testing.T) {
 }
 
 func TestSampleStreamRetriedBeforeFirstChunk(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	srv.InjectFault(xaiv1.Sample_SampleTextStreaming_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 2})
 	s, err := c.Sample.Stream(context.Background(), "grok-3", "retry me")
@@ -241,6 +246,7 @@ func TestSampleStreamRetriedBeforeFirstChunk(t *testing.T) {
 }
 
 func TestSampleZeroValues(t *testing.T) {
+	t.Parallel()
 	var c *Completion
 	if c.Text() != "" || c.ID() != "" || len(c.Choices()) != 0 || !c.Created().IsZero() || c.Usage() != nil || c.String() != "<nil completion>" {
 		t.Error("nil *Completion accessors are not zero")

@@ -19,6 +19,7 @@ import (
 // RESOURCE_EXHAUSTED; a reply over the receive limit is not rate limiting
 // and is not retried (the server did the work).
 func TestMaxMessageSize(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int32 // calls that reached the connection, per attempt
 	countUnary := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		attempts.Add(1)
@@ -100,6 +101,7 @@ func TestMaxMessageSize(t *testing.T) {
 // The send limit also holds on a caller's connection (gRPC's own check,
 // whose error the client explains), and is not retried.
 func TestMaxMessageSizeOwnConn(t *testing.T) {
+	t.Parallel()
 	srv, _ := newFake(t, true)
 	conn, err := grpc.NewClient(srv.Target(), append(srv.DialOptions(), grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(1024)))...)
 	if err != nil {

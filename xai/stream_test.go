@@ -76,6 +76,7 @@ func TestStreamWhole(t *testing.T) {
 }
 
 func TestStreamAccumulatesChoicesAndToolCalls(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	chat := c.Chat.Create("grok-4", WithN(2), WithSeed(3)).Append(User("two answers"))
@@ -318,6 +319,7 @@ func TestStreamRetriedBeforeFirstChunk(t *testing.T) {
 }
 
 func TestStreamScriptedRetryReplaysRequest(t *testing.T) {
+	t.Parallel()
 	// The hand-made server fails the first attempt after reading the
 	// request; the retry must send the same request again.
 	srv := &scriptServer{stream: func(n int, req *xaiv1.GetCompletionsRequest, s grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {

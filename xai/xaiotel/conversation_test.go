@@ -14,6 +14,7 @@ import (
 // that chat as gen_ai.conversation.id (chat.py, create); so does xaiotel,
 // for every call the chat makes, the polls of Defer included.
 func TestConversationIDOnEverySpanOfTheChat(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	const id = "conv-7f3a"

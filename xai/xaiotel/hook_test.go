@@ -57,6 +57,7 @@ func (r recorder) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.Cl
 }
 
 func TestWithInterceptorsWholeCallInOrder(t *testing.T) {
+	t.Parallel()
 	srv, err := xaitest.NewServer()
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +103,7 @@ func TestWithInterceptorsWholeCallInOrder(t *testing.T) {
 }
 
 func TestWithInterceptorsBothNil(t *testing.T) {
+	t.Parallel()
 	_, err := xai.NewClient(xai.WithAPIKey("k"), xai.WithInterceptors(nil, nil))
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "WithInterceptors") {
 		t.Errorf("err = %v, want InvalidArgument naming WithInterceptors", err)
@@ -109,6 +111,7 @@ func TestWithInterceptorsBothNil(t *testing.T) {
 }
 
 func TestTracingWithGRPCConn(t *testing.T) {
+	t.Parallel()
 	srv, err := xaitest.NewServer()
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +146,7 @@ func TestTracingWithGRPCConn(t *testing.T) {
 // reader (issue 16). The fake itself must link those, or the prefixes
 // below would prove nothing.
 func TestXaiDoesNotLinkOtelOrFakeDependencies(t *testing.T) {
+	t.Parallel()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command:", err)

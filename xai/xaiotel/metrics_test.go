@@ -146,6 +146,7 @@ func checkCall(t *testing.T, e *env, reader *sdkmetric.ManualReader, op, model, 
 }
 
 func TestMetricsSample(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	resp, err := e.chat().Sample(context.Background())
 	if err != nil {
@@ -155,6 +156,7 @@ func TestMetricsSample(t *testing.T) {
 }
 
 func TestMetricsStream(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"one ", "two ", "three"}})
 	stream, _ := streamAll(t, e.chat())
@@ -163,6 +165,7 @@ func TestMetricsStream(t *testing.T) {
 }
 
 func TestMetricsTextCompletion(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	text, err := e.client.Sample.Text(context.Background(), "grok-3", "Once upon a time")
 	if err != nil {
@@ -194,6 +197,7 @@ func errorType(t *testing.T, reader *sdkmetric.ManualReader) string {
 
 // The conventions require error.type on the duration of a failed operation.
 func TestMetricsErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("unary", func(t *testing.T) {
 		e, reader := newMeteredEnv(t)
 		e.srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.PermissionDenied, Message: "no"})
@@ -233,6 +237,7 @@ func TestMetricsErrors(t *testing.T) {
 // Only the generative operations are measured; queueing a deferred
 // completion is not one (its result comes through a plain RPC).
 func TestMetricsOnlyGenerativeCalls(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	ctx := context.Background()
 	if _, err := xaiv1.NewModelsClient(e.client.Conn()).ListLanguageModels(ctx, &emptypb.Empty{}); err != nil {

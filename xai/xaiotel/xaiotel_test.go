@@ -23,6 +23,7 @@ import (
 )
 
 func TestSampleSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	chat := e.chat(
 		xai.WithTemperature(0.7), xai.WithTopP(0.9), xai.WithMaxTokens(200), xai.WithSeed(42),
@@ -86,6 +87,7 @@ func TestSampleSpan(t *testing.T) {
 }
 
 func TestStreamSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"one ", "two ", "three"}})
 	stream, n := streamAll(t, e.chat(xai.WithMaxTokens(50)))
@@ -123,6 +125,7 @@ func TestStreamSpan(t *testing.T) {
 }
 
 func TestStreamEarlyBreak(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"first ", "second ", "third ", "fourth"}})
 	stream, err := e.chat().Stream(context.Background())
@@ -150,6 +153,7 @@ func TestStreamEarlyBreak(t *testing.T) {
 }
 
 func TestStreamContextCancelled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.SetLatency(50 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -164,6 +168,7 @@ func TestStreamContextCancelled(t *testing.T) {
 }
 
 func TestStreamDeadline(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.SetLatency(time.Second)
 	if _, n, _ := streamFailure(t, e.chat(), xai.WithCallTimeout(50*time.Millisecond)); n != 0 {
@@ -179,6 +184,7 @@ func TestStreamDeadline(t *testing.T) {
 }
 
 func TestStreamFailsMidway(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Internal, Message: "boom", AfterChunks: 2})
 	stream, _, _ := streamFailure(t, e.chat())
@@ -196,6 +202,7 @@ func TestStreamFailsMidway(t *testing.T) {
 }
 
 func TestErrorSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.PermissionDenied, Message: "no access to grok-4"})
 	_, err := e.chat().Sample(context.Background())
@@ -217,6 +224,7 @@ func TestErrorSpan(t *testing.T) {
 }
 
 func TestRetriesAreEvents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 2})
 	resp, err := e.chat().Sample(context.Background())
@@ -245,6 +253,7 @@ func TestRetriesAreEvents(t *testing.T) {
 }
 
 func TestStreamRetriesAreEvents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 1})
 	streamAll(t, e.chat())
@@ -256,6 +265,7 @@ func TestStreamRetriesAreEvents(t *testing.T) {
 }
 
 func TestContentOffByDefault(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := e.chat().Sample(context.Background())
 	if err != nil {
@@ -274,6 +284,7 @@ func TestContentOffByDefault(t *testing.T) {
 }
 
 func TestContentOptIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	resp, err := e.chat().Sample(context.Background())
 	if err != nil {
@@ -315,6 +326,7 @@ func TestContentOptIn(t *testing.T) {
 }
 
 func TestContentOptInStream(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"Hello, ", "streamed ", "world."}})
 	streamAll(t, e.chat())
@@ -329,6 +341,7 @@ func TestContentOptInStream(t *testing.T) {
 }
 
 func TestToolCallContent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	e.srv.EnqueueReply(xaitest.Reply{ToolCalls: []*xaiv1.ToolCall{{
 		Id:   "call-1",
@@ -358,6 +371,7 @@ func TestToolCallContent(t *testing.T) {
 }
 
 func TestOtherOperations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	ctx := context.Background()
 	conn := e.client.Conn() // raw stubs on the client's connection are traced too
@@ -431,6 +445,7 @@ func TestOtherOperations(t *testing.T) {
 }
 
 func TestDeferredStart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id, err := e.chat().StartDeferred(context.Background())
 	if err != nil {
@@ -445,6 +460,7 @@ func TestDeferredStart(t *testing.T) {
 }
 
 func TestSampledOut(t *testing.T) {
+	t.Parallel()
 	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(secretKey))
 	if err != nil {
 		t.Fatal(err)
@@ -470,6 +486,7 @@ func TestSampledOut(t *testing.T) {
 }
 
 func TestParentSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx, parent := e.tp.Tracer("test").Start(context.Background(), "parent")
 	if _, err := e.chat().Sample(ctx); err != nil {
@@ -483,6 +500,7 @@ func TestParentSpan(t *testing.T) {
 }
 
 func TestTextCompletionStream(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	stream, err := xaiv1.NewSampleClient(e.client.Conn()).SampleTextStreaming(context.Background(),
 		&xaiv1.SampleTextRequest{Model: "grok-3", Prompt: []string{"Once upon a time"}, N: ptr[int32](2), Temperature: ptr[float32](0.3)})

@@ -18,11 +18,7 @@ import (
 // chats send requests that share their messages instead of deep copies.
 func newShareEnv(t *testing.T, opts ...Option) (*xaitest.Server, *Client) {
 	t.Helper()
-	srv, err := xaitest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := xaitest.Start(t)
 	c, err := NewClient(append([]Option{
 		WithEndpoint(srv.Addr()), WithAPIKey(srv.APIKey()), WithInsecure(), WithoutEnv(),
 	}, opts...)...)

@@ -223,11 +223,7 @@ func TestKeysOnlyOverTLS(t *testing.T) {
 	setEnv(t, map[string]string{APIKeyEnv: realAPIKey, ManagementKeyEnv: realMgmtKey})
 	path := startOnPath(t)
 	mapped := grpc.WithResolvers(publicHosts{onPath: path.lis.Addr().String()})
-	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(testKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := xaitest.Start(t, xaitest.WithAPIKeys(testKey))
 	ctx := context.Background()
 
 	t.Run("WithInsecure without an endpoint", func(t *testing.T) {

@@ -83,23 +83,16 @@ func startFake(t *testing.T, mgmt bool, srvOpts []xaitest.Option, opts ...Option
 		keys = append(keys, xaitest.WithManagementKeys(mgmtKey))
 		base = append(base, WithManagementKey(mgmtKey))
 	}
-	srv, err := xaitest.NewServer(append(keys, srvOpts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := xaitest.Start(t, append(keys, srvOpts...)...)
 	base = append(base, WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...))
 	if mgmt {
 		base = append(base, WithManagementEndpoint(srv.Target()))
 	}
 	c, err := NewClient(append(base, opts...)...)
 	if err != nil {
-		srv.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		c.Close()
-		srv.Close()
-	})
+	t.Cleanup(func() { c.Close() })
 	return srv, c
 }
 

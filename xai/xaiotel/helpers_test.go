@@ -43,11 +43,7 @@ type env struct {
 
 func newEnv(t *testing.T, opts ...xaiotel.Option) *env {
 	t.Helper()
-	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(secretKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := xaitest.Start(t, xaitest.WithAPIKeys(secretKey))
 	exp := tracetest.NewInMemoryExporter()
 	sdk := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })

@@ -58,11 +58,7 @@ func (r recorder) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.Cl
 
 func TestWithInterceptorsWholeCallInOrder(t *testing.T) {
 	t.Parallel()
-	srv, err := xaitest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := xaitest.Start(t)
 	var (
 		mu  sync.Mutex
 		log []string
@@ -112,11 +108,7 @@ func TestWithInterceptorsBothNil(t *testing.T) {
 
 func TestTracingWithGRPCConn(t *testing.T) {
 	t.Parallel()
-	srv, err := xaitest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := xaitest.Start(t)
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	defer tp.Shutdown(context.Background())

@@ -461,11 +461,7 @@ func TestDeferredStart(t *testing.T) {
 
 func TestSampledOut(t *testing.T) {
 	t.Parallel()
-	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(secretKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := xaitest.Start(t, xaitest.WithAPIKeys(secretKey))
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sdktrace.NeverSample()))
 	defer tp.Shutdown(context.Background())

@@ -277,21 +277,12 @@ func TestBatchFailureMidListing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var got []*xaiv1.Batch
-	var err error
-	for b, e := range c.Batch.List(ctx, WithPageSize(2), CallOptions{WithoutRetry()}) {
-		if e != nil {
-			err = e
-			break
-		}
-		got = append(got, b)
-		if len(got) == 2 {
-			srv.InjectFault(xaiv1.BatchMgmt_ListBatches_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "gone"})
-		}
-	}
+	got, err := actAfter(c.Batch.List(ctx, WithPageSize(2), CallOptions{WithoutRetry()}), 2, func() {
+		srv.InjectFault(xaiv1.BatchMgmt_ListBatches_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "gone"})
+	})
 	checkErr(t, err, codes.Unavailable, "gone")
-	if len(got) != 2 {
-		t.Errorf("%d batches before the failure, want the 2 of the first page", len(got))
+	if got != 2 {
+		t.Errorf("%d batches before the failure, want the 2 of the first page", got)
 	}
 }
 

@@ -253,18 +253,18 @@ func streamText(t *testing.T, chat *Chat) (*Stream, string) {
 }
 
 // actAfter reads seq up to its first error, calling act once after the
-// n-th element, and returns that error: nil if seq ended cleanly.
-func actAfter[T any](seq iter.Seq2[T, error], n int, act func()) error {
-	i := 0
+// n-th element, and returns the count of elements read and that error: nil
+// if seq ended cleanly.
+func actAfter[T any](seq iter.Seq2[T, error], n int, act func()) (read int, err error) {
 	for _, err := range seq {
 		if err != nil {
-			return err
+			return read, err
 		}
-		if i++; i == n {
+		if read++; read == n {
 			act()
 		}
 	}
-	return nil
+	return read, nil
 }
 
 // drain reads a stream to its end and returns the chunk texts and the

@@ -209,7 +209,7 @@ func TestStreamsCancel(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				err = actAfter(s.all(), 2, cancel)
+				_, err = actAfter(s.all(), 2, cancel)
 				checkErr(t, err, codes.Canceled)
 				if s.kept(err) == "" {
 					t.Error("the cancelled stream kept no partial text")
@@ -265,7 +265,7 @@ func TestStreamServerClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		last := actAfter(s.All(), 1, func() { go srv.Close() })
+		_, last := actAfter(s.All(), 1, func() { go srv.Close() })
 		if last == nil {
 			t.Fatal("stream ended cleanly although the server closed")
 		}

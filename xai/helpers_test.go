@@ -292,6 +292,23 @@ func seqTexts[T any](seq iter.Seq2[T, error], text func(T) string) iter.Seq2[str
 	}
 }
 
+// checkSaveRestore fails unless chat can be saved with MarshalJSON and
+// restored by svc with its request unchanged.
+func checkSaveRestore(t *testing.T, svc *ChatService, chat *Chat) {
+	t.Helper()
+	data, err := chat.MarshalJSON()
+	if err != nil {
+		t.Fatalf("MarshalJSON: %v", err)
+	}
+	back, err := svc.Restore(data)
+	if err != nil {
+		t.Fatalf("Restore of %s: %v", data, err)
+	}
+	if !proto.Equal(back.Request(), chat.Request()) {
+		t.Fatalf("save and restore changed the request:\n%v\nwant\n%v", back.Request(), chat.Request())
+	}
+}
+
 // transports runs f once over loopback TCP and once over bufconn.
 func transports(t *testing.T, f func(t *testing.T, useBufconn bool)) {
 	t.Run("loopback", func(t *testing.T) { f(t, false) })

@@ -16,8 +16,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-const testPNGURL = "https://example.com/cat.png"
-
 func TestVideoGenerateAndWait(t *testing.T) {
 	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {

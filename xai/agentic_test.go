@@ -291,20 +291,10 @@ func TestAgenticStreamSharedIndex(t *testing.T) {
 		return nil
 	}}
 	c := startScript(t, s, true)
-	st, err := c.Chat.Create("grok-4", WithTools(WebSearch())).Append(User("q")).Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var text strings.Builder
-	for chunk, err := range st.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		text.WriteString(chunk.Content())
-	}
+	st, text := streamText(t, c.Chat.Create("grok-4", WithTools(WebSearch())).Append(User("q")))
 	r := st.Response()
-	if text.String() != finalAnswer || r.Content() != finalAnswer || len(r.ToolOutputs()) != 1 || r.ToolOutputs()[0].Content() != searchResult {
-		t.Errorf("chunks %q, Content %q, ToolOutputs %v", text.String(), r.Content(), r.ToolOutputs())
+	if text != finalAnswer || r.Content() != finalAnswer || len(r.ToolOutputs()) != 1 || r.ToolOutputs()[0].Content() != searchResult {
+		t.Errorf("chunks %q, Content %q, ToolOutputs %v", text, r.Content(), r.ToolOutputs())
 	}
 }
 
@@ -446,19 +436,9 @@ func TestServerSideToolsUnaryStreamDeferredAgree(t *testing.T) {
 				t.Errorf("ServerSideToolUsage() = %v, want one tool", unary.ServerSideToolUsage())
 			}
 
-			st, err := chat.Stream(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var text strings.Builder
-			for chunk, err := range st.All() {
-				if err != nil {
-					t.Fatal(err)
-				}
-				text.WriteString(chunk.Content())
-			}
-			if text.String() != unary.Content() {
-				t.Errorf("chunk contents %q, want the unary answer %q", text.String(), unary.Content())
+			st, text := streamText(t, chat)
+			if text != unary.Content() {
+				t.Errorf("chunk contents %q, want the unary answer %q", text, unary.Content())
 			}
 			sameOutputs(t, "stream", st.Response(), unary)
 

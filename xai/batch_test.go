@@ -3,7 +3,6 @@ package xai
 import (
 	"context"
 	"fmt"
-	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -278,21 +277,12 @@ func TestBatchFailureMidListing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var got []*xaiv1.Batch
-	var err error
-	for b, e := range c.Batch.List(ctx, WithPageSize(2), CallOptions{WithoutRetry()}) {
-		if e != nil {
-			err = e
-			break
-		}
-		got = append(got, b)
-		if len(got) == 2 {
-			srv.InjectFault(xaiv1.BatchMgmt_ListBatches_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "gone"})
-		}
-	}
+	got, err := actAfter(c.Batch.List(ctx, WithPageSize(2), CallOptions{WithoutRetry()}), 2, func() {
+		srv.InjectFault(xaiv1.BatchMgmt_ListBatches_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "gone"})
+	})
 	checkErr(t, err, codes.Unavailable, "gone")
-	if len(got) != 2 {
-		t.Errorf("%d batches before the failure, want the 2 of the first page", len(got))
+	if got != 2 {
+		t.Errorf("%d batches before the failure, want the 2 of the first page", got)
 	}
 }
 
@@ -304,12 +294,7 @@ func TestBatchValidation(t *testing.T) {
 	ctx := context.Background()
 	ok := BatchChat("ok", c.Chat.Create("grok-3").Append(User("hi")))
 	add := func(reqs ...BatchRequest) error { return c.Batch.Add(ctx, "batch_x", reqs) }
-	first := func(seq iter.Seq2[*xaiv1.Batch, error]) error { _, err := drainSeq(seq); return err }
-	tests := []struct {
-		name string
-		err  error
-		msg  []string
-	}{
+	checkInvalidCalls(t, srv, []errCase{
 		{"create without name", func() error { _, err := c.Batch.Create(ctx, " "); return err }(), []string{"Batch.Create", "name is empty"}},
 		{"from file without name", func() error { _, err := c.Batch.CreateFromFile(ctx, "", "file_1"); return err }(), []string{"name is empty"}},
 		{"from file without file", func() error { _, err := c.Batch.CreateFromFile(ctx, "n", ""); return err }(), []string{"file ID is empty"}},
@@ -332,8 +317,8 @@ func TestBatchValidation(t *testing.T) {
 		{"blank proto ID", add(BatchProto(&xaiv1.BatchRequest{BatchRequestId: proto.String(""), Request: ok.Proto().Request})), []string{"blank"}},
 		{"result without batch", func() error { _, err := c.Batch.GetResult(ctx, "", "a"); return err }(), []string{"Batch.GetResult", "batch ID"}},
 		{"result without request", func() error { _, err := c.Batch.GetResult(ctx, "b", ""); return err }(), []string{"request ID is empty"}},
-		{"page size 0", first(c.Batch.List(ctx, WithPageSize(0))), []string{"WithPageSize"}},
-		{"states on List", first(c.Batch.List(ctx, WithRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED))), []string{"Batch.List", "ListRequests only"}},
+		{"page size 0", firstErr(c.Batch.List(ctx, WithPageSize(0))), []string{"WithPageSize"}},
+		{"states on List", firstErr(c.Batch.List(ctx, WithRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED))), []string{"Batch.List", "ListRequests only"}},
 		{"states on ListResults", func() error {
 			_, err := drainSeq(c.Batch.ListResults(ctx, "b", WithRequestStates(xaiv1.BatchRequestMetadata_STATE_FAILED)))
 			return err
@@ -345,17 +330,11 @@ func TestBatchValidation(t *testing.T) {
 		}(), []string{"STATE_UNKNOWN"}},
 		{"list requests without ID", func() error { _, err := drainSeq(c.Batch.ListRequests(ctx, "")); return err }(), []string{"Batch.ListRequests"}},
 		{"list results without ID", func() error { _, err := drainSeq(c.Batch.ListResults(ctx, " ")); return err }(), []string{"Batch.ListResults"}},
-		{"nil list option", first(c.Batch.List(ctx, nil)), []string{"option 0 is nil"}},
+		{"nil list option", firstErr(c.Batch.List(ctx, nil)), []string{"option 0 is nil"}},
 		{"bad call option", func() error { _, err := c.Batch.Get(ctx, "b", WithCallTimeout(0)); return err }(), []string{"WithCallTimeout"}},
 		{"zero service", func() error { _, err := (&BatchService{}).Get(ctx, "b"); return err }(), []string{"client.Batch"}},
-		{"zero service list", first((&BatchService{}).List(ctx)), []string{"client.Batch"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { checkErr(t, tt.err, codes.InvalidArgument, tt.msg...) })
-	}
-	if reqs := srv.Requests(); len(reqs) != 0 {
-		t.Errorf("invalid calls sent %d requests, first %s", len(reqs), reqs[0].FullMethod)
-	}
+		{"zero service list", firstErr((&BatchService{}).List(ctx)), []string{"client.Batch"}},
+	})
 }
 
 func TestBatchServerErrors(t *testing.T) {
@@ -448,6 +427,7 @@ func TestBatchResultNil(t *testing.T) {
 // code of sample and generate), and that their results read back through
 // BatchResult.Image and Video.
 func TestBatchMediaBuilders(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	imgOpts := []ImageOption{WithImageCount(2), WithImageFormat(ImageFormatBase64), WithImageAspectRatio(ImageAspect16x9), WithImageUser("u1")}
@@ -530,6 +510,7 @@ func TestBatchMediaBuilders(t *testing.T) {
 // check, with the same messages, and refuse options that have no meaning
 // for one request of a batch.
 func TestBatchMediaBuilderErrors(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	tests := []struct {

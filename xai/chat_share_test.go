@@ -1,4 +1,4 @@
-package xai_test
+package xai
 
 import (
 	"context"
@@ -10,22 +10,17 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
-	"github.com/gogrok/sdk/xai"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
 // newShareEnv returns a fake on loopback and a client dialing it with no
 // interceptors or dial options of the caller's: the configuration in which
 // chats send requests that share their messages instead of deep copies.
-func newShareEnv(t *testing.T, opts ...xai.Option) (*xaitest.Server, *xai.Client) {
+func newShareEnv(t *testing.T, opts ...Option) (*xaitest.Server, *Client) {
 	t.Helper()
-	srv, err := xaitest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c, err := xai.NewClient(append([]xai.Option{
-		xai.WithEndpoint(srv.Addr()), xai.WithAPIKey(srv.APIKey()), xai.WithInsecure(), xai.WithoutEnv(),
+	srv := xaitest.Start(t)
+	c, err := NewClient(append([]Option{
+		WithEndpoint(srv.Addr()), WithAPIKey(srv.APIKey()), WithInsecure(), WithoutEnv(),
 	}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -46,15 +41,30 @@ func sentChats(t *testing.T, srv *xaitest.Server) []*xaiv1.GetCompletionsRequest
 	return out
 }
 
+// checkUnchanged fails unless chat's request, and every chat request srv
+// received, is want: after what, a change to a copy, they must be.
+func checkUnchanged(t *testing.T, srv *xaitest.Server, chat *Chat, want *xaiv1.GetCompletionsRequest, after string) {
+	t.Helper()
+	if got := chat.Request(); !proto.Equal(got, want) {
+		t.Errorf("Request after %s = %v, want %v", after, got, want)
+	}
+	for i, req := range sentChats(t, srv) {
+		if !proto.Equal(req, want) {
+			t.Errorf("request %d sent = %v, want %v", i, req, want)
+		}
+	}
+}
+
 // TestChatSendConcurrentWithAppend sends a chat with Sample and Stream from
 // several goroutines while another appends to it: run with -race, sending
 // (which shares the chat's messages with the request in flight) must not
 // race with Append, and every request sent must be a prefix of the final
 // conversation.
 func TestChatSendConcurrentWithAppend(t *testing.T) {
+	t.Parallel()
 	srv, c := newShareEnv(t)
 	ctx := context.Background()
-	chat := c.Chat.Create("grok-3", xai.WithTemperature(0.5)).Append(xai.System("Be brief."), xai.User("Hello"))
+	chat := c.Chat.Create("grok-3", WithTemperature(0.5)).Append(System("Be brief."), User("Hello"))
 	const senders, calls, appends = 4, 10, 60
 	var wg sync.WaitGroup
 	errs := make(chan error, senders*calls)
@@ -91,9 +101,9 @@ func TestChatSendConcurrentWithAppend(t *testing.T) {
 		defer wg.Done()
 		for i := range appends {
 			if i%2 == 0 {
-				chat.Append(xai.Assistant(fmt.Sprintf("answer %d", i)))
+				chat.Append(Assistant(fmt.Sprintf("answer %d", i)))
 			} else {
-				chat.Append(xai.User(fmt.Sprintf("question %d", i)))
+				chat.Append(User(fmt.Sprintf("question %d", i)))
 			}
 		}
 	}()
@@ -128,6 +138,7 @@ func TestChatSendConcurrentWithAppend(t *testing.T) {
 // result, and from the request a caller's interceptor is handed, and
 // checks that what the chat sends next is unchanged.
 func TestChatRequestIsACopy(t *testing.T) {
+	t.Parallel()
 	mutate := func(req *xaiv1.GetCompletionsRequest) {
 		req.Model = "changed"
 		for _, m := range req.Messages {
@@ -139,7 +150,7 @@ func TestChatRequestIsACopy(t *testing.T) {
 	}
 	t.Run("Request", func(t *testing.T) {
 		srv, c := newShareEnv(t)
-		chat := c.Chat.Create("grok-3", xai.WithTemperature(0.5)).Append(xai.System("Be brief."), xai.User("Hello"))
+		chat := c.Chat.Create("grok-3", WithTemperature(0.5)).Append(System("Be brief."), User("Hello"))
 		want := chat.Request()
 		mutate(chat.Request())
 		if _, err := chat.Sample(context.Background()); err != nil {
@@ -147,22 +158,16 @@ func TestChatRequestIsACopy(t *testing.T) {
 		}
 		got := chat.Request()
 		mutate(got)
-		stream, err := chat.Stream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, err := range stream.All() {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		streamText(t, chat)
+		checkUnchanged(t, srv, chat, want, "changing an earlier result")
+	})
+	t.Run("WithMessages", func(t *testing.T) {
+		_, c := newShareEnv(t)
+		chat := c.Chat.Create("grok-4", WithMessages(User("hi")))
+		want := chat.Request()
+		mutate(chat.Request())
 		if got := chat.Request(); !proto.Equal(got, want) {
 			t.Errorf("Request after changing an earlier result = %v, want %v", got, want)
-		}
-		for i, req := range sentChats(t, srv) {
-			if !proto.Equal(req, want) {
-				t.Errorf("request %d sent = %v, want %v", i, req, want)
-			}
 		}
 	})
 	t.Run("interceptor", func(t *testing.T) {
@@ -173,28 +178,21 @@ func TestChatRequestIsACopy(t *testing.T) {
 			}
 			return err
 		}
-		srv, c := newShareEnv(t, xai.WithInterceptors(hook, nil))
-		chat := c.Chat.Create("grok-3").Append(xai.User("Hello"))
+		srv, c := newShareEnv(t, WithInterceptors(hook, nil))
+		chat := c.Chat.Create("grok-3").Append(User("Hello"))
 		want := chat.Request()
 		for range 2 {
 			if _, err := chat.Sample(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if got := chat.Request(); !proto.Equal(got, want) {
-			t.Errorf("Request after an interceptor changed the sent request = %v, want %v", got, want)
-		}
-		for i, req := range sentChats(t, srv) {
-			if !proto.Equal(req, want) {
-				t.Errorf("request %d sent = %v, want %v", i, req, want)
-			}
-		}
+		checkUnchanged(t, srv, chat, want, "an interceptor changed the sent request")
 	})
 	t.Run("BatchChat", func(t *testing.T) {
 		_, c := newShareEnv(t)
-		chat := c.Chat.Create("grok-3").Append(xai.User("Hello"))
+		chat := c.Chat.Create("grok-3").Append(User("Hello"))
 		want := chat.Request()
-		r := xai.BatchChat("a", chat)
+		r := BatchChat("a", chat)
 		if pb := r.Proto(); pb != nil {
 			mutate(pb.GetCompletionRequest())
 		} else {

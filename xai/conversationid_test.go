@@ -60,15 +60,7 @@ func TestConversationIDInCallContexts(t *testing.T) {
 	if _, err := chat.Sample(ctx); err != nil {
 		t.Fatal(err)
 	}
-	stream, err := chat.Stream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	streamText(t, chat)
 	if _, err := chat.Defer(ctx, WithPollInterval(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDefer(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -40,6 +41,7 @@ func TestDefer(t *testing.T) {
 }
 
 func TestDeferManualAndExpired(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	id, err := c.Chat.Create("grok-4").Append(User("later")).StartDeferred(ctx)
@@ -70,6 +72,7 @@ func TestDeferManualAndExpired(t *testing.T) {
 }
 
 func TestDeferStatuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		reply    *xaiv1.GetDeferredCompletionResponse
@@ -97,6 +100,7 @@ func TestDeferStatuses(t *testing.T) {
 }
 
 func TestDeferOptionsAndCancel(t *testing.T) {
+	t.Parallel()
 	srv := &scriptServer{deferred: func(int, string) (*xaiv1.GetDeferredCompletionResponse, error) {
 		return &xaiv1.GetDeferredCompletionResponse{Status: xaiv1.DeferredStatus_PENDING}, nil
 	}}
@@ -124,6 +128,7 @@ func TestDeferOptionsAndCancel(t *testing.T) {
 // every second (video.py, DEFAULT_VIDEO_POLL_INTERVAL and
 // DEFAULT_VIDEO_TIMEOUT of 10 minutes).
 func TestPollDefaultsMatchOfficialSDK(t *testing.T) {
+	t.Parallel()
 	if DefaultPollInterval != 100*time.Millisecond || DefaultPollTimeout != 10*time.Minute || DefaultVideoPollInterval != time.Second {
 		t.Errorf("poll defaults %v/%v, video %v; want 100ms/10m, video 1s", DefaultPollInterval, DefaultPollTimeout, DefaultVideoPollInterval)
 	}

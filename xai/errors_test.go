@@ -20,6 +20,7 @@ import (
 )
 
 func TestErrorKeepsCodeAndContext(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      error
@@ -55,6 +56,7 @@ func TestErrorKeepsCodeAndContext(t *testing.T) {
 // TestCanceledCallMatchesContextError checks the whole path: a call whose
 // context ends reports an error that errors.Is matches to the context error.
 func TestCanceledCallMatchesContextError(t *testing.T) {
+	t.Parallel()
 	_, client := newFake(t, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -95,6 +97,7 @@ func echoStatus(ctx context.Context, code codes.Code, mgmtKey string) error {
 // shows either key, by any route: Message, Error(), every fmt verb, the
 // details, the wrapped causes, the status, and the retry-wait message.
 func TestErrorsRedactKeys(t *testing.T) {
+	t.Parallel()
 	const mgmtKey = "xai-SECRET-mgmt-key-51d0"
 	srv := &scriptServer{
 		unary: func(ctx context.Context, _ int, _ *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
@@ -179,6 +182,7 @@ func TestErrorsRedactKeys(t *testing.T) {
 // Local tells an error the SDK made (nothing sent, for InvalidArgument)
 // from one that came back from the call.
 func TestErrorLocal(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	_, err := c.Chat.Create("", WithTemperature(0.5)).Append(User("hi")).Sample(ctx)
@@ -198,6 +202,7 @@ func TestErrorLocal(t *testing.T) {
 }
 
 func TestIsHelpers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		is   func(error) bool
 		code codes.Code

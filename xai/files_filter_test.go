@@ -14,6 +14,7 @@ import (
 // and filter='name = "report.pdf"' (src/xai_sdk/sync/files.py), and a
 // filter on several pages keeps to the matching files.
 func TestFilesListWithFilter(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, true)
 	ctx := context.Background()
 	for name, size := range map[string]int{"report.pdf": 10, "big.bin": 1<<20 + 1, "notes.txt": 5, "huge.bin": 2 << 20} {

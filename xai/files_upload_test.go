@@ -128,6 +128,7 @@ func (r lenErrReader) Read([]byte) (int, error) { return 0, r.err }
 func (r lenErrReader) Len() int                 { return r.n }
 
 func TestFilesUploadMany(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -213,6 +214,7 @@ func TestFilesUploadMany(t *testing.T) {
 }
 
 func TestFilesUploadManyErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	ok := []FileUpload{{Name: "a.txt", Content: strings.NewReader("a")}}
@@ -324,6 +326,7 @@ func manyFiles(n int) []FileUpload {
 // passed. The default is the official Python SDK's batch_upload batch size,
 // 50.
 func TestFilesUploadManyParallelism(t *testing.T) {
+	t.Parallel()
 	if DefaultUploadParallelism != 50 {
 		t.Errorf("DefaultUploadParallelism = %d, want 50 as files.batch_upload's batch_size", DefaultUploadParallelism)
 	}
@@ -381,6 +384,7 @@ func TestFilesUploadManyParallelism(t *testing.T) {
 // starts no others; UploadMany returns a result per file, and no goroutine
 // outlives it (goleak in TestMain).
 func TestFilesUploadManyCancel(t *testing.T) {
+	t.Parallel()
 	g := newGateFiles()
 	c := startStubClient(t, func(s *grpc.Server) { xaiv1.RegisterFilesServer(s, g) })
 	ctx, cancel := context.WithCancel(context.Background())

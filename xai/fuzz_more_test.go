@@ -137,17 +137,7 @@ func FuzzChatOptions(f *testing.F) {
 		if _, err := proto.Marshal(chat.Request()); err != nil {
 			t.Fatalf("the accepted options cannot be encoded, so sending fails with INTERNAL: %v", err)
 		}
-		data, err := chat.MarshalJSON()
-		if err != nil {
-			t.Fatalf("MarshalJSON of accepted options: %v", err)
-		}
-		back, err := svc.Restore(data)
-		if err != nil {
-			t.Fatalf("Restore of %s: %v", data, err)
-		}
-		if !proto.Equal(back.Request(), chat.Request()) {
-			t.Fatalf("restored request differs:\n%v\n%v", back.Request(), chat.Request())
-		}
+		checkSaveRestore(t, svc, chat)
 	})
 }
 
@@ -222,17 +212,7 @@ func FuzzRestore(f *testing.F) {
 				t.Fatalf("Err of a restored chat: %v is not an InvalidArgument *xai.Error", err)
 			}
 		}
-		again, err := chat.MarshalJSON()
-		if err != nil {
-			t.Fatalf("a restored chat cannot be saved: %v", err)
-		}
-		back, err := svc.Restore(again)
-		if err != nil {
-			t.Fatalf("a saved restored chat cannot be restored: %v\n%s", err, again)
-		}
-		if !proto.Equal(back.Request(), req) {
-			t.Fatalf("save and restore changed the request:\n%v\n%v", req, back.Request())
-		}
+		checkSaveRestore(t, svc, chat)
 	})
 }
 

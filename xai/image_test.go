@@ -13,8 +13,6 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-var gifBytes = []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")
-
 func TestDetailString(t *testing.T) {
 	t.Parallel()
 	for d, want := range map[Detail]string{DetailAuto: "auto", DetailLow: "low", DetailHigh: "high", Detail(7): "Detail(7)", Detail(-1): "Detail(-1)"} {

@@ -174,46 +174,36 @@ func TestImageValidation(t *testing.T) {
 	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
-	tests := []struct {
-		name   string
-		model  string
-		prompt string
-		opts   []ImageOption
-		want   []string
-	}{
-		{"no model", "", "a cat", nil, []string{"Image.Generate", "model name is empty"}},
-		{"no prompt", "grok-2-image", " ", nil, []string{"prompt is empty"}},
-		{"nil option", "grok-2-image", "a cat", []ImageOption{nil}, []string{"option 0 is nil"}},
-		{"count 0", "grok-2-image", "a cat", []ImageOption{WithImageCount(0)}, []string{"WithImageCount", "between 1 and 10"}},
-		{"count 11", "grok-2-image", "a cat", []ImageOption{WithImageCount(11)}, []string{"WithImageCount"}},
-		{"format", "grok-2-image", "a cat", []ImageOption{WithImageFormat("png")}, []string{"WithImageFormat", `"png"`}},
-		{"aspect", "grok-2-image", "a cat", []ImageOption{WithImageAspectRatio("5:4")}, []string{"WithImageAspectRatio", `"5:4"`}},
-		{"resolution", "grok-2-image", "a cat", []ImageOption{WithImageResolution("4k")}, []string{"WithImageResolution", `"4k"`}},
-		{"quality", "grok-2-image", "a cat", []ImageOption{WithImageQuality("ultra")}, []string{"WithImageQuality", `"ultra"`}},
-		{"no sources", "grok-2-image", "a cat", []ImageOption{WithSourceImages()}, []string{"WithSourceImages", "no images"}},
-		{"text source", "grok-2-image", "a cat", []ImageOption{WithSourceImages(Text("x"))}, []string{"image 0", "not an image"}},
-		{"file source", "grok-2-image", "a cat", []ImageOption{WithSourceImages(ImageURL("https://x.com/a.png", DetailAuto), FileID("f"))}, []string{"image 1", "not an image"}},
-		{"zero source", "grok-2-image", "a cat", []ImageOption{WithSourceImages(Part{})}, []string{"empty xai.Part"}},
-		{"gif source", "grok-2-image", "a cat", []ImageOption{WithSourceImages(ImageBytes(gifBytes, DetailAuto))}, []string{"image 0", "GIF"}},
-		{"http source", "grok-2-image", "a cat", []ImageOption{WithSourceImages(ImageURL("http://x.com/a.png", DetailAuto))}, []string{"https"}},
-		{"bad detail", "grok-2-image", "a cat", []ImageOption{WithSourceImages(ImageURL("https://x.com/a.png", Detail(7)))}, []string{"Detail(7)"}},
-		{"negative lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: -time.Hour})}, []string{"WithImageStorage", "ExpiresAfter"}},
-		{"short lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: time.Minute})}, []string{"between 1h0m0s and 720h0m0s"}},
-		{"long lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: 31 * 24 * time.Hour})}, []string{"ExpiresAfter"}},
-		{"fractional lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{ExpiresAfter: time.Hour + time.Millisecond})}, []string{"whole number of seconds"}},
-		{"link lifetime", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{PublicURL: true, PublicURLExpiresAfter: time.Second})}, []string{"PublicURLExpiresAfter"}},
-		{"link without link", "grok-2-image", "a cat", []ImageOption{WithImageStorage(Storage{PublicURLExpiresAfter: time.Hour})}, []string{"PublicURL is false"}},
-		{"bad call option", "grok-2-image", "a cat", []ImageOption{CallOptions{WithCallMetadata("odd")}}, []string{"WithCallMetadata"}},
+	// gen asks for a cat with the options of a case.
+	gen := func(opts ...ImageOption) error {
+		_, err := c.Image.Generate(ctx, "grok-2-image", "a cat", opts...)
+		return err
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := c.Image.Generate(ctx, tt.model, tt.prompt, tt.opts...)
-			checkErr(t, err, codes.InvalidArgument, tt.want...)
-		})
-	}
-	if reqs := srv.Requests(); len(reqs) != 0 {
-		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
-	}
+	checkInvalidCalls(t, srv, []errCase{
+		{"no model", func() error { _, err := c.Image.Generate(ctx, "", "a cat"); return err }(), []string{"Image.Generate", "model name is empty"}},
+		{"no prompt", func() error { _, err := c.Image.Generate(ctx, "grok-2-image", " "); return err }(), []string{"prompt is empty"}},
+		{"nil option", gen(nil), []string{"option 0 is nil"}},
+		{"count 0", gen(WithImageCount(0)), []string{"WithImageCount", "between 1 and 10"}},
+		{"count 11", gen(WithImageCount(11)), []string{"WithImageCount"}},
+		{"format", gen(WithImageFormat("png")), []string{"WithImageFormat", `"png"`}},
+		{"aspect", gen(WithImageAspectRatio("5:4")), []string{"WithImageAspectRatio", `"5:4"`}},
+		{"resolution", gen(WithImageResolution("4k")), []string{"WithImageResolution", `"4k"`}},
+		{"quality", gen(WithImageQuality("ultra")), []string{"WithImageQuality", `"ultra"`}},
+		{"no sources", gen(WithSourceImages()), []string{"WithSourceImages", "no images"}},
+		{"text source", gen(WithSourceImages(Text("x"))), []string{"image 0", "not an image"}},
+		{"file source", gen(WithSourceImages(ImageURL("https://x.com/a.png", DetailAuto), FileID("f"))), []string{"image 1", "not an image"}},
+		{"zero source", gen(WithSourceImages(Part{})), []string{"empty xai.Part"}},
+		{"gif source", gen(WithSourceImages(ImageBytes(gifBytes, DetailAuto))), []string{"image 0", "GIF"}},
+		{"http source", gen(WithSourceImages(ImageURL("http://x.com/a.png", DetailAuto))), []string{"https"}},
+		{"bad detail", gen(WithSourceImages(ImageURL("https://x.com/a.png", Detail(7)))), []string{"Detail(7)"}},
+		{"negative lifetime", gen(WithImageStorage(Storage{ExpiresAfter: -time.Hour})), []string{"WithImageStorage", "ExpiresAfter"}},
+		{"short lifetime", gen(WithImageStorage(Storage{ExpiresAfter: time.Minute})), []string{"between 1h0m0s and 720h0m0s"}},
+		{"long lifetime", gen(WithImageStorage(Storage{ExpiresAfter: 31 * 24 * time.Hour})), []string{"ExpiresAfter"}},
+		{"fractional lifetime", gen(WithImageStorage(Storage{ExpiresAfter: time.Hour + time.Millisecond})), []string{"whole number of seconds"}},
+		{"link lifetime", gen(WithImageStorage(Storage{PublicURL: true, PublicURLExpiresAfter: time.Second})), []string{"PublicURLExpiresAfter"}},
+		{"link without link", gen(WithImageStorage(Storage{PublicURLExpiresAfter: time.Hour})), []string{"PublicURL is false"}},
+		{"bad call option", gen(CallOptions{WithCallMetadata("odd")}), []string{"WithCallMetadata"}},
+	})
 }
 
 func TestImageServerErrors(t *testing.T) {

@@ -65,6 +65,7 @@ func exerciseForLeaks(t *testing.T, w io.Writer) {
 }
 
 func TestLogsNeverHoldTheKey(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	exerciseForLeaks(t, &buf)
 	out := buf.String()
@@ -80,6 +81,7 @@ func TestLogsNeverHoldTheKey(t *testing.T) {
 }
 
 func TestScrub(t *testing.T) {
+	t.Parallel()
 	keys := []secret{newSecret(testKey)}
 	if got := scrub("grpc.error", fmt.Errorf("bad key %s", testKey), keys); got != "bad key "+redacted {
 		t.Errorf("scrub(error) = %v", got)

@@ -19,23 +19,10 @@ import (
 // and a client for it.
 func mediaFake(t *testing.T, clock *xaitest.Clock) (*xaitest.Server, *Client, *http.Client) {
 	t.Helper()
-	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(testKey), xaitest.WithClock(clock),
-		xaitest.WithMediaServer("127.0.0.1:0"), xaitest.WithMediaLifetime(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewClient(WithEndpoint(srv.Target()), WithDialOptions(srv.DialOptions()...), WithInsecure(),
-		WithAPIKey(srv.APIKey()), WithoutEnv(), WithRetryPolicy(fastRetry))
-	if err != nil {
-		srv.Close()
-		t.Fatal(err)
-	}
+	srv, c := startFake(t, false, []xaitest.Option{xaitest.WithClock(clock),
+		xaitest.WithMediaServer("127.0.0.1:0"), xaitest.WithMediaLifetime(time.Hour)})
 	tr := &http.Transport{}
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		c.Close()
-		srv.Close()
-	})
+	t.Cleanup(tr.CloseIdleConnections)
 	return srv, c, &http.Client{Transport: tr}
 }
 

@@ -82,9 +82,7 @@ func TestModelsValidation(t *testing.T) {
 	checkErr(t, err, codes.InvalidArgument, "Models.GetImageGeneration")
 	_, err = c.Models.ListLanguage(ctx, WithCallTimeout(-time.Second))
 	checkErr(t, err, codes.InvalidArgument, "WithCallTimeout")
-	if reqs := srv.Requests(); len(reqs) != 0 {
-		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
-	}
+	checkNoneSent(t, srv)
 }
 
 func TestModelsServerErrors(t *testing.T) {

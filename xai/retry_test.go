@@ -27,6 +27,7 @@ import (
 )
 
 func TestUnaryRetries(t *testing.T) {
+	t.Parallel()
 	unavailable := xaitest.Fault{Code: codes.Unavailable, Message: "overloaded"}
 	tests := []struct {
 		name     string
@@ -92,6 +93,7 @@ func recordingRetryer(c *Client) *[]time.Duration {
 }
 
 func TestBackoffSchedule(t *testing.T) {
+	t.Parallel()
 	srv := &scriptServer{unary: func(context.Context, int, *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
 		return nil, statusErr(codes.Unavailable, "down")
 	}}
@@ -117,6 +119,7 @@ func TestBackoffSchedule(t *testing.T) {
 }
 
 func TestPushback(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		pushback  string
@@ -182,6 +185,7 @@ func TestPushback(t *testing.T) {
 }
 
 func TestRetryStopsWithContext(t *testing.T) {
+	t.Parallel()
 	srv := &scriptServer{unary: func(context.Context, int, *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
 		return nil, statusErr(codes.Unavailable, "down")
 	}}
@@ -211,6 +215,7 @@ func TestRetryStopsWithContext(t *testing.T) {
 }
 
 func TestRawStubsOnConn(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable})
 	raw := xaiv1.NewChatClient(c.Conn())
@@ -233,6 +238,7 @@ func TestRawStubsOnConn(t *testing.T) {
 }
 
 func TestRetryPolicyResolve(t *testing.T) {
+	t.Parallel()
 	got, err := RetryPolicy{MaxAttempts: 3}.resolve("test")
 	if err != nil {
 		t.Fatal(err)
@@ -258,6 +264,7 @@ func TestRetryPolicyResolve(t *testing.T) {
 // The bound before jitter stays within [0, MaxBackoff], even when
 // InitialBackoff * Multiplier^n overflows a Duration or is +Inf.
 func TestBackoffBound(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		p       RetryPolicy
@@ -289,6 +296,7 @@ func TestBackoffBound(t *testing.T) {
 // invoke adds its trailer-capturing option once, not once per attempt, and
 // still reads each attempt's own trailer.
 func TestInvokeTrailerPerAttempt(t *testing.T) {
+	t.Parallel()
 	var waits []time.Duration
 	r := &retryer{
 		jitter: func(time.Duration) time.Duration { return 7 * time.Millisecond },
@@ -341,6 +349,7 @@ const retryServiceConfig = `{"methodConfig": [{"name": [{}], "retryPolicy": {
 // response headers is retried; one that fails after the server sent them
 // (having done the work) is committed and runs exactly once.
 func TestRetryMatchesGRPCRetry(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	raw, err := grpc.NewClient(srv.Target(), append(srv.DialOptions(), grpc.WithDefaultServiceConfig(retryServiceConfig))...)
 	if err != nil {
@@ -523,6 +532,7 @@ func TestStreamOpenFailureEndsTheCall(t *testing.T) {
 // grpc-retry-pushback-ms: a negative value means "do not retry") and sends
 // a RetryInfo.
 func TestFakeFaultDetailsAndPushback(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{
 		Code: codes.Unavailable, Message: "overloaded", Times: 3,

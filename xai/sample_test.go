@@ -14,6 +14,7 @@ import (
 )
 
 func TestSampleText(t *testing.T) {
+	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
 		srv, c := newFake(t, useBufconn)
 		ctx := context.Background()
@@ -54,6 +55,7 @@ func TestSampleText(t *testing.T) {
 }
 
 func TestSampleTextMaxTokens(t *testing.T) {
+	t.Parallel()
 	_, c := newFake(t, false)
 	comp, err := c.Sample.Text(context.Background(), "grok-3", "Count with me", WithMaxTokens(2))
 	if err != nil {
@@ -65,6 +67,7 @@ func TestSampleTextMaxTokens(t *testing.T) {
 }
 
 func TestSampleValidation(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	tests := []struct {
@@ -97,15 +100,14 @@ func TestSampleValidation(t *testing.T) {
 			checkErr(t, err, codes.InvalidArgument, tt.want...)
 		})
 	}
-	if reqs := srv.Requests(); len(reqs) != 0 {
-		t.Errorf("the server received %d requests, want none; first: %s", len(reqs), reqs[0].FullMethod)
-	}
+	checkNoneSent(t, srv)
 	// Call options belong to calls, not to chats.
 	err := c.Chat.Create("grok-4", CallOptions{WithoutRetry()}).Append(User("hi")).Err()
 	checkErr(t, err, codes.InvalidArgument, "xai.CallOptions is not a chat option")
 }
 
 func TestSampleServerErrors(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	ctx := context.Background()
 	_, err := c.Sample.Text(ctx, "v1", "hi") // an embedding model
@@ -130,9 +132,7 @@ func TestSampleServerErrors(t *testing.T) {
 
 func TestSampleStreamWhole(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
-		_, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		_, c := newLeakCheckedFake(t, useBufconn)
 		ctx := context.Background()
 		const prompt = "The quick brown fox jumps over the lazy dog"
 		whole, err := c.Sample.Text(ctx, "grok-3", prompt, WithN(2))
@@ -218,9 +218,7 @@ func TestSampleStreamEarlyBreak(t *testing.T) {
 }
 
 func TestSampleStreamNeverRead(t *testing.T) {
-	_, c := newFake(t, false)
-	warm(t, c)
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	_, c := newLeakCheckedFake(t, false)
 	s, err := c.Sample.Stream(context.Background(), "grok-3", "unread")
 	if err != nil {
 		t.Fatal(err)
@@ -228,71 +226,8 @@ func TestSampleStreamNeverRead(t *testing.T) {
 	s.Close() // closing an unread stream releases it
 }
 
-func TestSampleStreamCancel(t *testing.T) {
-	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-		srv.SetLatency(200 * time.Millisecond) // 20 ms between chunks
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		s, err := c.Sample.Stream(ctx, "grok-3", "a slow story with many many words in it")
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		var last error
-		for _, err := range s.All() {
-			if err != nil {
-				last = err
-				break
-			}
-			if n++; n == 2 {
-				cancel()
-			}
-		}
-		checkErr(t, last, codes.Canceled)
-		if s.Completion().Text() == "" {
-			t.Error("the cancelled stream kept no partial completion")
-		}
-	})
-}
-
-func TestSampleStreamErrorMidStream(t *testing.T) {
-	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-		srv.ResetRequests()
-		// UNAVAILABLE is retryable, but not once chunks have arrived.
-		srv.InjectFault(xaiv1.Sample_SampleTextStreaming_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "backend went away", AfterChunks: 2})
-		s, err := c.Sample.Stream(context.Background(), "grok-3", "one two three four five six seven")
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts, err := drainSample(s)
-		if len(texts) != 2 {
-			t.Fatalf("got %d chunks before the error, want 2", len(texts))
-		}
-		checkErr(t, err, codes.Unavailable, "backend went away")
-		if s.Err() != err {
-			t.Errorf("Err() = %v, want the stream's error", s.Err())
-		}
-		if got := s.Completion().Text(); got != strings.Join(texts, "") {
-			t.Errorf("partial completion %q, want %q", got, strings.Join(texts, ""))
-		}
-		if n := len(srv.Requests()); n != 1 {
-			t.Errorf("server got %d requests, want 1 (no retry after the first chunk)", n)
-		}
-		for _, err2 := range s.All() {
-			if err2 != err {
-				t.Errorf("second All yielded %v", err2)
-			}
-		}
-	})
-}
-
 func TestSampleStreamRetriedBeforeFirstChunk(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, false)
 	srv.InjectFault(xaiv1.Sample_SampleTextStreaming_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 2})
 	s, err := c.Sample.Stream(context.Background(), "grok-3", "retry me")
@@ -311,6 +246,7 @@ func TestSampleStreamRetriedBeforeFirstChunk(t *testing.T) {
 }
 
 func TestSampleZeroValues(t *testing.T) {
+	t.Parallel()
 	var c *Completion
 	if c.Text() != "" || c.ID() != "" || len(c.Choices()) != 0 || !c.Created().IsZero() || c.Usage() != nil || c.String() != "<nil completion>" {
 		t.Error("nil *Completion accessors are not zero")

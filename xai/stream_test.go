@@ -3,6 +3,7 @@ package xai
 import (
 	"context"
 	"errors"
+	"iter"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,9 +20,7 @@ import (
 
 func TestStreamWhole(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv, c := newLeakCheckedFake(t, useBufconn)
 		ctx := context.Background()
 		chat := c.Chat.Create("grok-4", WithSeed(1)).Append(User("stream me"))
 		want, err := chat.Sample(ctx)
@@ -77,6 +76,7 @@ func TestStreamWhole(t *testing.T) {
 }
 
 func TestStreamAccumulatesChoicesAndToolCalls(t *testing.T) {
+	t.Parallel()
 	srv, c := newFake(t, true)
 	ctx := context.Background()
 	chat := c.Chat.Create("grok-4", WithN(2), WithSeed(3)).Append(User("two answers"))
@@ -84,13 +84,7 @@ func TestStreamAccumulatesChoicesAndToolCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := chat.Stream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := drain(s); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := streamText(t, chat)
 	got := s.Response().Proto()
 	if len(got.Outputs) != 2 {
 		t.Fatalf("accumulated %d outputs, want 2", len(got.Outputs))
@@ -163,98 +157,115 @@ func TestStreamEarlyBreak(t *testing.T) {
 	})
 }
 
-func TestStreamCancel(t *testing.T) {
-	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-		srv.SetLatency(200 * time.Millisecond) // 20 ms between chunks
-		srv.EnqueueReply(xaitest.Reply{Chunks: []string{"a", "b", "c", "d", "e", "f", "g", "h"}})
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		s, err := c.Chat.Create("grok-4").Append(User("slow")).Stream(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		var last error
-		for _, err := range s.All() {
-			if err != nil {
-				last = err
-				break
-			}
-			if n++; n == 2 {
-				cancel()
-			}
-		}
-		checkErr(t, last, codes.Canceled)
-		var xerr *Error
-		if errors.As(last, &xerr); xerr.Partial == nil {
-			t.Error("cancelled stream has no Partial response")
-		}
-	})
+// streamKinds are the two stream types behind one face, for the tests that
+// hold for both: one receive loop is under both.
+var streamKinds = []struct {
+	name, method string
+	// open starts a stream that has the words of text to say.
+	open func(ctx context.Context, srv *xaitest.Server, c *Client, text string) (testStream, error)
+}{
+	{"chat", xaiv1.Chat_GetCompletionChunk_FullMethodName, func(ctx context.Context, srv *xaitest.Server, c *Client, text string) (testStream, error) {
+		srv.EnqueueReply(xaitest.Reply{Chunks: strings.SplitAfter(text, " ")})
+		// grok-3 does not reason: every chunk before the last holds content.
+		s, err := c.Chat.Create("grok-3").Append(User("say it")).Stream(ctx)
+		return testStream{
+			all: func() iter.Seq2[string, error] { return seqTexts(s.All(), Chunk.Content) }, err: s.Err, close: s.Close,
+			kept: func(err error) string { // a chat stream's error holds the partial response
+				var xerr *Error
+				if errors.As(err, &xerr) && xerr.Partial != nil {
+					return xerr.Partial.Content()
+				}
+				return "<no Partial response>"
+			},
+		}, err
+	}},
+	{"sample", xaiv1.Sample_SampleTextStreaming_FullMethodName, func(ctx context.Context, _ *xaitest.Server, c *Client, text string) (testStream, error) {
+		s, err := c.Sample.Stream(ctx, "grok-3", text)
+		return testStream{
+			all: func() iter.Seq2[string, error] { return seqTexts(s.All(), CompletionChunk.Text) }, err: s.Err, close: s.Close,
+			kept: func(error) string { return s.Completion().Text() }, // a sample stream keeps its completion
+		}, err
+	}},
 }
 
-func TestStreamErrorMidStreamNotRetried(t *testing.T) {
-	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-		srv.ResetRequests()
-		srv.EnqueueReply(xaitest.Reply{Chunks: []string{"alpha ", "beta ", "gamma ", "delta ", "epsilon"}})
-		// UNAVAILABLE is retryable, but not once chunks have arrived.
-		srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "backend went away", AfterChunks: 3})
-		s, err := c.Chat.Create("grok-4").Append(User("greek")).Stream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts, err := drain(s)
-		if len(texts) != 3 {
-			t.Fatalf("got %d chunks before the error, want 3", len(texts))
-		}
-		checkErr(t, err, codes.Unavailable, "backend went away")
-		var xerr *Error
-		errors.As(err, &xerr)
-		if xerr.Partial == nil || xerr.Partial.Content() != strings.Join(texts, "") {
-			t.Errorf("Partial = %v, want the text of the 3 chunks %q", xerr.Partial, strings.Join(texts, ""))
-		}
-		if s.Err() != err {
-			t.Errorf("Err() = %v, want the stream's error", s.Err())
-		}
-		if n := len(srv.Requests()); n != 1 {
-			t.Errorf("server got %d requests, want 1 (no retry after the first chunk)", n)
-		}
-		// The error is yielded again by a later All.
-		for _, err2 := range s.All() {
-			if err2 != err {
-				t.Errorf("second All yielded %v", err2)
-			}
-		}
-	})
+// testStream is a chat or sample stream seen through the texts of its
+// chunks.
+type testStream struct {
+	all   func() iter.Seq2[string, error]
+	err   func() error
+	close func() error
+	kept  func(err error) string // the text kept after err ended the stream
+}
+
+func TestStreamsCancel(t *testing.T) {
+	for _, k := range streamKinds {
+		t.Run(k.name, func(t *testing.T) {
+			transports(t, func(t *testing.T, useBufconn bool) {
+				srv, c := newLeakCheckedFake(t, useBufconn)
+				srv.SetLatency(200 * time.Millisecond) // 20 ms between chunks
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				s, err := k.open(ctx, srv, c, "a slow story with many many words in it")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = actAfter(s.all(), 2, cancel)
+				checkErr(t, err, codes.Canceled)
+				if s.kept(err) == "" {
+					t.Error("the cancelled stream kept no partial text")
+				}
+			})
+		})
+	}
+}
+
+func TestStreamsErrorMidStreamNotRetried(t *testing.T) {
+	for _, k := range streamKinds {
+		t.Run(k.name, func(t *testing.T) {
+			transports(t, func(t *testing.T, useBufconn bool) {
+				srv, c := newLeakCheckedFake(t, useBufconn)
+				srv.ResetRequests()
+				// UNAVAILABLE is retryable, but not once chunks have arrived.
+				srv.InjectFault(k.method, xaitest.Fault{Code: codes.Unavailable, Message: "backend went away", AfterChunks: 3})
+				s, err := k.open(context.Background(), srv, c, "alpha beta gamma delta epsilon zeta eta")
+				if err != nil {
+					t.Fatal(err)
+				}
+				texts, err := drainSeq(s.all())
+				if len(texts) != 3 {
+					t.Fatalf("got %d chunks before the error, want 3", len(texts))
+				}
+				checkErr(t, err, codes.Unavailable, "backend went away")
+				if got, want := s.kept(err), strings.Join(texts, ""); got != want || want == "" {
+					t.Errorf("partial text %q, want the text of the 3 chunks %q", got, want)
+				}
+				if s.err() != err {
+					t.Errorf("Err() = %v, want the stream's error", s.err())
+				}
+				if n := len(srv.Requests()); n != 1 {
+					t.Errorf("server got %d requests, want 1 (no retry after the first chunk)", n)
+				}
+				// The error is yielded again by a later All.
+				for _, err2 := range s.all() {
+					if err2 != err {
+						t.Errorf("second All yielded %v", err2)
+					}
+				}
+			})
+		})
+	}
 }
 
 func TestStreamServerClose(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn, WithRetryPolicy(RetryPolicy{MaxAttempts: 1}))
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv, c := newLeakCheckedFake(t, useBufconn, WithRetryPolicy(RetryPolicy{MaxAttempts: 1}))
 		srv.SetLatency(100 * time.Millisecond)
 		srv.EnqueueReply(xaitest.Reply{Chunks: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}})
 		s, err := c.Chat.Create("grok-4").Append(User("x")).Stream(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		var last error
-		for _, err := range s.All() {
-			if err != nil {
-				last = err
-				break
-			}
-			if n++; n == 1 {
-				go srv.Close()
-			}
-		}
+		_, last := actAfter(s.All(), 1, func() { go srv.Close() })
 		if last == nil {
 			t.Fatal("stream ended cleanly although the server closed")
 		}
@@ -271,9 +282,7 @@ func TestStreamServerClose(t *testing.T) {
 
 func TestStreamRetriedBeforeFirstChunk(t *testing.T) {
 	transports(t, func(t *testing.T, useBufconn bool) {
-		srv, c := newFake(t, useBufconn)
-		warm(t, c)
-		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		srv, c := newLeakCheckedFake(t, useBufconn)
 		srv.ResetRequests()
 		srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 2})
 		s, err := c.Chat.Create("grok-4").Append(User("x")).Stream(context.Background())
@@ -310,6 +319,7 @@ func TestStreamRetriedBeforeFirstChunk(t *testing.T) {
 }
 
 func TestStreamScriptedRetryReplaysRequest(t *testing.T) {
+	t.Parallel()
 	// The hand-made server fails the first attempt after reading the
 	// request; the retry must send the same request again.
 	srv := &scriptServer{stream: func(n int, req *xaiv1.GetCompletionsRequest, s grpc.ServerStreamingServer[xaiv1.GetChatCompletionChunk]) error {
@@ -343,32 +353,17 @@ func TestStreamScriptedRetryReplaysRequest(t *testing.T) {
 // is closed once the request log shows it reached the server, not after a
 // fixed time; a Close that did not stop the stream would hang the test.
 func TestStreamsCloseFromAnotherGoroutine(t *testing.T) {
-	tests := []struct {
-		name, method string
-		open         func(c *Client) (read func() error, closeStream func() error, err error)
-	}{
-		{"chat", xaiv1.Chat_GetCompletionChunk_FullMethodName, func(c *Client) (func() error, func() error, error) {
-			s, err := c.Chat.Create("grok-4").Append(User("slow")).Stream(context.Background())
-			return func() error { _, err := drain(s); return err }, s.Close, err
-		}},
-		{"sample", xaiv1.Sample_SampleTextStreaming_FullMethodName, func(c *Client) (func() error, func() error, error) {
-			s, err := c.Sample.Stream(context.Background(), "grok-3", "slow")
-			return func() error { _, err := drainSample(s); return err }, s.Close, err
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, c := newFake(t, true)
-			warm(t, c)
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, k := range streamKinds {
+		t.Run(k.name, func(t *testing.T) {
+			srv, c := newLeakCheckedFake(t, true)
 			srv.SetLatency(time.Hour) // the first chunk is far away
-			read, closeStream, err := tt.open(c)
+			s, err := k.open(context.Background(), srv, c, "slow")
 			if err != nil {
 				t.Fatal(err)
 			}
 			done := make(chan error, 1)
-			go func() { done <- read() }()
-			for len(sentOf(srv, tt.method)) == 0 { // recorded before the latency
+			go func() { _, err := drainSeq(s.all()); done <- err }()
+			for len(sentOf(srv, k.method)) == 0 { // recorded before the latency
 				select {
 				case err := <-done:
 					t.Fatalf("the stream ended before Close: %v", err)
@@ -376,7 +371,7 @@ func TestStreamsCloseFromAnotherGoroutine(t *testing.T) {
 					runtime.Gosched()
 				}
 			}
-			if err := closeStream(); err != nil {
+			if err := s.close(); err != nil {
 				t.Errorf("Close: %v", err)
 			}
 			if err := <-done; err != nil {

@@ -10,22 +10,6 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-func msg(role xaiv1.MessageRole, parts ...*xaiv1.Content) *xaiv1.Message {
-	return &xaiv1.Message{Role: role, Content: parts}
-}
-
-func imageContent(img *xaiv1.ImageUrlContent) *xaiv1.Content {
-	return &xaiv1.Content{Content: &xaiv1.Content_ImageUrl{ImageUrl: img}}
-}
-
-func imageURLContent(u string, d xaiv1.ImageDetail) *xaiv1.Content {
-	return imageContent(&xaiv1.ImageUrlContent{Source: &xaiv1.ImageUrlContent_ImageUrl{ImageUrl: u}, Detail: d})
-}
-
-func fileContent(f *xaiv1.FileContent) *xaiv1.Content {
-	return &xaiv1.Content{Content: &xaiv1.Content_File{File: f}}
-}
-
 const (
 	user      = xaiv1.MessageRole_ROLE_USER
 	assistant = xaiv1.MessageRole_ROLE_ASSISTANT

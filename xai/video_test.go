@@ -16,8 +16,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-const testPNGURL = "https://example.com/cat.png"
-
 func TestVideoGenerateAndWait(t *testing.T) {
 	t.Parallel()
 	transports(t, func(t *testing.T, useBufconn bool) {
@@ -150,11 +148,7 @@ func TestVideoValidation(t *testing.T) {
 	ctx := context.Background()
 	const m, p = "grok-imagine-video", "a cat"
 	gen := func(opts ...VideoOption) error { _, err := c.Video.Generate(ctx, m, p, opts...); return err }
-	tests := []struct {
-		name string
-		err  error
-		msg  []string
-	}{
+	checkInvalidCalls(t, srv, []errCase{
 		{"empty model", func() error { _, err := c.Video.Generate(ctx, " ", p); return err }(), []string{"model name is empty"}},
 		{"empty prompt", func() error { _, err := c.Video.Generate(ctx, m, ""); return err }(), []string{"prompt is empty"}},
 		{"nil option", gen(nil), []string{"option 0 is nil"}},
@@ -211,13 +205,7 @@ func TestVideoValidation(t *testing.T) {
 		{"Wait bad option", func() error { _, err := c.Video.Wait(ctx, "id", WithPollTimeout(0)); return err }(), []string{"WithPollTimeout"}},
 		{"zero service", func() error { _, err := (&VideoService{}).Generate(ctx, m, p); return err }(), []string{"client.Video"}},
 		{"nil service", func() error { _, err := (*VideoService)(nil).Wait(ctx, "id"); return err }(), []string{"client.Video"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { checkErr(t, tt.err, codes.InvalidArgument, tt.msg...) })
-	}
-	if reqs := srv.Requests(); len(reqs) != 0 {
-		t.Errorf("invalid calls sent %d requests, first %s", len(reqs), reqs[0].FullMethod)
-	}
+	})
 }
 
 func TestVideoServerErrors(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 // that chat as gen_ai.conversation.id (chat.py, create); so does xaiotel,
 // for every call the chat makes, the polls of Defer included.
 func TestConversationIDOnEverySpanOfTheChat(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	const id = "conv-7f3a"
@@ -21,15 +22,7 @@ func TestConversationIDOnEverySpanOfTheChat(t *testing.T) {
 	if _, err := chat.Sample(ctx); err != nil {
 		t.Fatal(err)
 	}
-	stream, err := chat.Stream(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	streamAll(t, chat)
 	if _, err := chat.Defer(ctx, xai.WithPollInterval(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}

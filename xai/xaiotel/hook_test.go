@@ -57,11 +57,8 @@ func (r recorder) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.Cl
 }
 
 func TestWithInterceptorsWholeCallInOrder(t *testing.T) {
-	srv, err := xaitest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	t.Parallel()
+	srv := xaitest.Start(t)
 	var (
 		mu  sync.Mutex
 		log []string
@@ -90,12 +87,7 @@ func TestWithInterceptorsWholeCallInOrder(t *testing.T) {
 		if _, err := chat.Sample(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		s, err := chat.Stream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range s.All() {
-		}
+		streamAll(t, chat)
 		client.Close()
 		// Three attempts, one pass through each hook; the client's metadata
 		// and default deadline are added inside them.
@@ -107,6 +99,7 @@ func TestWithInterceptorsWholeCallInOrder(t *testing.T) {
 }
 
 func TestWithInterceptorsBothNil(t *testing.T) {
+	t.Parallel()
 	_, err := xai.NewClient(xai.WithAPIKey("k"), xai.WithInterceptors(nil, nil))
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "WithInterceptors") {
 		t.Errorf("err = %v, want InvalidArgument naming WithInterceptors", err)
@@ -114,11 +107,8 @@ func TestWithInterceptorsBothNil(t *testing.T) {
 }
 
 func TestTracingWithGRPCConn(t *testing.T) {
-	srv, err := xaitest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	t.Parallel()
+	srv := xaitest.Start(t)
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	defer tp.Shutdown(context.Background())
@@ -148,6 +138,7 @@ func TestTracingWithGRPCConn(t *testing.T) {
 // reader (issue 16). The fake itself must link those, or the prefixes
 // below would prove nothing.
 func TestXaiDoesNotLinkOtelOrFakeDependencies(t *testing.T) {
+	t.Parallel()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command:", err)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestServerAddress(t *testing.T) {
+	t.Parallel()
 	for target, want := range map[string]struct {
 		host string
 		port int
@@ -39,6 +40,7 @@ func TestServerAddress(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
+	t.Parallel()
 	for r, want := range map[xaiv1.FinishReason]string{
 		xaiv1.FinishReason_REASON_STOP:        "stop",
 		xaiv1.FinishReason_REASON_MAX_LEN:     "length",
@@ -63,6 +65,7 @@ func TestNames(t *testing.T) {
 }
 
 func TestInlineDataNotRecorded(t *testing.T) {
+	t.Parallel()
 	data := "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 	m := inputMessage(&xaiv1.Message{
 		Role: xaiv1.MessageRole_ROLE_USER,

@@ -63,11 +63,11 @@ func metrics(t *testing.T, reader *sdkmetric.ManualReader) (points map[string][]
 			switch d := m.Data.(type) {
 			case metricdata.Histogram[int64]:
 				for _, dp := range d.DataPoints {
-					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes), dp.Count, float64(dp.Sum), dp.Bounds})
+					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes.ToSlice()), dp.Count, float64(dp.Sum), dp.Bounds})
 				}
 			case metricdata.Histogram[float64]:
 				for _, dp := range d.DataPoints {
-					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes), dp.Count, dp.Sum, dp.Bounds})
+					points[m.Name] = append(points[m.Name], point{attrMap(dp.Attributes.ToSlice()), dp.Count, dp.Sum, dp.Bounds})
 				}
 			default:
 				t.Errorf("%s is a %T, want a histogram", m.Name, m.Data)
@@ -75,14 +75,6 @@ func metrics(t *testing.T, reader *sdkmetric.ManualReader) (points map[string][]
 		}
 	}
 	return points, units
-}
-
-func attrMap(s attribute.Set) map[attribute.Key]attribute.Value {
-	m := map[attribute.Key]attribute.Value{}
-	for _, kv := range s.ToSlice() {
-		m[kv.Key] = kv.Value
-	}
-	return m
 }
 
 // checkCall checks the metrics of one successful generative call: its
@@ -154,6 +146,7 @@ func checkCall(t *testing.T, e *env, reader *sdkmetric.ManualReader, op, model, 
 }
 
 func TestMetricsSample(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	resp, err := e.chat().Sample(context.Background())
 	if err != nil {
@@ -163,22 +156,16 @@ func TestMetricsSample(t *testing.T) {
 }
 
 func TestMetricsStream(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"one ", "two ", "three"}})
-	stream, err := e.chat().Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	stream, _ := streamAll(t, e.chat())
 	resp := stream.Response()
 	checkCall(t, e, reader, "chat", "grok-4", resp.Proto().GetModel(), resp.Proto().GetUsage())
 }
 
 func TestMetricsTextCompletion(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	text, err := e.client.Sample.Text(context.Background(), "grok-3", "Once upon a time")
 	if err != nil {
@@ -210,6 +197,7 @@ func errorType(t *testing.T, reader *sdkmetric.ManualReader) string {
 
 // The conventions require error.type on the duration of a failed operation.
 func TestMetricsErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("unary", func(t *testing.T) {
 		e, reader := newMeteredEnv(t)
 		e.srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.PermissionDenied, Message: "no"})
@@ -223,17 +211,7 @@ func TestMetricsErrors(t *testing.T) {
 	t.Run("stream midway", func(t *testing.T) {
 		e, reader := newMeteredEnv(t)
 		e.srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Internal, Message: "boom", AfterChunks: 1})
-		stream, err := e.chat().Stream(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var last error
-		for _, err := range stream.All() {
-			last = err
-		}
-		if last == nil {
-			t.Fatal("the stream did not fail")
-		}
+		streamFailure(t, e.chat())
 		if got := errorType(t, reader); got != "INTERNAL" {
 			t.Errorf("error.type %q", got)
 		}
@@ -259,6 +237,7 @@ func TestMetricsErrors(t *testing.T) {
 // Only the generative operations are measured; queueing a deferred
 // completion is not one (its result comes through a plain RPC).
 func TestMetricsOnlyGenerativeCalls(t *testing.T) {
+	t.Parallel()
 	e, reader := newMeteredEnv(t)
 	ctx := context.Background()
 	if _, err := xaiv1.NewModelsClient(e.client.Conn()).ListLanguageModels(ctx, &emptypb.Empty{}); err != nil {

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	otelcodes "go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -24,201 +22,8 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-// secretKey is the API key of the tests; it must never show in a span.
-const secretKey = "xai-SECRET-otel-key-7d3e1b90"
-
-// Texts of the conversation, searched for in spans by the content tests.
-const (
-	systemText = "You are a terse assistant (system-marker-5521)."
-	userText   = "Tell me about user-marker-9d31."
-)
-
-// env is a fake server, a traced client of it, and the recorded spans.
-type env struct {
-	srv    *xaitest.Server
-	client *xai.Client
-	exp    *tracetest.InMemoryExporter
-	tp     *countingProvider
-}
-
-func newEnv(t *testing.T, opts ...xaiotel.Option) *env {
-	t.Helper()
-	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(secretKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	exp := tracetest.NewInMemoryExporter()
-	sdk := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
-	tp := &countingProvider{TracerProvider: sdk, ends: map[trace.SpanID]int{}}
-	client, err := xai.NewClient(
-		xai.WithEndpoint(srv.Target()),
-		xai.WithDialOptions(srv.DialOptions()...),
-		xai.WithAPIKey(srv.APIKey()),
-		xai.WithInsecure(),
-		xai.WithoutEnv(),
-		xaiotel.WithTracing(append([]xaiotel.Option{xaiotel.WithTracerProvider(tp)}, opts...)...),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	return &env{srv: srv, client: client, exp: exp, tp: tp}
-}
-
-// spans waits until n spans have ended and returns them. It fails if more
-// end within a short grace period.
-func (e *env) spans(t *testing.T, n int) tracetest.SpanStubs {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(e.exp.GetSpans()) < n && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond)
-	got := e.exp.GetSpans()
-	if len(got) != n {
-		for _, s := range got {
-			t.Logf("span %q", s.Name)
-		}
-		t.Fatalf("got %d spans, want %d", len(got), n)
-	}
-	e.tp.checkEndedOnce(t)
-	noSecrets(t, got)
-	return got
-}
-
-func (e *env) chat(opts ...xai.ChatOption) *xai.Chat {
-	return e.client.Chat.Create("grok-4", opts...).Append(xai.System(systemText), xai.User(userText))
-}
-
-// countingProvider counts the End calls of every span it starts.
-type countingProvider struct {
-	trace.TracerProvider
-	mu   sync.Mutex
-	ends map[trace.SpanID]int
-}
-
-func (p *countingProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
-	return countingTracer{Tracer: p.TracerProvider.Tracer(name, opts...), p: p}
-}
-
-func (p *countingProvider) checkEndedOnce(t *testing.T) {
-	t.Helper()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for id, n := range p.ends {
-		if n != 1 {
-			t.Errorf("span %s ended %d times, want once", id, n)
-		}
-	}
-}
-
-type countingTracer struct {
-	trace.Tracer
-	p *countingProvider
-}
-
-func (t countingTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	ctx, s := t.Tracer.Start(ctx, name, opts...)
-	return ctx, &countingSpan{Span: s, p: t.p}
-}
-
-type countingSpan struct {
-	trace.Span
-	p *countingProvider
-}
-
-func (s *countingSpan) End(opts ...trace.SpanEndOption) {
-	s.p.mu.Lock()
-	s.p.ends[s.SpanContext().SpanID()]++
-	s.p.mu.Unlock()
-	s.Span.End(opts...)
-}
-
-// attrs returns the attributes of a span by key.
-func attrs(s tracetest.SpanStub) map[attribute.Key]attribute.Value {
-	m := map[attribute.Key]attribute.Value{}
-	for _, kv := range s.Attributes {
-		m[kv.Key] = kv.Value
-	}
-	return m
-}
-
-// texts returns every string a span holds: its name, status, attribute
-// keys and values, and its events.
-func texts(s tracetest.SpanStub) []string {
-	out := []string{s.Name, s.Status.Description}
-	for _, kv := range s.Attributes {
-		out = append(out, string(kv.Key), kv.Value.Emit())
-	}
-	for _, ev := range s.Events {
-		out = append(out, ev.Name)
-		for _, kv := range ev.Attributes {
-			out = append(out, string(kv.Key), kv.Value.Emit())
-		}
-	}
-	return out
-}
-
-// noSecrets fails if the API key or the authorization metadata shows
-// anywhere in the spans.
-func noSecrets(t *testing.T, spans tracetest.SpanStubs) {
-	t.Helper()
-	for _, s := range spans {
-		for _, x := range texts(s) {
-			lx := strings.ToLower(x)
-			if strings.Contains(x, secretKey) || strings.Contains(lx, "bearer") || strings.Contains(lx, "authorization") {
-				t.Errorf("span %q holds a secret: %q", s.Name, x)
-			}
-		}
-	}
-}
-
-// contains reports whether any string of the spans contains sub.
-func contains(spans tracetest.SpanStubs, sub string) bool {
-	for _, s := range spans {
-		for _, x := range texts(s) {
-			if strings.Contains(x, sub) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func wantAttr(t *testing.T, a map[attribute.Key]attribute.Value, key string, want any) {
-	t.Helper()
-	v, ok := a[attribute.Key(key)]
-	if !ok {
-		t.Errorf("attribute %s is missing, want %v", key, want)
-		return
-	}
-	var got any
-	switch v.Type() {
-	case attribute.STRINGSLICE:
-		got = strings.Join(v.AsStringSlice(), ",")
-		if w, ok := want.([]string); ok {
-			want = strings.Join(w, ",")
-		}
-	default:
-		got = v.AsInterface()
-	}
-	if got != want {
-		t.Errorf("attribute %s = %v (%T), want %v (%T)", key, got, got, want, want)
-	}
-}
-
-func noAttr(t *testing.T, a map[attribute.Key]attribute.Value, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		if v, ok := a[attribute.Key(k)]; ok {
-			t.Errorf("attribute %s = %v, want none", k, v.Emit())
-		}
-	}
-}
-
 func TestSampleSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	chat := e.chat(
 		xai.WithTemperature(0.7), xai.WithTopP(0.9), xai.WithMaxTokens(200), xai.WithSeed(42),
@@ -256,12 +61,6 @@ func TestSampleSpan(t *testing.T) {
 		"gen_ai.request.frequency_penalty":     0.25,
 		"gen_ai.request.presence_penalty":      -0.5,
 		"gen_ai.request.choice.count":          int64(1),
-		"gen_ai.response.id":                   resp.ID(),
-		"gen_ai.response.model":                resp.Model(),
-		"gen_ai.response.finish_reasons":       []string{"stop"},
-		"gen_ai.usage.input_tokens":            int64(u.GetPromptTokens()),
-		"gen_ai.usage.output_tokens":           int64(u.GetCompletionTokens() + u.GetReasoningTokens()),
-		"gen_ai.usage.reasoning.output_tokens": int64(u.GetReasoningTokens()),
 		"gen_ai.usage.cache_read.input_tokens": int64(u.GetCachedPromptTextTokens()),
 		"rpc.system":                           "grpc",
 		"rpc.service":                          "xai_api.Chat",
@@ -271,6 +70,7 @@ func TestSampleSpan(t *testing.T) {
 	} {
 		wantAttr(t, a, k, v)
 	}
+	wantResponseAttrs(t, a, resp)
 	if u.GetReasoningTokens() == 0 || u.GetPromptTokens() == 0 {
 		t.Errorf("the fake reported no reasoning or prompt tokens: %v", u)
 	}
@@ -287,19 +87,10 @@ func TestSampleSpan(t *testing.T) {
 }
 
 func TestStreamSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"one ", "two ", "three"}})
-	stream, err := e.chat(xai.WithMaxTokens(50)).Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-	}
+	stream, n := streamAll(t, e.chat(xai.WithMaxTokens(50)))
 	resp := stream.Response()
 	s := e.spans(t, 1)[0]
 	if n < 3 {
@@ -314,20 +105,15 @@ func TestStreamSpan(t *testing.T) {
 		t.Fatal("the stream carried no usage")
 	}
 	for k, v := range map[string]any{
-		"gen_ai.operation.name":                "chat",
-		"gen_ai.request.model":                 "grok-4",
-		"gen_ai.request.max_tokens":            int64(50),
-		"gen_ai.response.id":                   resp.ID(),
-		"gen_ai.response.model":                resp.Model(),
-		"gen_ai.response.finish_reasons":       []string{"stop"},
-		"gen_ai.usage.input_tokens":            int64(u.GetPromptTokens()),
-		"gen_ai.usage.output_tokens":           int64(u.GetCompletionTokens() + u.GetReasoningTokens()),
-		"gen_ai.usage.reasoning.output_tokens": int64(u.GetReasoningTokens()),
-		"rpc.method":                           "GetCompletionChunk",
-		"rpc.grpc.status_code":                 int64(0),
+		"gen_ai.operation.name":     "chat",
+		"gen_ai.request.model":      "grok-4",
+		"gen_ai.request.max_tokens": int64(50),
+		"rpc.method":                "GetCompletionChunk",
+		"rpc.grpc.status_code":      int64(0),
 	} {
 		wantAttr(t, a, k, v)
 	}
+	wantResponseAttrs(t, a, resp)
 	noAttr(t, a, "error.type", "xai.stream.cancelled", "gen_ai.output.messages")
 	if s.Status.Code != otelcodes.Unset {
 		t.Errorf("status = %v", s.Status)
@@ -339,6 +125,7 @@ func TestStreamSpan(t *testing.T) {
 }
 
 func TestStreamEarlyBreak(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"first ", "second ", "third ", "fourth"}})
 	stream, err := e.chat().Stream(context.Background())
@@ -366,6 +153,7 @@ func TestStreamEarlyBreak(t *testing.T) {
 }
 
 func TestStreamContextCancelled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.SetLatency(50 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -380,17 +168,11 @@ func TestStreamContextCancelled(t *testing.T) {
 }
 
 func TestStreamDeadline(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.SetLatency(time.Second)
-	stream, err := e.chat().Stream(context.Background(), xai.WithCallTimeout(50*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stream.Close()
-	for _, err := range stream.All() {
-		if err == nil {
-			t.Fatal("got a chunk, want the deadline")
-		}
+	if _, n, _ := streamFailure(t, e.chat(), xai.WithCallTimeout(50*time.Millisecond)); n != 0 {
+		t.Fatalf("got %d chunks, want the deadline", n)
 	}
 	s := e.spans(t, 1)[0]
 	a := attrs(s)
@@ -402,19 +184,10 @@ func TestStreamDeadline(t *testing.T) {
 }
 
 func TestStreamFailsMidway(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Internal, Message: "boom", AfterChunks: 2})
-	stream, err := e.chat().Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got error
-	for _, err := range stream.All() {
-		got = err
-	}
-	if got == nil {
-		t.Fatal("the stream did not fail")
-	}
+	stream, _, _ := streamFailure(t, e.chat())
 	s := e.spans(t, 1)[0]
 	a := attrs(s)
 	wantAttr(t, a, "error.type", "INTERNAL")
@@ -429,6 +202,7 @@ func TestStreamFailsMidway(t *testing.T) {
 }
 
 func TestErrorSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.PermissionDenied, Message: "no access to grok-4"})
 	_, err := e.chat().Sample(context.Background())
@@ -450,6 +224,7 @@ func TestErrorSpan(t *testing.T) {
 }
 
 func TestRetriesAreEvents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 2})
 	resp, err := e.chat().Sample(context.Background())
@@ -465,10 +240,7 @@ func TestRetriesAreEvents(t *testing.T) {
 		t.Fatalf("events = %v, want 2 retries", s.Events)
 	}
 	for i, ev := range s.Events {
-		a := map[attribute.Key]attribute.Value{}
-		for _, kv := range ev.Attributes {
-			a[kv.Key] = kv.Value
-		}
+		a := attrMap(ev.Attributes)
 		if ev.Name != "xai.retry" {
 			t.Errorf("event %d = %q", i, ev.Name)
 		}
@@ -481,17 +253,10 @@ func TestRetriesAreEvents(t *testing.T) {
 }
 
 func TestStreamRetriesAreEvents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Times: 1})
-	stream, err := e.chat().Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	streamAll(t, e.chat())
 	s := e.spans(t, 1)[0]
 	if len(s.Events) != 1 || s.Events[0].Name != "xai.retry" {
 		t.Errorf("events = %v, want one retry", s.Events)
@@ -500,17 +265,13 @@ func TestStreamRetriesAreEvents(t *testing.T) {
 }
 
 func TestContentOffByDefault(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := e.chat().Sample(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := e.chat().Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range stream.All() {
-	}
+	streamAll(t, e.chat())
 	spans := e.spans(t, 2)
 	for _, s := range spans {
 		noAttr(t, attrs(s), "gen_ai.input.messages", "gen_ai.output.messages")
@@ -523,6 +284,7 @@ func TestContentOffByDefault(t *testing.T) {
 }
 
 func TestContentOptIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	resp, err := e.chat().Sample(context.Background())
 	if err != nil {
@@ -564,17 +326,10 @@ func TestContentOptIn(t *testing.T) {
 }
 
 func TestContentOptInStream(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	e.srv.EnqueueReply(xaitest.Reply{Chunks: []string{"Hello, ", "streamed ", "world."}})
-	stream, err := e.chat().Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	streamAll(t, e.chat())
 	a := attrs(e.spans(t, 1)[0])
 	out := a["gen_ai.output.messages"].AsString()
 	if !strings.Contains(out, `"content":"Hello, streamed world."`) || !strings.Contains(out, `"finish_reason":"stop"`) {
@@ -586,6 +341,7 @@ func TestContentOptInStream(t *testing.T) {
 }
 
 func TestToolCallContent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	e.srv.EnqueueReply(xaitest.Reply{ToolCalls: []*xaiv1.ToolCall{{
 		Id:   "call-1",
@@ -615,6 +371,7 @@ func TestToolCallContent(t *testing.T) {
 }
 
 func TestOtherOperations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	ctx := context.Background()
 	conn := e.client.Conn() // raw stubs on the client's connection are traced too
@@ -688,6 +445,7 @@ func TestOtherOperations(t *testing.T) {
 }
 
 func TestDeferredStart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id, err := e.chat().StartDeferred(context.Background())
 	if err != nil {
@@ -702,11 +460,8 @@ func TestDeferredStart(t *testing.T) {
 }
 
 func TestSampledOut(t *testing.T) {
-	srv, err := xaitest.NewServer(xaitest.WithAPIKeys(secretKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	t.Parallel()
+	srv := xaitest.Start(t, xaitest.WithAPIKeys(secretKey))
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sdktrace.NeverSample()))
 	defer tp.Shutdown(context.Background())
@@ -720,21 +475,14 @@ func TestSampledOut(t *testing.T) {
 	if _, err := chat.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	stream, err := chat.Stream(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range stream.All() {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	streamAll(t, chat)
 	if n := len(exp.GetSpans()); n != 0 {
 		t.Errorf("got %d spans with sampling off", n)
 	}
 }
 
 func TestParentSpan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx, parent := e.tp.Tracer("test").Start(context.Background(), "parent")
 	if _, err := e.chat().Sample(ctx); err != nil {
@@ -747,14 +495,8 @@ func TestParentSpan(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return strings.Trim(string(b), `"`)
-}
-
 func TestTextCompletionStream(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, xaiotel.WithContent(true))
 	stream, err := xaiv1.NewSampleClient(e.client.Conn()).SampleTextStreaming(context.Background(),
 		&xaiv1.SampleTextRequest{Model: "grok-3", Prompt: []string{"Once upon a time"}, N: ptr[int32](2), Temperature: ptr[float32](0.3)})

@@ -410,7 +410,7 @@ func TestServerSideToolsUnaryStreamDeferredAgree(t *testing.T) {
 		{"web search", WebSearch(), xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL},
 		{"x search", XSearch(), xaiv1.ToolCallType_TOOL_CALL_TYPE_X_SEARCH_TOOL},
 		{"code execution", CodeExecution(), xaiv1.ToolCallType_TOOL_CALL_TYPE_CODE_EXECUTION_TOOL},
-		{"collections search", CollectionsSearch([]string{col.ID}, CollectionsSearchLimit(3)), xaiv1.ToolCallType_TOOL_CALL_TYPE_COLLECTIONS_SEARCH_TOOL},
+		{"collections search", CollectionsSearch([]string{col.ID}, WithCollectionsSearchLimit(3)), xaiv1.ToolCallType_TOOL_CALL_TYPE_COLLECTIONS_SEARCH_TOOL},
 		{"attachment search", AttachmentSearch(), xaiv1.ToolCallType_TOOL_CALL_TYPE_ATTACHMENT_SEARCH_TOOL},
 		{"mcp", MCP("docs", "https://mcp.example.com/mcp"), xaiv1.ToolCallType_TOOL_CALL_TYPE_MCP_TOOL},
 		{"image generation", ImageGeneration(), xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL},

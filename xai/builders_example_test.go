@@ -134,13 +134,13 @@ func ExampleFunctionTool() {
 
 func ExampleWebSearch() {
 	tool := xai.WebSearch(
-		xai.WebSearchAllowedDomains("x.ai", "wikipedia.org"),
-		xai.WebSearchImageUnderstanding(true),
+		xai.WithWebSearchAllowedDomains("x.ai", "wikipedia.org"),
+		xai.WithWebSearchImageUnderstanding(true),
 	)
 	ws := tool.Proto().GetWebSearch()
 	fmt.Println(strings.Join(ws.GetAllowedDomains(), " "), ws.GetEnableImageUnderstanding())
 
-	bad := xai.WebSearch(xai.WebSearchAllowedDomains("x.ai"), xai.WebSearchExcludedDomains("example.com"))
+	bad := xai.WebSearch(xai.WithWebSearchAllowedDomains("x.ai"), xai.WithWebSearchExcludedDomains("example.com"))
 	fmt.Println(bad.Err())
 	// Output:
 	// x.ai wikipedia.org true
@@ -149,8 +149,8 @@ func ExampleWebSearch() {
 
 func ExampleMCP() {
 	tool := xai.MCP("docs", "https://mcp.example.com/mcp",
-		xai.MCPDescription("Product documentation"),
-		xai.MCPAllowedTools("search_docs"),
+		xai.WithMCPDescription("Product documentation"),
+		xai.WithMCPAllowedTools("search_docs"),
 	)
 	m := tool.Proto().GetMcp()
 	fmt.Println(m.GetServerLabel(), m.GetServerUrl(), m.GetAllowedToolNames())

@@ -335,7 +335,7 @@ func FuzzToolBuilders(f *testing.F) {
 			t.Fatalf("WithJSONSchema changed the schema to %q", req.GetResponseFormat().GetSchema())
 		}
 
-		mcp := MCP(desc, url, MCPHeader(header, "v"))
+		mcp := MCP(desc, url, WithMCPHeader(header, "v"))
 		if err := mcp.Err(); err != nil {
 			checkFuzzError(t, err, "MCP server")
 			return

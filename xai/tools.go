@@ -104,26 +104,26 @@ func FunctionToolFor[T any](name, description string) Tool {
 // not cover.
 type WebSearchOption func(*xaiv1.WebSearch)
 
-// WebSearchAllowedDomains restricts web search to these domains, given bare
-// such as "x.ai". It cannot be combined with [WebSearchExcludedDomains].
-func WebSearchAllowedDomains(domains ...string) WebSearchOption {
+// WithWebSearchAllowedDomains restricts web search to these domains, given bare
+// such as "x.ai". It cannot be combined with [WithWebSearchExcludedDomains].
+func WithWebSearchAllowedDomains(domains ...string) WebSearchOption {
 	return func(w *xaiv1.WebSearch) { w.AllowedDomains = append(w.AllowedDomains, domains...) }
 }
 
-// WebSearchExcludedDomains keeps results from these domains out of web
-// search. It cannot be combined with [WebSearchAllowedDomains].
-func WebSearchExcludedDomains(domains ...string) WebSearchOption {
+// WithWebSearchExcludedDomains keeps results from these domains out of web
+// search. It cannot be combined with [WithWebSearchAllowedDomains].
+func WithWebSearchExcludedDomains(domains ...string) WebSearchOption {
 	return func(w *xaiv1.WebSearch) { w.ExcludedDomains = append(w.ExcludedDomains, domains...) }
 }
 
-// WebSearchImageUnderstanding lets the model look at (or forbids it to look
+// WithWebSearchImageUnderstanding lets the model look at (or forbids it to look
 // at) images found on the pages it reads.
-func WebSearchImageUnderstanding(enable bool) WebSearchOption {
+func WithWebSearchImageUnderstanding(enable bool) WebSearchOption {
 	return func(w *xaiv1.WebSearch) { w.EnableImageUnderstanding = &enable }
 }
 
-// WebSearchImageSearch lets the model search for images as well as pages.
-func WebSearchImageSearch(enable bool) WebSearchOption {
+// WithWebSearchImageSearch lets the model search for images as well as pages.
+func WithWebSearchImageSearch(enable bool) WebSearchOption {
 	return func(w *xaiv1.WebSearch) { w.EnableImageSearch = &enable }
 }
 
@@ -140,8 +140,8 @@ type UserLocation struct {
 	Timezone string
 }
 
-// WebSearchUserLocation sets the user's approximate location.
-func WebSearchUserLocation(loc UserLocation) WebSearchOption {
+// WithWebSearchUserLocation sets the user's approximate location.
+func WithWebSearchUserLocation(loc UserLocation) WebSearchOption {
 	return func(w *xaiv1.WebSearch) {
 		l := &xaiv1.WebSearchUserLocation{}
 		set := func(dst **string, v string) {
@@ -209,21 +209,21 @@ func checkDomain(d string) string {
 // not cover.
 type XSearchOption func(*xaiv1.XSearch)
 
-// XSearchAllowedHandles restricts X search to posts from these handles. It
-// cannot be combined with [XSearchExcludedHandles].
-func XSearchAllowedHandles(handles ...string) XSearchOption {
+// WithXSearchAllowedHandles restricts X search to posts from these handles. It
+// cannot be combined with [WithXSearchExcludedHandles].
+func WithXSearchAllowedHandles(handles ...string) XSearchOption {
 	return func(x *xaiv1.XSearch) { x.AllowedXHandles = append(x.AllowedXHandles, handles...) }
 }
 
-// XSearchExcludedHandles leaves posts from these handles out of X search.
-// It cannot be combined with [XSearchAllowedHandles].
-func XSearchExcludedHandles(handles ...string) XSearchOption {
+// WithXSearchExcludedHandles leaves posts from these handles out of X search.
+// It cannot be combined with [WithXSearchAllowedHandles].
+func WithXSearchExcludedHandles(handles ...string) XSearchOption {
 	return func(x *xaiv1.XSearch) { x.ExcludedXHandles = append(x.ExcludedXHandles, handles...) }
 }
 
-// XSearchDateRange limits X search to posts from from to to. A zero time
+// WithXSearchDateRange limits X search to posts from from to to. A zero time
 // leaves that end of the range open.
-func XSearchDateRange(from, to time.Time) XSearchOption {
+func WithXSearchDateRange(from, to time.Time) XSearchOption {
 	return func(x *xaiv1.XSearch) {
 		x.FromDate, x.ToDate = nil, nil
 		if !from.IsZero() {
@@ -235,13 +235,13 @@ func XSearchDateRange(from, to time.Time) XSearchOption {
 	}
 }
 
-// XSearchImageUnderstanding lets the model look at images attached to posts.
-func XSearchImageUnderstanding(enable bool) XSearchOption {
+// WithXSearchImageUnderstanding lets the model look at images attached to posts.
+func WithXSearchImageUnderstanding(enable bool) XSearchOption {
 	return func(x *xaiv1.XSearch) { x.EnableImageUnderstanding = &enable }
 }
 
-// XSearchVideoUnderstanding lets the model look at videos attached to posts.
-func XSearchVideoUnderstanding(enable bool) XSearchOption {
+// WithXSearchVideoUnderstanding lets the model look at videos attached to posts.
+func WithXSearchVideoUnderstanding(enable bool) XSearchOption {
 	return func(x *xaiv1.XSearch) { x.EnableVideoUnderstanding = &enable }
 }
 
@@ -283,27 +283,27 @@ func CodeExecution() Tool {
 // set fields of the protobuf message and report values out of range.
 type CollectionsSearchOption func(*xaiv1.CollectionsSearch) error
 
-// CollectionsSearchLimit caps the number of results the search returns,
+// WithCollectionsSearchLimit caps the number of results the search returns,
 // from 1 up; the service's default is 10.
-func CollectionsSearchLimit(n int) CollectionsSearchOption {
+func WithCollectionsSearchLimit(n int) CollectionsSearchOption {
 	return func(cs *xaiv1.CollectionsSearch) error {
 		if n < 1 || n > math.MaxInt32 {
-			return invalidArgument("collections search: CollectionsSearchLimit(%d): the limit must be at least 1", n)
+			return invalidArgument("collections search: WithCollectionsSearchLimit(%d): the limit must be at least 1", n)
 		}
 		cs.Limit = proto.Int32(int32(n))
 		return nil
 	}
 }
 
-// CollectionsSearchInstructions guides how the search interprets and ranks
+// WithCollectionsSearchInstructions guides how the search interprets and ranks
 // results, in your words; without it the service uses its own generic
 // instructions.
-func CollectionsSearchInstructions(text string) CollectionsSearchOption {
+func WithCollectionsSearchInstructions(text string) CollectionsSearchOption {
 	return func(cs *xaiv1.CollectionsSearch) error {
 		if strings.TrimSpace(text) == "" {
-			return invalidArgument("collections search: CollectionsSearchInstructions: the instructions are empty; drop the option to use the service's own")
+			return invalidArgument("collections search: WithCollectionsSearchInstructions: the instructions are empty; drop the option to use the service's own")
 		}
-		if err := checkUTF8("collections search: CollectionsSearchInstructions", text); err != nil {
+		if err := checkUTF8("collections search: WithCollectionsSearchInstructions", text); err != nil {
 			return err
 		}
 		cs.Instructions = &text
@@ -311,14 +311,14 @@ func CollectionsSearchInstructions(text string) CollectionsSearchOption {
 	}
 }
 
-// CollectionsSearchRetrieval sets the retrieval strategy of the search,
+// WithCollectionsSearchRetrieval sets the retrieval strategy of the search,
 // built as for Documents.Search: [HybridRetrieval] (the service's default),
 // [SemanticRetrieval] or [KeywordRetrieval], refined with their With methods.
-func CollectionsSearchRetrieval(r Retrieval) CollectionsSearchOption {
+func WithCollectionsSearchRetrieval(r Retrieval) CollectionsSearchOption {
 	return func(cs *xaiv1.CollectionsSearch) error {
 		var req xaiv1.SearchRequest
 		if err := r.apply(&req); err != nil {
-			return invalidArgument("collections search: CollectionsSearchRetrieval: %s", strings.TrimPrefix(errMessage(err), "WithRetrieval: "))
+			return invalidArgument("collections search: WithCollectionsSearchRetrieval: %s", strings.TrimPrefix(errMessage(err), "WithRetrieval: "))
 		}
 		switch m := req.RetrievalMode.(type) {
 		case *xaiv1.SearchRequest_HybridRetrieval:
@@ -362,12 +362,12 @@ func CollectionsSearch(collectionIDs []string, opts ...CollectionsSearchOption) 
 // values out of range.
 type AttachmentSearchOption func(*xaiv1.AttachmentSearch) error
 
-// AttachmentSearchLimit caps the number of results the search returns,
+// WithAttachmentSearchLimit caps the number of results the search returns,
 // from 1 up.
-func AttachmentSearchLimit(n int) AttachmentSearchOption {
+func WithAttachmentSearchLimit(n int) AttachmentSearchOption {
 	return func(as *xaiv1.AttachmentSearch) error {
 		if n < 1 || n > math.MaxInt32 {
-			return invalidArgument("attachment search: AttachmentSearchLimit(%d): the limit must be at least 1", n)
+			return invalidArgument("attachment search: WithAttachmentSearchLimit(%d): the limit must be at least 1", n)
 		}
 		as.Limit = proto.Int32(int32(n))
 		return nil
@@ -431,26 +431,26 @@ func ImageGeneration(action ...ImageAction) Tool {
 // cover.
 type MCPOption func(*xaiv1.MCP)
 
-// MCPDescription describes what the server offers, to help the model decide
+// WithMCPDescription describes what the server offers, to help the model decide
 // when to use it.
-func MCPDescription(description string) MCPOption {
+func WithMCPDescription(description string) MCPOption {
 	return func(m *xaiv1.MCP) { m.ServerDescription = description }
 }
 
-// MCPAllowedTools limits the server's tools the model may call; by default
+// WithMCPAllowedTools limits the server's tools the model may call; by default
 // all of them are allowed.
-func MCPAllowedTools(names ...string) MCPOption {
+func WithMCPAllowedTools(names ...string) MCPOption {
 	return func(m *xaiv1.MCP) { m.AllowedToolNames = append(m.AllowedToolNames, names...) }
 }
 
-// MCPAuthorization sets the credential xAI sends to the server in the
+// WithMCPAuthorization sets the credential xAI sends to the server in the
 // Authorization header, for example "Bearer <token>".
-func MCPAuthorization(value string) MCPOption {
+func WithMCPAuthorization(value string) MCPOption {
 	return func(m *xaiv1.MCP) { m.Authorization = &value }
 }
 
-// MCPHeader adds an HTTP header sent with every request to the server.
-func MCPHeader(name, value string) MCPOption {
+// WithMCPHeader adds an HTTP header sent with every request to the server.
+func WithMCPHeader(name, value string) MCPOption {
 	return func(m *xaiv1.MCP) {
 		if m.ExtraHeaders == nil {
 			m.ExtraHeaders = map[string]string{}

@@ -18,12 +18,6 @@ import (
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 )
 
-// Default and largest page of the batch listings.
-const (
-	batchDefaultPage = 100
-	batchMaxPage     = 1000
-)
-
 // Endpoints reported in request metadata and cost breakdowns. The names
 // are the fake's own.
 const (
@@ -473,29 +467,25 @@ func (bs *batchService) run(ctx context.Context, r *xaiv1.BatchRequest) (*xaiv1.
 		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_ImageResponse{ImageResponse: resp}},
 			resp.GetUsage().GetCostInUsdTicks(), nil
 	case *xaiv1.BatchRequest_VideoRequest:
-		p, err := s.planGenerateVideo(teamOf(ctx), x.VideoRequest)
-		if err != nil {
-			return nil, 0, err
-		}
-		resp, err := s.finishVideo(p)
-		if err != nil {
-			return nil, 0, err
-		}
-		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
-			resp.GetUsage().GetCostInUsdTicks(), nil
+		return s.runVideo(s.planGenerateVideo(teamOf(ctx), x.VideoRequest))
 	case *xaiv1.BatchRequest_VideoExtensionRequest:
-		p, err := s.planExtendVideo(teamOf(ctx), x.VideoExtensionRequest)
-		if err != nil {
-			return nil, 0, err
-		}
-		resp, err := s.finishVideo(p)
-		if err != nil {
-			return nil, 0, err
-		}
-		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
-			resp.GetUsage().GetCostInUsdTicks(), nil
+		return s.runVideo(s.planExtendVideo(teamOf(ctx), x.VideoExtensionRequest))
 	}
 	return nil, 0, invalid("the request holds no request") // newBatchItem refuses these
+}
+
+// runVideo makes the video of a batch request planned by planGenerateVideo
+// or planExtendVideo, and returns it with its cost.
+func (s *Server) runVideo(p *videoPlan, err error) (*xaiv1.BatchResultData, int64, error) {
+	if err != nil {
+		return nil, 0, err
+	}
+	resp, err := s.finishVideo(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
+		resp.GetUsage().GetCostInUsdTicks(), nil
 }
 
 // proto describes the batch; bs.mu must be held.
@@ -554,17 +544,6 @@ func (it *batchItem) metadata() *xaiv1.BatchRequestMetadata {
 		md.FinishTime = timestamppb.New(it.finished)
 	}
 	return md
-}
-
-// pageLimit applies the default and cap of page sizes.
-func pageLimit(limit int32) (int, error) {
-	switch {
-	case limit < 0:
-		return 0, invalid("limit must not be negative, got %d", limit)
-	case limit == 0:
-		return batchDefaultPage, nil
-	}
-	return min(int(limit), batchMaxPage), nil
 }
 
 // batchToken makes the token of the page after position pos of a batch

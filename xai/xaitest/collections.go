@@ -29,7 +29,6 @@ import (
 
 	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
 	ragv1 "github.com/gogrok/sdk/gen/xai/api/v1/rag"
-	sharedv1 "github.com/gogrok/sdk/gen/xai/api/v1/shared"
 )
 
 // The Collections service keeps collections and their documents in memory.
@@ -42,9 +41,6 @@ import (
 // is done at once.
 
 const (
-	// Default and largest page of ListCollections and ListDocuments.
-	defaultRAGPageSize = 100
-	maxRAGPageSize     = 1000
 	// largest chunk size accepted in a chunk configuration.
 	maxChunkSize = 1 << 20
 	// defaultEmbeddingModel is recorded when a collection names no model.
@@ -495,107 +491,6 @@ func (r *ragStore) documentLocked(t team, collectionID, fileID string) (*collect
 	return c, d, nil
 }
 
-// sortKey is what listings order items by: a text, a number, and the order
-// of creation to break ties.
-type sortKey struct {
-	name string
-	num  int64
-	seq  int64
-}
-
-// byName, byNum and bySeq choose which part of a sortKey comes first.
-const (
-	byName = iota
-	byNum
-	bySeq
-)
-
-func compareKeys(by int, a, b sortKey) int {
-	var c int
-	switch by {
-	case byName:
-		c = strings.Compare(a.name, b.name)
-	case byNum:
-		c = cmp.Compare(a.num, b.num)
-	}
-	return cmp.Or(c, cmp.Compare(a.seq, b.seq))
-}
-
-// pageRequest is what listings share.
-type pageRequest struct {
-	scope string
-	sort  int32 // the request's sort_by, or -1 when unset
-	by    int   // byName, byNum or bySeq
-	desc  bool
-	limit int
-	after *sortKey
-}
-
-// listing names the listing in page tokens: collections, or the documents
-// of one collection.
-func (p pageRequest) listing() string {
-	if p.scope == "" {
-		return "collections"
-	}
-	return "documents:" + p.scope
-}
-
-// parsePage validates the paging fields of a listing request.
-func parsePage(scope string, limit *int32, order *sharedv1.Ordering, sort int32, by int, token *string) (pageRequest, error) {
-	p := pageRequest{scope: scope, sort: sort, by: by, limit: defaultRAGPageSize}
-	if limit != nil {
-		if *limit < 1 {
-			return p, invalid("limit must be positive when set, got %d", *limit)
-		}
-		p.limit = min(int(*limit), maxRAGPageSize)
-	}
-	switch o := order; {
-	case o == nil, *o == sharedv1.Ordering_ORDERING_UNKNOWN, *o == sharedv1.Ordering_ORDERING_ASCENDING:
-	case *o == sharedv1.Ordering_ORDERING_DESCENDING:
-		p.desc = true
-	default:
-		return p, invalid("order %d is not a valid order", *o)
-	}
-	if token != nil && *token != "" {
-		t, err := decodePageToken(*token, p.listing(), sort, p.desc)
-		if err != nil {
-			return p, err
-		}
-		p.after = &sortKey{name: t.Name, num: t.Num, seq: t.Seq}
-	}
-	return p, nil
-}
-
-// page sorts keys and returns the indexes of the page's items, in order,
-// and the token of the next page ("" at the end).
-func (p pageRequest) page(keys []sortKey) ([]int, string) {
-	sign := 1
-	if p.desc {
-		sign = -1
-	}
-	idx := make([]int, len(keys))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int { return sign * compareKeys(p.by, keys[a], keys[b]) })
-	start := 0
-	if p.after != nil {
-		start = len(idx)
-		for i, k := range idx {
-			if sign*compareKeys(p.by, keys[k], *p.after) > 0 {
-				start = i
-				break
-			}
-		}
-	}
-	end := min(start+p.limit, len(idx))
-	if end == len(idx) {
-		return idx[start:end], ""
-	}
-	last := keys[idx[end-1]]
-	return idx[start:end], pageToken{Listing: p.listing(), Sort: p.sort, Desc: p.desc, Name: last.name, Num: last.num, Seq: last.seq}.encode()
-}
-
 // collectionsService implements the Collections service.
 type collectionsService struct {
 	collectionsv1.UnimplementedCollectionsServer
@@ -663,17 +558,14 @@ func (cs *collectionsService) ListCollections(ctx context.Context, req *collecti
 	if err != nil {
 		return nil, err
 	}
-	sort, by := int32(-1), bySeq
-	if req.SortBy != nil {
-		switch sort = int32(req.GetSortBy()); req.GetSortBy() {
-		case collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME:
-			by = byName
-		case collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE:
-		default:
-			return nil, invalid("sort_by %d is not a valid sort attribute", req.GetSortBy())
-		}
+	sort, by, err := sortOrder(req.SortBy, map[collectionsv1.CollectionsSortBy]int{
+		collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME: byName,
+		collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE:  bySeq,
+	})
+	if err != nil {
+		return nil, err
 	}
-	p, err := parsePage("", req.Limit, req.Order, sort, by, req.PaginationToken)
+	p, err := parsePage("collections", req.Limit, req.Order, sort, by, req.PaginationToken)
 	if err != nil {
 		return nil, err
 	}
@@ -685,17 +577,10 @@ func (cs *collectionsService) ListCollections(ctx context.Context, req *collecti
 			all = append(all, c)
 		}
 	}
-	keys := make([]sortKey, len(all))
-	for i, c := range all {
-		keys[i] = sortKey{name: c.name, seq: c.seq}
-	}
-	idx, next := p.page(keys)
-	resp := &collectionsv1.ListCollectionsResponse{}
-	for _, i := range idx {
-		resp.Collections = append(resp.Collections, all[i].proto())
-	}
-	if next != "" {
-		resp.PaginationToken = &next
+	page, next := paginate(p, all, func(c *collection) sortKey { return sortKey{name: c.name, seq: c.seq} })
+	resp := &collectionsv1.ListCollectionsResponse{PaginationToken: next}
+	for _, c := range page {
+		resp.Collections = append(resp.Collections, c.proto())
 	}
 	return resp, nil
 }
@@ -918,19 +803,15 @@ func (cs *collectionsService) ListDocuments(ctx context.Context, req *collection
 	if err != nil {
 		return nil, err
 	}
-	sort, by := int32(-1), bySeq
-	if req.SortBy != nil {
-		switch sort = int32(req.GetSortBy()); req.GetSortBy() {
-		case collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME:
-			by = byName
-		case collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE:
-			by = byNum
-		case collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE:
-		default:
-			return nil, invalid("sort_by %d is not a valid sort attribute", req.GetSortBy())
-		}
+	sort, by, err := sortOrder(req.SortBy, map[collectionsv1.DocumentsSortBy]int{
+		collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME: byName,
+		collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE: byNum,
+		collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE:  bySeq,
+	})
+	if err != nil {
+		return nil, err
 	}
-	p, err := parsePage(req.GetCollectionId(), req.Limit, req.Order, sort, by, req.PaginationToken)
+	p, err := parsePage("documents:"+req.GetCollectionId(), req.Limit, req.Order, sort, by, req.PaginationToken)
 	if err != nil {
 		return nil, err
 	}
@@ -946,17 +827,12 @@ func (cs *collectionsService) ListDocuments(ctx context.Context, req *collection
 			docs = append(docs, d)
 		}
 	}
-	keys := make([]sortKey, len(docs))
-	for i, d := range docs {
-		keys[i] = sortKey{name: d.name, num: int64(len(d.data)), seq: d.seq}
-	}
-	idx, next := p.page(keys)
-	resp := &collectionsv1.ListDocumentsResponse{}
-	for _, i := range idx {
-		resp.Documents = append(resp.Documents, docs[i].proto())
-	}
-	if next != "" {
-		resp.PaginationToken = &next
+	page, next := paginate(p, docs, func(d *document) sortKey {
+		return sortKey{name: d.name, num: int64(len(d.data)), seq: d.seq}
+	})
+	resp := &collectionsv1.ListDocumentsResponse{PaginationToken: next}
+	for _, d := range page {
+		resp.Documents = append(resp.Documents, d.proto())
 	}
 	return resp, nil
 }

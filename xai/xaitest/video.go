@@ -106,16 +106,8 @@ func (v *videoService) start(p *videoPlan) string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	job := &videoJob{plan: p, expires: now.Add(deferredRetention)}
-	if len(v.outcomes) > 0 {
-		job.outcome = v.outcomes[0]
-		v.outcomes = v.outcomes[1:]
-	}
-	switch {
-	case job.outcome.PendingPolls == 0:
-		job.outcome.PendingPolls = 1
-	case job.outcome.PendingPolls < 0:
-		job.outcome.PendingPolls = 0
-	}
+	job.outcome, _ = popScript(&v.outcomes)
+	job.outcome.PendingPolls = pendingPolls(job.outcome.PendingPolls)
 	v.jobs[id] = job
 	v.inserts++
 	if v.inserts >= sweepEvery {

@@ -3,7 +3,6 @@ package xaitest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -247,39 +246,29 @@ func (bs *batchService) CancelBatch(ctx context.Context, req *xaiv1.CancelBatchR
 
 // ListBatches lists live batches, newest first.
 func (bs *batchService) ListBatches(ctx context.Context, req *xaiv1.ListBatchesRequest) (*xaiv1.ListBatchesResponse, error) {
-	limit, err := pageLimit(req.GetLimit())
+	p, err := batchPage("batches:", req.GetLimit(), req.GetPaginationToken(), true)
 	if err != nil {
 		return nil, err
-	}
-	after := int64(-1)
-	if req.GetPaginationToken() != "" {
-		if after, err = batchTokenPos(req.GetPaginationToken(), "batches", ""); err != nil {
-			return nil, err
-		}
 	}
 	now := bs.s.clock.Now()
 	bs.mu.Lock()
 	var live []*fakeBatch
 	for id := range bs.batches {
-		if b, err := bs.lookupLocked(teamOf(ctx), id, now); err == nil && (after < 0 || b.seq < after) {
+		if b, err := bs.lookupLocked(teamOf(ctx), id, now); err == nil {
 			live = append(live, b)
 		}
 	}
 	bs.mu.Unlock()
-	slices.SortFunc(live, func(a, b *fakeBatch) int { return int(b.seq - a.seq) })
-	page := live[:min(limit, len(live))]
+	page, next := paginate(p, live, func(b *fakeBatch) sortKey { return sortKey{seq: b.seq} })
 	for _, b := range page {
 		bs.advance(ctx, b)
 	}
-	resp := &xaiv1.ListBatchesResponse{}
+	resp := &xaiv1.ListBatchesResponse{PaginationToken: next}
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	for _, b := range page {
 		b.observeLocked()
 		resp.Batches = append(resp.Batches, b.proto(now))
-	}
-	if len(page) < len(live) {
-		resp.PaginationToken = proto.String(batchToken("batches", "", page[len(page)-1].seq))
 	}
 	return resp, nil
 }
@@ -287,7 +276,7 @@ func (bs *batchService) ListBatches(ctx context.Context, req *xaiv1.ListBatchesR
 // ListBatchRequestMetadata lists a batch's requests in the order they were
 // added, optionally only those in some states.
 func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1.ListBatchRequestMetadataRequest) (*xaiv1.ListBatchRequestMetadataResponse, error) {
-	limit, err := pageLimit(req.GetLimit())
+	p, err := batchPage("requests:"+req.GetBatchId(), req.GetLimit(), req.GetPaginationToken(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -305,26 +294,19 @@ func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1
 	if err != nil {
 		return nil, err
 	}
-	after := int64(0)
-	if req.GetPaginationToken() != "" {
-		if after, err = batchTokenPos(req.GetPaginationToken(), "requests", b.id); err != nil {
-			return nil, err
-		}
-	}
 	bs.advance(ctx, b)
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	resp := &xaiv1.ListBatchRequestMetadataResponse{}
+	var items []*batchItem
 	for _, it := range b.items {
-		if it.seq <= after || (want != nil && !want[it.state]) {
-			continue
+		if want == nil || want[it.state] {
+			items = append(items, it)
 		}
-		if len(resp.BatchRequestMetadata) == limit {
-			resp.PaginationToken = proto.String(batchToken("requests", b.id, after))
-			break
-		}
+	}
+	page, next := paginate(p, items, func(it *batchItem) sortKey { return sortKey{seq: it.seq} })
+	resp := &xaiv1.ListBatchRequestMetadataResponse{PaginationToken: next}
+	for _, it := range page {
 		resp.BatchRequestMetadata = append(resp.BatchRequestMetadata, it.metadata())
-		after = it.seq
 	}
 	b.observeLocked()
 	return resp, nil
@@ -334,7 +316,7 @@ func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1
 // the order they finished, so that requests finishing between pages are
 // never skipped. Cancelled requests have no result.
 func (bs *batchService) ListBatchResults(ctx context.Context, req *xaiv1.ListBatchResultsRequest) (*xaiv1.ListBatchResultsResponse, error) {
-	limit, err := pageLimit(req.GetLimit())
+	p, err := batchPage("results:"+req.GetBatchId(), req.GetLimit(), req.GetPaginationToken(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -342,31 +324,36 @@ func (bs *batchService) ListBatchResults(ctx context.Context, req *xaiv1.ListBat
 	if err != nil {
 		return nil, err
 	}
-	after := int64(0)
-	if req.GetPaginationToken() != "" {
-		if after, err = batchTokenPos(req.GetPaginationToken(), "results", b.id); err != nil {
-			return nil, err
-		}
-	}
 	bs.advance(ctx, b)
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	var done []*batchItem
 	for _, it := range b.items {
-		if it.result != nil && it.finishSeq > after {
+		if it.result != nil {
 			done = append(done, it)
 		}
 	}
-	slices.SortFunc(done, func(x, y *batchItem) int { return int(x.finishSeq - y.finishSeq) })
-	resp := &xaiv1.ListBatchResultsResponse{}
-	for _, it := range done[:min(limit, len(done))] {
+	page, next := paginate(p, done, func(it *batchItem) sortKey { return sortKey{seq: it.finishSeq} })
+	resp := &xaiv1.ListBatchResultsResponse{PaginationToken: next}
+	for _, it := range page {
 		resp.Results = append(resp.Results, proto.CloneOf(it.result))
-	}
-	if len(done) > limit {
-		resp.PaginationToken = proto.String(batchToken("results", b.id, done[limit-1].finishSeq))
 	}
 	b.observeLocked()
 	return resp, nil
+}
+
+// batchPage validates the paging fields of a batch listing, which orders
+// items by a position: creation (newest first when desc) or finishing.
+func batchPage(listing string, limit int32, token string, desc bool) (pageRequest, error) {
+	n, err := pageLimit(limit)
+	if err != nil {
+		return pageRequest{}, err
+	}
+	p := pageRequest{listing: listing, by: bySeq, desc: desc, limit: n}
+	if err := p.resume(token); err != nil {
+		return pageRequest{}, err
+	}
+	return p, nil
 }
 
 // GetBatchRequestResult returns one request and its result: unset while
@@ -544,21 +531,4 @@ func (it *batchItem) metadata() *xaiv1.BatchRequestMetadata {
 		md.FinishTime = timestamppb.New(it.finished)
 	}
 	return md
-}
-
-// batchToken makes the token of the page after position pos of a batch
-// listing: kind ("batches", "requests" or "results") and, for a batch's
-// listings, its ID.
-func batchToken(kind, batchID string, pos int64) string {
-	return pageToken{Listing: kind + ":" + batchID, Seq: pos}.encode()
-}
-
-// batchTokenPos returns the position a token continues after, or
-// INVALID_ARGUMENT for a token that this listing did not issue.
-func batchTokenPos(tok, kind, batchID string) (int64, error) {
-	t, err := decodePageToken(tok, kind+":"+batchID, 0, false)
-	if err == nil && t.Seq < 0 {
-		err = invalid("pagination_token is not a token this server issued")
-	}
-	return t.Seq, err
 }

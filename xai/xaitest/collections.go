@@ -558,14 +558,10 @@ func (cs *collectionsService) ListCollections(ctx context.Context, req *collecti
 	if err != nil {
 		return nil, err
 	}
-	sort, by, err := sortOrder(req.SortBy, map[collectionsv1.CollectionsSortBy]int{
+	p, err := parsePage("collections", req.Limit, req.Order, req.SortBy, map[collectionsv1.CollectionsSortBy]int{
 		collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_NAME: byName,
 		collectionsv1.CollectionsSortBy_COLLECTIONS_SORT_BY_AGE:  bySeq,
-	})
-	if err != nil {
-		return nil, err
-	}
-	p, err := parsePage("collections", req.Limit, req.Order, sort, by, req.PaginationToken)
+	}, req.PaginationToken)
 	if err != nil {
 		return nil, err
 	}
@@ -682,13 +678,9 @@ func (cs *collectionsService) AddDocumentToCollection(ctx context.Context, req *
 	}
 	now := cs.now()
 	s := cs.r.s
-	s.mu.Lock()
-	f, err := s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	var d *document
-	if err == nil {
-		d = &document{fileID: f.id, name: f.name, data: f.data, created: f.created, expires: f.expires}
-	}
-	s.mu.Unlock()
+	d, err := withLiveFile(s, teamOf(ctx), req.GetFileId(), func(f *storedFile, _ time.Time) *document {
+		return &document{fileID: f.id, name: f.name, data: f.data, created: f.created, expires: f.expires}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -803,15 +795,11 @@ func (cs *collectionsService) ListDocuments(ctx context.Context, req *collection
 	if err != nil {
 		return nil, err
 	}
-	sort, by, err := sortOrder(req.SortBy, map[collectionsv1.DocumentsSortBy]int{
+	p, err := parsePage("documents:"+req.GetCollectionId(), req.Limit, req.Order, req.SortBy, map[collectionsv1.DocumentsSortBy]int{
 		collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME: byName,
 		collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE: byNum,
 		collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_AGE:  bySeq,
-	})
-	if err != nil {
-		return nil, err
-	}
-	p, err := parsePage("documents:"+req.GetCollectionId(), req.Limit, req.Order, sort, by, req.PaginationToken)
+	}, req.PaginationToken)
 	if err != nil {
 		return nil, err
 	}

@@ -104,6 +104,21 @@ func (s *Server) liveFileLocked(t team, id string, now time.Time) (*storedFile, 
 	return f, nil
 }
 
+// withLiveFile calls fn with a live file of team t and the time it was
+// looked up at, under the server's lock, and returns what fn returns; or
+// the error of liveFileLocked.
+func withLiveFile[R any](s *Server, t team, id string, fn func(f *storedFile, now time.Time) R) (R, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.liveFileLocked(t, id, now)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return fn(f, now), nil
+}
+
 // dropFileLocked forgets a file and frees its bytes of its team's quota.
 // s.mu must be held.
 func (s *Server) dropFileLocked(f *storedFile) {
@@ -306,42 +321,22 @@ func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesReque
 
 // RetrieveFile returns a file's metadata.
 func (fs *filesService) RetrieveFile(ctx context.Context, req *xaiv1.RetrieveFileRequest) (*xaiv1.File, error) {
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	return f.proto(now), nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), (*storedFile).proto)
 }
 
 // DeleteFile deletes a file.
 func (fs *filesService) DeleteFile(ctx context.Context, req *xaiv1.DeleteFileRequest) (*xaiv1.DeleteFileResponse, error) {
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	fs.s.dropFileLocked(f)
-	return &xaiv1.DeleteFileResponse{Id: f.id, Deleted: true}, nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), func(f *storedFile, _ time.Time) *xaiv1.DeleteFileResponse {
+		fs.s.dropFileLocked(f)
+		return &xaiv1.DeleteFileResponse{Id: f.id, Deleted: true}
+	})
 }
 
 // RetrieveFileContent streams a file's bytes in 1 MiB messages.
 // DOWNLOAD_FORMAT_TEXT works for files that are UTF-8 text, which the fake
 // returns unchanged.
 func (fs *filesService) RetrieveFileContent(req *xaiv1.RetrieveFileContentRequest, stream grpc.ServerStreamingServer[xaiv1.FileContentChunk]) error {
-	ctx := stream.Context()
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	var data []byte
-	if err == nil {
-		data = f.data
-	}
-	fs.s.mu.Unlock()
+	data, err := withLiveFile(fs.s, teamOf(stream.Context()), req.GetFileId(), func(f *storedFile, _ time.Time) []byte { return f.data })
 	if err != nil {
 		return err
 	}
@@ -370,36 +365,26 @@ func (fs *filesService) CreatePublicUrl(ctx context.Context, req *xaiv1.CreatePu
 	if err := checkLifetime("expires_after", req.ExpiresAfter); err != nil {
 		return nil, err
 	}
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	f.share(now, req.ExpiresAfter)
-	resp := &xaiv1.CreatePublicUrlResponse{PublicUrl: f.publicURL}
-	if !f.urlExpiry.IsZero() {
-		resp.ExpiresAt = timestamppb.New(f.urlExpiry)
-	}
-	return resp, nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), func(f *storedFile, now time.Time) *xaiv1.CreatePublicUrlResponse {
+		f.share(now, req.ExpiresAfter)
+		resp := &xaiv1.CreatePublicUrlResponse{PublicUrl: f.publicURL}
+		if !f.urlExpiry.IsZero() {
+			resp.ExpiresAt = timestamppb.New(f.urlExpiry)
+		}
+		return resp
+	})
 }
 
 // RevokePublicUrl removes a file's public link, if it has a live one.
 func (fs *filesService) RevokePublicUrl(ctx context.Context, req *xaiv1.RevokePublicUrlRequest) (*xaiv1.RevokePublicUrlResponse, error) {
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	resp := &xaiv1.RevokePublicUrlResponse{FileId: f.id}
-	if f.publicURL != "" && (f.urlExpiry.IsZero() || now.Before(f.urlExpiry)) {
-		url := f.publicURL
-		resp.Revoked = true
-		resp.PublicUrl = &url
-	}
-	f.publicURL, f.urlExpiry = "", time.Time{}
-	return resp, nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), func(f *storedFile, now time.Time) *xaiv1.RevokePublicUrlResponse {
+		resp := &xaiv1.RevokePublicUrlResponse{FileId: f.id}
+		if f.publicURL != "" && (f.urlExpiry.IsZero() || now.Before(f.urlExpiry)) {
+			url := f.publicURL
+			resp.Revoked = true
+			resp.PublicUrl = &url
+		}
+		f.publicURL, f.urlExpiry = "", time.Time{}
+		return resp
+	})
 }

@@ -171,8 +171,13 @@ func paginate[T any](p pageRequest, items []T, key func(T) sortKey) ([]T, *strin
 }
 
 // parsePage validates the paging fields of a Collections listing, whose
-// limit is unset when nil and whose order is the shared Ordering.
-func parsePage(listing string, limit *int32, order *sharedv1.Ordering, sort int32, by int, token *string) (pageRequest, error) {
+// limit is unset when nil and whose order is the shared Ordering; orders
+// holds the valid values of its sort_by (see sortOrder).
+func parsePage[E ~int32](listing string, limit *int32, order *sharedv1.Ordering, sortBy *E, orders map[E]int, token *string) (pageRequest, error) {
+	sort, by, err := sortOrder(sortBy, orders)
+	if err != nil {
+		return pageRequest{}, err
+	}
 	p := pageRequest{listing: listing, sort: sort, by: by, limit: defaultPageSize}
 	if limit != nil {
 		if *limit < 1 {

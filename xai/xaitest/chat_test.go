@@ -756,14 +756,7 @@ func TestScriptedReplies(t *testing.T) {
 		t.Fatalf("first: %v", r1.GetOutputs()[0])
 	}
 
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunks := streamed(t, chat, chatReq("grok-3", user("x")))
 	var deltas []string
 	for _, ch := range chunks {
 		for _, o := range ch.GetOutputs() {
@@ -825,54 +818,14 @@ func streamText(chunks []*xaiv1.GetChatCompletionChunk, i int32) (content, reaso
 func TestUnaryStreamAndDeferredAgree(t *testing.T) {
 	srv := start(t)
 	chat := xaiv1.NewChatClient(srv.Conn())
-	schema := `{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"]}`
-	cases := map[string]func(r *xaiv1.GetCompletionsRequest){
-		"plain":     func(r *xaiv1.GetCompletionsRequest) {},
-		"reasoning": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-3-mini" },
-		"encrypted": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-4"; r.UseEncryptedContent = true },
-		"n=3":       func(r *xaiv1.GetCompletionsRequest) { r.N = ptr[int32](3) },
-		"max_tokens": func(r *xaiv1.GetCompletionsRequest) {
-			r.MaxTokens = ptr[int32](5)
-		},
-		"json schema": func(r *xaiv1.GetCompletionsRequest) {
-			r.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}
-		},
-		"tool call": func(r *xaiv1.GetCompletionsRequest) {
-			r.Tools = []*xaiv1.Tool{{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "f"}}}}
-			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_REQUIRED}}
-		},
-		"logprobs": func(r *xaiv1.GetCompletionsRequest) { r.Logprobs = true },
-	}
+	cases := requestVariants()
+	cases["max_tokens"] = func(r *xaiv1.GetCompletionsRequest) { r.MaxTokens = ptr[int32](5) }
+	cases["logprobs"] = func(r *xaiv1.GetCompletionsRequest) { r.Logprobs = true }
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := chatReq("grok-3", user("The quick brown fox jumps over the lazy dog, twice!"))
 			edit(req)
-			unary, err := chat.GetCompletion(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stream, err := chat.GetCompletionChunk(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			chunks, err := collect(t, stream)
-			if err != nil {
-				t.Fatal(err)
-			}
-			start, err := chat.StartDeferredCompletion(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			poll := &xaiv1.GetDeferredRequest{RequestId: start.GetRequestId()}
-			pending, err := chat.GetDeferredCompletion(ctx(t), poll)
-			if err != nil || pending.GetStatus() != xaiv1.DeferredStatus_PENDING || pending.Response != nil {
-				t.Fatalf("first poll: %v %v", pending, err)
-			}
-			done, err := chat.GetDeferredCompletion(ctx(t), poll)
-			if err != nil || done.GetStatus() != xaiv1.DeferredStatus_DONE {
-				t.Fatalf("second poll: %v %v", done, err)
-			}
-			deferred := done.GetResponse()
+			unary, chunks, deferred := threeWays(t, chat, req)
 
 			// Stream shape: the role on every delta, one ID, finish
 			// reasons and usage last.
@@ -905,7 +858,7 @@ func TestUnaryStreamAndDeferredAgree(t *testing.T) {
 				if sc != msg.GetContent() || sr != msg.GetReasoningContent() {
 					t.Fatalf("output %d: stream %q/%q, unary %q/%q", i, sc, sr, msg.GetContent(), msg.GetReasoningContent())
 				}
-				if msg.GetContent() != "" && countTokensOf(t, srv, msg.GetContent()) > 4 && deltas < 2 {
+				if msg.GetContent() != "" && tokens(t, srv, msg.GetContent()) > 4 && deltas < 2 {
 					t.Fatalf("output %d arrived in %d delta(s)", i, deltas)
 				}
 				if last.GetOutputs()[i].GetFinishReason() != out.GetFinishReason() {
@@ -926,8 +879,6 @@ func TestUnaryStreamAndDeferredAgree(t *testing.T) {
 		})
 	}
 }
-
-func countTokensOf(t *testing.T, srv *xaitest.Server, s string) int32 { return tokens(t, srv, s) }
 
 func TestDeferredLifecycle(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))

@@ -73,14 +73,7 @@ func TestControlScriptedReply(t *testing.T) {
 		t.Errorf("server_side_tools_used = %v", got)
 	}
 
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunks := streamed(t, chat, chatReq("grok-3", user("x")))
 	roles := map[int32]xaiv1.MessageRole{}
 	var answer strings.Builder
 	for _, ch := range chunks {
@@ -131,11 +124,7 @@ func TestControlInjectFault(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("a question long enough for several chunks")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
+	chunks, err := streamedErr(t, chat, chatReq("grok-3", user("a question long enough for several chunks")))
 	wantCode(t, err, codes.Internal)
 	if len(chunks) != 2 {
 		t.Errorf("%d chunks before the fault, want 2", len(chunks))

@@ -47,14 +47,7 @@ func TestStreamFaults(t *testing.T) {
 	srv := start(t)
 	chat := xaiv1.NewChatClient(srv.Conn())
 	req := chatReq("grok-3", user("a long enough question to make several chunks"))
-	full, err := chat.GetCompletionChunk(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := collect(t, full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := streamed(t, chat, req)
 	cases := []struct {
 		name  string
 		after int
@@ -69,11 +62,7 @@ func TestStreamFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName,
 				xaitest.Fault{Code: codes.Internal, Message: "stream broke", AfterChunks: tc.after})
-			stream, err := chat.GetCompletionChunk(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := collect(t, stream)
+			got, err := streamedErr(t, chat, req)
 			wantCode(t, err, codes.Internal, "stream broke")
 			if len(got) != tc.want {
 				t.Fatalf("received %d chunks before the error, want %d", len(got), tc.want)
@@ -115,14 +104,7 @@ func TestLatency(t *testing.T) {
 
 	// Streams wait d first, then d/10 between messages.
 	begin = time.Now()
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("slow stream")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunks := streamed(t, chat, chatReq("grok-3", user("slow stream")))
 	if took, min := time.Since(begin), d+time.Duration(len(chunks)-1)*d/10; took < min {
 		t.Fatalf("stream of %d chunks took %v, want at least %v", len(chunks), took, min)
 	}
@@ -166,11 +148,7 @@ func TestFaultAfterHeadersAndMatch(t *testing.T) {
 
 	// A stream: headers and 2 messages, the rest dropped, then the failure.
 	srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, AfterHeaders: true, AfterChunks: 2})
-	s, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("a long enough question to make several chunks")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, s)
+	chunks, err := streamedErr(t, chat, chatReq("grok-3", user("a long enough question to make several chunks")))
 	wantCode(t, err, codes.Unavailable)
 	if len(chunks) != 2 {
 		t.Errorf("%d chunks before the failure, want 2", len(chunks))

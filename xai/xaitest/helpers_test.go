@@ -113,3 +113,25 @@ func collect(t testing.TB, stream xaiv1.Chat_GetCompletionChunkClient) ([]*xaiv1
 		chunks = append(chunks, ch)
 	}
 }
+
+// streamed answers req as a stream and returns its chunks, failing the
+// test on any error.
+func streamed(t testing.TB, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsRequest) []*xaiv1.GetChatCompletionChunk {
+	t.Helper()
+	chunks, err := streamedErr(t, chat, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chunks
+}
+
+// streamedErr answers req as a stream and returns the chunks received
+// before the stream ended, and the error it ended with (nil at its end).
+func streamedErr(t testing.TB, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsRequest) ([]*xaiv1.GetChatCompletionChunk, error) {
+	t.Helper()
+	stream, err := chat.GetCompletionChunk(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return collect(t, stream)
+}

@@ -226,11 +226,7 @@ func TestStoredResponsesQuota(t *testing.T) {
 	}
 	_, err := chat.GetCompletion(ctx(t), req)
 	wantCode(t, err, codes.ResourceExhausted, "limit per team", "Limits.StoredResponsesPerTeam", "-max-stored-responses")
-	stream, err := chat.GetCompletionChunk(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
+	chunks, err := streamedErr(t, chat, req)
 	wantCode(t, err, codes.ResourceExhausted, "Limits.StoredResponsesPerTeam")
 	if len(chunks) != 0 {
 		t.Errorf("the refused stream sent %d chunks", len(chunks))

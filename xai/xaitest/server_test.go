@@ -148,18 +148,10 @@ func TestRequestsAreRecordedIncludingRejectedOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	stream, err := xaiv1.NewChatClient(conn).GetCompletionChunk(ctx(t), chatReq("grok-3", user("keyless")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = collect(t, stream)
+	_, err = streamedErr(t, xaiv1.NewChatClient(conn), chatReq("grok-3", user("keyless")))
 	wantCode(t, err, codes.Unauthenticated)
 	// A stream the handler rejects is recorded with its request.
-	stream, err = chat.GetCompletionChunk(ctx(t), chatReq("", user("streamed")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = collect(t, stream)
+	_, err = streamedErr(t, chat, chatReq("", user("streamed")))
 	wantCode(t, err, codes.InvalidArgument)
 
 	reqs := srv.Requests()

@@ -119,25 +119,42 @@ func threeWays(t *testing.T, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsReq
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := chat.GetCompletionChunk(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if chunks, err = collect(t, stream); err != nil {
-		t.Fatal(err)
-	}
+	chunks = streamed(t, chat, req)
 	start, err := chat.StartDeferredCompletion(ctx(t), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deferred == nil {
-		d, err := chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: start.GetRequestId()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		deferred = d.GetResponse()
+	// A job without a scripted outcome reports PENDING once, then DONE
+	// (the documented default of EnqueueDeferredOutcome).
+	poll := &xaiv1.GetDeferredRequest{RequestId: start.GetRequestId()}
+	pending, err := chat.GetDeferredCompletion(ctx(t), poll)
+	if err != nil || pending.GetStatus() != xaiv1.DeferredStatus_PENDING || pending.Response != nil {
+		t.Fatalf("first poll: %v %v", pending, err)
 	}
-	return unary, chunks, deferred
+	done, err := chat.GetDeferredCompletion(ctx(t), poll)
+	if err != nil || done.GetStatus() != xaiv1.DeferredStatus_DONE {
+		t.Fatalf("second poll: %v %v", done, err)
+	}
+	return unary, chunks, done.GetResponse()
+}
+
+// requestVariants edits a chat request into the shapes that its unary,
+// streamed and deferred answers must agree on; tests add their own.
+func requestVariants() map[string]func(*xaiv1.GetCompletionsRequest) {
+	schema := `{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"]}`
+	return map[string]func(r *xaiv1.GetCompletionsRequest){
+		"plain":     func(r *xaiv1.GetCompletionsRequest) {},
+		"reasoning": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-3-mini" },
+		"encrypted": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-4"; r.UseEncryptedContent = true },
+		"n=3":       func(r *xaiv1.GetCompletionsRequest) { r.N = ptr[int32](3) },
+		"tool call": func(r *xaiv1.GetCompletionsRequest) {
+			r.Tools = []*xaiv1.Tool{{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "f"}}}}
+			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_REQUIRED}}
+		},
+		"json schema": func(r *xaiv1.GetCompletionsRequest) {
+			r.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}
+		},
+	}
 }
 
 // sameResponse fails unless two responses agree on every field but those
@@ -162,21 +179,8 @@ func sameResponse(t *testing.T, what string, got, want *xaiv1.GetChatCompletionR
 func TestStreamsReadLikeTheOfficialSDK(t *testing.T) {
 	srv := start(t)
 	chat := xaiv1.NewChatClient(srv.Conn())
-	schema := `{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"]}`
-	cases := map[string]func(r *xaiv1.GetCompletionsRequest){
-		"plain":     func(r *xaiv1.GetCompletionsRequest) {},
-		"reasoning": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-3-mini" },
-		"encrypted": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-4"; r.UseEncryptedContent = true },
-		"n=2":       func(r *xaiv1.GetCompletionsRequest) { r.N = ptr[int32](2) },
-		"tool call": func(r *xaiv1.GetCompletionsRequest) {
-			r.Tools = []*xaiv1.Tool{{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "f"}}}}
-			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_REQUIRED}}
-		},
-		"structured": func(r *xaiv1.GetCompletionsRequest) {
-			r.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}
-		},
-		"web search": func(r *xaiv1.GetCompletionsRequest) { r.Tools = []*xaiv1.Tool{webSearch} },
-	}
+	cases := requestVariants()
+	cases["web search"] = func(r *xaiv1.GetCompletionsRequest) { r.Tools = []*xaiv1.Tool{webSearch} }
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := chatReq("grok-3", user("The quick brown fox jumps over the lazy dog, twice!"))
@@ -228,14 +232,7 @@ func TestStreamsReadLikeTheOfficialSDK(t *testing.T) {
 func TestScriptedChunksCarryRoles(t *testing.T) {
 	srv := start(t)
 	srv.EnqueueReply(xaitest.Reply{Chunks: []string{"a", "b", "c"}, Reasoning: "r"})
-	stream, err := xaiv1.NewChatClient(srv.Conn()).GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunks := streamed(t, xaiv1.NewChatClient(srv.Conn()), chatReq("grok-3", user("x")))
 	roleOnEveryDelta(t, chunks)
 	if d := chunks[0].GetOutputs()[0].GetDelta(); d.GetReasoningContent() != "r" {
 		t.Fatalf("first chunk %v, want the reasoning (no role-only chunk)", chunks[0])
@@ -729,14 +726,7 @@ func TestScriptedLayouts(t *testing.T) {
 		t.Fatalf("response %v", resp)
 	}
 
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunks := streamed(t, chat, chatReq("grok-3", user("x")))
 	roleOnEveryDelta(t, chunks)
 	// Read as the official SDK does, the shared index gives the answer
 	// text only; the tool's text never shows.
@@ -765,13 +755,7 @@ func TestScriptedLayouts(t *testing.T) {
 
 	// An output with nothing in it still appears in the stream.
 	srv.EnqueueReply(xaitest.Reply{Outputs: []xaitest.ReplyOutput{{Index: 0}, {Index: 1, Content: "b"}}})
-	stream, err = chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if chunks, err = collect(t, stream); err != nil {
-		t.Fatal(err)
-	}
+	chunks = streamed(t, chat, chatReq("grok-3", user("x")))
 	if got := accumulate(chunks).GetOutputs(); len(got) != 2 || got[0].GetIndex() != 0 || got[1].GetMessage().GetContent() != "b" {
 		t.Fatalf("accumulated %v", got)
 	}

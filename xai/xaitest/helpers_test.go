@@ -1,8 +1,13 @@
 package xaitest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	stdimage "image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"strings"
 	"testing"
@@ -134,4 +139,180 @@ func streamedErr(t testing.TB, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsR
 		t.Fatal(err)
 	}
 	return collect(t, stream)
+}
+
+// encode returns a tiny real PNG or JPEG image.
+func encode(t testing.TB, format string) []byte {
+	t.Helper()
+	img := stdimage.NewRGBA(stdimage.Rect(0, 0, 4, 4))
+	img.Set(1, 1, color.RGBA{255, 0, 0, 255})
+	var buf bytes.Buffer
+	var err error
+	if format == "png" {
+		err = png.Encode(&buf, img)
+	} else {
+		err = jpeg.Encode(&buf, img, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// tokens counts text with the server's Tokenize service.
+func tokens(t *testing.T, srv *xaitest.Server, s string) int32 {
+	t.Helper()
+	resp, err := xaiv1.NewTokenizeClient(srv.Conn()).TokenizeText(ctx(t), &xaiv1.TokenizeTextRequest{Model: "grok-3", Text: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int32(len(resp.GetTokens()))
+}
+
+func checkUsageTotals(t *testing.T, u *xaiv1.SamplingUsage) {
+	t.Helper()
+	if u.GetPromptTokens() != u.GetPromptTextTokens()+u.GetPromptImageTokens() ||
+		u.GetTotalTokens() != u.GetPromptTokens()+u.GetCompletionTokens()+u.GetReasoningTokens() ||
+		u.GetCachedPromptTextTokens() > u.GetPromptTextTokens() {
+		t.Fatalf("inconsistent usage %v", u)
+	}
+}
+
+// Server-side tools, as requests name them.
+var (
+	webSearch  = &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{}}}
+	xSearch    = &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: &xaiv1.XSearch{}}}
+	codeExec   = &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}
+	imageGen   = &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{}}}
+	attachment = &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{}}}
+	mcpTool    = &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: &xaiv1.MCP{ServerLabel: "docs", ServerUrl: "https://mcp.example.com/sse",
+		AllowedToolNames: []string{"lookup"}, Authorization: ptr("secret-token")}}}
+)
+
+// collectionsTool is the collections_search tool over the collections ids.
+func collectionsTool(ids ...string) *xaiv1.Tool {
+	return &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: ids}}}
+}
+
+// The roles of the agent loop's outputs.
+const (
+	assistant = xaiv1.MessageRole_ROLE_ASSISTANT
+	toolRole  = xaiv1.MessageRole_ROLE_TOOL
+)
+
+// officialText reads a stream the way the official Python SDK does
+// (src/xai_sdk/chat.py: Chunk.choices keeps only outputs whose delta.role
+// is ROLE_ASSISTANT, for the index it tracks) and returns the text of
+// each index.
+func officialText(chunks []*xaiv1.GetChatCompletionChunk) map[int32]string {
+	text := map[int32]string{}
+	for _, ch := range chunks {
+		for _, o := range ch.GetOutputs() {
+			if o.GetDelta().GetRole() == assistant {
+				text[o.GetIndex()] += o.GetDelta().GetContent()
+			}
+		}
+	}
+	return text
+}
+
+// accumulate rebuilds a response from a stream, one output per (index,
+// role) in order of appearance: text fields concatenated, tool calls,
+// inline citations and log probabilities appended, the last finish reason
+// kept. It reads the raw stubs only, as any client of the fake would.
+func accumulate(chunks []*xaiv1.GetChatCompletionChunk) *xaiv1.GetChatCompletionResponse {
+	type key struct {
+		index int32
+		role  xaiv1.MessageRole
+	}
+	resp := &xaiv1.GetChatCompletionResponse{}
+	byKey := map[key]*xaiv1.CompletionOutput{}
+	for _, ch := range chunks {
+		resp.Id, resp.Created, resp.Model, resp.SystemFingerprint = ch.GetId(), ch.GetCreated(), ch.GetModel(), ch.GetSystemFingerprint()
+		resp.ServiceTier = ch.GetServiceTier()
+		if ch.Usage != nil {
+			resp.Usage = ch.GetUsage()
+		}
+		resp.Citations = append(resp.Citations, ch.GetCitations()...)
+		for _, o := range ch.GetOutputs() {
+			d := o.GetDelta()
+			k := key{o.GetIndex(), d.GetRole()}
+			out, ok := byKey[k]
+			if !ok {
+				out = &xaiv1.CompletionOutput{Index: k.index, Message: &xaiv1.CompletionMessage{Role: k.role}}
+				byKey[k] = out
+				resp.Outputs = append(resp.Outputs, out)
+			}
+			m := out.Message
+			m.Content += d.GetContent()
+			m.ReasoningContent += d.GetReasoningContent()
+			m.EncryptedContent += d.GetEncryptedContent()
+			m.ToolCalls = append(m.ToolCalls, d.GetToolCalls()...)
+			m.Citations = append(m.Citations, d.GetCitations()...)
+			if o.GetFinishReason() != xaiv1.FinishReason_REASON_INVALID {
+				out.FinishReason = o.GetFinishReason()
+			}
+			if lp := o.GetLogprobs(); lp != nil {
+				if out.Logprobs == nil {
+					out.Logprobs = &xaiv1.LogProbs{}
+				}
+				out.Logprobs.Content = append(out.Logprobs.Content, lp.GetContent()...)
+			}
+		}
+	}
+	return resp
+}
+
+// roleOnEveryDelta fails unless every chunk output names its role.
+func roleOnEveryDelta(t *testing.T, chunks []*xaiv1.GetChatCompletionChunk) {
+	t.Helper()
+	for i, ch := range chunks {
+		for _, o := range ch.GetOutputs() {
+			if r := o.GetDelta().GetRole(); r != assistant && r != toolRole {
+				t.Fatalf("chunk %d, output %d has role %v: %v", i, o.GetIndex(), r, ch)
+			}
+		}
+	}
+}
+
+// threeWays answers req unary, streamed and deferred.
+func threeWays(t *testing.T, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsRequest) (unary *xaiv1.GetChatCompletionResponse, chunks []*xaiv1.GetChatCompletionChunk, deferred *xaiv1.GetChatCompletionResponse) {
+	t.Helper()
+	unary, err := chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks = streamed(t, chat, req)
+	start, err := chat.StartDeferredCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A job without a scripted outcome reports PENDING once, then DONE
+	// (the documented default of EnqueueDeferredOutcome).
+	poll := &xaiv1.GetDeferredRequest{RequestId: start.GetRequestId()}
+	pending, err := chat.GetDeferredCompletion(ctx(t), poll)
+	if err != nil || pending.GetStatus() != xaiv1.DeferredStatus_PENDING || pending.Response != nil {
+		t.Fatalf("first poll: %v %v", pending, err)
+	}
+	done, err := chat.GetDeferredCompletion(ctx(t), poll)
+	if err != nil || done.GetStatus() != xaiv1.DeferredStatus_DONE {
+		t.Fatalf("second poll: %v %v", done, err)
+	}
+	return unary, chunks, done.GetResponse()
+}
+
+// replay turns the outputs of a response into messages as the official
+// Python SDK's Chat.append does (chat.py: a ROLE_TOOL output gets the
+// tool_call_id of the call it echoes), optionally without that ID.
+func replay(resp *xaiv1.GetChatCompletionResponse, withID bool) []*xaiv1.Message {
+	var msgs []*xaiv1.Message
+	for _, o := range resp.GetOutputs() {
+		m := o.GetMessage()
+		msg := &xaiv1.Message{Role: m.GetRole(), Content: []*xaiv1.Content{text(m.GetContent())}, ToolCalls: m.GetToolCalls()}
+		if m.GetRole() == toolRole && withID {
+			msg.ToolCallId = ptr(m.GetToolCalls()[0].GetId())
+		}
+		msgs = append(msgs, msg)
+	}
+	return msgs
 }

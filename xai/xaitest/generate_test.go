@@ -10,8 +10,7 @@ import (
 )
 
 func TestReasoning(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t)
 	run := func(model string, effort *xaiv1.ReasoningEffort) *xaiv1.GetChatCompletionResponse {
 		t.Helper()
 		req := chatReq(model, user("think about it"))
@@ -47,8 +46,7 @@ func TestReasoning(t *testing.T) {
 }
 
 func TestDefaultReplies(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t)
 	resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", system("sys"), user("Hello there")))
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +101,7 @@ func TestDefaultReplies(t *testing.T) {
 }
 
 func TestMaxTokensStopAndLogprobs(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	full, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("count")))
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +153,7 @@ func TestMaxTokensStopAndLogprobs(t *testing.T) {
 }
 
 func TestToolChoice(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	weather := &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{
 		Name:       "get_weather",
 		Parameters: `{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","minimum":1}},"required":["city","days"]}`,

@@ -38,6 +38,14 @@ func start(t testing.TB, opts ...xaitest.Option) *xaitest.Server {
 	return srv
 }
 
+// startChat starts a fake as start does and returns it with a Chat client
+// over its connection.
+func startChat(t testing.TB, opts ...xaitest.Option) (*xaitest.Server, xaiv1.ChatClient) {
+	t.Helper()
+	srv := start(t, opts...)
+	return srv, xaiv1.NewChatClient(srv.Conn())
+}
+
 // rawConn returns a connection to srv that sends no API key.
 func rawConn(t testing.TB, srv *xaitest.Server) *grpc.ClientConn {
 	t.Helper()

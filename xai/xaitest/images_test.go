@@ -17,8 +17,7 @@ func dataURL(mime string, b []byte) string {
 }
 
 func TestChatImages(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	pngBytes, jpegBytes := encode(t, "png"), encode(t, "jpeg")
 	const auto, low, high = xaiv1.ImageDetail_DETAIL_AUTO, xaiv1.ImageDetail_DETAIL_LOW, xaiv1.ImageDetail_DETAIL_HIGH
 	cases := []struct {

@@ -9,8 +9,7 @@ import (
 )
 
 func TestResponseFormat(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 
 	req := chatReq("grok-3", user("as json"))
 	req.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_OBJECT}

@@ -212,8 +212,7 @@ func TestFileBytesQuota(t *testing.T) {
 // RESOURCE_EXHAUSTED, before anything is generated or streamed.
 func TestStoredResponsesQuota(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock), xaitest.WithLimits(xaitest.Limits{StoredResponsesPerTeam: 2}))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t, xaitest.WithClock(clock), xaitest.WithLimits(xaitest.Limits{StoredResponsesPerTeam: 2}))
 	req := chatReq("grok-3", user("keep me"))
 	req.StoreMessages = true
 	var ids []string

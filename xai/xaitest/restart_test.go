@@ -88,8 +88,7 @@ func TestRestartKeepsStateAndEndsOpenCalls(t *testing.T) {
 }
 
 func TestRestartRepeatedlyThenClose(t *testing.T) {
-	srv := start(t, xaitest.WithRequestLog(0))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t, xaitest.WithRequestLog(0))
 	for i := range 3 {
 		if err := srv.Restart(); err != nil {
 			t.Fatalf("restart %d: %v", i, err)

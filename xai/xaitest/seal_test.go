@@ -14,8 +14,7 @@ import (
 
 func TestEncryptedReasoning(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
-	srv := start(t, xaitest.WithEncryptionKey(key))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t, xaitest.WithEncryptionKey(key))
 
 	plainResp, err := chat.GetCompletion(ctx(t), chatReq("grok-4", user("secret thoughts")))
 	if err != nil {

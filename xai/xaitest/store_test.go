@@ -13,8 +13,7 @@ import (
 )
 
 func TestStoreGetDelete(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t)
 	req := chatReq("grok-3", user("remember me"))
 	req.StoreMessages = true
 	resp, err := chat.GetCompletion(ctx(t), req)
@@ -116,8 +115,7 @@ func TestRetention(t *testing.T) {
 }
 
 func TestPreviousResponseChaining(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t)
 
 	first := chatReq("grok-3", system("Be brief."), user("What is 6 times 7?"))
 	first.StoreMessages = true
@@ -212,8 +210,7 @@ func TestPreviousResponseChaining(t *testing.T) {
 
 func TestDeferredLifecycle(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t, xaitest.WithClock(clock))
 	req := chatReq("grok-3", user("later"))
 	req.StoreMessages = true
 	started, err := chat.StartDeferredCompletion(ctx(t), req)
@@ -245,8 +242,7 @@ func TestDeferredLifecycle(t *testing.T) {
 }
 
 func TestResponseIDsAreUnique(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	seen := map[string]bool{}
 	for range 50 {
 		resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("same request")))
@@ -264,8 +260,7 @@ func TestResponseIDsAreUnique(t *testing.T) {
 // message names that cause first (issue 12: each turn continued must be
 // stored).
 func TestPreviousResponseNotStored(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	first, err := chat.GetCompletion(ctx(t), chatReq("grok-4", user("one")))
 	if err != nil {
 		t.Fatal(err)

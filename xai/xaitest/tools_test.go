@@ -35,8 +35,7 @@ func sameResponse(t *testing.T, what string, got, want *xaiv1.GetChatCompletionR
 
 // TestAgentLoopLayout checks one web search against the layout of issue 9.
 func TestAgentLoopLayout(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	req := chatReq("grok-4", user("What is new in Go 1.24?"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	resp, err := chat.GetCompletion(ctx(t), req)
@@ -304,8 +303,7 @@ func decodeImage(t *testing.T, out *xaiv1.CompletionOutput) string {
 }
 
 func TestImageGenerationAndEdit(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t)
 	first := chatReq("grok-4", user("Generate a corgi surfing a wave"))
 	first.Tools = []*xaiv1.Tool{imageGen}
 	first.StoreMessages = true
@@ -396,8 +394,7 @@ func TestImageGenerationAndEdit(t *testing.T) {
 }
 
 func TestToolTurnIDs(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	fn := &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "get_time"}}}
 	req := chatReq("grok-3", user("time?"))
 	req.Tools = []*xaiv1.Tool{fn}
@@ -435,8 +432,7 @@ func TestToolTurnIDs(t *testing.T) {
 // TestAgentLoopStored: a stored agentic response keeps every output in its
 // conversation, so a continuation may answer its calls.
 func TestAgentLoopStored(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t)
 	req := chatReq("grok-4", user("search please"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	req.StoreMessages = true
@@ -465,8 +461,7 @@ func TestAgentLoopStored(t *testing.T) {
 }
 
 func TestServerToolValidation(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	cases := []struct {
 		name string
 		tool *xaiv1.Tool
@@ -497,8 +492,7 @@ func TestServerToolValidation(t *testing.T) {
 // TestNoLoopWithoutUserTurn: after a tool's result, or with TOOL_MODE_NONE,
 // the model answers without calling server-side tools.
 func TestNoLoopWithoutUserTurn(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startChat(t)
 	req := chatReq("grok-4", user("x"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	req.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_NONE}}

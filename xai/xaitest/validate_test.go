@@ -9,8 +9,7 @@ import (
 )
 
 func TestChatValidation(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startChat(t)
 	ok := func() *xaiv1.GetCompletionsRequest { return chatReq("grok-4", user("hi")) }
 	with := func(f func(r *xaiv1.GetCompletionsRequest)) *xaiv1.GetCompletionsRequest {
 		r := ok()

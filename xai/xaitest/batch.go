@@ -290,26 +290,14 @@ func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1
 		}
 		want[st] = true
 	}
-	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
+	mds, next, err := listItems(bs, ctx, req.GetBatchId(), p,
+		func(it *batchItem) bool { return want == nil || want[it.state] },
+		func(it *batchItem) int64 { return it.seq },
+		(*batchItem).metadata)
 	if err != nil {
 		return nil, err
 	}
-	bs.advance(ctx, b)
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	var items []*batchItem
-	for _, it := range b.items {
-		if want == nil || want[it.state] {
-			items = append(items, it)
-		}
-	}
-	page, next := paginate(p, items, func(it *batchItem) sortKey { return sortKey{seq: it.seq} })
-	resp := &xaiv1.ListBatchRequestMetadataResponse{PaginationToken: next}
-	for _, it := range page {
-		resp.BatchRequestMetadata = append(resp.BatchRequestMetadata, it.metadata())
-	}
-	b.observeLocked()
-	return resp, nil
+	return &xaiv1.ListBatchRequestMetadataResponse{BatchRequestMetadata: mds, PaginationToken: next}, nil
 }
 
 // ListBatchResults lists the results of a batch's finished requests, in
@@ -320,26 +308,41 @@ func (bs *batchService) ListBatchResults(ctx context.Context, req *xaiv1.ListBat
 	if err != nil {
 		return nil, err
 	}
-	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
+	results, next, err := listItems(bs, ctx, req.GetBatchId(), p,
+		func(it *batchItem) bool { return it.result != nil },
+		func(it *batchItem) int64 { return it.finishSeq },
+		func(it *batchItem) *xaiv1.BatchResult { return proto.CloneOf(it.result) })
 	if err != nil {
 		return nil, err
+	}
+	return &xaiv1.ListBatchResultsResponse{Results: results, PaginationToken: next}, nil
+}
+
+// listItems lists a page of the requests of batch id that keep accepts,
+// ordered by the position pos gives them, after bringing the batch up to
+// date; render describes each with bs.mu held.
+func listItems[R any](bs *batchService, ctx context.Context, id string, p pageRequest,
+	keep func(*batchItem) bool, pos func(*batchItem) int64, render func(*batchItem) R) ([]R, *string, error) {
+	b, err := bs.lookup(teamOf(ctx), id)
+	if err != nil {
+		return nil, nil, err
 	}
 	bs.advance(ctx, b)
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	var done []*batchItem
+	var items []*batchItem
 	for _, it := range b.items {
-		if it.result != nil {
-			done = append(done, it)
+		if keep(it) {
+			items = append(items, it)
 		}
 	}
-	page, next := paginate(p, done, func(it *batchItem) sortKey { return sortKey{seq: it.finishSeq} })
-	resp := &xaiv1.ListBatchResultsResponse{PaginationToken: next}
+	page, next := paginate(p, items, func(it *batchItem) sortKey { return sortKey{seq: pos(it)} })
+	out := make([]R, 0, len(page))
 	for _, it := range page {
-		resp.Results = append(resp.Results, proto.CloneOf(it.result))
+		out = append(out, render(it))
 	}
 	b.observeLocked()
-	return resp, nil
+	return out, next, nil
 }
 
 // batchPage validates the paging fields of a batch listing, which orders

@@ -440,15 +440,12 @@ func (bs *batchService) run(ctx context.Context, r *xaiv1.BatchRequest) (*xaiv1.
 	s := bs.s
 	switch x := r.GetRequest().(type) {
 	case *xaiv1.BatchRequest_CompletionRequest:
-		comp, err := s.complete(ctx, x.CompletionRequest)
+		resp, err := s.answer(ctx, x.CompletionRequest)
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := s.keep(comp); err != nil {
-			return nil, 0, err
-		}
-		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_CompletionResponse{CompletionResponse: comp.resp}},
-			comp.resp.GetUsage().GetCostInUsdTicks(), nil
+		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_CompletionResponse{CompletionResponse: resp}},
+			resp.GetUsage().GetCostInUsdTicks(), nil
 	case *xaiv1.BatchRequest_ImageRequest:
 		resp, err := (&imageService{s: s}).GenerateImage(ctx, x.ImageRequest)
 		if err != nil {

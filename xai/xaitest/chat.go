@@ -61,14 +61,7 @@ func serverTools(req *xaiv1.GetCompletionsRequest) []*xaiv1.Tool {
 
 // GetCompletion answers with the whole completion.
 func (c *chatService) GetCompletion(ctx context.Context, req *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
-	comp, err := c.s.complete(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.s.keep(comp); err != nil {
-		return nil, err
-	}
-	return comp.resp, nil
+	return c.s.answer(ctx, req)
 }
 
 // GetCompletionChunk streams the completion output by output: reasoning,
@@ -98,14 +91,11 @@ func (c *chatService) GetCompletionChunk(req *xaiv1.GetCompletionsRequest, strea
 // StartDeferredCompletion computes the completion at once and hands out a
 // request ID to poll.
 func (c *chatService) StartDeferredCompletion(ctx context.Context, req *xaiv1.GetCompletionsRequest) (*xaiv1.StartDeferredResponse, error) {
-	comp, err := c.s.complete(ctx, req)
+	resp, err := c.s.answer(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.s.keep(comp); err != nil {
-		return nil, err
-	}
-	return &xaiv1.StartDeferredResponse{RequestId: c.s.startDeferred(teamOf(ctx), comp.resp)}, nil
+	return &xaiv1.StartDeferredResponse{RequestId: c.s.startDeferred(teamOf(ctx), resp)}, nil
 }
 
 // GetDeferredCompletion reports PENDING on the first poll and DONE with the
@@ -181,6 +171,19 @@ func (c *chatService) CompactContext(ctx context.Context, req *xaiv1.CompactCont
 			TotalTokens:       int32(text + images + summary),
 		},
 	}, nil
+}
+
+// answer completes a request whole and keeps what it must keep: the
+// answer of the unary, deferred and batch calls.
+func (s *Server) answer(ctx context.Context, req *xaiv1.GetCompletionsRequest) (*xaiv1.GetChatCompletionResponse, error) {
+	comp, err := s.complete(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.keep(comp); err != nil {
+		return nil, err
+	}
+	return comp.resp, nil
 }
 
 // complete validates a request and generates its completion.

@@ -184,12 +184,18 @@ func (v *videoService) GetDeferredVideo(ctx context.Context, req *xaiv1.GetDefer
 	return &xaiv1.GetDeferredVideoResponse{Status: xaiv1.DeferredStatus_DONE, Response: proto.CloneOf(job.done)}, nil
 }
 
-// planGenerateVideo validates a generation request.
-func (s *Server) planGenerateVideo(t team, req *xaiv1.GenerateVideoRequest) (*videoPlan, error) {
-	if strings.TrimSpace(req.GetPrompt()) == "" {
+// videoModelFor checks the prompt of a video request and resolves its
+// model.
+func (s *Server) videoModelFor(prompt, model string) (*videoModel, error) {
+	if strings.TrimSpace(prompt) == "" {
 		return nil, invalid("prompt is required")
 	}
-	m, err := s.lookupVideoModel(req.GetModel())
+	return s.lookupVideoModel(model)
+}
+
+// planGenerateVideo validates a generation request.
+func (s *Server) planGenerateVideo(t team, req *xaiv1.GenerateVideoRequest) (*videoPlan, error) {
+	m, err := s.videoModelFor(req.GetPrompt(), req.GetModel())
 	if err != nil {
 		return nil, err
 	}
@@ -241,10 +247,7 @@ func (s *Server) planGenerateVideo(t team, req *xaiv1.GenerateVideoRequest) (*vi
 
 // planExtendVideo validates an extension request.
 func (s *Server) planExtendVideo(t team, req *xaiv1.ExtendVideoRequest) (*videoPlan, error) {
-	if strings.TrimSpace(req.GetPrompt()) == "" {
-		return nil, invalid("prompt is required")
-	}
-	m, err := s.lookupVideoModel(req.GetModel())
+	m, err := s.videoModelFor(req.GetPrompt(), req.GetModel())
 	if err != nil {
 		return nil, err
 	}

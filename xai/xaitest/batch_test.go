@@ -100,10 +100,7 @@ func TestBatchProcessesChatRequests(t *testing.T) {
 	if c := content(results["uk"].GetResponse().GetCompletionResponse(), 0); c != "Scripted for the first." {
 		t.Errorf("first request content %q; want the scripted reply, used in the order requests were added", c)
 	}
-	direct, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("France?")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	direct := complete(t, chat, chatReq("grok-3", user("France?")))
 	frResp := results["fr"].GetResponse().GetCompletionResponse()
 	if content(frResp, 0) != content(direct, 0) {
 		t.Errorf("batch content %q, direct %q: the batch must use the chat engine", content(frResp, 0), content(direct, 0))

@@ -103,18 +103,12 @@ func TestCompactContext(t *testing.T) {
 	if compact.GetId() == "" || compact.GetEncryptedContent() == "" || compact.GetDroppedMessageCount() != 3 {
 		t.Fatalf("compact: %v", compact)
 	}
-	explicit, err := chat.GetCompletion(ctx(t), chatReq("grok-4", append(history, user("three"))...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	explicit := complete(t, chat, chatReq("grok-4", append(history, user("three"))...))
 	if compact.GetUsage().GetPromptTextTokens() != explicit.GetUsage().GetPromptTextTokens()-3-tokens(t, srv, "three") {
 		t.Fatalf("compaction usage %v", compact.GetUsage())
 	}
 	carrier := &xaiv1.Message{Role: xaiv1.MessageRole_ROLE_ASSISTANT, EncryptedContent: compact.GetEncryptedContent()}
-	resumed, err := chat.GetCompletion(ctx(t), chatReq("grok-4", carrier, user("three")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resumed := complete(t, chat, chatReq("grok-4", carrier, user("three")))
 	u := resumed.GetUsage()
 	if u.GetPromptTextTokens() != explicit.GetUsage().GetPromptTextTokens() || u.GetCachedPromptTextTokens() != compact.GetUsage().GetPromptTextTokens() ||
 		content(resumed, 0) != content(explicit, 0) {
@@ -125,10 +119,7 @@ func TestCompactContext(t *testing.T) {
 	wantCode(t, err, codes.InvalidArgument, "messages[1]: only one system")
 	// What comes before a compaction message is ignored (issue 12), so its
 	// system message stays first.
-	after, err := chat.GetCompletion(ctx(t), chatReq("grok-4", user("first"), carrier, user("three")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := complete(t, chat, chatReq("grok-4", user("first"), carrier, user("three")))
 	if after.GetUsage().GetPromptTextTokens() != u.GetPromptTextTokens() {
 		t.Errorf("a message before the compaction was billed: %v, want %v", after.GetUsage(), u)
 	}

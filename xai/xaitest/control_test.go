@@ -59,10 +59,7 @@ func TestControlScriptedReply(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, chatReq("grok-3", user("x")))
 	if got := content(resp, 0); got != "scripted over gRPC" {
 		t.Errorf("content = %q, want the scripted chunks joined", got)
 	}
@@ -89,10 +86,7 @@ func TestControlScriptedReply(t *testing.T) {
 	}
 
 	// Both scripts are used: the default reply is back.
-	resp, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = complete(t, chat, chatReq("grok-3", user("x")))
 	if c := content(resp, 0); c == "scripted over gRPC" || c == "the answer" {
 		t.Errorf("a script was used twice: %q", c)
 	}
@@ -206,10 +200,7 @@ func TestControlAdvanceClockExpiresStoredResponse(t *testing.T) {
 	chat := xaiv1.NewChatClient(srv.Conn())
 	req := chatReq("grok-3", user("x"))
 	req.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	get := &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()}
 
 	adv, err := ctl.AdvanceClock(cctx, &controlv1.AdvanceClockRequest{By: durationpb.New(30*24*time.Hour - time.Second)})

@@ -15,10 +15,7 @@ func TestReasoning(t *testing.T) {
 		t.Helper()
 		req := chatReq(model, user("think about it"))
 		req.ReasoningEffort = effort
-		resp, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := complete(t, chat, req)
 		checkUsageTotals(t, resp.GetUsage())
 		return resp
 	}
@@ -47,10 +44,7 @@ func TestReasoning(t *testing.T) {
 
 func TestDefaultReplies(t *testing.T) {
 	srv, chat := startChat(t)
-	resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", system("sys"), user("Hello there")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, chatReq("grok-3", system("sys"), user("Hello there")))
 	want := `You said: "Hello there". ` + xaitest.FixedSentence
 	out := resp.GetOutputs()[0]
 	if content(resp, 0) != want || out.GetFinishReason() != xaiv1.FinishReason_REASON_STOP ||
@@ -70,10 +64,7 @@ func TestDefaultReplies(t *testing.T) {
 
 	req := chatReq("grok-3", user("pick one"))
 	req.N = ptr[int32](3)
-	multi, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	multi := complete(t, chat, req)
 	seen := map[string]bool{}
 	for i, o := range multi.GetOutputs() {
 		if int(o.GetIndex()) != i || seen[o.GetMessage().GetContent()] {
@@ -91,10 +82,7 @@ func TestDefaultReplies(t *testing.T) {
 		ToolCalls: []*xaiv1.ToolCall{{Id: "call_1", Tool: &xaiv1.ToolCall_Function{
 			Function: &xaiv1.FunctionCall{Name: "get_weather", Arguments: `{"city":"Paris"}`}}}},
 	}, &xaiv1.Message{Role: xaiv1.MessageRole_ROLE_TOOL, ToolCallId: ptr("call_1"), Content: []*xaiv1.Content{text("sunny")}})
-	tr, err := chat.GetCompletion(ctx(t), toolTurn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := complete(t, chat, toolTurn)
 	if !strings.HasPrefix(content(tr, 0), `Tool result received: "sunny".`) {
 		t.Fatalf("tool turn: %q", content(tr, 0))
 	}
@@ -102,17 +90,11 @@ func TestDefaultReplies(t *testing.T) {
 
 func TestMaxTokensStopAndLogprobs(t *testing.T) {
 	_, chat := startChat(t)
-	full, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("count")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	full := complete(t, chat, chatReq("grok-3", user("count")))
 
 	req := chatReq("grok-3", user("count"))
 	req.MaxTokens = ptr[int32](3)
-	cut, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cut := complete(t, chat, req)
 	if content(cut, 0) != "You said:" || cut.GetOutputs()[0].GetFinishReason() != xaiv1.FinishReason_REASON_MAX_LEN ||
 		cut.GetUsage().GetCompletionTokens() != 3 || cut.GetSettings().GetMaxTokens() != 3 {
 		t.Fatalf("max_tokens 3: %q %v %v", content(cut, 0), cut.GetOutputs()[0].GetFinishReason(), cut.GetUsage())
@@ -125,20 +107,14 @@ func TestMaxTokensStopAndLogprobs(t *testing.T) {
 
 	stop := chatReq("grok-3", user("count"))
 	stop.Stop = []string{"deterministic", "count"}
-	stopped, err := chat.GetCompletion(ctx(t), stop)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stopped := complete(t, chat, stop)
 	if content(stopped, 0) != `You said: "` || stopped.GetOutputs()[0].GetFinishReason() != xaiv1.FinishReason_REASON_STOP {
 		t.Fatalf("stop: %q", content(stopped, 0))
 	}
 
 	lp := chatReq("grok-3", user("count"))
 	lp.Logprobs, lp.TopLogprobs = true, ptr[int32](2)
-	withLP, err := chat.GetCompletion(ctx(t), lp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	withLP := complete(t, chat, lp)
 	entries := withLP.GetOutputs()[0].GetLogprobs().GetContent()
 	var joined strings.Builder
 	for _, e := range entries {
@@ -176,10 +152,7 @@ func TestToolChoice(t *testing.T) {
 			req := chatReq("grok-4", user("weather in Paris?"))
 			req.Tools = []*xaiv1.Tool{search, weather, clock}
 			req.ToolChoice = tc.choice
-			resp, err := chat.GetCompletion(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := complete(t, chat, req)
 			out := resp.GetOutputs()[0]
 			if tc.want == "" {
 				// With auto or unset, web search runs first (the agent

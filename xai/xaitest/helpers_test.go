@@ -324,3 +324,13 @@ func replay(resp *xaiv1.GetChatCompletionResponse, withID bool) []*xaiv1.Message
 	}
 	return msgs
 }
+
+// complete answers req with a unary call, failing the test on error.
+func complete(t testing.TB, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsRequest) *xaiv1.GetChatCompletionResponse {
+	t.Helper()
+	resp, err := chat.GetCompletion(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}

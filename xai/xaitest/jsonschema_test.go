@@ -13,10 +13,7 @@ func TestResponseFormat(t *testing.T) {
 
 	req := chatReq("grok-3", user("as json"))
 	req.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_OBJECT}
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(content(resp, 0)), &obj); err != nil || !strings.Contains(obj["reply"].(string), "as json") {
 		t.Fatalf("JSON_OBJECT content %q: %v", content(resp, 0), err)
@@ -39,10 +36,7 @@ func TestResponseFormat(t *testing.T) {
 	}`
 	req.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}
 	req.N = ptr[int32](2)
-	resp, err = chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = complete(t, chat, req)
 	var got struct {
 		Name     *string        `json:"name"`
 		Age      *int           `json:"age"`

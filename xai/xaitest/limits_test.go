@@ -217,10 +217,7 @@ func TestStoredResponsesQuota(t *testing.T) {
 	req.StoreMessages = true
 	var ids []string
 	for range 2 {
-		resp, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := complete(t, chat, req)
 		ids = append(ids, resp.GetId())
 	}
 	_, err := chat.GetCompletion(ctx(t), req)

@@ -218,10 +218,7 @@ func TestRestartKeepsEveryServicesState(t *testing.T) {
 
 	req := chatReq("grok-3", user("remember me"))
 	req.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	deferred, err := chat.StartDeferredCompletion(ctx(t), chatReq("grok-3", user("later")))
 	if err != nil {
 		t.Fatal(err)

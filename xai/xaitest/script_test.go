@@ -24,10 +24,7 @@ func TestScriptedReplies(t *testing.T) {
 	_, err := chat.GetCompletion(ctx(t), chatReq("", user("x")))
 	wantCode(t, err, codes.InvalidArgument)
 
-	r1, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r1 := complete(t, chat, chatReq("grok-3", user("x")))
 	if content(r1, 0) != "first scripted" || r1.GetOutputs()[0].GetMessage().GetReasoningContent() != "because" {
 		t.Fatalf("first: %v", r1.GetOutputs()[0])
 	}

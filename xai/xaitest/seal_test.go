@@ -16,18 +16,12 @@ func TestEncryptedReasoning(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	srv, chat := startChat(t, xaitest.WithEncryptionKey(key))
 
-	plainResp, err := chat.GetCompletion(ctx(t), chatReq("grok-4", user("secret thoughts")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	plainResp := complete(t, chat, chatReq("grok-4", user("secret thoughts")))
 	reasoning := plainResp.GetOutputs()[0].GetMessage().GetReasoningContent()
 
 	req := chatReq("grok-4", user("secret thoughts"))
 	req.UseEncryptedContent = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	msg := resp.GetOutputs()[0].GetMessage()
 	blob := msg.GetEncryptedContent()
 	if msg.GetReasoningContent() != "" || blob == "" {
@@ -46,10 +40,7 @@ func TestEncryptedReasoning(t *testing.T) {
 			user("go on"))
 	}
 	srv.ResetRequests()
-	base, err := chat.GetCompletion(ctx(t), followUp(""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := complete(t, chat, followUp(""))
 	next, err := chat.GetCompletion(ctx(t), followUp(blob))
 	if err != nil {
 		t.Fatal(err)

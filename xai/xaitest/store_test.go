@@ -16,10 +16,7 @@ func TestStoreGetDelete(t *testing.T) {
 	srv, chat := startChat(t)
 	req := chatReq("grok-3", user("remember me"))
 	req.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	if ids := srv.StoredResponseIDs(); len(ids) != 1 || ids[0] != resp.GetId() {
 		t.Fatalf("StoredResponseIDs = %v, want [%s]", ids, resp.GetId())
 	}
@@ -50,10 +47,7 @@ func TestStoreGetDelete(t *testing.T) {
 
 	// Without store_messages nothing is kept, whatever the RPC.
 	plain := chatReq("grok-3", user("forget me"))
-	r1, err := chat.GetCompletion(ctx(t), plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r1 := complete(t, chat, plain)
 	stream, err := chat.GetCompletionChunk(ctx(t), plain)
 	if err != nil {
 		t.Fatal(err)
@@ -119,10 +113,7 @@ func TestPreviousResponseChaining(t *testing.T) {
 
 	first := chatReq("grok-3", system("Be brief."), user("What is 6 times 7?"))
 	first.StoreMessages = true
-	r1, err := chat.GetCompletion(ctx(t), first)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r1 := complete(t, chat, first)
 	if r1.GetUsage().GetCachedPromptTextTokens() != 0 {
 		t.Fatalf("first turn has cached tokens: %v", r1.GetUsage())
 	}
@@ -138,10 +129,7 @@ func TestPreviousResponseChaining(t *testing.T) {
 	second := chatReq("grok-3", user("And the meaning of 42?"))
 	second.PreviousResponseId = ptr(r1.GetId())
 	second.StoreMessages = true
-	r2, err := chat.GetCompletion(ctx(t), second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r2 := complete(t, chat, second)
 	if !strings.Contains(content(r2, 0), "And the meaning of 42?") {
 		t.Fatalf("second answer %q", content(r2, 0))
 	}
@@ -159,10 +147,7 @@ func TestPreviousResponseChaining(t *testing.T) {
 	explicit := chatReq("grok-3", system("Be brief."), user("What is 6 times 7?"),
 		&xaiv1.Message{Role: xaiv1.MessageRole_ROLE_ASSISTANT, Content: []*xaiv1.Content{text(content(r1, 0))}},
 		user("And the meaning of 42?"))
-	r2b, err := chat.GetCompletion(ctx(t), explicit)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r2b := complete(t, chat, explicit)
 	if r2b.GetUsage().GetPromptTextTokens() != u2.GetPromptTextTokens() || r2b.GetUsage().GetCachedPromptTextTokens() != 0 ||
 		content(r2b, 0) != content(r2, 0) {
 		t.Fatalf("explicit history: %v %q, chained: %v %q", r2b.GetUsage(), content(r2b, 0), u2, content(r2, 0))
@@ -192,10 +177,7 @@ func TestPreviousResponseChaining(t *testing.T) {
 	// A system message cannot come after a history that has none either.
 	noSystem := chatReq("grok-3", user("plain start"))
 	noSystem.StoreMessages = true
-	r0, err := chat.GetCompletion(ctx(t), noSystem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r0 := complete(t, chat, noSystem)
 	after := chatReq("grok-3", system("too late"))
 	after.PreviousResponseId = ptr(r0.GetId())
 	_, err = chat.GetCompletion(ctx(t), after)
@@ -245,10 +227,7 @@ func TestResponseIDsAreUnique(t *testing.T) {
 	_, chat := startChat(t)
 	seen := map[string]bool{}
 	for range 50 {
-		resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("same request")))
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := complete(t, chat, chatReq("grok-3", user("same request")))
 		if seen[resp.GetId()] || len(resp.GetId()) != 36 {
 			t.Fatalf("id %q repeated or malformed", resp.GetId())
 		}

@@ -38,10 +38,7 @@ func TestAgentLoopLayout(t *testing.T) {
 	_, chat := startChat(t)
 	req := chatReq("grok-4", user("What is new in Go 1.24?"))
 	req.Tools = []*xaiv1.Tool{webSearch}
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	outs := resp.GetOutputs()
 	if len(outs) != 3 {
 		t.Fatalf("%d outputs, want 3: %v", len(outs), resp)
@@ -89,10 +86,7 @@ func TestAgentLoopLayout(t *testing.T) {
 	// Inline citations only when asked, on the final assistant output,
 	// each pointing at its span of the content.
 	req.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INLINE_CITATIONS}
-	resp, err = chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = complete(t, chat, req)
 	final = resp.GetOutputs()[2]
 	cites := final.GetMessage().GetCitations()
 	if len(cites) != len(resp.GetCitations()) || len(cites) == 0 {
@@ -199,10 +193,7 @@ func TestAgentLoopUnaryStreamDeferredAgree(t *testing.T) {
 				}
 			}
 			// The same request gets the same answer.
-			again, err := chat.GetCompletion(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
+			again := complete(t, chat, req)
 			sameResponse(t, "repeat", again, unary)
 		})
 	}
@@ -216,10 +207,7 @@ func TestSearchToolResults(t *testing.T) {
 		req := chatReq("grok-4", user(text))
 		req.Tools = []*xaiv1.Tool{tool}
 		req.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INLINE_CITATIONS}
-		resp, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := complete(t, chat, req)
 		return resp
 	}
 	t.Run("collections", func(t *testing.T) {
@@ -307,10 +295,7 @@ func TestImageGenerationAndEdit(t *testing.T) {
 	first := chatReq("grok-4", user("Generate a corgi surfing a wave"))
 	first.Tools = []*xaiv1.Tool{imageGen}
 	first.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), first)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, first)
 	call := resp.GetOutputs()[1].GetMessage().GetToolCalls()[0]
 	if call.GetType() != xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL || call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED ||
 		call.GetFunction().GetName() != "imagine_text_to_image" {
@@ -338,20 +323,14 @@ func TestImageGenerationAndEdit(t *testing.T) {
 	t.Run("replayed locally", func(t *testing.T) {
 		req := chatReq("grok-4", append(append([]*xaiv1.Message{first.GetMessages()[0]}, replay(resp, true)...), editTurn)...)
 		req.Tools = []*xaiv1.Tool{imageGen}
-		edited, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		edited := complete(t, chat, req)
 		checkEdit(t, edited)
 	})
 	t.Run("previous_response_id", func(t *testing.T) {
 		req := chatReq("grok-4", editTurn)
 		req.PreviousResponseId = ptr(resp.GetId())
 		req.Tools = []*xaiv1.Tool{imageGen}
-		edited, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		edited := complete(t, chat, req)
 		checkEdit(t, edited)
 	})
 	t.Run("replayed without tool_call_id", func(t *testing.T) {
@@ -360,10 +339,7 @@ func TestImageGenerationAndEdit(t *testing.T) {
 		// nothing to edit, and the call fails.
 		req := chatReq("grok-4", append(append([]*xaiv1.Message{first.GetMessages()[0]}, replay(resp, false)...), editTurn)...)
 		req.Tools = []*xaiv1.Tool{imageGen}
-		failed, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		failed := complete(t, chat, req)
 		call := failed.GetOutputs()[1].GetMessage().GetToolCalls()[0]
 		if call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_FAILED || call.GetErrorMessage() == "" ||
 			strings.Contains(failed.GetOutputs()[1].GetMessage().GetContent(), "data:image") {
@@ -436,20 +412,14 @@ func TestAgentLoopStored(t *testing.T) {
 	req := chatReq("grok-4", user("search please"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	req.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	stored, err := chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
 	if err != nil || !proto.Equal(stored, resp) {
 		t.Fatalf("stored %v, %v", stored, err)
 	}
 	next := chatReq("grok-4", user("thanks"))
 	next.PreviousResponseId = ptr(resp.GetId())
-	cont, err := chat.GetCompletion(ctx(t), next)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cont := complete(t, chat, next)
 	// The history holds the call, its result and the answer.
 	var history int32
 	for _, o := range resp.GetOutputs() {

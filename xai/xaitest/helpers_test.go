@@ -19,6 +19,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
+	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
+	ragv1 "github.com/gogrok/sdk/gen/xai/api/v1/rag"
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
@@ -333,4 +335,56 @@ func complete(t testing.TB, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsRequ
 		t.Fatal(err)
 	}
 	return resp
+}
+
+// uploadText uploads a small text file and returns its ID.
+func uploadText(t testing.TB, srv *xaitest.Server, name, content string) string {
+	t.Helper()
+	f, err := upload(t, xaiv1.NewFilesClient(srv.Conn()), name, []byte(content), 1<<20, nil)
+	if err != nil {
+		t.Fatalf("upload %s: %v", name, err)
+	}
+	return f.GetId()
+}
+
+// newCollection creates a collection, failing the test on error.
+func newCollection(t testing.TB, cc collectionsv1.CollectionsClient, req *collectionsv1.CreateCollectionRequest) *collectionsv1.CollectionMetadata {
+	t.Helper()
+	c, err := cc.CreateCollection(ctx(t), req)
+	if err != nil {
+		t.Fatalf("CreateCollection: %v", err)
+	}
+	return c
+}
+
+// chars is a chunk configuration in characters.
+func chars(size, overlap int32) *ragv1.ChunkConfiguration {
+	return &ragv1.ChunkConfiguration{Config: &ragv1.ChunkConfiguration_CharsConfiguration{
+		CharsConfiguration: &ragv1.CharsConfiguration{MaxChunkSizeChars: size, ChunkOverlapChars: overlap}}}
+}
+
+// pages lists every page with the given page request and returns the names
+// in order and the number of pages.
+func pages[T any](t *testing.T, list func(token *string) ([]T, *string, error), name func(T) string) ([]string, int) {
+	t.Helper()
+	var names []string
+	var token *string
+	n := 0
+	for {
+		items, next, err := list(token)
+		if err != nil {
+			t.Fatalf("page %d: %v", n+1, err)
+		}
+		n++
+		for _, it := range items {
+			names = append(names, name(it))
+		}
+		if next == nil {
+			return names, n
+		}
+		token = next
+		if n > 100 {
+			t.Fatal("pagination does not end")
+		}
+	}
 }

@@ -58,8 +58,7 @@ func wantState(t *testing.T, b *xaiv1.Batch, total, pending, success, failed, ca
 
 func TestBatchProcessesChatRequests(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	srv, b := startClient(t, xaiv1.NewBatchMgmtClient, xaitest.WithClock(clock))
 	chat := xaiv1.NewChatClient(srv.Conn())
 
 	batch := createBatch(t, b, "capitals")
@@ -151,8 +150,7 @@ func TestBatchProcessesChatRequests(t *testing.T) {
 }
 
 func TestBatchCancel(t *testing.T) {
-	srv := start(t)
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	_, b := startClient(t, xaiv1.NewBatchMgmtClient)
 	batch := createBatch(t, b, "cancel me")
 	id := batch.GetBatchId()
 	addItems(t, b, id, chatItem("a", chatReq("grok-3", user("a"))))
@@ -191,8 +189,7 @@ func TestBatchCancel(t *testing.T) {
 }
 
 func TestBatchImageAndVideoRequests(t *testing.T) {
-	srv := start(t)
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	_, b := startClient(t, xaiv1.NewBatchMgmtClient)
 	id := createBatch(t, b, "media").GetBatchId()
 	addItems(t, b, id,
 		&xaiv1.BatchRequest{BatchRequestId: proto.String("img"), Request: &xaiv1.BatchRequest_ImageRequest{
@@ -225,8 +222,7 @@ func TestBatchImageAndVideoRequests(t *testing.T) {
 
 // TestBatchPagination walks every listing over at least three pages.
 func TestBatchPagination(t *testing.T) {
-	srv := start(t)
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	_, b := startClient(t, xaiv1.NewBatchMgmtClient)
 	var created []string
 	for i := range 7 {
 		created = append(created, createBatch(t, b, fmt.Sprintf("batch %d", i)).GetBatchId())
@@ -337,8 +333,7 @@ func TestBatchPagination(t *testing.T) {
 
 func TestBatchErrors(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	srv, b := startClient(t, xaiv1.NewBatchMgmtClient, xaitest.WithClock(clock))
 	id := createBatch(t, b, "errors").GetBatchId()
 	addItems(t, b, id, chatItem("dup", chatReq("grok-3", user("x"))))
 
@@ -412,8 +407,7 @@ func TestBatchErrors(t *testing.T) {
 // TestVideoAndBatchSurviveRestart checks that Restart keeps video jobs,
 // video scripts and batches, as it keeps the rest of the state.
 func TestVideoAndBatchSurviveRestart(t *testing.T) {
-	srv := start(t)
-	v := xaiv1.NewVideoClient(srv.Conn())
+	srv, v := startClient(t, xaiv1.NewVideoClient)
 	b := xaiv1.NewBatchMgmtClient(srv.Conn())
 	id := startVideo(t, v, videoReq("before the restart"))
 	srv.EnqueueVideoOutcome(xaitest.VideoOutcome{PendingPolls: -1, Status: xaiv1.DeferredStatus_FAILED})

@@ -29,7 +29,7 @@ func streamText(chunks []*xaiv1.GetChatCompletionChunk, i int32) (content, reaso
 }
 
 func TestUnaryStreamAndDeferredAgree(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	cases := requestVariants()
 	cases["max_tokens"] = func(r *xaiv1.GetCompletionsRequest) { r.MaxTokens = ptr[int32](5) }
 	cases["logprobs"] = func(r *xaiv1.GetCompletionsRequest) { r.Logprobs = true }
@@ -93,7 +93,7 @@ func TestUnaryStreamAndDeferredAgree(t *testing.T) {
 }
 
 func TestCompactContext(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	history := []*xaiv1.Message{system("Be brief."), user("one"),
 		{Role: xaiv1.MessageRole_ROLE_ASSISTANT, Content: []*xaiv1.Content{text("two")}}}
 	compact, err := chat.CompactContext(ctx(t), &xaiv1.CompactContextRequest{Model: "grok-4", Input: history})
@@ -154,7 +154,7 @@ func requestVariants() map[string]func(*xaiv1.GetCompletionsRequest) {
 // role on every delta, and its chat.py reads text only from ROLE_ASSISTANT
 // deltas): a stream read that way gives the unary text of every index.
 func TestStreamsReadLikeTheOfficialSDK(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	cases := requestVariants()
 	cases["web search"] = func(r *xaiv1.GetCompletionsRequest) { r.Tools = []*xaiv1.Tool{webSearch} }
 	for name, edit := range cases {

@@ -16,8 +16,7 @@ import (
 )
 
 func TestCollectionLifecycle(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{
@@ -125,8 +124,7 @@ func TestCollectionLifecycle(t *testing.T) {
 }
 
 func TestCollectionsNotFound(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "c"})
 	id := col.GetCollectionId()
@@ -194,8 +192,7 @@ func TestCollectionsNotFound(t *testing.T) {
 }
 
 func TestCollectionsInvalidArgument(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 	create := func(req *collectionsv1.CreateCollectionRequest) error {
 		if req.CollectionName == "" {
@@ -286,8 +283,7 @@ func TestCollectionsInvalidArgument(t *testing.T) {
 }
 
 func TestCollectionsPagination(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	_, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 	names := []string{"delta", "alpha", "echo", "charlie", "bravo", "golf", "foxtrot"}
 	for _, n := range names {
@@ -337,8 +333,7 @@ func TestCollectionsPagination(t *testing.T) {
 }
 
 func TestCollectionsFaultsAndRecords(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	srv.InjectFault(collectionsv1.Collections_CreateCollection_FullMethodName, xaitest.Fault{Code: codes.ResourceExhausted, Message: "slow down"})
 	_, err := cc.CreateCollection(ctx(t), &collectionsv1.CreateCollectionRequest{CollectionName: "x"})
 	wantCode(t, err, codes.ResourceExhausted, "slow down")

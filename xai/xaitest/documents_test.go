@@ -14,8 +14,7 @@ import (
 )
 
 func TestDocumentsPagination(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 	id := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "docs"}).GetCollectionId()
 	other := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "other"}).GetCollectionId()

@@ -14,7 +14,7 @@ import (
 )
 
 func TestUnaryFaults(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "try later", Times: 2})
 	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.ResourceExhausted})
 
@@ -43,7 +43,7 @@ func TestUnaryFaults(t *testing.T) {
 }
 
 func TestStreamFaults(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-3", user("a long enough question to make several chunks"))
 	all := streamed(t, chat, req)
 	cases := []struct {
@@ -79,7 +79,7 @@ func TestStreamFaults(t *testing.T) {
 
 func TestLatency(t *testing.T) {
 	const d = 250 * time.Millisecond
-	srv, chat := startChat(t, xaitest.WithLatency(d))
+	srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithLatency(d))
 
 	begin := time.Now()
 	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("slow"))); err != nil {
@@ -119,7 +119,7 @@ func TestLatency(t *testing.T) {
 // AfterHeaders: the call does its work, the response headers go out, then
 // the call fails; Match aims a fault at one call.
 func TestFaultAfterHeadersAndMatch(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	stored, err := chat.GetCompletion(ctx(t), &xaiv1.GetCompletionsRequest{Model: "grok-3", Messages: []*xaiv1.Message{user("keep")}, StoreMessages: true})
 	if err != nil {
 		t.Fatal(err)

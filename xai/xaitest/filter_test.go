@@ -27,8 +27,7 @@ var pngHeader = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
 
 func TestListFilesFilter(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	files := xaiv1.NewFilesClient(srv.Conn())
+	_, files := startClient(t, xaiv1.NewFilesClient, xaitest.WithClock(clock))
 	add := func(name string, data []byte, expires *int64) string {
 		t.Helper()
 		f, err := upload(t, files, name, data, 1<<20, expires)
@@ -121,8 +120,7 @@ func sameSet(a, b []string) bool {
 
 func TestListCollectionsFilter(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient, xaitest.WithClock(clock))
 	research := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "research-papers"}).GetCollectionId()
 	clock.Advance(48 * time.Hour)
 	sec := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "SEC filings"}).GetCollectionId()
@@ -163,8 +161,7 @@ func TestListCollectionsFilter(t *testing.T) {
 }
 
 func TestListDocumentsFilter(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "books",
 		FieldDefinitions: []*collectionsv1.FieldDefinition{{Key: "isbn", Unique: true}}}).GetCollectionId()
 	for _, d := range []struct {
@@ -218,8 +215,7 @@ func TestListDocumentsFilter(t *testing.T) {
 // where the parser stopped (AIP-160: "Invalid filter ... should return an
 // INVALID_ARGUMENT error"), and checks name the field or value at fault.
 func TestListFilterErrors(t *testing.T) {
-	srv := start(t)
-	files := xaiv1.NewFilesClient(srv.Conn())
+	srv, files := startClient(t, xaiv1.NewFilesClient)
 	cc := collectionsv1.NewCollectionsClient(srv.Conn())
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "c"}).GetCollectionId()
 	listFiles := func(f string) error {

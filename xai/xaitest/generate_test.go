@@ -10,7 +10,7 @@ import (
 )
 
 func TestReasoning(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	run := func(model string, effort *xaiv1.ReasoningEffort) *xaiv1.GetChatCompletionResponse {
 		t.Helper()
 		req := chatReq(model, user("think about it"))
@@ -43,7 +43,7 @@ func TestReasoning(t *testing.T) {
 }
 
 func TestDefaultReplies(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	resp := complete(t, chat, chatReq("grok-3", system("sys"), user("Hello there")))
 	want := `You said: "Hello there". ` + xaitest.FixedSentence
 	out := resp.GetOutputs()[0]
@@ -89,7 +89,7 @@ func TestDefaultReplies(t *testing.T) {
 }
 
 func TestMaxTokensStopAndLogprobs(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	full := complete(t, chat, chatReq("grok-3", user("count")))
 
 	req := chatReq("grok-3", user("count"))
@@ -129,7 +129,7 @@ func TestMaxTokensStopAndLogprobs(t *testing.T) {
 }
 
 func TestToolChoice(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	weather := &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{
 		Name:       "get_weather",
 		Parameters: `{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","minimum":1}},"required":["city","days"]}`,

@@ -40,12 +40,13 @@ func start(t testing.TB, opts ...xaitest.Option) *xaitest.Server {
 	return srv
 }
 
-// startChat starts a fake as start does and returns it with a Chat client
-// over its connection.
-func startChat(t testing.TB, opts ...xaitest.Option) (*xaitest.Server, xaiv1.ChatClient) {
+// startClient starts a fake as start does and returns it with a client
+// of one service over its connection, made by newClient (such as
+// xaiv1.NewChatClient).
+func startClient[C any](t testing.TB, newClient func(grpc.ClientConnInterface) C, opts ...xaitest.Option) (*xaitest.Server, C) {
 	t.Helper()
 	srv := start(t, opts...)
-	return srv, xaiv1.NewChatClient(srv.Conn())
+	return srv, newClient(srv.Conn())
 }
 
 // rawConn returns a connection to srv that sends no API key.

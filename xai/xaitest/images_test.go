@@ -17,7 +17,7 @@ func dataURL(mime string, b []byte) string {
 }
 
 func TestChatImages(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	pngBytes, jpegBytes := encode(t, "png"), encode(t, "jpeg")
 	const auto, low, high = xaiv1.ImageDetail_DETAIL_AUTO, xaiv1.ImageDetail_DETAIL_LOW, xaiv1.ImageDetail_DETAIL_HIGH
 	cases := []struct {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestResponseFormat(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 
 	req := chatReq("grok-3", user("as json"))
 	req.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_OBJECT}

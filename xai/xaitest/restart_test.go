@@ -88,7 +88,7 @@ func TestRestartKeepsStateAndEndsOpenCalls(t *testing.T) {
 }
 
 func TestRestartRepeatedlyThenClose(t *testing.T) {
-	srv, chat := startChat(t, xaitest.WithRequestLog(0))
+	srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithRequestLog(0))
 	for i := range 3 {
 		if err := srv.Restart(); err != nil {
 			t.Fatalf("restart %d: %v", i, err)

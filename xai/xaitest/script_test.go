@@ -13,7 +13,7 @@ import (
 )
 
 func TestScriptedReplies(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	srv.EnqueueReply(xaitest.Reply{Content: "first scripted", Reasoning: "because"})
 	srv.EnqueueReply(xaitest.Reply{Chunks: []string{"sec", "ond ", "scripted"}})
 	srv.EnqueueReply(xaitest.Reply{ToolCalls: []*xaiv1.ToolCall{{Tool: &xaiv1.ToolCall_Function{
@@ -86,7 +86,7 @@ func TestScriptedChunksCarryRoles(t *testing.T) {
 }
 
 func TestScriptedLayouts(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	call := &xaiv1.ToolCall{Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL, Status: xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED,
 		Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: "web_search", Arguments: `{"query":"q"}`}}}
 	cite := &xaiv1.InlineCitation{Id: "1", StartIndex: 7, EndIndex: 12,

@@ -14,7 +14,7 @@ import (
 
 func TestEncryptedReasoning(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
-	srv, chat := startChat(t, xaitest.WithEncryptionKey(key))
+	srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithEncryptionKey(key))
 
 	plainResp := complete(t, chat, chatReq("grok-4", user("secret thoughts")))
 	reasoning := plainResp.GetOutputs()[0].GetMessage().GetReasoningContent()

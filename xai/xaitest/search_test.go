@@ -93,8 +93,7 @@ func TestSearchKeywordScoring(t *testing.T) {
 }
 
 func TestSearchChunksAndInjection(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{
 		CollectionName: "c",
 		ChunkConfiguration: &ragv1.ChunkConfiguration{
@@ -136,8 +135,7 @@ func TestSearchChunksAndInjection(t *testing.T) {
 }
 
 func TestSearchBytesChunking(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "c", ChunkConfiguration: &ragv1.ChunkConfiguration{
 		Config: &ragv1.ChunkConfiguration_BytesConfiguration{BytesConfiguration: &ragv1.BytesConfiguration{MaxChunkSizeBytes: 5, ChunkOverlapBytes: 1}}}}).GetCollectionId()
 	f := uploadText(t, srv, "u.txt", "ééééé abc") // 10 bytes of é, a space, abc

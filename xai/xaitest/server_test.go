@@ -135,7 +135,7 @@ func TestServicesNotEmulatedAnswerUnimplemented(t *testing.T) {
 
 func TestRequestsAreRecordedIncludingRejectedOnes(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	srv, chat := startChat(t, xaitest.WithClock(clock))
+	srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithClock(clock))
 	if _, err := chat.GetCompletion(metadata.AppendToOutgoingContext(ctx(t), "x-trace", "abc"),
 		chatReq("grok-3", user("hello"))); err != nil {
 		t.Fatal(err)
@@ -307,7 +307,7 @@ func TestRequestLogLimit(t *testing.T) {
 		{5, []string{"one", "two", "three"}},
 	} {
 		t.Run(fmt.Sprint(tc.limit), func(t *testing.T) {
-			srv, chat := startChat(t, xaitest.WithRequestLog(tc.limit))
+			srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithRequestLog(tc.limit))
 			for _, s := range []string{"one", "two", "three"} {
 				if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user(s))); err != nil {
 					t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 )
 
 func TestStoreGetDelete(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-3", user("remember me"))
 	req.StoreMessages = true
 	resp := complete(t, chat, req)
@@ -109,7 +109,7 @@ func TestRetention(t *testing.T) {
 }
 
 func TestPreviousResponseChaining(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 
 	first := chatReq("grok-3", system("Be brief."), user("What is 6 times 7?"))
 	first.StoreMessages = true
@@ -192,7 +192,7 @@ func TestPreviousResponseChaining(t *testing.T) {
 
 func TestDeferredLifecycle(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
-	_, chat := startChat(t, xaitest.WithClock(clock))
+	_, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithClock(clock))
 	req := chatReq("grok-3", user("later"))
 	req.StoreMessages = true
 	started, err := chat.StartDeferredCompletion(ctx(t), req)
@@ -224,7 +224,7 @@ func TestDeferredLifecycle(t *testing.T) {
 }
 
 func TestResponseIDsAreUnique(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	seen := map[string]bool{}
 	for range 50 {
 		resp := complete(t, chat, chatReq("grok-3", user("same request")))
@@ -239,7 +239,7 @@ func TestResponseIDsAreUnique(t *testing.T) {
 // message names that cause first (issue 12: each turn continued must be
 // stored).
 func TestPreviousResponseNotStored(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	first, err := chat.GetCompletion(ctx(t), chatReq("grok-4", user("one")))
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func sameResponse(t *testing.T, what string, got, want *xaiv1.GetChatCompletionR
 
 // TestAgentLoopLayout checks one web search against the layout of issue 9.
 func TestAgentLoopLayout(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-4", user("What is new in Go 1.24?"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	resp := complete(t, chat, req)
@@ -291,7 +291,7 @@ func decodeImage(t *testing.T, out *xaiv1.CompletionOutput) string {
 }
 
 func TestImageGenerationAndEdit(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	first := chatReq("grok-4", user("Generate a corgi surfing a wave"))
 	first.Tools = []*xaiv1.Tool{imageGen}
 	first.StoreMessages = true
@@ -370,7 +370,7 @@ func TestImageGenerationAndEdit(t *testing.T) {
 }
 
 func TestToolTurnIDs(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	fn := &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "get_time"}}}
 	req := chatReq("grok-3", user("time?"))
 	req.Tools = []*xaiv1.Tool{fn}
@@ -408,7 +408,7 @@ func TestToolTurnIDs(t *testing.T) {
 // TestAgentLoopStored: a stored agentic response keeps every output in its
 // conversation, so a continuation may answer its calls.
 func TestAgentLoopStored(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-4", user("search please"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	req.StoreMessages = true
@@ -431,7 +431,7 @@ func TestAgentLoopStored(t *testing.T) {
 }
 
 func TestServerToolValidation(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	cases := []struct {
 		name string
 		tool *xaiv1.Tool
@@ -462,7 +462,7 @@ func TestServerToolValidation(t *testing.T) {
 // TestNoLoopWithoutUserTurn: after a tool's result, or with TOOL_MODE_NONE,
 // the model answers without calling server-side tools.
 func TestNoLoopWithoutUserTurn(t *testing.T) {
-	_, chat := startChat(t)
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-4", user("x"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	req.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_NONE}}

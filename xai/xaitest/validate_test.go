@@ -9,7 +9,7 @@ import (
 )
 
 func TestChatValidation(t *testing.T) {
-	srv, chat := startChat(t)
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	ok := func() *xaiv1.GetCompletionsRequest { return chatReq("grok-4", user("hi")) }
 	with := func(f func(r *xaiv1.GetCompletionsRequest)) *xaiv1.GetCompletionsRequest {
 		r := ok()

@@ -228,26 +228,13 @@ func TestBatchPagination(t *testing.T) {
 		created = append(created, createBatch(t, b, fmt.Sprintf("batch %d", i)).GetBatchId())
 	}
 	// Batches, newest first.
-	var listed []string
-	var token *string
-	pages := 0
-	for {
+	listed, n := pages(t, func(token *string) ([]*xaiv1.Batch, *string, error) {
 		resp, err := b.ListBatches(ctx(t), &xaiv1.ListBatchesRequest{Limit: 3, PaginationToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, x := range resp.GetBatches() {
-			listed = append(listed, x.GetBatchId())
-		}
-		if resp.PaginationToken == nil {
-			break
-		}
-		token = resp.PaginationToken
-	}
+		return resp.GetBatches(), resp.PaginationToken, err
+	}, (*xaiv1.Batch).GetBatchId)
 	slices.Reverse(created)
-	if pages != 3 || !slices.Equal(listed, created) {
-		t.Fatalf("%d pages listing %v, want 3 pages listing %v", pages, listed, created)
+	if n != 3 || !slices.Equal(listed, created) {
+		t.Fatalf("%d pages listing %v, want 3 pages listing %v", n, listed, created)
 	}
 
 	id := created[0]
@@ -259,59 +246,34 @@ func TestBatchPagination(t *testing.T) {
 	addItems(t, b, id, items...)
 
 	listMeta := func(limit int32, states ...xaiv1.BatchRequestMetadata_State) ([]string, int) {
-		var ids []string
-		var token *string
-		pages := 0
-		for {
+		return pages(t, func(token *string) ([]*xaiv1.BatchRequestMetadata, *string, error) {
 			resp, err := b.ListBatchRequestMetadata(ctx(t), &xaiv1.ListBatchRequestMetadataRequest{BatchId: id, Limit: limit, PaginationToken: token, Status: states})
-			if err != nil {
-				t.Fatal(err)
-			}
-			pages++
-			for _, m := range resp.GetBatchRequestMetadata() {
-				ids = append(ids, m.GetBatchRequestId()+":"+m.GetState().String())
-			}
-			if resp.PaginationToken == nil {
-				return ids, pages
-			}
-			token = resp.PaginationToken
-		}
+			return resp.GetBatchRequestMetadata(), resp.PaginationToken, err
+		}, func(m *xaiv1.BatchRequestMetadata) string { return m.GetBatchRequestId() + ":" + m.GetState().String() })
 	}
-	ids, pages := listMeta(3)
-	if pages != 3 || len(ids) != 8 || ids[0] != "r0:STATE_PENDING" {
-		t.Fatalf("first metadata listing: %d pages, %v", pages, ids)
+	ids, n := listMeta(3)
+	if n != 3 || len(ids) != 8 || ids[0] != "r0:STATE_PENDING" {
+		t.Fatalf("first metadata listing: %d pages, %v", n, ids)
 	}
-	ids, pages = listMeta(3) // processed before the first page
-	if pages != 3 || len(ids) != 8 || ids[5] != "r5:STATE_FAILED" || ids[7] != "r7:STATE_SUCCEEDED" {
-		t.Fatalf("second metadata listing: %d pages, %v", pages, ids)
+	ids, n = listMeta(3) // processed before the first page
+	if n != 3 || len(ids) != 8 || ids[5] != "r5:STATE_FAILED" || ids[7] != "r7:STATE_SUCCEEDED" {
+		t.Fatalf("second metadata listing: %d pages, %v", n, ids)
 	}
-	ids, pages = listMeta(2, xaiv1.BatchRequestMetadata_STATE_SUCCEEDED)
-	if pages != 4 || len(ids) != 7 || slices.Contains(ids, "r5:STATE_FAILED") {
-		t.Fatalf("succeeded only: %d pages, %v", pages, ids)
+	ids, n = listMeta(2, xaiv1.BatchRequestMetadata_STATE_SUCCEEDED)
+	if n != 4 || len(ids) != 7 || slices.Contains(ids, "r5:STATE_FAILED") {
+		t.Fatalf("succeeded only: %d pages, %v", n, ids)
 	}
-	ids, pages = listMeta(0, xaiv1.BatchRequestMetadata_STATE_FAILED, xaiv1.BatchRequestMetadata_STATE_CANCELLED)
-	if pages != 1 || !slices.Equal(ids, []string{"r5:STATE_FAILED"}) {
-		t.Fatalf("failed or cancelled: %d pages, %v", pages, ids)
+	ids, n = listMeta(0, xaiv1.BatchRequestMetadata_STATE_FAILED, xaiv1.BatchRequestMetadata_STATE_CANCELLED)
+	if n != 1 || !slices.Equal(ids, []string{"r5:STATE_FAILED"}) {
+		t.Fatalf("failed or cancelled: %d pages, %v", n, ids)
 	}
 
-	var results []string
-	token, pages = nil, 0
-	for {
+	results, n := pages(t, func(token *string) ([]*xaiv1.BatchResult, *string, error) {
 		resp, err := b.ListBatchResults(ctx(t), &xaiv1.ListBatchResultsRequest{BatchId: id, Limit: 3, PaginationToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, r := range resp.GetResults() {
-			results = append(results, r.GetBatchRequestId())
-		}
-		if resp.PaginationToken == nil {
-			break
-		}
-		token = resp.PaginationToken
-	}
-	if pages != 3 || !slices.Equal(results, []string{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"}) {
-		t.Fatalf("results: %d pages, %v", pages, results)
+		return resp.GetResults(), resp.PaginationToken, err
+	}, (*xaiv1.BatchResult).GetBatchRequestId)
+	if n != 3 || !slices.Equal(results, []string{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"}) {
+		t.Fatalf("results: %d pages, %v", n, results)
 	}
 
 	// Tokens belong to their listing.

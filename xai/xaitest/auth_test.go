@@ -23,8 +23,7 @@ func TestManagementKeys(t *testing.T) {
 		return metadata.AppendToOutgoingContext(ctx(t), "authorization", "Bearer "+key)
 	}
 	list := func(key string) error {
-		_, err := collectionsv1.NewCollectionsClient(conn).ListCollections(with(key), &collectionsv1.ListCollectionsRequest{})
-		return err
+		return errOf(collectionsv1.NewCollectionsClient(conn).ListCollections(with(key), &collectionsv1.ListCollectionsRequest{}))
 	}
 	if err := list("mgmt-key-123456"); err != nil {
 		t.Fatalf("management key on Collections: %v", err)
@@ -33,8 +32,7 @@ func TestManagementKeys(t *testing.T) {
 	wantCode(t, list("unknown-key-123"), codes.Unauthenticated, "incorrect API key")
 
 	models := func(key string) error {
-		_, err := xaiv1.NewModelsClient(conn).ListLanguageModels(with(key), &emptypb.Empty{})
-		return err
+		return errOf(xaiv1.NewModelsClient(conn).ListLanguageModels(with(key), &emptypb.Empty{}))
 	}
 	if err := models("api-key-123456"); err != nil {
 		t.Fatal(err)

@@ -311,8 +311,7 @@ func TestBatchErrors(t *testing.T) {
 	wantCode(t, err, codes.Unimplemented, "input file")
 
 	add := func(batchID string, items ...*xaiv1.BatchRequest) error {
-		_, err := b.AddBatchRequests(ctx(t), &xaiv1.AddBatchRequestsRequest{BatchId: batchID, BatchRequests: items})
-		return err
+		return errOf(b.AddBatchRequests(ctx(t), &xaiv1.AddBatchRequestsRequest{BatchId: batchID, BatchRequests: items}))
 	}
 	one := chatItem("", chatReq("grok-3", user("x")))
 	wantCode(t, add(id), codes.InvalidArgument, "batch_requests")
@@ -325,26 +324,19 @@ func TestBatchErrors(t *testing.T) {
 	wantState(t, getBatch(t, b, id), 1, 1, 0, 0, 0) // failed adds added nothing
 
 	for name, call := range map[string]func() error{
-		"GetBatch": func() error { _, err := b.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: "batch_nope"}); return err },
-		"CancelBatch": func() error {
-			_, err := b.CancelBatch(ctx(t), &xaiv1.CancelBatchRequest{BatchId: "batch_nope"})
-			return err
-		},
+		"GetBatch":    func() error { _, err := b.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: "batch_nope"}); return err },
+		"CancelBatch": func() error { return errOf(b.CancelBatch(ctx(t), &xaiv1.CancelBatchRequest{BatchId: "batch_nope"})) },
 		"ListBatchRequestMetadata": func() error {
-			_, err := b.ListBatchRequestMetadata(ctx(t), &xaiv1.ListBatchRequestMetadataRequest{BatchId: "batch_nope"})
-			return err
+			return errOf(b.ListBatchRequestMetadata(ctx(t), &xaiv1.ListBatchRequestMetadataRequest{BatchId: "batch_nope"}))
 		},
 		"ListBatchResults": func() error {
-			_, err := b.ListBatchResults(ctx(t), &xaiv1.ListBatchResultsRequest{BatchId: "batch_nope"})
-			return err
+			return errOf(b.ListBatchResults(ctx(t), &xaiv1.ListBatchResultsRequest{BatchId: "batch_nope"}))
 		},
 		"GetBatchRequestResult": func() error {
-			_, err := b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: "batch_nope", BatchRequestId: "x"})
-			return err
+			return errOf(b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: "batch_nope", BatchRequestId: "x"}))
 		},
 		"GetBatchRequestResult request": func() error {
-			_, err := b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: id, BatchRequestId: "nope"})
-			return err
+			return errOf(b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: id, BatchRequestId: "nope"}))
 		},
 	} {
 		if status.Code(call()) != codes.NotFound {

@@ -132,48 +132,37 @@ func TestCollectionsNotFound(t *testing.T) {
 
 	calls := map[string]func(colID, fileID string) error{
 		"Delete": func(c1, _ string) error {
-			_, err := cc.DeleteCollection(c, &collectionsv1.DeleteCollectionRequest{CollectionId: c1})
-			return err
+			return errOf(cc.DeleteCollection(c, &collectionsv1.DeleteCollectionRequest{CollectionId: c1}))
 		},
 		"Get": func(c1, _ string) error {
-			_, err := cc.GetCollectionMetadata(c, &collectionsv1.GetCollectionMetadataRequest{CollectionId: c1})
-			return err
+			return errOf(cc.GetCollectionMetadata(c, &collectionsv1.GetCollectionMetadataRequest{CollectionId: c1}))
 		},
 		"Update": func(c1, _ string) error {
-			_, err := cc.UpdateCollection(c, &collectionsv1.UpdateCollectionRequest{CollectionId: c1})
-			return err
+			return errOf(cc.UpdateCollection(c, &collectionsv1.UpdateCollectionRequest{CollectionId: c1}))
 		},
 		"ListDocuments": func(c1, _ string) error {
-			_, err := cc.ListDocuments(c, &collectionsv1.ListDocumentsRequest{CollectionId: c1})
-			return err
+			return errOf(cc.ListDocuments(c, &collectionsv1.ListDocumentsRequest{CollectionId: c1}))
 		},
 		"Describe": func(c1, _ string) error {
-			_, err := cc.GenerateCollectionDescription(c, &collectionsv1.GenerateCollectionDescriptionRequest{CollectionId: c1})
-			return err
+			return errOf(cc.GenerateCollectionDescription(c, &collectionsv1.GenerateCollectionDescriptionRequest{CollectionId: c1}))
 		},
 		"BatchGet": func(c1, f string) error {
-			_, err := cc.BatchGetDocuments(c, &collectionsv1.BatchGetDocumentsRequest{CollectionId: c1, FileIds: []string{f}})
-			return err
+			return errOf(cc.BatchGetDocuments(c, &collectionsv1.BatchGetDocumentsRequest{CollectionId: c1, FileIds: []string{f}}))
 		},
 		"GetDocument": func(c1, f string) error {
-			_, err := cc.GetDocumentMetadata(c, &collectionsv1.GetDocumentMetadataRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.GetDocumentMetadata(c, &collectionsv1.GetDocumentMetadataRequest{CollectionId: c1, FileId: f}))
 		},
 		"UpdateDocument": func(c1, f string) error {
-			_, err := cc.UpdateDocument(c, &collectionsv1.UpdateDocumentRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.UpdateDocument(c, &collectionsv1.UpdateDocumentRequest{CollectionId: c1, FileId: f}))
 		},
 		"Remove": func(c1, f string) error {
-			_, err := cc.RemoveDocumentFromCollection(c, &collectionsv1.RemoveDocumentFromCollectionRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.RemoveDocumentFromCollection(c, &collectionsv1.RemoveDocumentFromCollectionRequest{CollectionId: c1, FileId: f}))
 		},
 		"ReIndex": func(c1, f string) error {
-			_, err := cc.ReIndexDocument(c, &collectionsv1.ReIndexDocumentRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.ReIndexDocument(c, &collectionsv1.ReIndexDocumentRequest{CollectionId: c1, FileId: f}))
 		},
 		"Add": func(c1, f string) error {
-			_, err := cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: c1, FileId: f}))
 		},
 	}
 	for name, call := range calls {
@@ -229,8 +218,7 @@ func TestCollectionsInvalidArgument(t *testing.T) {
 	id := col.GetCollectionId()
 	f1, f2 := uploadText(t, srv, "1.txt", "one"), uploadText(t, srv, "2.txt", "two")
 	add := func(f string, fields map[string]string) error {
-		_, err := cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: id, FileId: f, Fields: fields})
-		return err
+		return errOf(cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: id, FileId: f, Fields: fields}))
 	}
 	wantCode(t, add(f1, nil), codes.InvalidArgument, `required field "lang"`)
 	if err := add(f1, map[string]string{"lang": "en", "sku": "X"}); err != nil {

@@ -133,22 +133,14 @@ func TestFilesLifecycle(t *testing.T) {
 		t.Fatalf("delete: %v %v", del, err)
 	}
 	notFound := map[string]func() error{
-		"retrieve": func() error {
-			_, err := files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: g.GetId()})
-			return err
-		},
-		"delete": func() error {
-			_, err := files.DeleteFile(ctx(t), &xaiv1.DeleteFileRequest{FileId: g.GetId()})
-			return err
-		},
-		"content": func() error { _, _, err := download(t, files, g.GetId()); return err },
+		"retrieve": func() error { return errOf(files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: g.GetId()})) },
+		"delete":   func() error { return errOf(files.DeleteFile(ctx(t), &xaiv1.DeleteFileRequest{FileId: g.GetId()})) },
+		"content":  func() error { _, _, err := download(t, files, g.GetId()); return err },
 		"public": func() error {
-			_, err := files.CreatePublicUrl(ctx(t), &xaiv1.CreatePublicUrlRequest{FileId: g.GetId()})
-			return err
+			return errOf(files.CreatePublicUrl(ctx(t), &xaiv1.CreatePublicUrlRequest{FileId: g.GetId()}))
 		},
 		"revoke": func() error {
-			_, err := files.RevokePublicUrl(ctx(t), &xaiv1.RevokePublicUrlRequest{FileId: g.GetId()})
-			return err
+			return errOf(files.RevokePublicUrl(ctx(t), &xaiv1.RevokePublicUrlRequest{FileId: g.GetId()}))
 		},
 	}
 	for name, fn := range notFound {

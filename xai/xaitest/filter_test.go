@@ -207,16 +207,13 @@ func TestListFilterErrors(t *testing.T) {
 	cc := collectionsv1.NewCollectionsClient(srv.Conn())
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "c"}).GetCollectionId()
 	listFiles := func(f string) error {
-		_, err := files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{Filter: proto.String(f)})
-		return err
+		return errOf(files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{Filter: proto.String(f)}))
 	}
 	listCollections := func(f string) error {
-		_, err := cc.ListCollections(ctx(t), &collectionsv1.ListCollectionsRequest{Filter: proto.String(f)})
-		return err
+		return errOf(cc.ListCollections(ctx(t), &collectionsv1.ListCollectionsRequest{Filter: proto.String(f)}))
 	}
 	listDocuments := func(f string) error {
-		_, err := cc.ListDocuments(ctx(t), &collectionsv1.ListDocumentsRequest{CollectionId: col, Filter: proto.String(f)})
-		return err
+		return errOf(cc.ListDocuments(ctx(t), &collectionsv1.ListDocumentsRequest{CollectionId: col, Filter: proto.String(f)}))
 	}
 	for _, tc := range []struct {
 		list   func(string) error

@@ -109,6 +109,10 @@ func chatReq(model string, msgs ...*xaiv1.Message) *xaiv1.GetCompletionsRequest 
 
 func ptr[T any](v T) *T { return &v }
 
+// errOf returns the error of a call and drops its result, for tables of
+// calls that are expected to fail.
+func errOf[T any](_ T, err error) error { return err }
+
 // content returns the content of output i of a response.
 func content(r *xaiv1.GetChatCompletionResponse, i int) string {
 	return r.GetOutputs()[i].GetMessage().GetContent()

@@ -245,20 +245,14 @@ func TestRestartKeepsEveryServicesState(t *testing.T) {
 	}
 	checks := map[string]func() error{
 		"stored response": func() error {
-			_, err := chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
-			return err
+			return errOf(chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()}))
 		},
 		"deferred completion": func() error {
-			_, err := chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: deferred.GetRequestId()})
-			return err
+			return errOf(chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: deferred.GetRequestId()}))
 		},
-		"file": func() error {
-			_, err := files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: fileID})
-			return err
-		},
+		"file": func() error { return errOf(files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: fileID})) },
 		"collection": func() error {
-			_, err := cc.GetCollectionMetadata(ctx(t), &collectionsv1.GetCollectionMetadataRequest{CollectionId: col.GetCollectionId()})
-			return err
+			return errOf(cc.GetCollectionMetadata(ctx(t), &collectionsv1.GetCollectionMetadataRequest{CollectionId: col.GetCollectionId()}))
 		},
 		"search": func() error {
 			r, err := xaiv1.NewDocumentsClient(conn).Search(ctx(t), &xaiv1.SearchRequest{Query: "cats", Source: source(col.GetCollectionId())})
@@ -267,13 +261,9 @@ func TestRestartKeepsEveryServicesState(t *testing.T) {
 			}
 			return err
 		},
-		"batch": func() error {
-			_, err := bm.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: batch.GetBatchId()})
-			return err
-		},
+		"batch": func() error { return errOf(bm.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: batch.GetBatchId()})) },
 		"video": func() error {
-			_, err := video.GetDeferredVideo(ctx(t), &xaiv1.GetDeferredVideoRequest{RequestId: job})
-			return err
+			return errOf(video.GetDeferredVideo(ctx(t), &xaiv1.GetDeferredVideoRequest{RequestId: job}))
 		},
 		"health": func() error {
 			h, err := healthpb.NewHealthClient(conn).Check(ctx(t), &healthpb.HealthCheckRequest{Service: "xai_api.Chat"})

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -137,4 +139,50 @@ func formatUUID(b []byte) string {
 	u[8] = u[8]&0x3f | 0x80
 	h := hex.EncodeToString(u[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// collectionsServiceName is the full name of the management service.
+const collectionsServiceName = "collections.Collections"
+
+// Key scopes. With WithManagementKeys, the Collections service accepts only
+// management keys and every other service only API keys, as on the real
+// service, where they live on different hosts.
+
+// checkKeyScope rejects a key used on the wrong side. The key has already
+// been authenticated.
+func (s *Server) checkKeyScope(ctx context.Context, fullMethod string) error {
+	if len(s.cfg.managementKeys) == 0 {
+		return nil
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	_, key, _ := strings.Cut(strings.TrimSpace(strings.Join(md.Get("authorization"), "")), " ")
+	key = strings.TrimSpace(key)
+	isManagement := slices.Contains(s.cfg.managementKeys, key)
+	svc, _, _ := splitMethod(fullMethod)
+	switch {
+	case svc == collectionsServiceName && !isManagement:
+		return status.Errorf(codes.Unauthenticated,
+			"%s is served by the management API and needs a management key; an API key was sent", fullMethod)
+	case svc != collectionsServiceName && isManagement:
+		return status.Errorf(codes.Unauthenticated,
+			"%s needs an API key; a management key was sent, which only the management API (Collections) accepts", fullMethod)
+	}
+	return nil
+}
+
+// keyScopeUnary applies checkKeyScope to unary calls. It runs after the
+// server's own interceptor: the call is recorded and authenticated first.
+func (s *Server) keyScopeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if err := s.checkKeyScope(ctx, info.FullMethod); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+// keyScopeStream applies checkKeyScope to streaming calls.
+func (s *Server) keyScopeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if err := s.checkKeyScope(ss.Context(), info.FullMethod); err != nil {
+		return err
+	}
+	return handler(srv, ss)
 }

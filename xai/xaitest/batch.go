@@ -3,7 +3,6 @@ package xaitest
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,12 +15,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
-)
-
-// Default and largest page of the batch listings.
-const (
-	batchDefaultPage = 100
-	batchMaxPage     = 1000
 )
 
 // Endpoints reported in request metadata and cost breakdowns. The names
@@ -253,39 +246,29 @@ func (bs *batchService) CancelBatch(ctx context.Context, req *xaiv1.CancelBatchR
 
 // ListBatches lists live batches, newest first.
 func (bs *batchService) ListBatches(ctx context.Context, req *xaiv1.ListBatchesRequest) (*xaiv1.ListBatchesResponse, error) {
-	limit, err := pageLimit(req.GetLimit())
+	p, err := batchPage("batches:", req.GetLimit(), req.GetPaginationToken(), true)
 	if err != nil {
 		return nil, err
-	}
-	after := int64(-1)
-	if req.GetPaginationToken() != "" {
-		if after, err = batchTokenPos(req.GetPaginationToken(), "batches", ""); err != nil {
-			return nil, err
-		}
 	}
 	now := bs.s.clock.Now()
 	bs.mu.Lock()
 	var live []*fakeBatch
 	for id := range bs.batches {
-		if b, err := bs.lookupLocked(teamOf(ctx), id, now); err == nil && (after < 0 || b.seq < after) {
+		if b, err := bs.lookupLocked(teamOf(ctx), id, now); err == nil {
 			live = append(live, b)
 		}
 	}
 	bs.mu.Unlock()
-	slices.SortFunc(live, func(a, b *fakeBatch) int { return int(b.seq - a.seq) })
-	page := live[:min(limit, len(live))]
+	page, next := paginate(p, live, func(b *fakeBatch) sortKey { return sortKey{seq: b.seq} })
 	for _, b := range page {
 		bs.advance(ctx, b)
 	}
-	resp := &xaiv1.ListBatchesResponse{}
+	resp := &xaiv1.ListBatchesResponse{PaginationToken: next}
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	for _, b := range page {
 		b.observeLocked()
 		resp.Batches = append(resp.Batches, b.proto(now))
-	}
-	if len(page) < len(live) {
-		resp.PaginationToken = proto.String(batchToken("batches", "", page[len(page)-1].seq))
 	}
 	return resp, nil
 }
@@ -293,7 +276,7 @@ func (bs *batchService) ListBatches(ctx context.Context, req *xaiv1.ListBatchesR
 // ListBatchRequestMetadata lists a batch's requests in the order they were
 // added, optionally only those in some states.
 func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1.ListBatchRequestMetadataRequest) (*xaiv1.ListBatchRequestMetadataResponse, error) {
-	limit, err := pageLimit(req.GetLimit())
+	p, err := batchPage("requests:"+req.GetBatchId(), req.GetLimit(), req.GetPaginationToken(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -307,72 +290,73 @@ func (bs *batchService) ListBatchRequestMetadata(ctx context.Context, req *xaiv1
 		}
 		want[st] = true
 	}
-	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
+	mds, next, err := listItems(bs, ctx, req.GetBatchId(), p,
+		func(it *batchItem) bool { return want == nil || want[it.state] },
+		func(it *batchItem) int64 { return it.seq },
+		(*batchItem).metadata)
 	if err != nil {
 		return nil, err
 	}
-	after := int64(0)
-	if req.GetPaginationToken() != "" {
-		if after, err = batchTokenPos(req.GetPaginationToken(), "requests", b.id); err != nil {
-			return nil, err
-		}
-	}
-	bs.advance(ctx, b)
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	resp := &xaiv1.ListBatchRequestMetadataResponse{}
-	for _, it := range b.items {
-		if it.seq <= after || (want != nil && !want[it.state]) {
-			continue
-		}
-		if len(resp.BatchRequestMetadata) == limit {
-			resp.PaginationToken = proto.String(batchToken("requests", b.id, after))
-			break
-		}
-		resp.BatchRequestMetadata = append(resp.BatchRequestMetadata, it.metadata())
-		after = it.seq
-	}
-	b.observeLocked()
-	return resp, nil
+	return &xaiv1.ListBatchRequestMetadataResponse{BatchRequestMetadata: mds, PaginationToken: next}, nil
 }
 
 // ListBatchResults lists the results of a batch's finished requests, in
 // the order they finished, so that requests finishing between pages are
 // never skipped. Cancelled requests have no result.
 func (bs *batchService) ListBatchResults(ctx context.Context, req *xaiv1.ListBatchResultsRequest) (*xaiv1.ListBatchResultsResponse, error) {
-	limit, err := pageLimit(req.GetLimit())
+	p, err := batchPage("results:"+req.GetBatchId(), req.GetLimit(), req.GetPaginationToken(), false)
 	if err != nil {
 		return nil, err
 	}
-	b, err := bs.lookup(teamOf(ctx), req.GetBatchId())
+	results, next, err := listItems(bs, ctx, req.GetBatchId(), p,
+		func(it *batchItem) bool { return it.result != nil },
+		func(it *batchItem) int64 { return it.finishSeq },
+		func(it *batchItem) *xaiv1.BatchResult { return proto.CloneOf(it.result) })
 	if err != nil {
 		return nil, err
 	}
-	after := int64(0)
-	if req.GetPaginationToken() != "" {
-		if after, err = batchTokenPos(req.GetPaginationToken(), "results", b.id); err != nil {
-			return nil, err
-		}
+	return &xaiv1.ListBatchResultsResponse{Results: results, PaginationToken: next}, nil
+}
+
+// listItems lists a page of the requests of batch id that keep accepts,
+// ordered by the position pos gives them, after bringing the batch up to
+// date; render describes each with bs.mu held.
+func listItems[R any](bs *batchService, ctx context.Context, id string, p pageRequest,
+	keep func(*batchItem) bool, pos func(*batchItem) int64, render func(*batchItem) R) ([]R, *string, error) {
+	b, err := bs.lookup(teamOf(ctx), id)
+	if err != nil {
+		return nil, nil, err
 	}
 	bs.advance(ctx, b)
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	var done []*batchItem
+	var items []*batchItem
 	for _, it := range b.items {
-		if it.result != nil && it.finishSeq > after {
-			done = append(done, it)
+		if keep(it) {
+			items = append(items, it)
 		}
 	}
-	slices.SortFunc(done, func(x, y *batchItem) int { return int(x.finishSeq - y.finishSeq) })
-	resp := &xaiv1.ListBatchResultsResponse{}
-	for _, it := range done[:min(limit, len(done))] {
-		resp.Results = append(resp.Results, proto.CloneOf(it.result))
-	}
-	if len(done) > limit {
-		resp.PaginationToken = proto.String(batchToken("results", b.id, done[limit-1].finishSeq))
+	page, next := paginate(p, items, func(it *batchItem) sortKey { return sortKey{seq: pos(it)} })
+	out := make([]R, 0, len(page))
+	for _, it := range page {
+		out = append(out, render(it))
 	}
 	b.observeLocked()
-	return resp, nil
+	return out, next, nil
+}
+
+// batchPage validates the paging fields of a batch listing, which orders
+// items by a position: creation (newest first when desc) or finishing.
+func batchPage(listing string, limit int32, token string, desc bool) (pageRequest, error) {
+	n, err := pageLimit(limit)
+	if err != nil {
+		return pageRequest{}, err
+	}
+	p := pageRequest{listing: listing, by: bySeq, desc: desc, limit: n}
+	if err := p.resume(token); err != nil {
+		return pageRequest{}, err
+	}
+	return p, nil
 }
 
 // GetBatchRequestResult returns one request and its result: unset while
@@ -456,15 +440,12 @@ func (bs *batchService) run(ctx context.Context, r *xaiv1.BatchRequest) (*xaiv1.
 	s := bs.s
 	switch x := r.GetRequest().(type) {
 	case *xaiv1.BatchRequest_CompletionRequest:
-		comp, err := s.complete(ctx, x.CompletionRequest)
+		resp, err := s.answer(ctx, x.CompletionRequest)
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := s.keep(comp); err != nil {
-			return nil, 0, err
-		}
-		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_CompletionResponse{CompletionResponse: comp.resp}},
-			comp.resp.GetUsage().GetCostInUsdTicks(), nil
+		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_CompletionResponse{CompletionResponse: resp}},
+			resp.GetUsage().GetCostInUsdTicks(), nil
 	case *xaiv1.BatchRequest_ImageRequest:
 		resp, err := (&imageService{s: s}).GenerateImage(ctx, x.ImageRequest)
 		if err != nil {
@@ -473,29 +454,25 @@ func (bs *batchService) run(ctx context.Context, r *xaiv1.BatchRequest) (*xaiv1.
 		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_ImageResponse{ImageResponse: resp}},
 			resp.GetUsage().GetCostInUsdTicks(), nil
 	case *xaiv1.BatchRequest_VideoRequest:
-		p, err := s.planGenerateVideo(teamOf(ctx), x.VideoRequest)
-		if err != nil {
-			return nil, 0, err
-		}
-		resp, err := s.finishVideo(p)
-		if err != nil {
-			return nil, 0, err
-		}
-		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
-			resp.GetUsage().GetCostInUsdTicks(), nil
+		return s.runVideo(s.planGenerateVideo(teamOf(ctx), x.VideoRequest))
 	case *xaiv1.BatchRequest_VideoExtensionRequest:
-		p, err := s.planExtendVideo(teamOf(ctx), x.VideoExtensionRequest)
-		if err != nil {
-			return nil, 0, err
-		}
-		resp, err := s.finishVideo(p)
-		if err != nil {
-			return nil, 0, err
-		}
-		return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
-			resp.GetUsage().GetCostInUsdTicks(), nil
+		return s.runVideo(s.planExtendVideo(teamOf(ctx), x.VideoExtensionRequest))
 	}
 	return nil, 0, invalid("the request holds no request") // newBatchItem refuses these
+}
+
+// runVideo makes the video of a batch request planned by planGenerateVideo
+// or planExtendVideo, and returns it with its cost.
+func (s *Server) runVideo(p *videoPlan, err error) (*xaiv1.BatchResultData, int64, error) {
+	if err != nil {
+		return nil, 0, err
+	}
+	resp, err := s.finishVideo(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &xaiv1.BatchResultData{Response: &xaiv1.BatchResultData_VideoResponse{VideoResponse: resp}},
+		resp.GetUsage().GetCostInUsdTicks(), nil
 }
 
 // proto describes the batch; bs.mu must be held.
@@ -554,32 +531,4 @@ func (it *batchItem) metadata() *xaiv1.BatchRequestMetadata {
 		md.FinishTime = timestamppb.New(it.finished)
 	}
 	return md
-}
-
-// pageLimit applies the default and cap of page sizes.
-func pageLimit(limit int32) (int, error) {
-	switch {
-	case limit < 0:
-		return 0, invalid("limit must not be negative, got %d", limit)
-	case limit == 0:
-		return batchDefaultPage, nil
-	}
-	return min(int(limit), batchMaxPage), nil
-}
-
-// batchToken makes the token of the page after position pos of a batch
-// listing: kind ("batches", "requests" or "results") and, for a batch's
-// listings, its ID.
-func batchToken(kind, batchID string, pos int64) string {
-	return pageToken{Listing: kind + ":" + batchID, Seq: pos}.encode()
-}
-
-// batchTokenPos returns the position a token continues after, or
-// INVALID_ARGUMENT for a token that this listing did not issue.
-func batchTokenPos(tok, kind, batchID string) (int64, error) {
-	t, err := decodePageToken(tok, kind+":"+batchID, 0, false)
-	if err == nil && t.Seq < 0 {
-		err = invalid("pagination_token is not a token this server issued")
-	}
-	return t.Seq, err
 }

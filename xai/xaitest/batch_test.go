@@ -58,8 +58,7 @@ func wantState(t *testing.T, b *xaiv1.Batch, total, pending, success, failed, ca
 
 func TestBatchProcessesChatRequests(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	srv, b := startClient(t, xaiv1.NewBatchMgmtClient, xaitest.WithClock(clock))
 	chat := xaiv1.NewChatClient(srv.Conn())
 
 	batch := createBatch(t, b, "capitals")
@@ -100,10 +99,7 @@ func TestBatchProcessesChatRequests(t *testing.T) {
 	if c := content(results["uk"].GetResponse().GetCompletionResponse(), 0); c != "Scripted for the first." {
 		t.Errorf("first request content %q; want the scripted reply, used in the order requests were added", c)
 	}
-	direct, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("France?")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	direct := complete(t, chat, chatReq("grok-3", user("France?")))
 	frResp := results["fr"].GetResponse().GetCompletionResponse()
 	if content(frResp, 0) != content(direct, 0) {
 		t.Errorf("batch content %q, direct %q: the batch must use the chat engine", content(frResp, 0), content(direct, 0))
@@ -154,8 +150,7 @@ func TestBatchProcessesChatRequests(t *testing.T) {
 }
 
 func TestBatchCancel(t *testing.T) {
-	srv := start(t)
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	_, b := startClient(t, xaiv1.NewBatchMgmtClient)
 	batch := createBatch(t, b, "cancel me")
 	id := batch.GetBatchId()
 	addItems(t, b, id, chatItem("a", chatReq("grok-3", user("a"))))
@@ -194,8 +189,7 @@ func TestBatchCancel(t *testing.T) {
 }
 
 func TestBatchImageAndVideoRequests(t *testing.T) {
-	srv := start(t)
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	_, b := startClient(t, xaiv1.NewBatchMgmtClient)
 	id := createBatch(t, b, "media").GetBatchId()
 	addItems(t, b, id,
 		&xaiv1.BatchRequest{BatchRequestId: proto.String("img"), Request: &xaiv1.BatchRequest_ImageRequest{
@@ -228,33 +222,19 @@ func TestBatchImageAndVideoRequests(t *testing.T) {
 
 // TestBatchPagination walks every listing over at least three pages.
 func TestBatchPagination(t *testing.T) {
-	srv := start(t)
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	_, b := startClient(t, xaiv1.NewBatchMgmtClient)
 	var created []string
 	for i := range 7 {
 		created = append(created, createBatch(t, b, fmt.Sprintf("batch %d", i)).GetBatchId())
 	}
 	// Batches, newest first.
-	var listed []string
-	var token *string
-	pages := 0
-	for {
+	listed, n := pages(t, func(token *string) ([]*xaiv1.Batch, *string, error) {
 		resp, err := b.ListBatches(ctx(t), &xaiv1.ListBatchesRequest{Limit: 3, PaginationToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, x := range resp.GetBatches() {
-			listed = append(listed, x.GetBatchId())
-		}
-		if resp.PaginationToken == nil {
-			break
-		}
-		token = resp.PaginationToken
-	}
+		return resp.GetBatches(), resp.PaginationToken, err
+	}, (*xaiv1.Batch).GetBatchId)
 	slices.Reverse(created)
-	if pages != 3 || !slices.Equal(listed, created) {
-		t.Fatalf("%d pages listing %v, want 3 pages listing %v", pages, listed, created)
+	if n != 3 || !slices.Equal(listed, created) {
+		t.Fatalf("%d pages listing %v, want 3 pages listing %v", n, listed, created)
 	}
 
 	id := created[0]
@@ -266,59 +246,34 @@ func TestBatchPagination(t *testing.T) {
 	addItems(t, b, id, items...)
 
 	listMeta := func(limit int32, states ...xaiv1.BatchRequestMetadata_State) ([]string, int) {
-		var ids []string
-		var token *string
-		pages := 0
-		for {
+		return pages(t, func(token *string) ([]*xaiv1.BatchRequestMetadata, *string, error) {
 			resp, err := b.ListBatchRequestMetadata(ctx(t), &xaiv1.ListBatchRequestMetadataRequest{BatchId: id, Limit: limit, PaginationToken: token, Status: states})
-			if err != nil {
-				t.Fatal(err)
-			}
-			pages++
-			for _, m := range resp.GetBatchRequestMetadata() {
-				ids = append(ids, m.GetBatchRequestId()+":"+m.GetState().String())
-			}
-			if resp.PaginationToken == nil {
-				return ids, pages
-			}
-			token = resp.PaginationToken
-		}
+			return resp.GetBatchRequestMetadata(), resp.PaginationToken, err
+		}, func(m *xaiv1.BatchRequestMetadata) string { return m.GetBatchRequestId() + ":" + m.GetState().String() })
 	}
-	ids, pages := listMeta(3)
-	if pages != 3 || len(ids) != 8 || ids[0] != "r0:STATE_PENDING" {
-		t.Fatalf("first metadata listing: %d pages, %v", pages, ids)
+	ids, n := listMeta(3)
+	if n != 3 || len(ids) != 8 || ids[0] != "r0:STATE_PENDING" {
+		t.Fatalf("first metadata listing: %d pages, %v", n, ids)
 	}
-	ids, pages = listMeta(3) // processed before the first page
-	if pages != 3 || len(ids) != 8 || ids[5] != "r5:STATE_FAILED" || ids[7] != "r7:STATE_SUCCEEDED" {
-		t.Fatalf("second metadata listing: %d pages, %v", pages, ids)
+	ids, n = listMeta(3) // processed before the first page
+	if n != 3 || len(ids) != 8 || ids[5] != "r5:STATE_FAILED" || ids[7] != "r7:STATE_SUCCEEDED" {
+		t.Fatalf("second metadata listing: %d pages, %v", n, ids)
 	}
-	ids, pages = listMeta(2, xaiv1.BatchRequestMetadata_STATE_SUCCEEDED)
-	if pages != 4 || len(ids) != 7 || slices.Contains(ids, "r5:STATE_FAILED") {
-		t.Fatalf("succeeded only: %d pages, %v", pages, ids)
+	ids, n = listMeta(2, xaiv1.BatchRequestMetadata_STATE_SUCCEEDED)
+	if n != 4 || len(ids) != 7 || slices.Contains(ids, "r5:STATE_FAILED") {
+		t.Fatalf("succeeded only: %d pages, %v", n, ids)
 	}
-	ids, pages = listMeta(0, xaiv1.BatchRequestMetadata_STATE_FAILED, xaiv1.BatchRequestMetadata_STATE_CANCELLED)
-	if pages != 1 || !slices.Equal(ids, []string{"r5:STATE_FAILED"}) {
-		t.Fatalf("failed or cancelled: %d pages, %v", pages, ids)
+	ids, n = listMeta(0, xaiv1.BatchRequestMetadata_STATE_FAILED, xaiv1.BatchRequestMetadata_STATE_CANCELLED)
+	if n != 1 || !slices.Equal(ids, []string{"r5:STATE_FAILED"}) {
+		t.Fatalf("failed or cancelled: %d pages, %v", n, ids)
 	}
 
-	var results []string
-	token, pages = nil, 0
-	for {
+	results, n := pages(t, func(token *string) ([]*xaiv1.BatchResult, *string, error) {
 		resp, err := b.ListBatchResults(ctx(t), &xaiv1.ListBatchResultsRequest{BatchId: id, Limit: 3, PaginationToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, r := range resp.GetResults() {
-			results = append(results, r.GetBatchRequestId())
-		}
-		if resp.PaginationToken == nil {
-			break
-		}
-		token = resp.PaginationToken
-	}
-	if pages != 3 || !slices.Equal(results, []string{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"}) {
-		t.Fatalf("results: %d pages, %v", pages, results)
+		return resp.GetResults(), resp.PaginationToken, err
+	}, (*xaiv1.BatchResult).GetBatchRequestId)
+	if n != 3 || !slices.Equal(results, []string{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"}) {
+		t.Fatalf("results: %d pages, %v", n, results)
 	}
 
 	// Tokens belong to their listing.
@@ -340,8 +295,7 @@ func TestBatchPagination(t *testing.T) {
 
 func TestBatchErrors(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	srv, b := startClient(t, xaiv1.NewBatchMgmtClient, xaitest.WithClock(clock))
 	id := createBatch(t, b, "errors").GetBatchId()
 	addItems(t, b, id, chatItem("dup", chatReq("grok-3", user("x"))))
 
@@ -357,8 +311,7 @@ func TestBatchErrors(t *testing.T) {
 	wantCode(t, err, codes.Unimplemented, "input file")
 
 	add := func(batchID string, items ...*xaiv1.BatchRequest) error {
-		_, err := b.AddBatchRequests(ctx(t), &xaiv1.AddBatchRequestsRequest{BatchId: batchID, BatchRequests: items})
-		return err
+		return errOf(b.AddBatchRequests(ctx(t), &xaiv1.AddBatchRequestsRequest{BatchId: batchID, BatchRequests: items}))
 	}
 	one := chatItem("", chatReq("grok-3", user("x")))
 	wantCode(t, add(id), codes.InvalidArgument, "batch_requests")
@@ -371,26 +324,19 @@ func TestBatchErrors(t *testing.T) {
 	wantState(t, getBatch(t, b, id), 1, 1, 0, 0, 0) // failed adds added nothing
 
 	for name, call := range map[string]func() error{
-		"GetBatch": func() error { _, err := b.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: "batch_nope"}); return err },
-		"CancelBatch": func() error {
-			_, err := b.CancelBatch(ctx(t), &xaiv1.CancelBatchRequest{BatchId: "batch_nope"})
-			return err
-		},
+		"GetBatch":    func() error { _, err := b.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: "batch_nope"}); return err },
+		"CancelBatch": func() error { return errOf(b.CancelBatch(ctx(t), &xaiv1.CancelBatchRequest{BatchId: "batch_nope"})) },
 		"ListBatchRequestMetadata": func() error {
-			_, err := b.ListBatchRequestMetadata(ctx(t), &xaiv1.ListBatchRequestMetadataRequest{BatchId: "batch_nope"})
-			return err
+			return errOf(b.ListBatchRequestMetadata(ctx(t), &xaiv1.ListBatchRequestMetadataRequest{BatchId: "batch_nope"}))
 		},
 		"ListBatchResults": func() error {
-			_, err := b.ListBatchResults(ctx(t), &xaiv1.ListBatchResultsRequest{BatchId: "batch_nope"})
-			return err
+			return errOf(b.ListBatchResults(ctx(t), &xaiv1.ListBatchResultsRequest{BatchId: "batch_nope"}))
 		},
 		"GetBatchRequestResult": func() error {
-			_, err := b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: "batch_nope", BatchRequestId: "x"})
-			return err
+			return errOf(b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: "batch_nope", BatchRequestId: "x"}))
 		},
 		"GetBatchRequestResult request": func() error {
-			_, err := b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: id, BatchRequestId: "nope"})
-			return err
+			return errOf(b.GetBatchRequestResult(ctx(t), &xaiv1.GetBatchRequestResultRequest{BatchId: id, BatchRequestId: "nope"}))
 		},
 	} {
 		if status.Code(call()) != codes.NotFound {
@@ -415,8 +361,7 @@ func TestBatchErrors(t *testing.T) {
 // TestVideoAndBatchSurviveRestart checks that Restart keeps video jobs,
 // video scripts and batches, as it keeps the rest of the state.
 func TestVideoAndBatchSurviveRestart(t *testing.T) {
-	srv := start(t)
-	v := xaiv1.NewVideoClient(srv.Conn())
+	srv, v := startClient(t, xaiv1.NewVideoClient)
 	b := xaiv1.NewBatchMgmtClient(srv.Conn())
 	id := startVideo(t, v, videoReq("before the restart"))
 	srv.EnqueueVideoOutcome(xaitest.VideoOutcome{PendingPolls: -1, Status: xaiv1.DeferredStatus_FAILED})

@@ -38,8 +38,7 @@ func TestCatalogueAcceptsOfficialSDKModels(t *testing.T) {
 	if len(officialChatModels) != 37 {
 		t.Fatalf("the list has %d chat models; SDK 1.19 lists 37 (issue 16)", len(officialChatModels))
 	}
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	img := xaiv1.NewImageClient(srv.Conn())
 	vid := xaiv1.NewVideoClient(srv.Conn())
 	models := xaiv1.NewModelsClient(srv.Conn())
@@ -75,8 +74,7 @@ func TestCatalogueAcceptsOfficialSDKModels(t *testing.T) {
 // an alias of grok-4.20-0309-reasoning, grok-4-1-fast of
 // grok-4-1-fast-reasoning), and the capabilities the fake acts on.
 func TestCatalogueIssueModels(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	for name, full := range map[string]string{
 		"grok-4.20-non-reasoning": "grok-4.20-0309-non-reasoning",
 		"grok-4.20":               "grok-4.20-0309-reasoning",

@@ -1,17 +1,12 @@
 package xaitest_test
 
 import (
-	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	xaiv1 "github.com/gogrok/sdk/gen/xai/api/v1"
 	collectionsv1 "github.com/gogrok/sdk/gen/xai/api/v1/collections"
@@ -20,33 +15,8 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-// uploadText uploads a small text file and returns its ID.
-func uploadText(t testing.TB, srv *xaitest.Server, name, content string) string {
-	t.Helper()
-	f, err := upload(t, xaiv1.NewFilesClient(srv.Conn()), name, []byte(content), 1<<20, nil)
-	if err != nil {
-		t.Fatalf("upload %s: %v", name, err)
-	}
-	return f.GetId()
-}
-
-func newCollection(t testing.TB, cc collectionsv1.CollectionsClient, req *collectionsv1.CreateCollectionRequest) *collectionsv1.CollectionMetadata {
-	t.Helper()
-	c, err := cc.CreateCollection(ctx(t), req)
-	if err != nil {
-		t.Fatalf("CreateCollection: %v", err)
-	}
-	return c
-}
-
-func chars(size, overlap int32) *ragv1.ChunkConfiguration {
-	return &ragv1.ChunkConfiguration{Config: &ragv1.ChunkConfiguration_CharsConfiguration{
-		CharsConfiguration: &ragv1.CharsConfiguration{MaxChunkSizeChars: size, ChunkOverlapChars: overlap}}}
-}
-
 func TestCollectionLifecycle(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{
@@ -154,8 +124,7 @@ func TestCollectionLifecycle(t *testing.T) {
 }
 
 func TestCollectionsNotFound(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "c"})
 	id := col.GetCollectionId()
@@ -163,48 +132,37 @@ func TestCollectionsNotFound(t *testing.T) {
 
 	calls := map[string]func(colID, fileID string) error{
 		"Delete": func(c1, _ string) error {
-			_, err := cc.DeleteCollection(c, &collectionsv1.DeleteCollectionRequest{CollectionId: c1})
-			return err
+			return errOf(cc.DeleteCollection(c, &collectionsv1.DeleteCollectionRequest{CollectionId: c1}))
 		},
 		"Get": func(c1, _ string) error {
-			_, err := cc.GetCollectionMetadata(c, &collectionsv1.GetCollectionMetadataRequest{CollectionId: c1})
-			return err
+			return errOf(cc.GetCollectionMetadata(c, &collectionsv1.GetCollectionMetadataRequest{CollectionId: c1}))
 		},
 		"Update": func(c1, _ string) error {
-			_, err := cc.UpdateCollection(c, &collectionsv1.UpdateCollectionRequest{CollectionId: c1})
-			return err
+			return errOf(cc.UpdateCollection(c, &collectionsv1.UpdateCollectionRequest{CollectionId: c1}))
 		},
 		"ListDocuments": func(c1, _ string) error {
-			_, err := cc.ListDocuments(c, &collectionsv1.ListDocumentsRequest{CollectionId: c1})
-			return err
+			return errOf(cc.ListDocuments(c, &collectionsv1.ListDocumentsRequest{CollectionId: c1}))
 		},
 		"Describe": func(c1, _ string) error {
-			_, err := cc.GenerateCollectionDescription(c, &collectionsv1.GenerateCollectionDescriptionRequest{CollectionId: c1})
-			return err
+			return errOf(cc.GenerateCollectionDescription(c, &collectionsv1.GenerateCollectionDescriptionRequest{CollectionId: c1}))
 		},
 		"BatchGet": func(c1, f string) error {
-			_, err := cc.BatchGetDocuments(c, &collectionsv1.BatchGetDocumentsRequest{CollectionId: c1, FileIds: []string{f}})
-			return err
+			return errOf(cc.BatchGetDocuments(c, &collectionsv1.BatchGetDocumentsRequest{CollectionId: c1, FileIds: []string{f}}))
 		},
 		"GetDocument": func(c1, f string) error {
-			_, err := cc.GetDocumentMetadata(c, &collectionsv1.GetDocumentMetadataRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.GetDocumentMetadata(c, &collectionsv1.GetDocumentMetadataRequest{CollectionId: c1, FileId: f}))
 		},
 		"UpdateDocument": func(c1, f string) error {
-			_, err := cc.UpdateDocument(c, &collectionsv1.UpdateDocumentRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.UpdateDocument(c, &collectionsv1.UpdateDocumentRequest{CollectionId: c1, FileId: f}))
 		},
 		"Remove": func(c1, f string) error {
-			_, err := cc.RemoveDocumentFromCollection(c, &collectionsv1.RemoveDocumentFromCollectionRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.RemoveDocumentFromCollection(c, &collectionsv1.RemoveDocumentFromCollectionRequest{CollectionId: c1, FileId: f}))
 		},
 		"ReIndex": func(c1, f string) error {
-			_, err := cc.ReIndexDocument(c, &collectionsv1.ReIndexDocumentRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.ReIndexDocument(c, &collectionsv1.ReIndexDocumentRequest{CollectionId: c1, FileId: f}))
 		},
 		"Add": func(c1, f string) error {
-			_, err := cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: c1, FileId: f})
-			return err
+			return errOf(cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: c1, FileId: f}))
 		},
 	}
 	for name, call := range calls {
@@ -223,8 +181,7 @@ func TestCollectionsNotFound(t *testing.T) {
 }
 
 func TestCollectionsInvalidArgument(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 	create := func(req *collectionsv1.CreateCollectionRequest) error {
 		if req.CollectionName == "" {
@@ -261,8 +218,7 @@ func TestCollectionsInvalidArgument(t *testing.T) {
 	id := col.GetCollectionId()
 	f1, f2 := uploadText(t, srv, "1.txt", "one"), uploadText(t, srv, "2.txt", "two")
 	add := func(f string, fields map[string]string) error {
-		_, err := cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: id, FileId: f, Fields: fields})
-		return err
+		return errOf(cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: id, FileId: f, Fields: fields}))
 	}
 	wantCode(t, add(f1, nil), codes.InvalidArgument, `required field "lang"`)
 	if err := add(f1, map[string]string{"lang": "en", "sku": "X"}); err != nil {
@@ -314,35 +270,8 @@ func TestCollectionsInvalidArgument(t *testing.T) {
 	wantCode(t, err, codes.InvalidArgument, "bare value")
 }
 
-// pages lists every page with the given page request and returns the names
-// in order and the number of pages.
-func pages[T any](t *testing.T, list func(token *string) ([]T, *string, error), name func(T) string) ([]string, int) {
-	t.Helper()
-	var names []string
-	var token *string
-	n := 0
-	for {
-		items, next, err := list(token)
-		if err != nil {
-			t.Fatalf("page %d: %v", n+1, err)
-		}
-		n++
-		for _, it := range items {
-			names = append(names, name(it))
-		}
-		if next == nil {
-			return names, n
-		}
-		token = next
-		if n > 100 {
-			t.Fatal("pagination does not end")
-		}
-	}
-}
-
 func TestCollectionsPagination(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	_, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	c := ctx(t)
 	names := []string{"delta", "alpha", "echo", "charlie", "bravo", "golf", "foxtrot"}
 	for _, n := range names {
@@ -391,115 +320,8 @@ func TestCollectionsPagination(t *testing.T) {
 	}
 }
 
-func TestDocumentsPagination(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
-	c := ctx(t)
-	id := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "docs"}).GetCollectionId()
-	other := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "other"}).GetCollectionId()
-	var added []string
-	for i, n := range []string{"d.txt", "b.txt", "a.txt", "c.txt", "e.txt", "b.txt", "f.txt"} {
-		f := uploadText(t, srv, n, strings.Repeat("x", 10-i))
-		if _, err := cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: id, FileId: f}); err != nil {
-			t.Fatal(err)
-		}
-		added = append(added, fmt.Sprintf("%s/%d", n, 10-i))
-	}
-	list := func(sort *collectionsv1.DocumentsSortBy, order *sharedv1.Ordering, name *string) func(*string) ([]*collectionsv1.DocumentMetadata, *string, error) {
-		return func(token *string) ([]*collectionsv1.DocumentMetadata, *string, error) {
-			resp, err := cc.ListDocuments(c, &collectionsv1.ListDocumentsRequest{CollectionId: id, Limit: proto.Int32(2),
-				SortBy: sort, Order: order, PaginationToken: token, Name: name})
-			return resp.GetDocuments(), resp.PaginationToken, err
-		}
-	}
-	key := func(d *collectionsv1.DocumentMetadata) string {
-		return fmt.Sprintf("%s/%d", d.GetFileMetadata().GetName(), d.GetFileMetadata().GetSizeBytes())
-	}
-	got, n := pages(t, list(nil, nil, nil), key)
-	if !slices.Equal(got, added) || n != 4 {
-		t.Fatalf("by addition: %v in %d pages", got, n)
-	}
-	got, _ = pages(t, list(collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_NAME.Enum(), nil, nil), key)
-	if want := []string{"a.txt/8", "b.txt/9", "b.txt/5", "c.txt/7", "d.txt/10", "e.txt/6", "f.txt/4"}; !slices.Equal(got, want) {
-		t.Fatalf("by name: %v, want %v", got, want)
-	}
-	got, _ = pages(t, list(collectionsv1.DocumentsSortBy_DOCUMENTS_SORT_BY_SIZE.Enum(), sharedv1.Ordering_ORDERING_DESCENDING.Enum(), nil), key)
-	if !slices.Equal(got, added) { // added from largest to smallest
-		t.Fatalf("by size, descending: %v", got)
-	}
-	got, _ = pages(t, list(nil, nil, proto.String("b.txt")), key)
-	if !slices.Equal(got, []string{"b.txt/9", "b.txt/5"}) {
-		t.Fatalf("by name b.txt: %v", got)
-	}
-	// A token of one collection is refused by another.
-	first, _ := cc.ListDocuments(c, &collectionsv1.ListDocumentsRequest{CollectionId: id, Limit: proto.Int32(2)})
-	_, err := cc.ListDocuments(c, &collectionsv1.ListDocumentsRequest{CollectionId: other, Limit: proto.Int32(2), PaginationToken: first.PaginationToken})
-	wantCode(t, err, codes.InvalidArgument, "pagination_token")
-}
-
-func TestManagementKeys(t *testing.T) {
-	srv := start(t, xaitest.WithAPIKeys("api-key-123456"), xaitest.WithManagementKeys("mgmt-key-123456"))
-	if srv.APIKey() != "api-key-123456" || srv.ManagementKey() != "mgmt-key-123456" {
-		t.Fatalf("keys: %q, %q", srv.APIKey(), srv.ManagementKey())
-	}
-	conn := rawConn(t, srv)
-	with := func(key string) context.Context {
-		return metadata.AppendToOutgoingContext(ctx(t), "authorization", "Bearer "+key)
-	}
-	list := func(key string) error {
-		_, err := collectionsv1.NewCollectionsClient(conn).ListCollections(with(key), &collectionsv1.ListCollectionsRequest{})
-		return err
-	}
-	if err := list("mgmt-key-123456"); err != nil {
-		t.Fatalf("management key on Collections: %v", err)
-	}
-	wantCode(t, list("api-key-123456"), codes.Unauthenticated, "management key")
-	wantCode(t, list("unknown-key-123"), codes.Unauthenticated, "incorrect API key")
-
-	models := func(key string) error {
-		_, err := xaiv1.NewModelsClient(conn).ListLanguageModels(with(key), &emptypb.Empty{})
-		return err
-	}
-	if err := models("api-key-123456"); err != nil {
-		t.Fatal(err)
-	}
-	wantCode(t, models("mgmt-key-123456"), codes.Unauthenticated, "needs an API key")
-	// Streams too.
-	up, err := xaiv1.NewFilesClient(conn).UploadFile(with("mgmt-key-123456"))
-	if err == nil {
-		_, err = up.CloseAndRecv()
-	}
-	wantCode(t, err, codes.Unauthenticated, "needs an API key")
-	// Search lives on the API host.
-	_, err = xaiv1.NewDocumentsClient(conn).Search(with("mgmt-key-123456"), &xaiv1.SearchRequest{Query: "q"})
-	wantCode(t, err, codes.Unauthenticated, "needs an API key")
-
-	// Without the option, API keys work everywhere.
-	plain := start(t)
-	if plain.ManagementKey() != plain.APIKey() {
-		t.Fatal("ManagementKey without WithManagementKeys is not the API key")
-	}
-	if _, err := collectionsv1.NewCollectionsClient(plain.Conn()).ListCollections(ctx(t), &collectionsv1.ListCollectionsRequest{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestManagementKeysRejected(t *testing.T) {
-	for name, opts := range map[string][]xaitest.Option{
-		"overlap": {xaitest.WithAPIKeys("same-key-1234"), xaitest.WithManagementKeys("same-key-1234")},
-		"blank":   {xaitest.WithManagementKeys(" ")},
-	} {
-		srv, err := xaitest.NewServer(opts...)
-		if err == nil {
-			srv.Close()
-			t.Errorf("%s: NewServer accepted the keys", name)
-		}
-	}
-}
-
 func TestCollectionsFaultsAndRecords(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	srv.InjectFault(collectionsv1.Collections_CreateCollection_FullMethodName, xaitest.Fault{Code: codes.ResourceExhausted, Message: "slow down"})
 	_, err := cc.CreateCollection(ctx(t), &collectionsv1.CreateCollectionRequest{CollectionName: "x"})
 	wantCode(t, err, codes.ResourceExhausted, "slow down")
@@ -508,84 +330,5 @@ func TestCollectionsFaultsAndRecords(t *testing.T) {
 	if len(reqs) != 2 || reqs[1].FullMethod != collectionsv1.Collections_CreateCollection_FullMethodName ||
 		reqs[1].Message.(*collectionsv1.CreateCollectionRequest).GetCollectionName() != "x" {
 		t.Fatalf("records: %v", reqs)
-	}
-}
-
-// TestCollectionBackgroundIndexing: with an indexing delay, a document is
-// PROCESSING, with its processed chunk count growing, until the server's
-// clock has moved past the delay; it is then PROCESSED, or FAILED when
-// scripted. The status names are those of the wire contract's
-// DocumentStatus.
-func TestCollectionBackgroundIndexing(t *testing.T) {
-	clock := xaitest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	srv.SetIndexingDelay(time.Minute)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
-	c := ctx(t)
-	id := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "slow", ChunkConfiguration: chars(10, 0)}).GetCollectionId()
-	good := uploadText(t, srv, "good.txt", "abcdefghijklmnopqrstuvwxyz0123456789abcd") // 40 chars: 4 chunks
-	bad := uploadText(t, srv, "bad.txt", "fine text, failed on purpose")
-	srv.FailIndexing("bad.txt", "unsupported layout")
-	for _, f := range []string{good, bad} {
-		if _, err := cc.AddDocumentToCollection(c, &collectionsv1.AddDocumentToCollectionRequest{CollectionId: id, FileId: f}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	get := func(f string) *collectionsv1.DocumentMetadata {
-		t.Helper()
-		d, err := cc.GetDocumentMetadata(c, &collectionsv1.GetDocumentMetadataRequest{CollectionId: id, FileId: f})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	search := func() int {
-		t.Helper()
-		resp, err := xaiv1.NewDocumentsClient(srv.Conn()).Search(c, &xaiv1.SearchRequest{Query: "abcdefghij",
-			Source: &xaiv1.DocumentsSource{CollectionIds: []string{id}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(resp.GetMatches())
-	}
-
-	const processing = collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSING
-	if d := get(good); d.GetStatus() != processing || d.GetChunkCount() != 4 || d.GetChunksProcessedCount() != 0 || d.ErrorMessage != nil {
-		t.Fatalf("just added: %v", d)
-	}
-	if d := get(bad); d.GetStatus() != processing || d.ErrorMessage != nil {
-		t.Fatalf("just added, to fail: %v", d)
-	}
-	if n := search(); n != 0 {
-		t.Errorf("search found %d matches in a document still processing", n)
-	}
-	clock.Advance(30 * time.Second)
-	if d := get(good); d.GetStatus() != processing || d.GetChunksProcessedCount() != 2 {
-		t.Fatalf("half way: %v", d)
-	}
-	clock.Advance(30 * time.Second)
-	d := get(good)
-	if d.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED || d.GetChunksProcessedCount() != 4 ||
-		!d.GetLastIndexedAt().AsTime().Equal(clock.Now()) {
-		t.Fatalf("after the delay: %v", d)
-	}
-	if d := get(bad); d.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_FAILED || d.GetErrorMessage() != "unsupported layout" {
-		t.Fatalf("scripted failure: %v", d)
-	}
-	if n := search(); n == 0 {
-		t.Error("search finds nothing once indexed")
-	}
-
-	// The failure is used up: reindexing succeeds, after the delay again.
-	if _, err := cc.ReIndexDocument(c, &collectionsv1.ReIndexDocumentRequest{CollectionId: id, FileId: bad}); err != nil {
-		t.Fatal(err)
-	}
-	if d := get(bad); d.GetStatus() != processing {
-		t.Fatalf("reindexing: %v", d)
-	}
-	srv.SetIndexingDelay(0) // applies to the next indexing, not this one
-	clock.Advance(time.Minute)
-	if d := get(bad); d.GetStatus() != collectionsv1.DocumentStatus_DOCUMENT_STATUS_PROCESSED || d.ErrorMessage != nil {
-		t.Fatalf("reindexed: %v", d)
 	}
 }

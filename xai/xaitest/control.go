@@ -208,12 +208,9 @@ func (c *controlService) InjectFault(_ context.Context, req *controlv1.InjectFau
 
 // SetLatency calls Server.SetLatency.
 func (c *controlService) SetLatency(_ context.Context, req *controlv1.SetLatencyRequest) (*controlv1.SetLatencyResponse, error) {
-	d, err := durationOf("latency", req.GetLatency())
+	d, err := nonNegative("latency", req.GetLatency())
 	if err != nil {
 		return nil, err
-	}
-	if d < 0 {
-		return nil, invalid("latency must not be negative, got %v", d)
 	}
 	c.s.SetLatency(d)
 	return &controlv1.SetLatencyResponse{}, nil
@@ -253,12 +250,9 @@ func (c *controlService) EnqueueDeferredOutcome(_ context.Context, req *controlv
 
 // SetIndexingDelay calls Server.SetIndexingDelay.
 func (c *controlService) SetIndexingDelay(_ context.Context, req *controlv1.SetIndexingDelayRequest) (*controlv1.SetIndexingDelayResponse, error) {
-	d, err := durationOf("delay", req.GetDelay())
+	d, err := nonNegative("delay", req.GetDelay())
 	if err != nil {
 		return nil, err
-	}
-	if d < 0 {
-		return nil, invalid("delay must not be negative, got %v", d)
 	}
 	c.s.SetIndexingDelay(d)
 	return &controlv1.SetIndexingDelayResponse{}, nil
@@ -329,6 +323,15 @@ func durationOf(field string, d *durationpb.Duration) (time.Duration, error) {
 		return 0, invalid("%s: %v", field, err)
 	}
 	return d.AsDuration(), nil
+}
+
+// nonNegative is durationOf for a field that must not be negative.
+func nonNegative(field string, d *durationpb.Duration) (time.Duration, error) {
+	v, err := durationOf(field, d)
+	if err == nil && v < 0 {
+		err = invalid("%s must not be negative, got %v", field, v)
+	}
+	return v, err
 }
 
 // checkFinalStatus accepts the statuses a scripted job can end with.

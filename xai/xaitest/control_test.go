@@ -59,10 +59,7 @@ func TestControlScriptedReply(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, chatReq("grok-3", user("x")))
 	if got := content(resp, 0); got != "scripted over gRPC" {
 		t.Errorf("content = %q, want the scripted chunks joined", got)
 	}
@@ -73,14 +70,7 @@ func TestControlScriptedReply(t *testing.T) {
 		t.Errorf("server_side_tools_used = %v", got)
 	}
 
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunks := streamed(t, chat, chatReq("grok-3", user("x")))
 	roles := map[int32]xaiv1.MessageRole{}
 	var answer strings.Builder
 	for _, ch := range chunks {
@@ -96,10 +86,7 @@ func TestControlScriptedReply(t *testing.T) {
 	}
 
 	// Both scripts are used: the default reply is back.
-	resp, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = complete(t, chat, chatReq("grok-3", user("x")))
 	if c := content(resp, 0); c == "scripted over gRPC" || c == "the answer" {
 		t.Errorf("a script was used twice: %q", c)
 	}
@@ -131,11 +118,7 @@ func TestControlInjectFault(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("a question long enough for several chunks")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
+	chunks, err := streamedErr(t, chat, chatReq("grok-3", user("a question long enough for several chunks")))
 	wantCode(t, err, codes.Internal)
 	if len(chunks) != 2 {
 		t.Errorf("%d chunks before the fault, want 2", len(chunks))
@@ -217,10 +200,7 @@ func TestControlAdvanceClockExpiresStoredResponse(t *testing.T) {
 	chat := xaiv1.NewChatClient(srv.Conn())
 	req := chatReq("grok-3", user("x"))
 	req.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	get := &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()}
 
 	adv, err := ctl.AdvanceClock(cctx, &controlv1.AdvanceClockRequest{By: durationpb.New(30*24*time.Hour - time.Second)})

@@ -14,8 +14,7 @@ import (
 )
 
 func TestUnaryFaults(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.Unavailable, Message: "try later", Times: 2})
 	srv.InjectFault(xaiv1.Chat_GetCompletion_FullMethodName, xaitest.Fault{Code: codes.ResourceExhausted})
 
@@ -44,17 +43,9 @@ func TestUnaryFaults(t *testing.T) {
 }
 
 func TestStreamFaults(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-3", user("a long enough question to make several chunks"))
-	full, err := chat.GetCompletionChunk(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := collect(t, full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := streamed(t, chat, req)
 	cases := []struct {
 		name  string
 		after int
@@ -69,11 +60,7 @@ func TestStreamFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName,
 				xaitest.Fault{Code: codes.Internal, Message: "stream broke", AfterChunks: tc.after})
-			stream, err := chat.GetCompletionChunk(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := collect(t, stream)
+			got, err := streamedErr(t, chat, req)
 			wantCode(t, err, codes.Internal, "stream broke")
 			if len(got) != tc.want {
 				t.Fatalf("received %d chunks before the error, want %d", len(got), tc.want)
@@ -92,8 +79,7 @@ func TestStreamFaults(t *testing.T) {
 
 func TestLatency(t *testing.T) {
 	const d = 250 * time.Millisecond
-	srv := start(t, xaitest.WithLatency(d))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithLatency(d))
 
 	begin := time.Now()
 	if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("slow"))); err != nil {
@@ -115,14 +101,7 @@ func TestLatency(t *testing.T) {
 
 	// Streams wait d first, then d/10 between messages.
 	begin = time.Now()
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("slow stream")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chunks := streamed(t, chat, chatReq("grok-3", user("slow stream")))
 	if took, min := time.Since(begin), d+time.Duration(len(chunks)-1)*d/10; took < min {
 		t.Fatalf("stream of %d chunks took %v, want at least %v", len(chunks), took, min)
 	}
@@ -140,8 +119,7 @@ func TestLatency(t *testing.T) {
 // AfterHeaders: the call does its work, the response headers go out, then
 // the call fails; Match aims a fault at one call.
 func TestFaultAfterHeadersAndMatch(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	stored, err := chat.GetCompletion(ctx(t), &xaiv1.GetCompletionsRequest{Model: "grok-3", Messages: []*xaiv1.Message{user("keep")}, StoreMessages: true})
 	if err != nil {
 		t.Fatal(err)
@@ -166,11 +144,7 @@ func TestFaultAfterHeadersAndMatch(t *testing.T) {
 
 	// A stream: headers and 2 messages, the rest dropped, then the failure.
 	srv.InjectFault(xaiv1.Chat_GetCompletionChunk_FullMethodName, xaitest.Fault{Code: codes.Unavailable, AfterHeaders: true, AfterChunks: 2})
-	s, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("a long enough question to make several chunks")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, s)
+	chunks, err := streamedErr(t, chat, chatReq("grok-3", user("a long enough question to make several chunks")))
 	wantCode(t, err, codes.Unavailable)
 	if len(chunks) != 2 {
 		t.Errorf("%d chunks before the failure, want 2", len(chunks))

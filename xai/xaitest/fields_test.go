@@ -17,8 +17,7 @@ import (
 // upload_document). The fake answered INVALID_ARGUMENT; now the fields are
 // kept, listed, and matched by keyword search.
 func TestUndeclaredFieldsAcceptedAndSearchable(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "research-papers",
 		FieldDefinitions: []*collectionsv1.FieldDefinition{{Key: "author", Unique: true}}}).GetCollectionId()
 	ml := uploadText(t, srv, "ml-fundamentals.txt", "Machine learning is a subset of artificial intelligence.")

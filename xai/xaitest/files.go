@@ -1,12 +1,10 @@
 package xaitest
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,9 +23,6 @@ const (
 	// maxUploadBytes bounds one file, to keep a runaway test from eating
 	// the machine's memory.
 	maxUploadBytes = 512 << 20
-	// Default and largest page of ListFiles.
-	defaultPageSize = 100
-	maxPageSize     = 1000
 	// Allowed lifetimes, in seconds, for files and public links.
 	minExpiresAfter = 3600
 	maxExpiresAfter = 30 * 24 * 3600
@@ -107,6 +102,21 @@ func (s *Server) liveFileLocked(t team, id string, now time.Time) (*storedFile, 
 		return nil, status.Errorf(codes.NotFound, "file %q not found", id)
 	}
 	return f, nil
+}
+
+// withLiveFile calls fn with a live file of team t and the time it was
+// looked up at, under the server's lock, and returns what fn returns; or
+// the error of liveFileLocked.
+func withLiveFile[R any](s *Server, t team, id string, fn func(f *storedFile, now time.Time) R) (R, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.liveFileLocked(t, id, now)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return fn(f, now), nil
 }
 
 // dropFileLocked forgets a file and frees its bytes of its team's quota.
@@ -257,136 +267,76 @@ func (fs *filesService) UploadFile(stream grpc.ClientStreamingServer[xaiv1.Uploa
 	return stream.SendAndClose(fs.s.addReservedFile(t, init.GetName(), data, init.ExpiresAfter))
 }
 
-// compareFiles orders files by a sort attribute, then by upload order.
-func compareFiles(by xaiv1.FilesSortBy, aName string, aSize, aSeq int64, bName string, bSize, bSeq int64) int {
-	var c int
-	switch by {
-	case xaiv1.FilesSortBy_FILES_SORT_BY_FILENAME:
-		c = strings.Compare(aName, bName)
-	case xaiv1.FilesSortBy_FILES_SORT_BY_SIZE:
-		c = cmp.Compare(aSize, bSize)
-	}
-	return cmp.Or(c, cmp.Compare(aSeq, bSeq))
-}
-
 // ListFiles lists live files a page at a time, those the filter accepts
 // (see filter.go). Pages follow on from the last file of the previous page,
 // so files deleted or added between pages neither shift nor repeat entries.
 func (fs *filesService) ListFiles(ctx context.Context, req *xaiv1.ListFilesRequest) (*xaiv1.ListFilesResponse, error) {
-	if req.GetLimit() < 0 {
-		return nil, invalid("limit must not be negative, got %d", req.GetLimit())
+	limit, err := pageLimit(req.GetLimit())
+	if err != nil {
+		return nil, err
 	}
 	match, err := filesFilter.compile(req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
-	by := req.GetSortBy()
-	if _, ok := xaiv1.FilesSortBy_name[int32(by)]; !ok {
-		return nil, invalid("sort_by %d is not a valid sort attribute", by)
+	sort, by, err := sortOrder(req.GetSortBy().Enum(), map[xaiv1.FilesSortBy]int{
+		xaiv1.FilesSortBy_FILES_SORT_BY_CREATED_AT: bySeq,
+		xaiv1.FilesSortBy_FILES_SORT_BY_FILENAME:   byName,
+		xaiv1.FilesSortBy_FILES_SORT_BY_SIZE:       byNum,
+	})
+	if err != nil {
+		return nil, err
 	}
-	desc := false
+	p := pageRequest{listing: "files", sort: sort, by: by, limit: limit}
 	switch req.GetOrder() {
 	case xaiv1.Ordering_ASCENDING:
 	case xaiv1.Ordering_DESCENDING:
-		desc = true
+		p.desc = true
 	default:
 		return nil, invalid("order %d is not a valid order", req.GetOrder())
 	}
-	limit := int(req.GetLimit())
-	if limit == 0 {
-		limit = defaultPageSize
-	}
-	limit = min(limit, maxPageSize)
-	var after *pageToken
-	if req.PaginationToken != nil && req.GetPaginationToken() != "" {
-		t, err := decodePageToken(req.GetPaginationToken(), "files", int32(by), desc)
-		if err != nil {
-			return nil, err
-		}
-		after = &t
+	if err := p.resume(req.GetPaginationToken()); err != nil {
+		return nil, err
 	}
 
 	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	var files []*storedFile
 	t := teamOf(ctx)
+	fs.s.mu.Lock()
+	defer fs.s.mu.Unlock()
+	var files []*storedFile
 	for _, f := range fs.s.files {
 		if f.live(now) && f.team == t && match(fileItem{f, now}) {
 			files = append(files, f)
 		}
 	}
-	fs.s.mu.Unlock()
-
-	sign := 1
-	if desc {
-		sign = -1
-	}
-	slices.SortFunc(files, func(a, b *storedFile) int {
-		return sign * compareFiles(by, a.name, int64(len(a.data)), a.seq, b.name, int64(len(b.data)), b.seq)
+	page, next := paginate(p, files, func(f *storedFile) sortKey {
+		return sortKey{name: f.name, num: int64(len(f.data)), seq: f.seq}
 	})
-	start := 0
-	if after != nil {
-		start = len(files)
-		for i, f := range files {
-			if sign*compareFiles(by, f.name, int64(len(f.data)), f.seq, after.Name, after.Num, after.Seq) > 0 {
-				start = i
-				break
-			}
-		}
-	}
-	end := min(start+limit, len(files))
-	resp := &xaiv1.ListFilesResponse{}
-	fs.s.mu.Lock()
-	for _, f := range files[start:end] {
+	resp := &xaiv1.ListFilesResponse{PaginationToken: next}
+	for _, f := range page {
 		resp.Data = append(resp.Data, f.proto(now))
-	}
-	fs.s.mu.Unlock()
-	if end < len(files) {
-		last := files[end-1]
-		token := pageToken{Listing: "files", Sort: int32(by), Desc: desc, Name: last.name, Num: int64(len(last.data)), Seq: last.seq}.encode()
-		resp.PaginationToken = &token
 	}
 	return resp, nil
 }
 
 // RetrieveFile returns a file's metadata.
 func (fs *filesService) RetrieveFile(ctx context.Context, req *xaiv1.RetrieveFileRequest) (*xaiv1.File, error) {
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	return f.proto(now), nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), (*storedFile).proto)
 }
 
 // DeleteFile deletes a file.
 func (fs *filesService) DeleteFile(ctx context.Context, req *xaiv1.DeleteFileRequest) (*xaiv1.DeleteFileResponse, error) {
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	fs.s.dropFileLocked(f)
-	return &xaiv1.DeleteFileResponse{Id: f.id, Deleted: true}, nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), func(f *storedFile, _ time.Time) *xaiv1.DeleteFileResponse {
+		fs.s.dropFileLocked(f)
+		return &xaiv1.DeleteFileResponse{Id: f.id, Deleted: true}
+	})
 }
 
 // RetrieveFileContent streams a file's bytes in 1 MiB messages.
 // DOWNLOAD_FORMAT_TEXT works for files that are UTF-8 text, which the fake
 // returns unchanged.
 func (fs *filesService) RetrieveFileContent(req *xaiv1.RetrieveFileContentRequest, stream grpc.ServerStreamingServer[xaiv1.FileContentChunk]) error {
-	ctx := stream.Context()
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	var data []byte
-	if err == nil {
-		data = f.data
-	}
-	fs.s.mu.Unlock()
+	data, err := withLiveFile(fs.s, teamOf(stream.Context()), req.GetFileId(), func(f *storedFile, _ time.Time) []byte { return f.data })
 	if err != nil {
 		return err
 	}
@@ -415,36 +365,26 @@ func (fs *filesService) CreatePublicUrl(ctx context.Context, req *xaiv1.CreatePu
 	if err := checkLifetime("expires_after", req.ExpiresAfter); err != nil {
 		return nil, err
 	}
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	f.share(now, req.ExpiresAfter)
-	resp := &xaiv1.CreatePublicUrlResponse{PublicUrl: f.publicURL}
-	if !f.urlExpiry.IsZero() {
-		resp.ExpiresAt = timestamppb.New(f.urlExpiry)
-	}
-	return resp, nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), func(f *storedFile, now time.Time) *xaiv1.CreatePublicUrlResponse {
+		f.share(now, req.ExpiresAfter)
+		resp := &xaiv1.CreatePublicUrlResponse{PublicUrl: f.publicURL}
+		if !f.urlExpiry.IsZero() {
+			resp.ExpiresAt = timestamppb.New(f.urlExpiry)
+		}
+		return resp
+	})
 }
 
 // RevokePublicUrl removes a file's public link, if it has a live one.
 func (fs *filesService) RevokePublicUrl(ctx context.Context, req *xaiv1.RevokePublicUrlRequest) (*xaiv1.RevokePublicUrlResponse, error) {
-	now := fs.s.clock.Now()
-	fs.s.mu.Lock()
-	defer fs.s.mu.Unlock()
-	f, err := fs.s.liveFileLocked(teamOf(ctx), req.GetFileId(), now)
-	if err != nil {
-		return nil, err
-	}
-	resp := &xaiv1.RevokePublicUrlResponse{FileId: f.id}
-	if f.publicURL != "" && (f.urlExpiry.IsZero() || now.Before(f.urlExpiry)) {
-		url := f.publicURL
-		resp.Revoked = true
-		resp.PublicUrl = &url
-	}
-	f.publicURL, f.urlExpiry = "", time.Time{}
-	return resp, nil
+	return withLiveFile(fs.s, teamOf(ctx), req.GetFileId(), func(f *storedFile, now time.Time) *xaiv1.RevokePublicUrlResponse {
+		resp := &xaiv1.RevokePublicUrlResponse{FileId: f.id}
+		if f.publicURL != "" && (f.urlExpiry.IsZero() || now.Before(f.urlExpiry)) {
+			url := f.publicURL
+			resp.Revoked = true
+			resp.PublicUrl = &url
+		}
+		f.publicURL, f.urlExpiry = "", time.Time{}
+		return resp
+	})
 }

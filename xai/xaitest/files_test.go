@@ -58,8 +58,7 @@ func download(t testing.TB, files xaiv1.FilesClient, id string) ([]byte, int, er
 }
 
 func TestFilesRoundTrip50MiB(t *testing.T) {
-	srv := start(t)
-	files := xaiv1.NewFilesClient(srv.Conn())
+	_, files := startClient(t, xaiv1.NewFilesClient)
 	data := make([]byte, 50<<20)
 	for i := range data {
 		data[i] = byte(i*7 + i>>13)
@@ -82,8 +81,7 @@ func TestFilesRoundTrip50MiB(t *testing.T) {
 
 func TestFilesLifecycle(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	files := xaiv1.NewFilesClient(srv.Conn())
+	_, files := startClient(t, xaiv1.NewFilesClient, xaitest.WithClock(clock))
 
 	f, err := upload(t, files, "notes.txt", []byte("hello file"), 4, ptr[int64](3600))
 	if err != nil {
@@ -135,22 +133,14 @@ func TestFilesLifecycle(t *testing.T) {
 		t.Fatalf("delete: %v %v", del, err)
 	}
 	notFound := map[string]func() error{
-		"retrieve": func() error {
-			_, err := files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: g.GetId()})
-			return err
-		},
-		"delete": func() error {
-			_, err := files.DeleteFile(ctx(t), &xaiv1.DeleteFileRequest{FileId: g.GetId()})
-			return err
-		},
-		"content": func() error { _, _, err := download(t, files, g.GetId()); return err },
+		"retrieve": func() error { return errOf(files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: g.GetId()})) },
+		"delete":   func() error { return errOf(files.DeleteFile(ctx(t), &xaiv1.DeleteFileRequest{FileId: g.GetId()})) },
+		"content":  func() error { _, _, err := download(t, files, g.GetId()); return err },
 		"public": func() error {
-			_, err := files.CreatePublicUrl(ctx(t), &xaiv1.CreatePublicUrlRequest{FileId: g.GetId()})
-			return err
+			return errOf(files.CreatePublicUrl(ctx(t), &xaiv1.CreatePublicUrlRequest{FileId: g.GetId()}))
 		},
 		"revoke": func() error {
-			_, err := files.RevokePublicUrl(ctx(t), &xaiv1.RevokePublicUrlRequest{FileId: g.GetId()})
-			return err
+			return errOf(files.RevokePublicUrl(ctx(t), &xaiv1.RevokePublicUrlRequest{FileId: g.GetId()}))
 		},
 	}
 	for name, fn := range notFound {
@@ -159,8 +149,7 @@ func TestFilesLifecycle(t *testing.T) {
 }
 
 func TestUploadValidation(t *testing.T) {
-	srv := start(t)
-	files := xaiv1.NewFilesClient(srv.Conn())
+	srv, files := startClient(t, xaiv1.NewFilesClient)
 	send := func(chunks ...*xaiv1.UploadFileChunk) error {
 		stream, err := files.UploadFile(ctx(t))
 		if err != nil {
@@ -212,8 +201,7 @@ func TestUploadValidation(t *testing.T) {
 }
 
 func TestListFilesPagination(t *testing.T) {
-	srv := start(t, xaitest.WithClock(xaitest.NewClock(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))))
-	files := xaiv1.NewFilesClient(srv.Conn())
+	_, files := startClient(t, xaiv1.NewFilesClient, xaitest.WithClock(xaitest.NewClock(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))))
 	var ids []string
 	names := []string{"g", "c", "e", "a", "f", "b", "d"}
 	for i, name := range names {
@@ -291,8 +279,7 @@ func TestListFilesPagination(t *testing.T) {
 }
 
 func TestFilesInChat(t *testing.T) {
-	srv := start(t)
-	files := xaiv1.NewFilesClient(srv.Conn())
+	srv, files := startClient(t, xaiv1.NewFilesClient)
 	chat := xaiv1.NewChatClient(srv.Conn())
 	pic, err := upload(t, files, "pic.png", encode(t, "png"), 1024, nil)
 	if err != nil {

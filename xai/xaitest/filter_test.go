@@ -27,8 +27,7 @@ var pngHeader = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
 
 func TestListFilesFilter(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	files := xaiv1.NewFilesClient(srv.Conn())
+	_, files := startClient(t, xaiv1.NewFilesClient, xaitest.WithClock(clock))
 	add := func(name string, data []byte, expires *int64) string {
 		t.Helper()
 		f, err := upload(t, files, name, data, 1<<20, expires)
@@ -47,10 +46,7 @@ func TestListFilesFilter(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, tc := range []struct {
-		filter string
-		want   []string
-	}{
+	wantFiltered(t, []filterCase{
 		// The official SDK's examples.
 		{`content_type = "application/pdf"`, []string{"report.pdf"}},
 		{`name = "report.pdf"`, []string{"report.pdf"}},
@@ -79,20 +75,10 @@ func TestListFilesFilter(t *testing.T) {
 		{`created_at >= "2026-03-01T00:00:00Z" AND created_at < "2026-03-21T00:00:00Z"`, []string{"report.pdf", "notes.txt", "big.bin", "old.png"}},
 		{`name > "notes.txt"`, []string{"old.png", "report.pdf"}},
 		{"  \t", []string{"report.pdf", "notes.txt", "big.bin", "old.png", "new.png"}},
-	} {
-		resp, err := files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{Filter: proto.String(tc.filter)})
-		if err != nil {
-			t.Errorf("%s: %v", tc.filter, err)
-			continue
-		}
-		var got []string
-		for _, f := range resp.GetData() {
-			got = append(got, f.GetFilename())
-		}
-		if !sameSet(got, tc.want) {
-			t.Errorf("%s: %q, want %q", tc.filter, got, tc.want)
-		}
-	}
+	}, func(filter *string) ([]*xaiv1.File, error) {
+		resp, err := files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{Filter: filter})
+		return resp.GetData(), err
+	}, (*xaiv1.File).GetFilename)
 
 	// Filtered listings page like the others.
 	var names []string
@@ -115,14 +101,40 @@ func TestListFilesFilter(t *testing.T) {
 	}
 }
 
+// filterCase is a list filter and the names of the items it lets through.
+type filterCase struct {
+	filter string
+	want   []string
+}
+
+// wantFiltered lists with the filter of each case and checks the names of
+// the items listed, in any order.
+func wantFiltered[T any](t *testing.T, cases []filterCase, list func(filter *string) ([]T, error), name func(T) string) {
+	t.Helper()
+	for _, tc := range cases {
+		items, err := list(proto.String(tc.filter))
+		if err != nil {
+			t.Errorf("%s: %v", tc.filter, err)
+			continue
+		}
+		var got []string
+		for _, it := range items {
+			got = append(got, name(it))
+		}
+		if !sameSet(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.filter, got, tc.want)
+		}
+	}
+}
+
+// sameSet reports whether a and b hold the same names, in any order.
 func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 func TestListCollectionsFilter(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient, xaitest.WithClock(clock))
 	research := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "research-papers"}).GetCollectionId()
 	clock.Advance(48 * time.Hour)
 	sec := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "SEC filings"}).GetCollectionId()
@@ -134,10 +146,7 @@ func TestListCollectionsFilter(t *testing.T) {
 		}
 	}
 
-	for _, tc := range []struct {
-		filter string
-		want   []string
-	}{
+	wantFiltered(t, []filterCase{
 		{`collection_name:"research"`, []string{"research-papers"}}, // the official SDK's example
 		{`collection_name:"SEC" AND documents_count > 1`, []string{"SEC filings"}},
 		{`collection_name = "recipes"`, []string{"recipes"}},
@@ -146,25 +155,14 @@ func TestListCollectionsFilter(t *testing.T) {
 		{`created_at > "2026-01-11T00:00:00Z"`, []string{"SEC filings", "recipes"}},
 		{`created_at < "2026-01-11T00:00:00Z" OR collection_name:"rec"`, []string{"research-papers", "recipes"}},
 		{`NOT collection_name:"e"`, nil},
-	} {
-		resp, err := cc.ListCollections(ctx(t), &collectionsv1.ListCollectionsRequest{Filter: proto.String(tc.filter)})
-		if err != nil {
-			t.Errorf("%s: %v", tc.filter, err)
-			continue
-		}
-		var got []string
-		for _, c := range resp.GetCollections() {
-			got = append(got, c.GetCollectionName())
-		}
-		if !sameSet(got, tc.want) {
-			t.Errorf("%s: %q, want %q", tc.filter, got, tc.want)
-		}
-	}
+	}, func(filter *string) ([]*collectionsv1.CollectionMetadata, error) {
+		resp, err := cc.ListCollections(ctx(t), &collectionsv1.ListCollectionsRequest{Filter: filter})
+		return resp.GetCollections(), err
+	}, (*collectionsv1.CollectionMetadata).GetCollectionName)
 }
 
 func TestListDocumentsFilter(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "books",
 		FieldDefinitions: []*collectionsv1.FieldDefinition{{Key: "isbn", Unique: true}}}).GetCollectionId()
 	for _, d := range []struct {
@@ -181,10 +179,7 @@ func TestListDocumentsFilter(t *testing.T) {
 		}
 	}
 
-	for _, tc := range []struct {
-		filter string
-		want   []string
-	}{
+	wantFiltered(t, []filterCase{
 		// The official SDK's examples.
 		{`status:DOCUMENT_STATUS_PROCESSED`, []string{"quarterly-q1.txt", "annual.txt"}},
 		{`name:"quarterly" AND NOT status = DOCUMENT_STATUS_FAILED`, []string{"quarterly-q1.txt"}},
@@ -198,41 +193,27 @@ func TestListDocumentsFilter(t *testing.T) {
 		{`size_bytes > 13 AND content_type = "text/plain"`, []string{"annual.txt"}},
 		{`name = "annual.txt"`, []string{"annual.txt"}},
 		{`processing_status = null`, []string{"quarterly-q1.txt", "quarterly-q2.bin", "annual.txt"}},
-	} {
-		resp, err := cc.ListDocuments(ctx(t), &collectionsv1.ListDocumentsRequest{CollectionId: col, Filter: proto.String(tc.filter)})
-		if err != nil {
-			t.Errorf("%s: %v", tc.filter, err)
-			continue
-		}
-		var got []string
-		for _, d := range resp.GetDocuments() {
-			got = append(got, d.GetFileMetadata().GetName())
-		}
-		if !sameSet(got, tc.want) {
-			t.Errorf("%s: %q, want %q", tc.filter, got, tc.want)
-		}
-	}
+	}, func(filter *string) ([]*collectionsv1.DocumentMetadata, error) {
+		resp, err := cc.ListDocuments(ctx(t), &collectionsv1.ListDocumentsRequest{CollectionId: col, Filter: filter})
+		return resp.GetDocuments(), err
+	}, func(d *collectionsv1.DocumentMetadata) string { return d.GetFileMetadata().GetName() })
 }
 
 // Bad filters are INVALID_ARGUMENT: syntax errors name the line and column
 // where the parser stopped (AIP-160: "Invalid filter ... should return an
 // INVALID_ARGUMENT error"), and checks name the field or value at fault.
 func TestListFilterErrors(t *testing.T) {
-	srv := start(t)
-	files := xaiv1.NewFilesClient(srv.Conn())
+	srv, files := startClient(t, xaiv1.NewFilesClient)
 	cc := collectionsv1.NewCollectionsClient(srv.Conn())
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "c"}).GetCollectionId()
 	listFiles := func(f string) error {
-		_, err := files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{Filter: proto.String(f)})
-		return err
+		return errOf(files.ListFiles(ctx(t), &xaiv1.ListFilesRequest{Filter: proto.String(f)}))
 	}
 	listCollections := func(f string) error {
-		_, err := cc.ListCollections(ctx(t), &collectionsv1.ListCollectionsRequest{Filter: proto.String(f)})
-		return err
+		return errOf(cc.ListCollections(ctx(t), &collectionsv1.ListCollectionsRequest{Filter: proto.String(f)}))
 	}
 	listDocuments := func(f string) error {
-		_, err := cc.ListDocuments(ctx(t), &collectionsv1.ListDocumentsRequest{CollectionId: col, Filter: proto.String(f)})
-		return err
+		return errOf(cc.ListDocuments(ctx(t), &collectionsv1.ListDocumentsRequest{CollectionId: col, Filter: proto.String(f)}))
 	}
 	for _, tc := range []struct {
 		list   func(string) error

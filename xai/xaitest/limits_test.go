@@ -167,8 +167,7 @@ func TestKeylessCallsAreRefusedBeforeTheBody(t *testing.T) {
 // (Limits.FileBytesPerTeam, 64 MiB by default); an upload is counted as
 // it arrives and stops as soon as it would exceed the quota.
 func TestFileBytesQuota(t *testing.T) {
-	srv := start(t, xaitest.WithAPIKeys(keyA, keyB), xaitest.WithLimits(xaitest.Limits{FileBytesPerTeam: 1 << 20}))
-	files := xaiv1.NewFilesClient(srv.Conn())
+	srv, files := startClient(t, xaiv1.NewFilesClient, xaitest.WithAPIKeys(keyA, keyB), xaitest.WithLimits(xaitest.Limits{FileBytesPerTeam: 1 << 20}))
 	first, err := upload(t, files, "a.bin", bytes.Repeat([]byte{1}, 600<<10), 64<<10, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -212,25 +211,17 @@ func TestFileBytesQuota(t *testing.T) {
 // RESOURCE_EXHAUSTED, before anything is generated or streamed.
 func TestStoredResponsesQuota(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock), xaitest.WithLimits(xaitest.Limits{StoredResponsesPerTeam: 2}))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithClock(clock), xaitest.WithLimits(xaitest.Limits{StoredResponsesPerTeam: 2}))
 	req := chatReq("grok-3", user("keep me"))
 	req.StoreMessages = true
 	var ids []string
 	for range 2 {
-		resp, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := complete(t, chat, req)
 		ids = append(ids, resp.GetId())
 	}
 	_, err := chat.GetCompletion(ctx(t), req)
 	wantCode(t, err, codes.ResourceExhausted, "limit per team", "Limits.StoredResponsesPerTeam", "-max-stored-responses")
-	stream, err := chat.GetCompletionChunk(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
+	chunks, err := streamedErr(t, chat, req)
 	wantCode(t, err, codes.ResourceExhausted, "Limits.StoredResponsesPerTeam")
 	if len(chunks) != 0 {
 		t.Errorf("the refused stream sent %d chunks", len(chunks))
@@ -265,8 +256,7 @@ func TestStoredResponsesQuota(t *testing.T) {
 // counts against the team's file quota until it is removed: deleting the
 // file and adding it again cannot grow the fake without bound.
 func TestDocumentsCountAgainstFileQuota(t *testing.T) {
-	srv := start(t, xaitest.WithLimits(xaitest.Limits{FileBytesPerTeam: 1 << 20}))
-	files := xaiv1.NewFilesClient(srv.Conn())
+	srv, files := startClient(t, xaiv1.NewFilesClient, xaitest.WithLimits(xaitest.Limits{FileBytesPerTeam: 1 << 20}))
 	cc := collectionsv1.NewCollectionsClient(srv.Conn())
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "docs"})
 	text := bytes.Repeat([]byte("word "), 80<<10) // 400 KiB

@@ -98,8 +98,7 @@ func TestMediaServerServesImagesUntilTheyExpire(t *testing.T) {
 }
 
 func TestMediaServerServesVideos(t *testing.T) {
-	srv := start(t, xaitest.WithMediaServer("127.0.0.1:0"))
-	vid := xaiv1.NewVideoClient(srv.Conn())
+	srv, vid := startClient(t, xaiv1.NewVideoClient, xaitest.WithMediaServer("127.0.0.1:0"))
 	started, err := vid.GenerateVideo(ctx(t), &xaiv1.GenerateVideoRequest{Model: "grok-imagine-video", Prompt: "waves"})
 	if err != nil {
 		t.Fatal(err)

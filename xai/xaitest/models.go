@@ -221,28 +221,29 @@ func (s *Server) lookupLanguageModel(name string) (*languageModel, error) {
 	return m, nil
 }
 
+// lookupModel resolves a model of one kind, named as in "model %q is not
+// <kind> model available to your API key".
+func lookupModel[M interface{ is(string) bool }](models []M, name, kind string) (M, error) {
+	var none M
+	if strings.TrimSpace(name) == "" {
+		return none, invalid("model is required")
+	}
+	for _, m := range models {
+		if m.is(name) {
+			return m, nil
+		}
+	}
+	return none, invalid("model %q is not %s model available to your API key", name, kind)
+}
+
 // lookupEmbeddingModel resolves an embedding model.
 func (s *Server) lookupEmbeddingModel(name string) (*embeddingModel, error) {
-	if strings.TrimSpace(name) == "" {
-		return nil, status.Error(codes.InvalidArgument, "model is required")
-	}
-	m := find(s.models.embedding, name)
-	if m == nil {
-		return nil, status.Errorf(codes.InvalidArgument, "model %q is not an embedding model available to your API key", name)
-	}
-	return m, nil
+	return lookupModel(s.models.embedding, name, "an embedding")
 }
 
 // lookupImageModel resolves an image generation model.
 func (s *Server) lookupImageModel(name string) (*imageModel, error) {
-	if strings.TrimSpace(name) == "" {
-		return nil, status.Error(codes.InvalidArgument, "model is required")
-	}
-	m := find(s.models.image, name)
-	if m == nil {
-		return nil, status.Errorf(codes.InvalidArgument, "model %q is not an image generation model available to your API key", name)
-	}
-	return m, nil
+	return lookupModel(s.models.image, name, "an image generation")
 }
 
 // videoModel is one video generation model of the catalogue.
@@ -256,14 +257,7 @@ type videoModel struct {
 
 // lookupVideoModel resolves a video generation model.
 func (s *Server) lookupVideoModel(name string) (*videoModel, error) {
-	if strings.TrimSpace(name) == "" {
-		return nil, invalid("model is required")
-	}
-	m := find(s.models.video, name)
-	if m == nil {
-		return nil, invalid("model %q is not a video generation model available to your API key", name)
-	}
-	return m, nil
+	return lookupModel(s.models.video, name, "a video generation")
 }
 
 // fingerprint is the system fingerprint reported for a model.

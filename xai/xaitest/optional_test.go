@@ -14,8 +14,7 @@ import (
 // src/xai_sdk/**): the fake must take the "" for "not given", as the
 // service does, instead of rejecting it as set but blank.
 func TestEmptyOptionalStringsAreUnset(t *testing.T) {
-	srv := start(t)
-	b := xaiv1.NewBatchMgmtClient(srv.Conn())
+	_, b := startClient(t, xaiv1.NewBatchMgmtClient)
 	video := &xaiv1.VideoUrlContent{Source: &xaiv1.VideoUrlContent_Url{Url: "https://example.com/clip.mp4"}}
 
 	for _, tc := range []struct {

@@ -63,8 +63,7 @@ func makePDF(t testing.TB, deflate bool, pages ...string) []byte {
 // among the formats collections index ("Upload documents in various formats
 // (HTML, PDF, text, etc.)"); the fake now indexes their text.
 func TestPDFDocumentsIndexed(t *testing.T) {
-	srv := start(t)
-	cc := collectionsv1.NewCollectionsClient(srv.Conn())
+	srv, cc := startClient(t, collectionsv1.NewCollectionsClient)
 	col := newCollection(t, cc, &collectionsv1.CreateCollectionRequest{CollectionName: "reports"}).GetCollectionId()
 	add := func(name string, data []byte) *collectionsv1.DocumentMetadata {
 		t.Helper()

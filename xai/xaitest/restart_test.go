@@ -88,8 +88,7 @@ func TestRestartKeepsStateAndEndsOpenCalls(t *testing.T) {
 }
 
 func TestRestartRepeatedlyThenClose(t *testing.T) {
-	srv := start(t, xaitest.WithRequestLog(0))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithRequestLog(0))
 	for i := range 3 {
 		if err := srv.Restart(); err != nil {
 			t.Fatalf("restart %d: %v", i, err)
@@ -219,10 +218,7 @@ func TestRestartKeepsEveryServicesState(t *testing.T) {
 
 	req := chatReq("grok-3", user("remember me"))
 	req.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	deferred, err := chat.StartDeferredCompletion(ctx(t), chatReq("grok-3", user("later")))
 	if err != nil {
 		t.Fatal(err)
@@ -249,20 +245,14 @@ func TestRestartKeepsEveryServicesState(t *testing.T) {
 	}
 	checks := map[string]func() error{
 		"stored response": func() error {
-			_, err := chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
-			return err
+			return errOf(chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()}))
 		},
 		"deferred completion": func() error {
-			_, err := chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: deferred.GetRequestId()})
-			return err
+			return errOf(chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: deferred.GetRequestId()}))
 		},
-		"file": func() error {
-			_, err := files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: fileID})
-			return err
-		},
+		"file": func() error { return errOf(files.RetrieveFile(ctx(t), &xaiv1.RetrieveFileRequest{FileId: fileID})) },
 		"collection": func() error {
-			_, err := cc.GetCollectionMetadata(ctx(t), &collectionsv1.GetCollectionMetadataRequest{CollectionId: col.GetCollectionId()})
-			return err
+			return errOf(cc.GetCollectionMetadata(ctx(t), &collectionsv1.GetCollectionMetadataRequest{CollectionId: col.GetCollectionId()}))
 		},
 		"search": func() error {
 			r, err := xaiv1.NewDocumentsClient(conn).Search(ctx(t), &xaiv1.SearchRequest{Query: "cats", Source: source(col.GetCollectionId())})
@@ -271,13 +261,9 @@ func TestRestartKeepsEveryServicesState(t *testing.T) {
 			}
 			return err
 		},
-		"batch": func() error {
-			_, err := bm.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: batch.GetBatchId()})
-			return err
-		},
+		"batch": func() error { return errOf(bm.GetBatch(ctx(t), &xaiv1.GetBatchRequest{BatchId: batch.GetBatchId()})) },
 		"video": func() error {
-			_, err := video.GetDeferredVideo(ctx(t), &xaiv1.GetDeferredVideoRequest{RequestId: job})
-			return err
+			return errOf(video.GetDeferredVideo(ctx(t), &xaiv1.GetDeferredVideoRequest{RequestId: job}))
 		},
 		"health": func() error {
 			h, err := healthpb.NewHealthClient(conn).Check(ctx(t), &healthpb.HealthCheckRequest{Service: "xai_api.Chat"})

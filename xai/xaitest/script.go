@@ -155,12 +155,31 @@ func (s *Server) takeToolFailure(t xaiv1.ToolCallType) (ToolFailure, bool) {
 func (s *Server) nextReply() (Reply, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.replies) == 0 {
-		return Reply{}, false
+	return popScript(&s.replies)
+}
+
+// popScript takes the oldest script of a queue; the zero value and false
+// when the queue is empty. The queue's lock must be held.
+func popScript[T any](queue *[]T) (T, bool) {
+	var first T
+	if len(*queue) == 0 {
+		return first, false
 	}
-	r := s.replies[0]
-	s.replies = s.replies[1:]
-	return r, true
+	first, *queue = (*queue)[0], (*queue)[1:]
+	return first, true
+}
+
+// pendingPolls is how many polls of a deferred job report PENDING for a
+// scripted count n, where 0 stands for the default of 1 and a negative n
+// for none (see [DeferredOutcome] and [VideoOutcome]).
+func pendingPolls(n int) int {
+	switch {
+	case n == 0:
+		return 1
+	case n < 0:
+		return 0
+	}
+	return n
 }
 
 // ResetScripts forgets every scripted reply, tool failure, fault, video

@@ -135,8 +135,7 @@ func TestServicesNotEmulatedAnswerUnimplemented(t *testing.T) {
 
 func TestRequestsAreRecordedIncludingRejectedOnes(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithClock(clock))
 	if _, err := chat.GetCompletion(metadata.AppendToOutgoingContext(ctx(t), "x-trace", "abc"),
 		chatReq("grok-3", user("hello"))); err != nil {
 		t.Fatal(err)
@@ -148,18 +147,10 @@ func TestRequestsAreRecordedIncludingRejectedOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	stream, err := xaiv1.NewChatClient(conn).GetCompletionChunk(ctx(t), chatReq("grok-3", user("keyless")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = collect(t, stream)
+	_, err = streamedErr(t, xaiv1.NewChatClient(conn), chatReq("grok-3", user("keyless")))
 	wantCode(t, err, codes.Unauthenticated)
 	// A stream the handler rejects is recorded with its request.
-	stream, err = chat.GetCompletionChunk(ctx(t), chatReq("", user("streamed")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = collect(t, stream)
+	_, err = streamedErr(t, chat, chatReq("", user("streamed")))
 	wantCode(t, err, codes.InvalidArgument)
 
 	reqs := srv.Requests()
@@ -316,8 +307,7 @@ func TestRequestLogLimit(t *testing.T) {
 		{5, []string{"one", "two", "three"}},
 	} {
 		t.Run(fmt.Sprint(tc.limit), func(t *testing.T) {
-			srv := start(t, xaitest.WithRequestLog(tc.limit))
-			chat := xaiv1.NewChatClient(srv.Conn())
+			srv, chat := startClient(t, xaiv1.NewChatClient, xaitest.WithRequestLog(tc.limit))
 			for _, s := range []string{"one", "two", "three"} {
 				if _, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user(s))); err != nil {
 					t.Fatal(err)

@@ -18,8 +18,7 @@ import (
 )
 
 func TestModels(t *testing.T) {
-	srv := start(t)
-	models := xaiv1.NewModelsClient(srv.Conn())
+	srv, models := startClient(t, xaiv1.NewModelsClient)
 	langs, err := models.ListLanguageModels(ctx(t), &emptypb.Empty{})
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +129,7 @@ func TestAPIKeyInfo(t *testing.T) {
 }
 
 func TestTokenize(t *testing.T) {
-	srv := start(t)
-	tok := xaiv1.NewTokenizeClient(srv.Conn())
+	_, tok := startClient(t, xaiv1.NewTokenizeClient)
 	const input = "Hello, world!  Numbers 1234567 and ünïcødé… emoji 🙂\n\nnew paragraph"
 	resp, err := tok.TokenizeText(ctx(t), &xaiv1.TokenizeTextRequest{Model: "grok-4-latest", Text: input})
 	if err != nil {
@@ -179,8 +177,7 @@ func TestTokenize(t *testing.T) {
 }
 
 func TestGenerateImage(t *testing.T) {
-	srv := start(t)
-	img := xaiv1.NewImageClient(srv.Conn())
+	srv, img := startClient(t, xaiv1.NewImageClient)
 	req := &xaiv1.GenerateImageRequest{
 		Prompt: "a cat in space", Model: "grok-2-image", N: ptr[int32](2),
 		Format: xaiv1.ImageFormat_IMG_FORMAT_BASE64, AspectRatio: xaiv1.ImageAspectRatio_IMG_ASPECT_RATIO_16_9.Enum(),
@@ -260,8 +257,7 @@ func TestGenerateImage(t *testing.T) {
 }
 
 func TestEmbed(t *testing.T) {
-	srv := start(t)
-	emb := xaiv1.NewEmbedderClient(srv.Conn())
+	_, emb := startClient(t, xaiv1.NewEmbedderClient)
 	in := func(s string) *xaiv1.EmbedInput {
 		return &xaiv1.EmbedInput{Input: &xaiv1.EmbedInput_String_{String_: s}}
 	}
@@ -341,8 +337,7 @@ func equalFloats(a, b []float32) bool {
 }
 
 func TestSample(t *testing.T) {
-	srv := start(t)
-	sample := xaiv1.NewSampleClient(srv.Conn())
+	_, sample := startClient(t, xaiv1.NewSampleClient)
 	req := &xaiv1.SampleTextRequest{Model: "grok-3", Prompt: []string{"Once upon a time", "The end"}, N: ptr[int32](2)}
 	resp, err := sample.SampleText(ctx(t), req)
 	if err != nil {

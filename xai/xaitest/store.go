@@ -276,16 +276,8 @@ func (s *Server) startDeferred(t team, resp *xaiv1.GetChatCompletionResponse) st
 	job := &deferredJob{resp: proto.CloneOf(resp), team: t, expires: now.Add(deferredRetention)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.deferredOutcomes) > 0 {
-		job.outcome = s.deferredOutcomes[0]
-		s.deferredOutcomes = s.deferredOutcomes[1:]
-	}
-	switch {
-	case job.outcome.PendingPolls == 0:
-		job.outcome.PendingPolls = 1
-	case job.outcome.PendingPolls < 0:
-		job.outcome.PendingPolls = 0
-	}
+	job.outcome, _ = popScript(&s.deferredOutcomes)
+	job.outcome.PendingPolls = pendingPolls(job.outcome.PendingPolls)
 	s.deferred[id] = job
 	s.maybeSweepLocked(now)
 	return id

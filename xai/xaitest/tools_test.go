@@ -18,128 +18,6 @@ import (
 	"github.com/gogrok/sdk/xai/xaitest"
 )
 
-var (
-	webSearch  = &xaiv1.Tool{Tool: &xaiv1.Tool_WebSearch{WebSearch: &xaiv1.WebSearch{}}}
-	xSearch    = &xaiv1.Tool{Tool: &xaiv1.Tool_XSearch{XSearch: &xaiv1.XSearch{}}}
-	codeExec   = &xaiv1.Tool{Tool: &xaiv1.Tool_CodeExecution{CodeExecution: &xaiv1.CodeExecution{}}}
-	imageGen   = &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: &xaiv1.ImageGeneration{}}}
-	attachment = &xaiv1.Tool{Tool: &xaiv1.Tool_AttachmentSearch{AttachmentSearch: &xaiv1.AttachmentSearch{}}}
-	mcpTool    = &xaiv1.Tool{Tool: &xaiv1.Tool_Mcp{Mcp: &xaiv1.MCP{ServerLabel: "docs", ServerUrl: "https://mcp.example.com/sse",
-		AllowedToolNames: []string{"lookup"}, Authorization: ptr("secret-token")}}}
-)
-
-func collectionsTool(ids ...string) *xaiv1.Tool {
-	return &xaiv1.Tool{Tool: &xaiv1.Tool_CollectionsSearch{CollectionsSearch: &xaiv1.CollectionsSearch{CollectionIds: ids}}}
-}
-
-const (
-	assistant = xaiv1.MessageRole_ROLE_ASSISTANT
-	toolRole  = xaiv1.MessageRole_ROLE_TOOL
-)
-
-// officialText reads a stream the way the official Python SDK does
-// (src/xai_sdk/chat.py: Chunk.choices keeps only outputs whose delta.role
-// is ROLE_ASSISTANT, for the index it tracks) and returns the text of
-// each index.
-func officialText(chunks []*xaiv1.GetChatCompletionChunk) map[int32]string {
-	text := map[int32]string{}
-	for _, ch := range chunks {
-		for _, o := range ch.GetOutputs() {
-			if o.GetDelta().GetRole() == assistant {
-				text[o.GetIndex()] += o.GetDelta().GetContent()
-			}
-		}
-	}
-	return text
-}
-
-// accumulate rebuilds a response from a stream, one output per (index,
-// role) in order of appearance: text fields concatenated, tool calls,
-// inline citations and log probabilities appended, the last finish reason
-// kept. It reads the raw stubs only, as any client of the fake would.
-func accumulate(chunks []*xaiv1.GetChatCompletionChunk) *xaiv1.GetChatCompletionResponse {
-	type key struct {
-		index int32
-		role  xaiv1.MessageRole
-	}
-	resp := &xaiv1.GetChatCompletionResponse{}
-	byKey := map[key]*xaiv1.CompletionOutput{}
-	for _, ch := range chunks {
-		resp.Id, resp.Created, resp.Model, resp.SystemFingerprint = ch.GetId(), ch.GetCreated(), ch.GetModel(), ch.GetSystemFingerprint()
-		resp.ServiceTier = ch.GetServiceTier()
-		if ch.Usage != nil {
-			resp.Usage = ch.GetUsage()
-		}
-		resp.Citations = append(resp.Citations, ch.GetCitations()...)
-		for _, o := range ch.GetOutputs() {
-			d := o.GetDelta()
-			k := key{o.GetIndex(), d.GetRole()}
-			out, ok := byKey[k]
-			if !ok {
-				out = &xaiv1.CompletionOutput{Index: k.index, Message: &xaiv1.CompletionMessage{Role: k.role}}
-				byKey[k] = out
-				resp.Outputs = append(resp.Outputs, out)
-			}
-			m := out.Message
-			m.Content += d.GetContent()
-			m.ReasoningContent += d.GetReasoningContent()
-			m.EncryptedContent += d.GetEncryptedContent()
-			m.ToolCalls = append(m.ToolCalls, d.GetToolCalls()...)
-			m.Citations = append(m.Citations, d.GetCitations()...)
-			if o.GetFinishReason() != xaiv1.FinishReason_REASON_INVALID {
-				out.FinishReason = o.GetFinishReason()
-			}
-			if lp := o.GetLogprobs(); lp != nil {
-				if out.Logprobs == nil {
-					out.Logprobs = &xaiv1.LogProbs{}
-				}
-				out.Logprobs.Content = append(out.Logprobs.Content, lp.GetContent()...)
-			}
-		}
-	}
-	return resp
-}
-
-// roleOnEveryDelta fails unless every chunk output names its role.
-func roleOnEveryDelta(t *testing.T, chunks []*xaiv1.GetChatCompletionChunk) {
-	t.Helper()
-	for i, ch := range chunks {
-		for _, o := range ch.GetOutputs() {
-			if r := o.GetDelta().GetRole(); r != assistant && r != toolRole {
-				t.Fatalf("chunk %d, output %d has role %v: %v", i, o.GetIndex(), r, ch)
-			}
-		}
-	}
-}
-
-// threeWays answers req unary, streamed and deferred.
-func threeWays(t *testing.T, chat xaiv1.ChatClient, req *xaiv1.GetCompletionsRequest) (unary *xaiv1.GetChatCompletionResponse, chunks []*xaiv1.GetChatCompletionChunk, deferred *xaiv1.GetChatCompletionResponse) {
-	t.Helper()
-	unary, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stream, err := chat.GetCompletionChunk(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if chunks, err = collect(t, stream); err != nil {
-		t.Fatal(err)
-	}
-	start, err := chat.StartDeferredCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for deferred == nil {
-		d, err := chat.GetDeferredCompletion(ctx(t), &xaiv1.GetDeferredRequest{RequestId: start.GetRequestId()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		deferred = d.GetResponse()
-	}
-	return unary, chunks, deferred
-}
-
 // sameResponse fails unless two responses agree on every field but those
 // that differ per call (ID, creation time) and settings, which streams do
 // not carry.
@@ -155,106 +33,12 @@ func sameResponse(t *testing.T, what string, got, want *xaiv1.GetChatCompletionR
 	}
 }
 
-// TestStreamsReadLikeTheOfficialSDK takes its expectation from the
-// service's shape (issue 15; the official Python SDK's tests/server.py sets
-// role on every delta, and its chat.py reads text only from ROLE_ASSISTANT
-// deltas): a stream read that way gives the unary text of every index.
-func TestStreamsReadLikeTheOfficialSDK(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
-	schema := `{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"]}`
-	cases := map[string]func(r *xaiv1.GetCompletionsRequest){
-		"plain":     func(r *xaiv1.GetCompletionsRequest) {},
-		"reasoning": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-3-mini" },
-		"encrypted": func(r *xaiv1.GetCompletionsRequest) { r.Model = "grok-4"; r.UseEncryptedContent = true },
-		"n=2":       func(r *xaiv1.GetCompletionsRequest) { r.N = ptr[int32](2) },
-		"tool call": func(r *xaiv1.GetCompletionsRequest) {
-			r.Tools = []*xaiv1.Tool{{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "f"}}}}
-			r.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_REQUIRED}}
-		},
-		"structured": func(r *xaiv1.GetCompletionsRequest) {
-			r.ResponseFormat = &xaiv1.ResponseFormat{FormatType: xaiv1.FormatType_FORMAT_TYPE_JSON_SCHEMA, Schema: &schema}
-		},
-		"web search": func(r *xaiv1.GetCompletionsRequest) { r.Tools = []*xaiv1.Tool{webSearch} },
-	}
-	for name, edit := range cases {
-		t.Run(name, func(t *testing.T) {
-			req := chatReq("grok-3", user("The quick brown fox jumps over the lazy dog, twice!"))
-			edit(req)
-			unary, chunks, _ := threeWays(t, chat, req)
-			roleOnEveryDelta(t, chunks)
-			got := officialText(chunks)
-			var assistants int
-			for _, out := range unary.GetOutputs() {
-				if out.GetMessage().GetRole() != assistant {
-					continue
-				}
-				assistants++
-				if got[out.GetIndex()] != out.GetMessage().GetContent() {
-					t.Fatalf("index %d read as the official SDK does: %q, unary %q", out.GetIndex(), got[out.GetIndex()], out.GetMessage().GetContent())
-				}
-			}
-			if assistants == 0 || got[unary.GetOutputs()[len(unary.GetOutputs())-1].GetIndex()] == "" && name != "tool call" {
-				t.Fatalf("no assistant text in %v", unary)
-			}
-			// Tool calls too come from assistant deltas only.
-			var calls, want []*xaiv1.ToolCall
-			for _, ch := range chunks {
-				for _, o := range ch.GetOutputs() {
-					if o.GetDelta().GetRole() == assistant {
-						calls = append(calls, o.GetDelta().GetToolCalls()...)
-					}
-				}
-			}
-			for _, out := range unary.GetOutputs() {
-				if out.GetMessage().GetRole() == assistant {
-					want = append(want, out.GetMessage().GetToolCalls()...)
-				}
-			}
-			if len(calls) != len(want) {
-				t.Fatalf("tool calls: stream %v, unary %v", calls, want)
-			}
-			for i := range want {
-				if !proto.Equal(calls[i], want[i]) {
-					t.Fatalf("tool call %d: stream %v, unary %v", i, calls[i], want[i])
-				}
-			}
-		})
-	}
-}
-
-// TestScriptedChunksCarryRoles: a Reply with Chunks streams each delta with
-// the assistant role, and no role-only chunk comes first.
-func TestScriptedChunksCarryRoles(t *testing.T) {
-	srv := start(t)
-	srv.EnqueueReply(xaitest.Reply{Chunks: []string{"a", "b", "c"}, Reasoning: "r"})
-	stream, err := xaiv1.NewChatClient(srv.Conn()).GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roleOnEveryDelta(t, chunks)
-	if d := chunks[0].GetOutputs()[0].GetDelta(); d.GetReasoningContent() != "r" {
-		t.Fatalf("first chunk %v, want the reasoning (no role-only chunk)", chunks[0])
-	}
-	if got := officialText(chunks)[0]; got != "abc" {
-		t.Fatalf("official reading %q", got)
-	}
-}
-
 // TestAgentLoopLayout checks one web search against the layout of issue 9.
 func TestAgentLoopLayout(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-4", user("What is new in Go 1.24?"))
 	req.Tools = []*xaiv1.Tool{webSearch}
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	outs := resp.GetOutputs()
 	if len(outs) != 3 {
 		t.Fatalf("%d outputs, want 3: %v", len(outs), resp)
@@ -302,10 +86,7 @@ func TestAgentLoopLayout(t *testing.T) {
 	// Inline citations only when asked, on the final assistant output,
 	// each pointing at its span of the content.
 	req.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INLINE_CITATIONS}
-	resp, err = chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = complete(t, chat, req)
 	final = resp.GetOutputs()[2]
 	cites := final.GetMessage().GetCitations()
 	if len(cites) != len(resp.GetCitations()) || len(cites) == 0 {
@@ -412,10 +193,7 @@ func TestAgentLoopUnaryStreamDeferredAgree(t *testing.T) {
 				}
 			}
 			// The same request gets the same answer.
-			again, err := chat.GetCompletion(ctx(t), req)
-			if err != nil {
-				t.Fatal(err)
-			}
+			again := complete(t, chat, req)
 			sameResponse(t, "repeat", again, unary)
 		})
 	}
@@ -429,10 +207,7 @@ func TestSearchToolResults(t *testing.T) {
 		req := chatReq("grok-4", user(text))
 		req.Tools = []*xaiv1.Tool{tool}
 		req.Include = []xaiv1.IncludeOption{xaiv1.IncludeOption_INCLUDE_OPTION_INLINE_CITATIONS}
-		resp, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := complete(t, chat, req)
 		return resp
 	}
 	t.Run("collections", func(t *testing.T) {
@@ -515,32 +290,12 @@ func decodeImage(t *testing.T, out *xaiv1.CompletionOutput) string {
 	return env.ImageUUID
 }
 
-// replay turns the outputs of a response into messages as the official
-// Python SDK's Chat.append does (chat.py: a ROLE_TOOL output gets the
-// tool_call_id of the call it echoes), optionally without that ID.
-func replay(resp *xaiv1.GetChatCompletionResponse, withID bool) []*xaiv1.Message {
-	var msgs []*xaiv1.Message
-	for _, o := range resp.GetOutputs() {
-		m := o.GetMessage()
-		msg := &xaiv1.Message{Role: m.GetRole(), Content: []*xaiv1.Content{text(m.GetContent())}, ToolCalls: m.GetToolCalls()}
-		if m.GetRole() == toolRole && withID {
-			msg.ToolCallId = ptr(m.GetToolCalls()[0].GetId())
-		}
-		msgs = append(msgs, msg)
-	}
-	return msgs
-}
-
 func TestImageGenerationAndEdit(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	first := chatReq("grok-4", user("Generate a corgi surfing a wave"))
 	first.Tools = []*xaiv1.Tool{imageGen}
 	first.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), first)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, first)
 	call := resp.GetOutputs()[1].GetMessage().GetToolCalls()[0]
 	if call.GetType() != xaiv1.ToolCallType_TOOL_CALL_TYPE_IMAGE_GENERATION_TOOL || call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED ||
 		call.GetFunction().GetName() != "imagine_text_to_image" {
@@ -568,20 +323,14 @@ func TestImageGenerationAndEdit(t *testing.T) {
 	t.Run("replayed locally", func(t *testing.T) {
 		req := chatReq("grok-4", append(append([]*xaiv1.Message{first.GetMessages()[0]}, replay(resp, true)...), editTurn)...)
 		req.Tools = []*xaiv1.Tool{imageGen}
-		edited, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		edited := complete(t, chat, req)
 		checkEdit(t, edited)
 	})
 	t.Run("previous_response_id", func(t *testing.T) {
 		req := chatReq("grok-4", editTurn)
 		req.PreviousResponseId = ptr(resp.GetId())
 		req.Tools = []*xaiv1.Tool{imageGen}
-		edited, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		edited := complete(t, chat, req)
 		checkEdit(t, edited)
 	})
 	t.Run("replayed without tool_call_id", func(t *testing.T) {
@@ -590,10 +339,7 @@ func TestImageGenerationAndEdit(t *testing.T) {
 		// nothing to edit, and the call fails.
 		req := chatReq("grok-4", append(append([]*xaiv1.Message{first.GetMessages()[0]}, replay(resp, false)...), editTurn)...)
 		req.Tools = []*xaiv1.Tool{imageGen}
-		failed, err := chat.GetCompletion(ctx(t), req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		failed := complete(t, chat, req)
 		call := failed.GetOutputs()[1].GetMessage().GetToolCalls()[0]
 		if call.GetStatus() != xaiv1.ToolCallStatus_TOOL_CALL_STATUS_FAILED || call.GetErrorMessage() == "" ||
 			strings.Contains(failed.GetOutputs()[1].GetMessage().GetContent(), "data:image") {
@@ -624,8 +370,7 @@ func TestImageGenerationAndEdit(t *testing.T) {
 }
 
 func TestToolTurnIDs(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	fn := &xaiv1.Tool{Tool: &xaiv1.Tool_Function{Function: &xaiv1.Function{Name: "get_time"}}}
 	req := chatReq("grok-3", user("time?"))
 	req.Tools = []*xaiv1.Tool{fn}
@@ -663,25 +408,18 @@ func TestToolTurnIDs(t *testing.T) {
 // TestAgentLoopStored: a stored agentic response keeps every output in its
 // conversation, so a continuation may answer its calls.
 func TestAgentLoopStored(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	srv, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-4", user("search please"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	req.StoreMessages = true
-	resp, err := chat.GetCompletion(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := complete(t, chat, req)
 	stored, err := chat.GetStoredCompletion(ctx(t), &xaiv1.GetStoredCompletionRequest{ResponseId: resp.GetId()})
 	if err != nil || !proto.Equal(stored, resp) {
 		t.Fatalf("stored %v, %v", stored, err)
 	}
 	next := chatReq("grok-4", user("thanks"))
 	next.PreviousResponseId = ptr(resp.GetId())
-	cont, err := chat.GetCompletion(ctx(t), next)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cont := complete(t, chat, next)
 	// The history holds the call, its result and the answer.
 	var history int32
 	for _, o := range resp.GetOutputs() {
@@ -692,94 +430,8 @@ func TestAgentLoopStored(t *testing.T) {
 	}
 }
 
-func TestScriptedLayouts(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
-	call := &xaiv1.ToolCall{Type: xaiv1.ToolCallType_TOOL_CALL_TYPE_WEB_SEARCH_TOOL, Status: xaiv1.ToolCallStatus_TOOL_CALL_STATUS_COMPLETED,
-		Tool: &xaiv1.ToolCall_Function{Function: &xaiv1.FunctionCall{Name: "web_search", Arguments: `{"query":"q"}`}}}
-	cite := &xaiv1.InlineCitation{Id: "1", StartIndex: 7, EndIndex: 12,
-		Citation: &xaiv1.InlineCitation_WebCitation{WebCitation: &xaiv1.WebCitation{Url: "https://a.example"}}}
-	shared := xaitest.Reply{
-		Outputs: []xaitest.ReplyOutput{
-			{Index: 0, ToolCalls: []*xaiv1.ToolCall{call}},
-			{Index: 0, Role: toolRole, Content: "tool text", ToolCalls: []*xaiv1.ToolCall{call}},
-			{Index: 0, Chunks: []string{"Answer ", "[[1]]", " done"}, Citations: []*xaiv1.InlineCitation{cite}},
-		},
-		Citations:           []string{"https://a.example"},
-		ServerSideToolsUsed: []xaiv1.ServerSideTool{xaiv1.ServerSideTool_SERVER_SIDE_TOOL_WEB_SEARCH},
-	}
-	srv.EnqueueReply(shared)
-	srv.EnqueueReply(shared)
-	resp, err := chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	outs := resp.GetOutputs()
-	if len(outs) != 3 || outs[0].GetIndex() != 0 || outs[2].GetIndex() != 0 || outs[1].GetMessage().GetRole() != toolRole ||
-		outs[2].GetMessage().GetContent() != "Answer [[1]] done" || outs[2].GetFinishReason() != xaiv1.FinishReason_REASON_STOP ||
-		outs[0].GetFinishReason() != xaiv1.FinishReason_REASON_INVALID || outs[2].GetMessage().GetRole() != assistant {
-		t.Fatalf("layout %v", outs)
-	}
-	id := outs[0].GetMessage().GetToolCalls()[0].GetId()
-	if id == "" || outs[1].GetMessage().GetToolCalls()[0].GetId() != id {
-		t.Fatalf("the echoed call does not share the call's ID: %v", outs)
-	}
-	if !slices.Equal(resp.GetCitations(), shared.Citations) || len(resp.GetUsage().GetServerSideToolsUsed()) != 1 ||
-		!proto.Equal(outs[2].GetMessage().GetCitations()[0], cite) {
-		t.Fatalf("response %v", resp)
-	}
-
-	stream, err := chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks, err := collect(t, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roleOnEveryDelta(t, chunks)
-	// Read as the official SDK does, the shared index gives the answer
-	// text only; the tool's text never shows.
-	if got := officialText(chunks)[0]; got != "Answer [[1]] done" {
-		t.Fatalf("official reading %q", got)
-	}
-	var deltas []string
-	for _, ch := range chunks {
-		for _, o := range ch.GetOutputs() {
-			if len(o.GetDelta().GetCitations()) > 0 && o.GetDelta().GetContent() != "[[1]]" {
-				t.Fatalf("the citation arrives with %q, not with the delta ending its span", o.GetDelta().GetContent())
-			}
-			if c := o.GetDelta().GetContent(); c != "" && o.GetDelta().GetRole() == assistant {
-				deltas = append(deltas, c)
-			}
-		}
-	}
-	if strings.Join(deltas, "|") != "Answer |[[1]]| done" {
-		t.Fatalf("deltas %q", deltas)
-	}
-
-	// Mixing the two forms is a mistake in the test, reported loudly.
-	srv.EnqueueReply(xaitest.Reply{Content: "x", Outputs: shared.Outputs})
-	_, err = chat.GetCompletion(ctx(t), chatReq("grok-3", user("x")))
-	wantCode(t, err, codes.FailedPrecondition, "Outputs")
-
-	// An output with nothing in it still appears in the stream.
-	srv.EnqueueReply(xaitest.Reply{Outputs: []xaitest.ReplyOutput{{Index: 0}, {Index: 1, Content: "b"}}})
-	stream, err = chat.GetCompletionChunk(ctx(t), chatReq("grok-3", user("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if chunks, err = collect(t, stream); err != nil {
-		t.Fatal(err)
-	}
-	if got := accumulate(chunks).GetOutputs(); len(got) != 2 || got[0].GetIndex() != 0 || got[1].GetMessage().GetContent() != "b" {
-		t.Fatalf("accumulated %v", got)
-	}
-}
-
 func TestServerToolValidation(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	cases := []struct {
 		name string
 		tool *xaiv1.Tool
@@ -810,8 +462,7 @@ func TestServerToolValidation(t *testing.T) {
 // TestNoLoopWithoutUserTurn: after a tool's result, or with TOOL_MODE_NONE,
 // the model answers without calling server-side tools.
 func TestNoLoopWithoutUserTurn(t *testing.T) {
-	srv := start(t)
-	chat := xaiv1.NewChatClient(srv.Conn())
+	_, chat := startClient(t, xaiv1.NewChatClient)
 	req := chatReq("grok-4", user("x"))
 	req.Tools = []*xaiv1.Tool{webSearch}
 	req.ToolChoice = &xaiv1.ToolChoice{ToolChoice: &xaiv1.ToolChoice_Mode{Mode: xaiv1.ToolMode_TOOL_MODE_NONE}}

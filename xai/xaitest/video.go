@@ -106,16 +106,8 @@ func (v *videoService) start(p *videoPlan) string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	job := &videoJob{plan: p, expires: now.Add(deferredRetention)}
-	if len(v.outcomes) > 0 {
-		job.outcome = v.outcomes[0]
-		v.outcomes = v.outcomes[1:]
-	}
-	switch {
-	case job.outcome.PendingPolls == 0:
-		job.outcome.PendingPolls = 1
-	case job.outcome.PendingPolls < 0:
-		job.outcome.PendingPolls = 0
-	}
+	job.outcome, _ = popScript(&v.outcomes)
+	job.outcome.PendingPolls = pendingPolls(job.outcome.PendingPolls)
 	v.jobs[id] = job
 	v.inserts++
 	if v.inserts >= sweepEvery {
@@ -192,12 +184,18 @@ func (v *videoService) GetDeferredVideo(ctx context.Context, req *xaiv1.GetDefer
 	return &xaiv1.GetDeferredVideoResponse{Status: xaiv1.DeferredStatus_DONE, Response: proto.CloneOf(job.done)}, nil
 }
 
-// planGenerateVideo validates a generation request.
-func (s *Server) planGenerateVideo(t team, req *xaiv1.GenerateVideoRequest) (*videoPlan, error) {
-	if strings.TrimSpace(req.GetPrompt()) == "" {
+// videoModelFor checks the prompt of a video request and resolves its
+// model.
+func (s *Server) videoModelFor(prompt, model string) (*videoModel, error) {
+	if strings.TrimSpace(prompt) == "" {
 		return nil, invalid("prompt is required")
 	}
-	m, err := s.lookupVideoModel(req.GetModel())
+	return s.lookupVideoModel(model)
+}
+
+// planGenerateVideo validates a generation request.
+func (s *Server) planGenerateVideo(t team, req *xaiv1.GenerateVideoRequest) (*videoPlan, error) {
+	m, err := s.videoModelFor(req.GetPrompt(), req.GetModel())
 	if err != nil {
 		return nil, err
 	}
@@ -249,10 +247,7 @@ func (s *Server) planGenerateVideo(t team, req *xaiv1.GenerateVideoRequest) (*vi
 
 // planExtendVideo validates an extension request.
 func (s *Server) planExtendVideo(t team, req *xaiv1.ExtendVideoRequest) (*videoPlan, error) {
-	if strings.TrimSpace(req.GetPrompt()) == "" {
-		return nil, invalid("prompt is required")
-	}
-	m, err := s.lookupVideoModel(req.GetModel())
+	m, err := s.videoModelFor(req.GetPrompt(), req.GetModel())
 	if err != nil {
 		return nil, err
 	}

@@ -39,8 +39,7 @@ func startVideo(t *testing.T, v xaiv1.VideoClient, req *xaiv1.GenerateVideoReque
 }
 
 func TestVideoPendingThenDone(t *testing.T) {
-	srv := start(t)
-	v := xaiv1.NewVideoClient(srv.Conn())
+	_, v := startClient(t, xaiv1.NewVideoClient)
 	req := videoReq("a fox in the snow")
 	req.Model = "grok-imagine-video-latest" // an alias
 	id := startVideo(t, v, req)
@@ -90,8 +89,7 @@ func TestVideoPendingThenDone(t *testing.T) {
 }
 
 func TestVideoValidation(t *testing.T) {
-	srv := start(t)
-	v := xaiv1.NewVideoClient(srv.Conn())
+	_, v := startClient(t, xaiv1.NewVideoClient)
 	with := func(f func(r *xaiv1.GenerateVideoRequest)) *xaiv1.GenerateVideoRequest {
 		r := videoReq("a cat")
 		f(r)
@@ -150,8 +148,7 @@ func TestVideoValidation(t *testing.T) {
 
 func TestVideoExpiry(t *testing.T) {
 	clock := xaitest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	srv := start(t, xaitest.WithClock(clock))
-	v := xaiv1.NewVideoClient(srv.Conn())
+	_, v := startClient(t, xaiv1.NewVideoClient, xaitest.WithClock(clock))
 	id := startVideo(t, v, videoReq("later"))
 	clock.Advance(24 * time.Hour)
 	if st := poll(t, v, id).GetStatus(); st != xaiv1.DeferredStatus_EXPIRED {
@@ -163,8 +160,7 @@ func TestVideoExpiry(t *testing.T) {
 }
 
 func TestVideoScriptedOutcomes(t *testing.T) {
-	srv := start(t)
-	v := xaiv1.NewVideoClient(srv.Conn())
+	srv, v := startClient(t, xaiv1.NewVideoClient)
 	srv.EnqueueVideoOutcome(xaitest.VideoOutcome{PendingPolls: 3, Status: xaiv1.DeferredStatus_FAILED,
 		Error: &xaiv1.VideoError{Code: "moderation", Message: "flagged"}})
 	srv.EnqueueVideoOutcome(xaitest.VideoOutcome{PendingPolls: -1, Status: xaiv1.DeferredStatus_EXPIRED})
@@ -205,8 +201,7 @@ func TestVideoScriptedOutcomes(t *testing.T) {
 }
 
 func TestVideoStorageAndExtend(t *testing.T) {
-	srv := start(t)
-	v := xaiv1.NewVideoClient(srv.Conn())
+	srv, v := startClient(t, xaiv1.NewVideoClient)
 	files := xaiv1.NewFilesClient(srv.Conn())
 	req := videoReq("stored")
 	req.StorageOptions = &xaiv1.StorageOptions{ExpiresAfter: ptr[int64](3600), PublicUrl: &xaiv1.PublicUrlOptions{}}

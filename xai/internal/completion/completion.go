@@ -46,10 +46,25 @@ type key struct {
 type output struct {
 	key
 	finish                        xaiv1.FinishReason
-	calls                         []*xaiv1.ToolCall
-	citations                     []*xaiv1.InlineCitation
-	logprobs                      *xaiv1.LogProbs
 	content, reasoning, encrypted text
+	more                          *extras // nil until the output has one of them
+}
+
+// extras are the parts of an output that few outputs have, kept apart so
+// that an output is small: a stream over many outputs allocates and scans
+// less.
+type extras struct {
+	calls     []*xaiv1.ToolCall
+	citations []*xaiv1.InlineCitation
+	logprobs  *xaiv1.LogProbs
+}
+
+// extras returns o's extras, adding them if needed.
+func (o *output) extras() *extras {
+	if o.more == nil {
+		o.more = &extras{}
+	}
+	return o.more
 }
 
 // text is a text being streamed: a list of pieces of the accumulator's
@@ -68,12 +83,13 @@ type piece struct {
 	next   int32 // 1-based position of the next piece of the same text; 0: last
 }
 
-// slot holds the outputs of one index: one per role seen there, usually
-// one, so the first is kept apart from the others.
+// slot holds the outputs of one index as 1-based positions in
+// Accumulator.outputs (0: none): the first output seen there, and the one
+// the index added to last. An index usually has one output; the outputs of
+// its other roles are in Accumulator.more. A slot holds no pointer, so that
+// the slots of many indexes cost the garbage collector nothing.
 type slot struct {
-	first *output
-	more  []*output
-	last  *output // the output the index added to last
+	first, last int32
 }
 
 // Accumulator builds a chat completion response from the chunks of a
@@ -86,7 +102,8 @@ type Accumulator struct {
 	// cannot make the slice grow past a few times the outputs seen.
 	dense    []slot
 	sparse   map[int32]*slot
-	last     *output // the output the previous delta added to
+	more     map[int32][]int32 // outputs of an index beyond its first, by index
+	last     *output           // the output the previous delta added to
 	slab     []output
 	bytes    []byte // the texts' store
 	pieces   []piece
@@ -129,19 +146,22 @@ func (a *Accumulator) Add(c *xaiv1.GetChatCompletionChunk) {
 		a.write(&o.reasoning, d.GetReasoningContent())
 		a.write(&o.encrypted, d.GetEncryptedContent())
 		if tc := d.GetToolCalls(); len(tc) > 0 {
-			o.calls = append(o.calls, tc...)
+			e := o.extras()
+			e.calls = append(e.calls, tc...)
 		}
 		if ci := d.GetCitations(); len(ci) > 0 {
-			o.citations = append(o.citations, ci...)
+			e := o.extras()
+			e.citations = append(e.citations, ci...)
 		}
 		if oc.FinishReason != xaiv1.FinishReason_REASON_INVALID {
 			o.finish = oc.FinishReason
 		}
 		if lp := oc.GetLogprobs(); lp != nil {
-			if o.logprobs == nil {
-				o.logprobs = &xaiv1.LogProbs{}
+			e := o.extras()
+			if e.logprobs == nil {
+				e.logprobs = &xaiv1.LogProbs{}
 			}
-			o.logprobs.Content = append(o.logprobs.Content, lp.GetContent()...)
+			e.logprobs.Content = append(e.logprobs.Content, lp.GetContent()...)
 		}
 	}
 }
@@ -160,37 +180,45 @@ func (a *Accumulator) output(oc *xaiv1.CompletionOutputChunk) *output {
 	sl := a.slot(oc.Index)
 	if role == xaiv1.MessageRole_INVALID_ROLE {
 		role = xaiv1.MessageRole_ROLE_ASSISTANT
-		if sl.last != nil {
-			role = sl.last.role
+		if sl.last != 0 {
+			role = a.outputs[sl.last-1].role
 		}
 		setRole(oc, role)
 	}
-	o := sl.find(role)
-	if o == nil {
-		o = a.newOutput(key{oc.Index, role})
+	at := a.find(oc.Index, *sl, role)
+	if at == 0 {
+		a.outputs = append(a.outputs, a.newOutput(key{oc.Index, role}))
 		a.maxIndex = max(a.maxIndex, oc.Index)
-		a.outputs = append(a.outputs, o)
-		if sl.first == nil {
-			sl.first = o
+		at = int32(len(a.outputs))
+		if sl.first == 0 {
+			sl.first = at
 		} else {
-			sl.more = append(sl.more, o)
+			if a.more == nil {
+				a.more = make(map[int32][]int32)
+			}
+			a.more[oc.Index] = append(a.more[oc.Index], at)
 		}
 	}
-	sl.last, a.last = o, o
-	return o
+	sl.last = at
+	a.last = a.outputs[at-1]
+	return a.last
 }
 
-// find returns the output of role in the slot, or nil.
-func (sl *slot) find(role xaiv1.MessageRole) *output {
-	if sl.first != nil && sl.first.role == role {
+// find returns the position of the output of role at index, whose slot is
+// sl, or 0.
+func (a *Accumulator) find(index int32, sl slot, role xaiv1.MessageRole) int32 {
+	if sl.first == 0 {
+		return 0
+	}
+	if a.outputs[sl.first-1].role == role {
 		return sl.first
 	}
-	for _, o := range sl.more {
-		if o.role == role {
-			return o
+	for _, at := range a.more[index] {
+		if a.outputs[at-1].role == role {
+			return at
 		}
 	}
-	return nil
+	return 0
 }
 
 // newOutput returns a new output from the slab: outputs are allocated in
@@ -208,13 +236,11 @@ func (a *Accumulator) write(t *text, s string) {
 	if s == "" {
 		return
 	}
-	if a.bytes == nil {
-		// Streams carry kilobytes: skip the smallest growth steps.
-		a.bytes = make([]byte, 0, 4096)
-	}
 	off := len(a.bytes)
 	if cap(a.bytes)-off < len(s) {
-		a.bytes = slices.Grow(a.bytes, len(s))
+		// Doubling (append grows large slices by a quarter): a stream
+		// carries kilobytes, and the store is copied a few times in all.
+		a.bytes = slices.Grow(a.bytes, max(len(s), off, 4096))
 	}
 	// Reslicing in place writes no pointer, so it costs no write barrier
 	// (append would store the slice whole on every call).
@@ -225,6 +251,9 @@ func (a *Accumulator) write(t *text, s string) {
 			p.n += len(s) // t continues at the end of the store
 			return
 		}
+	}
+	if len(a.pieces) == cap(a.pieces) {
+		a.pieces = slices.Grow(a.pieces, max(len(a.pieces), 64)) // doubling, as the store
 	}
 	a.pieces = append(a.pieces, piece{off: off, n: len(s)})
 	at := int32(len(a.pieces))
@@ -312,17 +341,21 @@ func (a *Accumulator) Response() *xaiv1.GetChatCompletionResponse {
 	}
 	r.Outputs = make([]*xaiv1.CompletionOutput, 0, len(a.outputs))
 	for _, o := range a.outputs {
+		var e extras
+		if o.more != nil {
+			e = *o.more
+		}
 		m := &xaiv1.CompletionMessage{
 			Role:             o.role,
 			Content:          a.string(o.content),
 			ReasoningContent: a.string(o.reasoning),
 			EncryptedContent: a.string(o.encrypted),
-			ToolCalls:        cloneAll(o.calls),
-			Citations:        cloneAll(o.citations),
+			ToolCalls:        cloneAll(e.calls),
+			Citations:        cloneAll(e.citations),
 		}
 		out := &xaiv1.CompletionOutput{Index: o.index, FinishReason: o.finish, Message: m}
-		if o.logprobs != nil {
-			out.Logprobs = proto.CloneOf(o.logprobs)
+		if e.logprobs != nil {
+			out.Logprobs = proto.CloneOf(e.logprobs)
 		}
 		r.Outputs = append(r.Outputs, out)
 	}

@@ -191,12 +191,11 @@ var reasoningEfforts = map[ReasoningEffort]xaiv1.ReasoningEffort{
 // [EffortNone].
 func WithReasoningEffort(e ReasoningEffort) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
-		pb, ok := reasoningEfforts[e]
-		if !ok {
-			return invalidArgument("WithReasoningEffort: unknown effort %q; use xai.EffortNone, EffortLow, EffortMedium, EffortHigh or EffortXHigh", string(e))
+		pb, err := wireValue("WithReasoningEffort", "effort", reasoningEfforts, e, "xai.EffortNone, EffortLow, EffortMedium, EffortHigh or EffortXHigh")
+		if err == nil {
+			r.ReasoningEffort = &pb
 		}
-		r.ReasoningEffort = &pb
-		return nil
+		return err
 	})
 }
 
@@ -409,9 +408,9 @@ func WithInclude(opts ...IncludeOption) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
 		out := make([]xaiv1.IncludeOption, 0, len(opts))
 		for _, o := range opts {
-			pb, ok := includeOptions[o]
-			if !ok {
-				return invalidArgument("WithInclude: unknown option %q; use the xai.Include... constants", string(o))
+			pb, err := wireValue("WithInclude", "option", includeOptions, o, "the xai.Include... constants")
+			if err != nil {
+				return err
 			}
 			out = append(out, pb)
 		}
@@ -449,19 +448,20 @@ const (
 	ServiceTierPriority ServiceTier = "priority"
 )
 
+var serviceTiers = map[ServiceTier]xaiv1.ServiceTier{
+	ServiceTierDefault:  xaiv1.ServiceTier_SERVICE_TIER_DEFAULT,
+	ServiceTierPriority: xaiv1.ServiceTier_SERVICE_TIER_PRIORITY,
+}
+
 // WithServiceTier asks for a processing tier: [ServiceTierDefault] or
 // [ServiceTierPriority].
 func WithServiceTier(t ServiceTier) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
-		switch t {
-		case ServiceTierDefault:
-			r.ServiceTier = xaiv1.ServiceTier_SERVICE_TIER_DEFAULT
-		case ServiceTierPriority:
-			r.ServiceTier = xaiv1.ServiceTier_SERVICE_TIER_PRIORITY
-		default:
-			return invalidArgument("WithServiceTier: unknown tier %q; use xai.ServiceTierDefault or xai.ServiceTierPriority", string(t))
+		pb, err := wireValue("WithServiceTier", "tier", serviceTiers, t, "xai.ServiceTierDefault or xai.ServiceTierPriority")
+		if err == nil {
+			r.ServiceTier = pb
 		}
-		return nil
+		return err
 	})
 }
 

@@ -64,16 +64,17 @@ const (
 // [EmbedEncodingFloat] (the default) or [EmbedEncodingBase64].
 func WithEmbedEncoding(e EmbedEncoding) EmbedOption {
 	return embedOptionFunc(func(c *embedConfig) error {
-		switch e {
-		case EmbedEncodingFloat:
-			c.req.EncodingFormat = xaiv1.EmbedEncodingFormat_FORMAT_FLOAT
-		case EmbedEncodingBase64:
-			c.req.EncodingFormat = xaiv1.EmbedEncodingFormat_FORMAT_BASE64
-		default:
-			return invalidArgument("WithEmbedEncoding: unknown encoding %q; use xai.EmbedEncodingFloat or xai.EmbedEncodingBase64", string(e))
+		pb, err := wireValue("WithEmbedEncoding", "encoding", embedEncodings, e, "xai.EmbedEncodingFloat or xai.EmbedEncodingBase64")
+		if err == nil {
+			c.req.EncodingFormat = pb
 		}
-		return nil
+		return err
 	})
+}
+
+var embedEncodings = map[EmbedEncoding]xaiv1.EmbedEncodingFormat{
+	EmbedEncodingFloat:  xaiv1.EmbedEncodingFormat_FORMAT_FLOAT,
+	EmbedEncodingBase64: xaiv1.EmbedEncodingFormat_FORMAT_BASE64,
 }
 
 // WithEmbedUser sets an opaque identifier of your end user, which helps

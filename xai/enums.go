@@ -43,3 +43,15 @@ func parseEnum[T interface{ ~string | ~int }](fn, s string, values ...T) (T, err
 	var zero T
 	return zero, invalidArgument("%s(%s): unknown value; use one of %s", fn, quoteShort(s), strings.Join(names, ", "))
 }
+
+// wireValue returns the wire enum of v from table, the one translation of
+// the package's string enums; an unknown v is an InvalidArgument naming
+// option, what v is, v, and what to use instead.
+func wireValue[K ~string, V any](option, what string, table map[K]V, v K, use string) (V, error) {
+	pb, ok := table[v]
+	if !ok {
+		var zero V
+		return zero, invalidArgument("%s: unknown %s %q; use %s", option, what, string(v), use)
+	}
+	return pb, nil
+}

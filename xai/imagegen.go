@@ -139,16 +139,17 @@ func WithImageCount(n int) ImageOption {
 // default) or [ImageFormatBase64].
 func WithImageFormat(f ImageFormat) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
-		switch f {
-		case ImageFormatURL:
-			c.req.Format = xaiv1.ImageFormat_IMG_FORMAT_URL
-		case ImageFormatBase64:
-			c.req.Format = xaiv1.ImageFormat_IMG_FORMAT_BASE64
-		default:
-			return invalidArgument("WithImageFormat: unknown format %q; use xai.ImageFormatURL or xai.ImageFormatBase64", string(f))
+		pb, err := wireValue("WithImageFormat", "format", imageFormats, f, "xai.ImageFormatURL or xai.ImageFormatBase64")
+		if err == nil {
+			c.req.Format = pb
 		}
-		return nil
+		return err
 	})
+}
+
+var imageFormats = map[ImageFormat]xaiv1.ImageFormat{
+	ImageFormatURL:    xaiv1.ImageFormat_IMG_FORMAT_URL,
+	ImageFormatBase64: xaiv1.ImageFormat_IMG_FORMAT_BASE64,
 }
 
 // WithImageAspectRatio sets the shape of the images, such as
@@ -156,12 +157,11 @@ func WithImageFormat(f ImageFormat) ImageOption {
 // the output normally keeps the source's shape.
 func WithImageAspectRatio(r ImageAspectRatio) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
-		pb, ok := imageAspects[r]
-		if !ok {
-			return invalidArgument("WithImageAspectRatio: unknown aspect ratio %q; use one of the xai.ImageAspect... constants, such as xai.ImageAspect16x9", string(r))
+		pb, err := wireValue("WithImageAspectRatio", "aspect ratio", imageAspects, r, "one of the xai.ImageAspect... constants, such as xai.ImageAspect16x9")
+		if err == nil {
+			c.req.AspectRatio = &pb
 		}
-		c.req.AspectRatio = &pb
-		return nil
+		return err
 	})
 }
 
@@ -169,38 +169,35 @@ func WithImageAspectRatio(r ImageAspectRatio) ImageOption {
 // default) or [ImageResolution2K].
 func WithImageResolution(r ImageResolution) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
-		var pb xaiv1.ImageResolution
-		switch r {
-		case ImageResolution1K:
-			pb = xaiv1.ImageResolution_IMG_RESOLUTION_1K
-		case ImageResolution2K:
-			pb = xaiv1.ImageResolution_IMG_RESOLUTION_2K
-		default:
-			return invalidArgument("WithImageResolution: unknown resolution %q; use xai.ImageResolution1K or xai.ImageResolution2K", string(r))
+		pb, err := wireValue("WithImageResolution", "resolution", imageResolutions, r, "xai.ImageResolution1K or xai.ImageResolution2K")
+		if err == nil {
+			c.req.Resolution = &pb
 		}
-		c.req.Resolution = &pb
-		return nil
+		return err
 	})
+}
+
+var imageResolutions = map[ImageResolution]xaiv1.ImageResolution{
+	ImageResolution1K: xaiv1.ImageResolution_IMG_RESOLUTION_1K,
+	ImageResolution2K: xaiv1.ImageResolution_IMG_RESOLUTION_2K,
 }
 
 // WithImageQuality sets the quality tier: [ImageQualityLow], [ImageQualityMedium]
 // or [ImageQualityHigh]. Models that do not offer tiers ignore it.
 func WithImageQuality(q ImageQuality) ImageOption {
 	return imageOptionFunc(func(c *imageConfig) error {
-		var pb xaiv1.ImageQuality
-		switch q {
-		case ImageQualityLow:
-			pb = xaiv1.ImageQuality_IMG_QUALITY_LOW
-		case ImageQualityMedium:
-			pb = xaiv1.ImageQuality_IMG_QUALITY_MEDIUM
-		case ImageQualityHigh:
-			pb = xaiv1.ImageQuality_IMG_QUALITY_HIGH
-		default:
-			return invalidArgument("WithImageQuality: unknown quality %q; use xai.ImageQualityLow, ImageQualityMedium or ImageQualityHigh", string(q))
+		pb, err := wireValue("WithImageQuality", "quality", imageQualities, q, "xai.ImageQualityLow, ImageQualityMedium or ImageQualityHigh")
+		if err == nil {
+			c.req.Quality = &pb
 		}
-		c.req.Quality = &pb
-		return nil
+		return err
 	})
+}
+
+var imageQualities = map[ImageQuality]xaiv1.ImageQuality{
+	ImageQualityLow:    xaiv1.ImageQuality_IMG_QUALITY_LOW,
+	ImageQualityMedium: xaiv1.ImageQuality_IMG_QUALITY_MEDIUM,
+	ImageQualityHigh:   xaiv1.ImageQuality_IMG_QUALITY_HIGH,
 }
 
 // WithSourceImages gives the images to edit or combine, instead of

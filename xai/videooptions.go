@@ -213,12 +213,11 @@ func WithVideoDuration(d time.Duration) VideoOption {
 // kept.
 func WithVideoAspectRatio(a VideoAspectRatio) VideoOption {
 	return videoOption{name: "WithVideoAspectRatio", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
-		pb, ok := videoAspects[a]
-		if !ok {
-			return invalidArgument("WithVideoAspectRatio: unknown aspect ratio %q; use one of the xai.VideoAspect... constants, such as xai.VideoAspect16x9", string(a))
+		pb, err := wireValue("WithVideoAspectRatio", "aspect ratio", videoAspects, a, "one of the xai.VideoAspect... constants, such as xai.VideoAspect16x9")
+		if err == nil {
+			r.AspectRatio = &pb
 		}
-		r.AspectRatio = &pb
-		return nil
+		return err
 	}}
 }
 
@@ -226,12 +225,11 @@ func WithVideoAspectRatio(a VideoAspectRatio) VideoOption {
 // [VideoResolution720p] or [VideoResolution1080p], where the model offers it.
 func WithVideoResolution(res VideoResolution) VideoOption {
 	return videoOption{name: "WithVideoResolution", generateOnly: true, apply: func(r *xaiv1.GenerateVideoRequest) error {
-		pb, ok := videoResolutions[res]
-		if !ok {
-			return invalidArgument("WithVideoResolution: unknown resolution %q; use xai.VideoResolution480p, VideoResolution720p or VideoResolution1080p", string(res))
+		pb, err := wireValue("WithVideoResolution", "resolution", videoResolutions, res, "xai.VideoResolution480p, VideoResolution720p or VideoResolution1080p")
+		if err == nil {
+			r.Resolution = &pb
 		}
-		r.Resolution = &pb
-		return nil
+		return err
 	}}
 }
 

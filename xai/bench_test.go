@@ -172,54 +172,64 @@ func BenchmarkStream(b *testing.B) {
 		chat := env.client.Chat.Create("grok-3").Append(xai.User("Stream me a long answer."))
 		req := chat.Request()
 		ctx := context.Background()
-		reply := xaitest.Reply{Chunks: streamChunks}
 		b.Run("impl=raw", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				env.srv.EnqueueReply(reply)
-				cctx, cancel := rawCtx(ctx)
-				stream, err := env.raw.GetCompletionChunk(cctx, req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var text strings.Builder
-				for {
-					chunk, err := stream.Recv()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					for _, o := range chunk.GetOutputs() {
-						text.WriteString(o.GetDelta().GetContent())
-					}
-				}
-				cancel()
-				if text.String() != streamText {
-					b.Fatalf("streamed %d bytes", text.Len())
+				if got := env.rawStream(b, ctx, req); got != streamText {
+					b.Fatalf("streamed %d bytes", len(got))
 				}
 			}
 		})
 		b.Run("impl=sdk", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				env.srv.EnqueueReply(reply)
-				stream, err := chat.Stream(ctx)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, err := range stream.All() {
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-				if got := stream.Response().Content(); got != streamText {
+				if got := env.sdkStream(b, ctx, chat); got != streamText {
 					b.Fatalf("accumulated %d bytes", len(got))
 				}
 			}
 		})
 	})
+}
+
+// rawStream scripts the 1,000-chunk reply and reads it with the raw stub:
+// a Recv loop that gathers the content deltas in a strings.Builder.
+func (env *benchEnv) rawStream(b *testing.B, ctx context.Context, req *xaiv1.GetCompletionsRequest) string {
+	env.srv.EnqueueReply(xaitest.Reply{Chunks: streamChunks})
+	ctx, cancel := rawCtx(ctx)
+	defer cancel()
+	stream, err := env.raw.GetCompletionChunk(ctx, req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var text strings.Builder
+	for {
+		chunk, err := stream.Recv()
+		if err == io.EOF {
+			return text.String()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, o := range chunk.GetOutputs() {
+			text.WriteString(o.GetDelta().GetContent())
+		}
+	}
+}
+
+// sdkStream scripts the 1,000-chunk reply and reads it through Chat.Stream:
+// iterating All, then taking the accumulated Response's content.
+func (env *benchEnv) sdkStream(b *testing.B, ctx context.Context, chat *xai.Chat) string {
+	env.srv.EnqueueReply(xaitest.Reply{Chunks: streamChunks})
+	stream, err := chat.Stream(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, err := range stream.All() {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return stream.Response().Content()
 }
 
 // BenchmarkConcurrency shares one client between 1, 8, 64 and 512
@@ -313,53 +323,25 @@ func BenchmarkInterleaved(b *testing.B) {
 			chat := env.client.Chat.Create("grok-3").Append(tc.turns...)
 			req := chat.Request()
 			ctx := context.Background()
-			reply := xaitest.Reply{Chunks: streamChunks}
 			raw := func() {
-				ctx, cancel := rawCtx(ctx)
-				defer cancel()
-				if !tc.stream {
-					if _, err := env.raw.GetCompletion(ctx, req); err != nil {
-						b.Fatal(err)
-					}
+				if tc.stream {
+					env.rawStream(b, ctx, req)
 					return
 				}
-				env.srv.EnqueueReply(reply)
-				stream, err := env.raw.GetCompletionChunk(ctx, req)
-				if err != nil {
+				ctx, cancel := rawCtx(ctx)
+				defer cancel()
+				if _, err := env.raw.GetCompletion(ctx, req); err != nil {
 					b.Fatal(err)
-				}
-				var text strings.Builder
-				for {
-					chunk, err := stream.Recv()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					for _, o := range chunk.GetOutputs() {
-						text.WriteString(o.GetDelta().GetContent())
-					}
 				}
 			}
 			sdk := func() {
-				if !tc.stream {
-					if _, err := chat.Sample(ctx); err != nil {
-						b.Fatal(err)
-					}
+				if tc.stream {
+					env.sdkStream(b, ctx, chat)
 					return
 				}
-				env.srv.EnqueueReply(reply)
-				stream, err := chat.Stream(ctx)
-				if err != nil {
+				if _, err := chat.Sample(ctx); err != nil {
 					b.Fatal(err)
 				}
-				for _, err := range stream.All() {
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-				_ = stream.Response().Content()
 			}
 			var rawT, sdkT time.Duration
 			i := 0

@@ -25,9 +25,5 @@ func (s *AuthService) APIKeyInfo(ctx context.Context, opts ...CallOption) (*xaiv
 	if err := s.ready(); err != nil {
 		return nil, err
 	}
-	k, err := s.stub.GetApiKeyInfo(ctx, &emptypb.Empty{}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return k, nil
+	return unary(ctx, s.stub.GetApiKeyInfo, &emptypb.Empty{}, opts)
 }

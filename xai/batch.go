@@ -38,6 +38,15 @@ type BatchService struct {
 // ready reports whether the service can make calls.
 func (s *BatchService) ready() error { return checkMade(s != nil && s.stub != nil, "Batch") }
 
+// readyBatch is the check of a call on one batch: the service, then the
+// batch ID.
+func (s *BatchService) readyBatch(method, id string) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
+	return checkBatchID(method, id)
+}
+
 // checkBatchID rejects an empty batch ID before anything is sent.
 func checkBatchID(method, id string) error {
 	if strings.TrimSpace(id) == "" {
@@ -69,11 +78,7 @@ func (s *BatchService) create(ctx context.Context, method string, req *xaiv1.Cre
 	if fromFile && strings.TrimSpace(req.GetInputFileId()) == "" {
 		return nil, invalidArgument("%s: the file ID is empty; pass the ID returned when the request file was uploaded with the Files API", method)
 	}
-	b, err := s.stub.CreateBatch(ctx, req, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return b, nil
+	return unary(ctx, s.stub.CreateBatch, req, opts)
 }
 
 // Get returns a batch's current details: its request counts by state
@@ -81,34 +86,20 @@ func (s *BatchService) create(ctx context.Context, method string, req *xaiv1.Cre
 // cancellation times. An unknown batch gives an error for which IsNotFound
 // is true.
 func (s *BatchService) Get(ctx context.Context, batchID string, opts ...CallOption) (*xaiv1.Batch, error) {
-	if err := s.ready(); err != nil {
+	if err := s.readyBatch("Batch.Get", batchID); err != nil {
 		return nil, err
 	}
-	if err := checkBatchID("Batch.Get", batchID); err != nil {
-		return nil, err
-	}
-	b, err := s.stub.GetBatch(ctx, &xaiv1.GetBatchRequest{BatchId: batchID}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return b, nil
+	return unary(ctx, s.stub.GetBatch, &xaiv1.GetBatchRequest{BatchId: batchID}, opts)
 }
 
 // Cancel cancels a batch: its requests that have not been processed are
 // not processed, and count as cancelled; those that finished keep their
 // results. It returns the updated batch.
 func (s *BatchService) Cancel(ctx context.Context, batchID string, opts ...CallOption) (*xaiv1.Batch, error) {
-	if err := s.ready(); err != nil {
+	if err := s.readyBatch("Batch.Cancel", batchID); err != nil {
 		return nil, err
 	}
-	if err := checkBatchID("Batch.Cancel", batchID); err != nil {
-		return nil, err
-	}
-	b, err := s.stub.CancelBatch(ctx, &xaiv1.CancelBatchRequest{BatchId: batchID}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return b, nil
+	return unary(ctx, s.stub.CancelBatch, &xaiv1.CancelBatchRequest{BatchId: batchID}, opts)
 }
 
 // BatchRequest is one request to add to a batch. Build it with [BatchChat],
@@ -307,10 +298,7 @@ func BatchProto(req *xaiv1.BatchRequest) BatchRequest {
 // Add adds requests to a batch, all or none. Requests built with an error,
 // or two with the same ID, are refused before anything is sent.
 func (s *BatchService) Add(ctx context.Context, batchID string, reqs []BatchRequest, opts ...CallOption) error {
-	if err := s.ready(); err != nil {
-		return err
-	}
-	if err := checkBatchID("Batch.Add", batchID); err != nil {
+	if err := s.readyBatch("Batch.Add", batchID); err != nil {
 		return err
 	}
 	if len(reqs) == 0 {
@@ -341,10 +329,7 @@ func (s *BatchService) Add(ctx context.Context, batchID string, reqs []BatchRequ
 // GetResult returns one request of a batch with its result. While the
 // request has not finished, the result's Done is false.
 func (s *BatchService) GetResult(ctx context.Context, batchID, requestID string, opts ...CallOption) (*BatchResult, error) {
-	if err := s.ready(); err != nil {
-		return nil, err
-	}
-	if err := checkBatchID("Batch.GetResult", batchID); err != nil {
+	if err := s.readyBatch("Batch.GetResult", batchID); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(requestID) == "" {
@@ -377,11 +362,7 @@ func (s *BatchService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*
 // the first error, which is yielded with nil metadata.
 func (s *BatchService) ListRequests(ctx context.Context, batchID string, opts ...ListOption) iter.Seq2[*xaiv1.BatchRequestMetadata, error] {
 	l := listing{method: "Batch.ListRequests", states: true}
-	ready := s.ready()
-	if ready == nil {
-		ready = checkBatchID(l.method, batchID)
-	}
-	return pages(l, ready, opts, func(c *listConfig, limit int32, token *string) ([]*xaiv1.BatchRequestMetadata, *string, error) {
+	return pages(l, s.readyBatch(l.method, batchID), opts, func(c *listConfig, limit int32, token *string) ([]*xaiv1.BatchRequestMetadata, *string, error) {
 		resp, err := s.stub.ListBatchRequestMetadata(ctx, &xaiv1.ListBatchRequestMetadataRequest{
 			BatchId: batchID, Limit: limit, PaginationToken: token, Status: c.states,
 		}, grpcCallOptions(c.call)...)
@@ -398,20 +379,12 @@ func (s *BatchService) ListRequests(ctx context.Context, batchID string, opts ..
 // with a nil result.
 func (s *BatchService) ListResults(ctx context.Context, batchID string, opts ...ListOption) iter.Seq2[*BatchResult, error] {
 	l := listing{method: "Batch.ListResults"}
-	ready := s.ready()
-	if ready == nil {
-		ready = checkBatchID(l.method, batchID)
-	}
-	return pages(l, ready, opts, func(c *listConfig, limit int32, token *string) ([]*BatchResult, *string, error) {
+	return pages(l, s.readyBatch(l.method, batchID), opts, func(c *listConfig, limit int32, token *string) ([]*BatchResult, *string, error) {
 		resp, err := s.stub.ListBatchResults(ctx, &xaiv1.ListBatchResultsRequest{BatchId: batchID, Limit: limit, PaginationToken: token}, grpcCallOptions(c.call)...)
 		if err != nil {
 			return nil, nil, fromGRPC(err)
 		}
-		out := make([]*BatchResult, len(resp.GetResults()))
-		for i, r := range resp.GetResults() {
-			out[i] = &BatchResult{id: r.GetBatchRequestId(), pb: r}
-		}
-		return out, resp.PaginationToken, nil
+		return wrapAll(resp.GetResults(), newBatchResult), resp.PaginationToken, nil
 	})
 }
 
@@ -422,6 +395,11 @@ type BatchResult struct {
 	id  string
 	pb  *xaiv1.BatchResult  // nil while the request has not finished
 	req *xaiv1.BatchRequest // set by GetResult only
+}
+
+// newBatchResult wraps a listed result.
+func newBatchResult(pb *xaiv1.BatchResult) *BatchResult {
+	return &BatchResult{id: pb.GetBatchRequestId(), pb: pb}
 }
 
 // Proto returns the raw protobuf result, or nil while the request has not

@@ -1,6 +1,7 @@
 package xai
 
 import (
+	"context"
 	"time"
 
 	"google.golang.org/grpc"
@@ -153,4 +154,14 @@ func grpcCallOptions(opts []CallOption) []grpc.CallOption {
 		out = append(out, o)
 	}
 	return out
+}
+
+// unary makes one unary call with the call options and returns its reply,
+// or its error as an [*Error].
+func unary[Req, Resp any](ctx context.Context, rpc func(context.Context, *Req, ...grpc.CallOption) (*Resp, error), req *Req, opts []CallOption) (*Resp, error) {
+	resp, err := rpc(ctx, req, grpcCallOptions(opts)...)
+	if err != nil {
+		return nil, fromGRPC(err)
+	}
+	return resp, nil
 }

@@ -47,11 +47,7 @@ func (s *ModelsService) GetLanguage(ctx context.Context, name string, opts ...Ca
 	if err := checkModelName("Models.GetLanguage", name, "grok-4"); err != nil {
 		return nil, err
 	}
-	m, err := s.stub.GetLanguageModel(ctx, &xaiv1.GetModelRequest{Name: name}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return m, nil
+	return unary(ctx, s.stub.GetLanguageModel, &xaiv1.GetModelRequest{Name: name}, opts)
 }
 
 // ListEmbedding lists the embedding models available to the API key.
@@ -75,11 +71,7 @@ func (s *ModelsService) GetEmbedding(ctx context.Context, name string, opts ...C
 	if err := checkModelName("Models.GetEmbedding", name, "v1"); err != nil {
 		return nil, err
 	}
-	m, err := s.stub.GetEmbeddingModel(ctx, &xaiv1.GetModelRequest{Name: name}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return m, nil
+	return unary(ctx, s.stub.GetEmbeddingModel, &xaiv1.GetModelRequest{Name: name}, opts)
 }
 
 // ListImageGeneration lists the image generation models available to the
@@ -105,9 +97,5 @@ func (s *ModelsService) GetImageGeneration(ctx context.Context, name string, opt
 	if err := checkModelName("Models.GetImageGeneration", name, "grok-2-image"); err != nil {
 		return nil, err
 	}
-	m, err := s.stub.GetImageGenerationModel(ctx, &xaiv1.GetModelRequest{Name: name}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return m, nil
+	return unary(ctx, s.stub.GetImageGenerationModel, &xaiv1.GetModelRequest{Name: name}, opts)
 }

@@ -61,9 +61,5 @@ func (s *TokenizeService) tokenize(ctx context.Context, method, model, text stri
 	if err := checkModelName(method, model, "grok-4"); err != nil {
 		return nil, err
 	}
-	resp, err := s.stub.TokenizeText(ctx, &xaiv1.TokenizeTextRequest{Model: model, Text: text}, grpcCallOptions(opts)...)
-	if err != nil {
-		return nil, fromGRPC(err)
-	}
-	return resp, nil
+	return unary(ctx, s.stub.TokenizeText, &xaiv1.TokenizeTextRequest{Model: model, Text: text}, opts)
 }

@@ -386,13 +386,8 @@ func WithNewName(name string) NewNameOption { return newNameOption(name) }
 
 func collectionConfigOf(method string, opts []CollectionOption) (*collectionConfig, error) {
 	c := &collectionConfig{}
-	for i, o := range opts {
-		if o == nil {
-			return nil, errNilOption(method, i)
-		}
-		if err := o.applyCollection(c); err != nil {
-			return nil, err
-		}
+	if err := applyAll(method, c, opts, CollectionOption.applyCollection); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

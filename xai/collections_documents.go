@@ -152,13 +152,8 @@ func WithDocumentContent(data []byte, contentType string) DocumentOption {
 
 func documentConfigOf(method string, opts []DocumentOption) (*documentConfig, error) {
 	c := &documentConfig{}
-	for i, o := range opts {
-		if o == nil {
-			return nil, errNilOption(method, i)
-		}
-		if err := o.applyDocument(c); err != nil {
-			return nil, err
-		}
+	if err := applyAll(method, c, opts, DocumentOption.applyDocument); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -263,13 +263,8 @@ func (s *DocumentsService) Search(ctx context.Context, query string, collectionI
 		Query:  query,
 		Source: &xaiv1.DocumentsSource{CollectionIds: append([]string(nil), collectionIDs...)},
 	}}
-	for i, o := range opts {
-		if o == nil {
-			return nil, errNilOption("Documents.Search", i)
-		}
-		if err := o.applySearch(&c); err != nil {
-			return nil, err
-		}
+	if err := applyAll("Documents.Search", &c, opts, SearchOption.applySearch); err != nil {
+		return nil, err
 	}
 	pb, err := s.stub.Search(ctx, c.req, grpcCallOptions(c.call)...)
 	if err != nil {

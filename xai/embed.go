@@ -122,13 +122,8 @@ func (s *EmbedService) embed(ctx context.Context, method, model string, inputs [
 		}
 		c.req.Input = append(c.req.Input, in)
 	}
-	for i, o := range opts {
-		if o == nil {
-			return nil, errNilOption(method, i)
-		}
-		if err := o.applyEmbed(&c); err != nil {
-			return nil, err
-		}
+	if err := applyAll(method, &c, opts, EmbedOption.applyEmbed); err != nil {
+		return nil, err
 	}
 	pb, err := s.stub.Embed(ctx, c.req, grpcCallOptions(c.call)...)
 	if err != nil {

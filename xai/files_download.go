@@ -79,13 +79,8 @@ func (s *FilesService) Download(ctx context.Context, fileID string, w io.Writer,
 		return 0, invalidArgument("Files.Download: the writer is nil")
 	}
 	var cfg downloadConfig
-	for i, o := range opts {
-		if o == nil {
-			return 0, errNilOption("Files.Download", i)
-		}
-		if err := o.applyDownload(&cfg); err != nil {
-			return 0, err
-		}
+	if err := applyAll("Files.Download", &cfg, opts, DownloadOption.applyDownload); err != nil {
+		return 0, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

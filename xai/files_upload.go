@@ -149,13 +149,8 @@ func (s *FilesService) Upload(ctx context.Context, name string, r io.Reader, opt
 // caller in errors.
 func uploadConfigOf(method string, opts []UploadOption) (uploadConfig, error) {
 	cfg := uploadConfig{size: -1, chunkSize: DefaultUploadChunkSize}
-	for i, o := range opts {
-		if o == nil {
-			return cfg, errNilOption(method, i)
-		}
-		if err := o.applyUpload(&cfg); err != nil {
-			return cfg, err
-		}
+	if err := applyAll(method, &cfg, opts, UploadOption.applyUpload); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }

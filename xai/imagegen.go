@@ -251,13 +251,8 @@ func imageRequest(method, model, prompt string, opts []ImageOption) (*imageConfi
 		return nil, invalidArgument("%s: the prompt is empty; describe the image to create, or the change to make to the source images", method)
 	}
 	c := &imageConfig{req: &xaiv1.GenerateImageRequest{Model: model, Prompt: prompt, Format: xaiv1.ImageFormat_IMG_FORMAT_URL}}
-	for i, o := range opts {
-		if o == nil {
-			return nil, errNilOption(method, i)
-		}
-		if err := o.applyImage(c); err != nil {
-			return nil, err
-		}
+	if err := applyAll(method, c, opts, ImageOption.applyImage); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

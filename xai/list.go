@@ -201,13 +201,8 @@ func WithNameFilter(name string) ListOption {
 // newListConfig applies opts and refuses those that l does not accept.
 func newListConfig(l listing, opts []ListOption) (*listConfig, error) {
 	c := &listConfig{}
-	for i, o := range opts {
-		if o == nil {
-			return nil, errNilOption(l.method, i)
-		}
-		if err := o.applyList(c); err != nil {
-			return nil, err
-		}
+	if err := applyAll(l.method, c, opts, ListOption.applyList); err != nil {
+		return nil, err
 	}
 	switch {
 	case c.sort != 0 && !slices.Contains(l.sorts, c.sort):

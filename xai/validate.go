@@ -211,6 +211,23 @@ func errNilOption(method string, i int) *Error {
 	return invalidArgument("%s: option %d is nil", method, i)
 }
 
+// applyAll applies opts to c in order, the options loop of every entry
+// point: a nil option is errNilOption, and the first option that fails
+// stops with its error. apply is the family's method, such as
+// ImageOption.applyImage.
+func applyAll[O comparable, C any](method string, c *C, opts []O, apply func(O, *C) error) error {
+	var none O
+	for i, o := range opts {
+		if o == none {
+			return errNilOption(method, i)
+		}
+		if err := apply(o, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkToolChoice checks that the tool choice of r fits its tools, as the
 // service (and the fake) do: a choice that sets something, a known mode,
 // TOOL_MODE_REQUIRED only with tools, and a forced function among the

@@ -42,13 +42,8 @@ func videoRequest(method, model, prompt string, waits bool, opts []VideoOption) 
 		return nil, invalidArgument("%s: the prompt is empty; describe the video to create, or the change to make", method)
 	}
 	c := &videoConfig{gen: &xaiv1.GenerateVideoRequest{Model: model, Prompt: prompt}}
-	for i, o := range opts {
-		if o == nil {
-			return nil, errNilOption(method, i)
-		}
-		if err := o.applyVideo(c); err != nil {
-			return nil, err
-		}
+	if err := applyAll(method, c, opts, VideoOption.applyVideo); err != nil {
+		return nil, err
 	}
 	if len(c.poll) > 0 && !waits {
 		return nil, invalidArgument("%s: PollOptions are for the methods that wait (GenerateAndWait, ExtendAndWait); %s returns at once", method, method)

@@ -67,10 +67,7 @@ func newFile(pb *xaiv1.File) *File {
 }
 
 func (s *FilesService) ready() error {
-	if s == nil || s.stub == nil || s.cc == nil {
-		return notFromClient("Files")
-	}
-	return nil
+	return checkMade(s != nil && s.stub != nil && s.cc != nil, "Files")
 }
 
 // checkFileID rejects an empty file ID before anything is sent.

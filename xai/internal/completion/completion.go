@@ -313,6 +313,9 @@ func setRole(oc *xaiv1.CompletionOutputChunk, role xaiv1.MessageRole) {
 
 // slot returns the slot of index, creating it if needed.
 func (a *Accumulator) slot(index int32) *slot {
+	if a.sparse == nil && index >= 0 && int(index) < len(a.dense) {
+		return &a.dense[index] // the common case: a known small index
+	}
 	if sl, ok := a.sparse[index]; ok {
 		return sl // an index first seen when it was too large for dense
 	}

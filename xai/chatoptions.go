@@ -374,23 +374,24 @@ func WithMaxTurns(n int) ChatOption {
 	})
 }
 
-// IncludeOption is an optional piece of output to include in responses.
-type IncludeOption string
+// Include names an optional piece of output to include in responses, for
+// [WithInclude].
+type Include string
 
 // Optional outputs for [WithInclude].
 const (
-	IncludeWebSearchCallOutput         IncludeOption = "web_search_call_output"
-	IncludeXSearchCallOutput           IncludeOption = "x_search_call_output"
-	IncludeCodeExecutionCallOutput     IncludeOption = "code_execution_call_output"
-	IncludeCollectionsSearchCallOutput IncludeOption = "collections_search_call_output"
-	IncludeAttachmentSearchCallOutput  IncludeOption = "attachment_search_call_output"
-	IncludeMCPCallOutput               IncludeOption = "mcp_call_output"
-	IncludeInlineCitations             IncludeOption = "inline_citations"
-	IncludeVerboseStreaming            IncludeOption = "verbose_streaming"
-	IncludeCodeExecutionFiles          IncludeOption = "code_execution_files_output"
+	IncludeWebSearchCallOutput         Include = "web_search_call_output"
+	IncludeXSearchCallOutput           Include = "x_search_call_output"
+	IncludeCodeExecutionCallOutput     Include = "code_execution_call_output"
+	IncludeCollectionsSearchCallOutput Include = "collections_search_call_output"
+	IncludeAttachmentSearchCallOutput  Include = "attachment_search_call_output"
+	IncludeMCPCallOutput               Include = "mcp_call_output"
+	IncludeInlineCitations             Include = "inline_citations"
+	IncludeVerboseStreaming            Include = "verbose_streaming"
+	IncludeCodeExecutionFiles          Include = "code_execution_files_output"
 )
 
-var includeOptions = map[IncludeOption]xaiv1.IncludeOption{
+var includes = map[Include]xaiv1.IncludeOption{
 	IncludeWebSearchCallOutput:         xaiv1.IncludeOption_INCLUDE_OPTION_WEB_SEARCH_CALL_OUTPUT,
 	IncludeXSearchCallOutput:           xaiv1.IncludeOption_INCLUDE_OPTION_X_SEARCH_CALL_OUTPUT,
 	IncludeCodeExecutionCallOutput:     xaiv1.IncludeOption_INCLUDE_OPTION_CODE_EXECUTION_CALL_OUTPUT,
@@ -404,11 +405,11 @@ var includeOptions = map[IncludeOption]xaiv1.IncludeOption{
 
 // WithInclude asks for optional outputs, such as [IncludeInlineCitations],
 // replacing any asked for before.
-func WithInclude(opts ...IncludeOption) ChatOption {
+func WithInclude(items ...Include) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
-		out := make([]xaiv1.IncludeOption, 0, len(opts))
-		for _, o := range opts {
-			pb, err := wireValue("WithInclude", "option", includeOptions, o, "the xai.Include... constants")
+		out := make([]xaiv1.IncludeOption, 0, len(items))
+		for _, it := range items {
+			pb, err := wireValue("WithInclude", "item", includes, it, "the xai.Include... constants")
 			if err != nil {
 				return err
 			}

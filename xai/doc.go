@@ -165,7 +165,7 @@
 // whose values are those words: [ReasoningEffort] ("low", "high"...),
 // [ServiceTier], [ImageFormat], [ImageAspectRatio], [ImageResolution],
 // [ImageQuality], [EmbedEncoding], [VideoAspectRatio], [VideoResolution],
-// [ImageAction] and [IncludeOption]. A value that is a choice among a few
+// [ImageAction] and [Include]. A value that is a choice among a few
 // modes is an int type whose zero value is the default ([Detail]:
 // [DetailAuto]; [ToolMode]: [ToolChoiceAuto]) or means "not set, the server
 // decides" ([SortBy], [Order], [DownloadFormat], [ChunkUnit], [Metric]);

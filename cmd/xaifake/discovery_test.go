@@ -43,6 +43,12 @@ func serveStoppable(t *testing.T, args ...string) (string, chan<- os.Signal, <-c
 	return m[1], stop, exited
 }
 
+// hang is how long a test waits for the fake to start, answer or exit
+// before it reports a hang: a guard against waiting forever, far beyond
+// what any of these steps takes, not a measure of speed.
+const hang = time.Minute
+
+// waitExit waits for run to return, and fails unless it returned 0.
 func waitExit(t *testing.T, exited <-chan int) {
 	t.Helper()
 	select {
@@ -50,8 +56,8 @@ func waitExit(t *testing.T, exited <-chan int) {
 		if code != 0 {
 			t.Fatalf("exit code %d", code)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return")
+	case <-time.After(hang):
+		t.Fatalf("run did not return within %v", hang)
 	}
 }
 

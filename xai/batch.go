@@ -83,7 +83,7 @@ func (s *BatchService) create(ctx context.Context, method string, req *xaiv1.Cre
 
 // Get returns a batch's current details: its request counts by state
 // (GetState), cost so far (GetCostBreakdown), and creation, expiry and
-// cancellation times. An unknown batch gives an error for which IsNotFound
+// cancellation times. An unknown batch gives an error for which [IsNotFound]
 // is true.
 func (s *BatchService) Get(ctx context.Context, batchID string, opts ...CallOption) (*xaiv1.Batch, error) {
 	if err := s.readyBatch("Batch.Get", batchID); err != nil {
@@ -104,10 +104,10 @@ func (s *BatchService) Cancel(ctx context.Context, batchID string, opts ...CallO
 
 // BatchRequest is one request to add to a batch. Build it with [BatchChat],
 // [BatchCompletion], [BatchImage], [BatchVideo], [BatchVideoExtension] or
-// [BatchProto]; a BatchRequest that could not be built
+// [BatchProto]; a [BatchRequest] that could not be built
 // carries its error, which Add returns before sending anything.
 //
-// The zero BatchRequest is not valid.
+// The zero [BatchRequest] is not valid.
 type BatchRequest struct {
 	pb  *xaiv1.BatchRequest
 	err error
@@ -132,7 +132,7 @@ func batchRequestID(where, id string) (*string, error) {
 	return &id, nil
 }
 
-// BatchChat returns a batch request that runs chat, as Chat.Sample would,
+// BatchChat returns a batch request that runs chat, as [Chat.Sample] would,
 // under the request ID id, which must be unique within the batch; with ""
 // the server chooses one. The chat is checked as Sample checks it, and
 // copied: changing it afterwards does not change the request.
@@ -155,7 +155,7 @@ func BatchChat(id string, chat *Chat) BatchRequest {
 }
 
 // BatchCompletion returns a batch request that runs a raw chat completion
-// request, under the request ID id as for BatchChat. The request is copied
+// request, under the request ID id as for [BatchChat]. The request is copied
 // and checked as a chat's is: it needs a model, and messages unless it
 // continues a stored response.
 func BatchCompletion(id string, req *xaiv1.GetCompletionsRequest) BatchRequest {
@@ -343,8 +343,8 @@ func (s *BatchService) GetResult(ctx context.Context, batchID, requestID string,
 }
 
 // List returns every batch of the caller's team, page after page, newest
-// first as the server orders them. Options: WithPageSize, WithLimit and
-// CallOptions. Iteration stops at the first error, which is yielded with a
+// first as the server orders them. Options: [WithPageSize], [WithLimit] and
+// [CallOptions]. Iteration stops at the first error, which is yielded with a
 // nil batch.
 func (s *BatchService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*xaiv1.Batch, error] {
 	return pages(listing{method: "Batch.List"}, s.ready(), opts, func(c *listConfig, limit int32, token *string) ([]*xaiv1.Batch, *string, error) {
@@ -357,8 +357,8 @@ func (s *BatchService) List(ctx context.Context, opts ...ListOption) iter.Seq2[*
 }
 
 // ListRequests returns the state of every request of a batch, without
-// their payloads, page after page. Options: WithRequestStates (keep only
-// some states), WithPageSize, WithLimit and CallOptions. Iteration stops at
+// their payloads, page after page. Options: [WithRequestStates] (keep only
+// some states), [WithPageSize], [WithLimit] and [CallOptions]. Iteration stops at
 // the first error, which is yielded with nil metadata.
 func (s *BatchService) ListRequests(ctx context.Context, batchID string, opts ...ListOption) iter.Seq2[*xaiv1.BatchRequestMetadata, error] {
 	l := listing{method: "Batch.ListRequests", states: true}
@@ -374,8 +374,8 @@ func (s *BatchService) ListRequests(ctx context.Context, batchID string, opts ..
 }
 
 // ListResults returns the results of a batch's finished requests,
-// successful or failed, page after page. Options: WithPageSize, WithLimit
-// and CallOptions. Iteration stops at the first error, which is yielded
+// successful or failed, page after page. Options: [WithPageSize], [WithLimit]
+// and [CallOptions]. Iteration stops at the first error, which is yielded
 // with a nil result.
 func (s *BatchService) ListResults(ctx context.Context, batchID string, opts ...ListOption) iter.Seq2[*BatchResult, error] {
 	l := listing{method: "Batch.ListResults"}
@@ -423,7 +423,7 @@ func (r *BatchResult) ID() string {
 func (r *BatchResult) Done() bool { return r.Proto().GetResult() != nil }
 
 // Request returns the request as it was submitted, when the result came
-// from BatchService.GetResult; results listed by ListResults do not carry
+// from [BatchService.GetResult]; results listed by ListResults do not carry
 // it.
 func (r *BatchResult) Request() *xaiv1.BatchRequest {
 	if r == nil {

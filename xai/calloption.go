@@ -12,8 +12,8 @@ import (
 // what the server sent back. Every method that talks to the server accepts
 // call options.
 //
-// A CallOption is also a grpc.CallOption, so it works with the raw stubs of
-// package xaiv1 on Client.Conn too.
+// A [CallOption] is also a grpc.CallOption, so it works with the raw stubs of
+// package xaiv1 on [Client.Conn] too.
 type CallOption interface {
 	grpc.CallOption
 	DeferOption
@@ -87,7 +87,7 @@ func WithCallMetadata(kv ...string) CallOption {
 }
 
 // WithCallRetry replaces the client's retry policy for this call. Zero
-// fields take the values of DefaultRetryPolicy.
+// fields take the values of [DefaultRetryPolicy].
 func WithCallRetry(p RetryPolicy) CallOption {
 	return newCallOption(func(c *callConfig) {
 		rp, err := p.resolve("WithCallRetry")
@@ -106,7 +106,7 @@ func WithoutRetry() CallOption {
 
 // WithCallStreamIdleTimeout ends the call's stream with DEADLINE_EXCEEDED
 // when no message arrives for d, replacing the client's
-// WithStreamIdleTimeout for this call. d must be positive. Unary calls
+// [WithStreamIdleTimeout] for this call. d must be positive. Unary calls
 // ignore it.
 func WithCallStreamIdleTimeout(d time.Duration) CallOption {
 	return newCallOption(func(c *callConfig) {

@@ -263,7 +263,7 @@ func WithParallelToolCalls(allow bool) ChatOption {
 }
 
 // WithResponseFormat sets the shape of the reply from the raw message: for
-// example FORMAT_TYPE_JSON_OBJECT for any JSON object. WithJSONSchema is
+// example FORMAT_TYPE_JSON_OBJECT for any JSON object. [WithJSONSchema] is
 // the shortcut for a schema.
 func WithResponseFormat(f *xaiv1.ResponseFormat) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
@@ -276,7 +276,7 @@ func WithResponseFormat(f *xaiv1.ResponseFormat) ChatOption {
 }
 
 // WithJSONSchema makes the model reply with JSON that follows schema, a
-// JSON Schema object given as text. JSONSchemaFor derives one from a Go
+// JSON Schema object given as text. [JSONSchemaFor] derives one from a Go
 // type; [Response.Decode] parses the reply.
 func WithJSONSchema(schema string) ChatOption {
 	return chatOptionFunc(func(r *xaiv1.GetCompletionsRequest) error {
@@ -540,7 +540,7 @@ func checkRanges(source string, r *xaiv1.GetCompletionsRequest) error {
 }
 
 // applyChat refuses call options among chat options: Create sends nothing.
-// SampleService picks them out before applying chat options.
+// [SampleService] picks them out before applying chat options.
 func (CallOptions) applyChat(*xaiv1.GetCompletionsRequest) error {
 	return invalidArgument("xai.CallOptions is not a chat option: pass call options to Chat.Sample, Chat.Stream or Chat.Defer")
 }

@@ -24,7 +24,7 @@ const Version = "0.1.0"
 // in src/xai_sdk/client.py); gRPC appends its own.
 const userAgent = "xai-sdk-go/" + Version
 
-// Client is a connection to the xAI API. Create one with NewClient, share
+// Client is a connection to the xAI API. Create one with [NewClient], share
 // it between goroutines, and Close it when done.
 type Client struct {
 	// Chat generates chat completions with Grok models.
@@ -46,7 +46,7 @@ type Client struct {
 	// Documents searches the documents of collections.
 	Documents *DocumentsService
 	// Collections manages collections of documents for retrieval. It uses
-	// the management API and needs a management key (WithManagementKey or
+	// the management API and needs a management key ([WithManagementKey] or
 	// XAI_MANAGEMENT_KEY).
 	Collections *CollectionsService
 	// Video generates and extends video clips.
@@ -66,7 +66,7 @@ type Client struct {
 // connection is made on the first call, and connection problems are
 // reported by calls.
 //
-// The API key comes from WithAPIKey or else the XAI_API_KEY environment
+// The API key comes from [WithAPIKey] or else the XAI_API_KEY environment
 // variable; a missing or empty key is an error. By default the client
 // connects to api.x.ai:443 over TLS, gives calls without a deadline 27
 // minutes, and retries UNAVAILABLE up to 5 attempts.
@@ -150,8 +150,8 @@ func (c *config) resolveKeys() error {
 	return nil
 }
 
-// checkConn rejects WithInsecure toward an address the caller did not name,
-// and options that would be silently ignored with WithGRPCConn.
+// checkConn rejects [WithInsecure] toward an address the caller did not name,
+// and options that would be silently ignored with [WithGRPCConn].
 func (c *config) checkConn() error {
 	if c.insecure && !c.endpointSet && c.conn == nil {
 		return invalidArgument("NewClient: WithInsecure sends the API key without TLS, so it needs the address of your own server: "+
@@ -181,7 +181,7 @@ func (c *config) checkConn() error {
 }
 
 // Close closes the connections the client created (API and management); a
-// connection given with WithGRPCConn or WithManagementGRPCConn stays open.
+// connection given with [WithGRPCConn] or [WithManagementGRPCConn] stays open.
 // Calls in progress fail. Close is safe to call more than once.
 func (c *Client) Close() error {
 	if c == nil || c.close == nil {
@@ -201,8 +201,8 @@ func (c *Client) Close() error {
 // field of the API stays reachable): xaiv1.NewChatClient(client.Conn()).
 // Calls on a connection the
 // client created carry the API key and metadata and get the default
-// deadline, retries and logging; call options such as WithCallTimeout can be
-// passed to the raw stubs too. A connection given with WithGRPCConn is
+// deadline, retries and logging; call options such as [WithCallTimeout] can be
+// passed to the raw stubs too. A connection given with [WithGRPCConn] is
 // returned as it is, without any of that.
 func (c *Client) Conn() *grpc.ClientConn {
 	switch {
@@ -242,7 +242,7 @@ func errMessage(err error) string {
 }
 
 // requestPrivate reports whether no code of the caller's sees the requests
-// the client sends: no WithInterceptors hooks, no extra dial options (which
+// the client sends: no [WithInterceptors] hooks, no extra dial options (which
 // may add interceptors or stats handlers) and no caller's connection. Only
 // then may a Chat send a request that shares its messages with the chat
 // (see Chat.sendable); otherwise each call gets a deep copy, so that code

@@ -90,7 +90,7 @@ const (
 // Chunking says how the documents of a collection are split into chunks,
 // the units that searches match and return.
 type Chunking struct {
-	// Unit is what MaxSize and Overlap count: ChunkChars, ChunkTokens or
+	// Unit is what MaxSize and Overlap count: [ChunkChars], ChunkTokens or
 	// ChunkBytes.
 	Unit ChunkUnit
 	// MaxSize is the largest chunk, at least 1.

@@ -63,7 +63,7 @@ type Document struct {
 	Fields map[string]string
 	// Status is the indexing state.
 	Status DocumentStatus
-	// Error says why processing failed, when Status is DocumentFailed.
+	// Error says why processing failed, when Status is [DocumentFailed].
 	Error string
 	// LastIndexedAt is when the document was last indexed.
 	LastIndexedAt time.Time

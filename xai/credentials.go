@@ -127,7 +127,7 @@ func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]strin
 }
 
 // RequireTransportSecurity is true unless the client was built with
-// WithInsecure: gRPC then refuses to send the key without TLS.
+// [WithInsecure]: gRPC then refuses to send the key without TLS.
 func (b bearer) RequireTransportSecurity() bool { return !b.insecure }
 
 // String describes the credential without the key.

@@ -22,7 +22,7 @@ const (
 )
 
 // DeferOption changes how [Chat.Defer] waits. Every [CallOption] is also a
-// DeferOption, applied to each call Defer makes.
+// [DeferOption], applied to each call Defer makes.
 type DeferOption interface {
 	applyDefer(*deferConfig)
 }

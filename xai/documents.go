@@ -114,7 +114,7 @@ func SemanticRetrieval() Retrieval { return Retrieval{mode: semanticMode} }
 func KeywordRetrieval() Retrieval { return Retrieval{mode: keywordMode} }
 
 // WithReranker returns r with a reranking model applied to its candidates.
-// A hybrid retrieval takes either a reranker or RRF, not both.
+// A hybrid retrieval takes either a reranker or [RRF], not both.
 func (r Retrieval) WithReranker(m Reranker) Retrieval {
 	r.reranker = &m
 	return r

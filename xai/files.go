@@ -25,10 +25,10 @@ type FilesService struct {
 
 // File and public link lifetimes.
 const (
-	// MinFileLifetime is the shortest lifetime WithFileExpiry and
+	// MinFileLifetime is the shortest lifetime [WithFileExpiry] and
 	// CreatePublicURL accept, as documented by xAI: 1 hour.
 	MinFileLifetime = time.Hour
-	// MaxFileLifetime is the longest lifetime WithFileExpiry and
+	// MaxFileLifetime is the longest lifetime [WithFileExpiry] and
 	// CreatePublicURL accept, as documented by xAI: 30 days.
 	MaxFileLifetime = 30 * 24 * time.Hour
 )

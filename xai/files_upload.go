@@ -23,7 +23,7 @@ const (
 	// DefaultUploadChunkSize is the size of the data messages of an upload:
 	// 1 MiB. Upload keeps one buffer of this size, whatever the file size.
 	DefaultUploadChunkSize = 1 << 20
-	// MaxUploadChunkSize is the largest chunk size WithUploadChunkSize
+	// MaxUploadChunkSize is the largest chunk size [WithUploadChunkSize]
 	// accepts; each chunk travels in one gRPC message.
 	MaxUploadChunkSize = 16 << 20
 )

@@ -31,7 +31,7 @@ func (c *config) managementPipeline(retry *retryer) (*pipeline, error) {
 // the raw stubs of package collectionsv1, or nil when the client has no
 // management key. Like Conn, a connection the client created sends the
 // management key and applies the client's deadlines, retries and logging;
-// one given with WithManagementGRPCConn is returned as it is.
+// one given with [WithManagementGRPCConn] is returned as it is.
 func (c *Client) ManagementConn() *grpc.ClientConn {
 	switch {
 	case c == nil || c.mgmt == nil:

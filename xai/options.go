@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc"
 )
 
-// Defaults used by NewClient. They match the official xAI SDKs.
+// Defaults used by [NewClient]. They match the official xAI SDKs.
 const (
 	// DefaultEndpoint is the address of the xAI API.
 	DefaultEndpoint = "api.x.ai:443"
@@ -29,15 +29,15 @@ const (
 	// before it considers the connection dead.
 	DefaultKeepaliveTimeout = 10 * time.Second
 
-	// APIKeyEnv is the environment variable NewClient reads the API key from
-	// when WithAPIKey is not given.
+	// APIKeyEnv is the environment variable [NewClient] reads the API key from
+	// when [WithAPIKey] is not given.
 	APIKeyEnv = "XAI_API_KEY"
-	// ManagementKeyEnv is the environment variable NewClient reads the
-	// management key from when WithManagementKey is not given.
+	// ManagementKeyEnv is the environment variable [NewClient] reads the
+	// management key from when [WithManagementKey] is not given.
 	ManagementKeyEnv = "XAI_MANAGEMENT_KEY"
 )
 
-// Option configures a Client. Pass options to NewClient.
+// Option configures a Client. Pass options to [NewClient].
 type Option interface {
 	applyOption(*config) error
 }
@@ -101,7 +101,7 @@ func (c config) GoString() string { return c.String() }
 func (c config) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // WithAPIKey sets the API key sent with every call as
-// "authorization: Bearer <key>". Without it, NewClient reads the
+// "authorization: Bearer <key>". Without it, [NewClient] reads the
 // XAI_API_KEY environment variable. An empty key is an error.
 func WithAPIKey(key string) Option {
 	s := newSecret(key)
@@ -115,7 +115,7 @@ func WithAPIKey(key string) Option {
 }
 
 // WithManagementKey sets the key for the management API. Without it,
-// NewClient reads XAI_MANAGEMENT_KEY; a missing management key is not an
+// [NewClient] reads XAI_MANAGEMENT_KEY; a missing management key is not an
 // error, since only management calls need it.
 func WithManagementKey(key string) Option {
 	s := newSecret(key)
@@ -128,21 +128,21 @@ func WithManagementKey(key string) Option {
 	})
 }
 
-// WithoutEnv stops NewClient from reading XAI_API_KEY and
-// XAI_MANAGEMENT_KEY: keys must then be given with WithAPIKey and
-// WithManagementKey.
+// WithoutEnv stops [NewClient] from reading XAI_API_KEY and
+// XAI_MANAGEMENT_KEY: keys must then be given with [WithAPIKey] and
+// [WithManagementKey].
 func WithoutEnv() Option {
 	return optionFunc(func(c *config) error { c.noEnv = true; return nil })
 }
 
 // WithEndpoint sets the address of the API: "host:port", such as
-// "api.x.ai:443" (DefaultEndpoint) or "127.0.0.1:50051", where host is a
+// "api.x.ai:443" ([DefaultEndpoint]) or "127.0.0.1:50051", where host is a
 // name, an IPv4 address or a bracketed IPv6 address and port a number. A
 // URL ("https://api.x.ai") is an error: gRPC does not speak HTTP URLs. The
 // gRPC target forms with a resolver scheme are accepted as they are, for
 // special set-ups: "dns:///host:port", "unix:/path/to/socket",
 // "unix-abstract:name" and "passthrough:///address" (which the fake's
-// bufconn target uses). The connection uses TLS unless WithInsecure is
+// bufconn target uses). The connection uses TLS unless [WithInsecure] is
 // given too.
 func WithEndpoint(addr string) Option {
 	return optionFunc(func(c *config) error {
@@ -155,9 +155,9 @@ func WithEndpoint(addr string) Option {
 }
 
 // WithManagementEndpoint sets the address of the management API, in the
-// forms WithEndpoint accepts. The default is DefaultManagementEndpoint.
-// WithInsecure applies to the management connection only when this option
-// (or WithManagementGRPCConn) names it: the default management host is
+// forms [WithEndpoint] accepts. The default is [DefaultManagementEndpoint].
+// [WithInsecure] applies to the management connection only when this option
+// (or [WithManagementGRPCConn]) names it: the default management host is
 // always reached over TLS.
 func WithManagementEndpoint(addr string) Option {
 	return optionFunc(func(c *config) error {
@@ -209,13 +209,13 @@ func checkEndpoint(option, addr, example string) error {
 }
 
 // WithInsecure connects without TLS and allows the key to be sent in clear
-// text, only to the addresses you name: it needs WithEndpoint (or
-// WithGRPCConn), and NewClient rejects it without one, so that the key
+// text, only to the addresses you name: it needs [WithEndpoint] (or
+// [WithGRPCConn]), and [NewClient] rejects it without one, so that the key
 // never travels in clear text toward api.x.ai. The management connection
-// follows it only when WithManagementEndpoint or WithManagementGRPCConn
+// follows it only when [WithManagementEndpoint] or [WithManagementGRPCConn]
 // names that address too; otherwise it still uses TLS toward
 // management-api.x.ai. Use it only for a local fake server such as
-// xaitest, and pass WithoutEnv then, so that no real key in XAI_API_KEY or
+// xaitest, and pass [WithoutEnv] then, so that no real key in XAI_API_KEY or
 // XAI_MANAGEMENT_KEY is picked up. Without it, the client refuses to send a
 // key over a connection without TLS.
 func WithInsecure() Option {
@@ -223,10 +223,10 @@ func WithInsecure() Option {
 }
 
 // WithGRPCConn makes the client use a connection you created and own.
-// Client.Close does not close it. Options that shape a connection
-// (WithEndpoint, WithDialOptions, WithKeepalive, WithMaxMessageSize) cannot
+// [Client.Close] does not close it. Options that shape a connection
+// ([WithEndpoint], [WithDialOptions], [WithKeepalive], [WithMaxMessageSize]) cannot
 // be combined with it. The API key is still sent with every call, and it
-// still requires TLS unless WithInsecure is given.
+// still requires TLS unless [WithInsecure] is given.
 func WithGRPCConn(conn *grpc.ClientConn) Option {
 	return optionFunc(func(c *config) error {
 		if conn == nil {
@@ -238,15 +238,15 @@ func WithGRPCConn(conn *grpc.ClientConn) Option {
 }
 
 // WithManagementGRPCConn makes the client use a connection you created and
-// own for the management API (Collections), as WithGRPCConn does for the
-// API. Client.Close does not close it. It cannot be combined with
-// WithManagementEndpoint. The management key is still sent with every call,
-// and requires TLS unless WithInsecure is given.
+// own for the management API (Collections), as [WithGRPCConn] does for the
+// API. [Client.Close] does not close it. It cannot be combined with
+// [WithManagementEndpoint]. The management key is still sent with every call,
+// and requires TLS unless [WithInsecure] is given.
 //
-// Without it, NewClient connects to the management endpoint itself, using
-// the transport settings of the API connection (WithDialOptions,
-// keepalive, message size), and TLS unless WithInsecure is given and
-// WithManagementEndpoint names the address: the default host,
+// Without it, [NewClient] connects to the management endpoint itself, using
+// the transport settings of the API connection ([WithDialOptions],
+// keepalive, message size), and TLS unless [WithInsecure] is given and
+// [WithManagementEndpoint] names the address: the default host,
 // management-api.x.ai, is never reached without TLS.
 func WithManagementGRPCConn(conn *grpc.ClientConn) Option {
 	return optionFunc(func(c *config) error {
@@ -286,8 +286,8 @@ func WithMetadata(kv ...string) Option {
 }
 
 // WithTimeout sets the deadline given to calls whose context has none; the
-// default is DefaultTimeout (27 minutes). It must be positive. A deadline on
-// the call's context, or WithCallTimeout, takes precedence.
+// default is [DefaultTimeout] (27 minutes). It must be positive. A deadline on
+// the call's context, or [WithCallTimeout], takes precedence.
 func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d <= 0 {
@@ -300,7 +300,7 @@ func WithTimeout(d time.Duration) Option {
 
 // WithRetryPolicy sets how failed calls are retried; the default is
 // DefaultRetryPolicy(). Zero fields of p take their default values. Use
-// WithCallRetry or WithoutRetry to change it for one call.
+// [WithCallRetry] or [WithoutRetry] to change it for one call.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return optionFunc(func(c *config) error {
 		rp, err := p.resolve("WithRetryPolicy")
@@ -319,7 +319,7 @@ func WithRetryPolicy(p RetryPolicy) Option {
 // whether or not the program is reading, so it also bounds what an
 // abandoned stream costs; a program that pauses between reads longer than
 // d loses its stream. d must be positive; there is no idle timeout by
-// default. WithCallStreamIdleTimeout changes it for one call.
+// default. [WithCallStreamIdleTimeout] changes it for one call.
 func WithStreamIdleTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) error {
 		if d <= 0 {
@@ -346,7 +346,7 @@ func WithKeepalive(interval, timeout time.Duration) Option {
 // WithMaxMessageSize sets the largest message, in bytes, that may be sent or
 // received; the default is 20 MiB, the limit of the xAI API. A larger
 // request fails before anything is sent, with INVALID_ARGUMENT; a larger
-// reply fails with RESOURCE_EXHAUSTED (for which IsRateLimited is false)
+// reply fails with RESOURCE_EXHAUSTED (for which [IsRateLimited] is false)
 // and is not retried.
 func WithMaxMessageSize(n int) Option {
 	return optionFunc(func(c *config) error {
@@ -376,15 +376,15 @@ func WithLogger(l *slog.Logger) Option {
 // logging, so that they see one call however many attempts it takes, and
 // its whole duration, backoff waits included. unary applies to unary calls
 // and stream to streaming calls; either may be nil, not both. The
-// interceptors of several WithInterceptors options run in the order given,
+// interceptors of several [WithInterceptors] options run in the order given,
 // the first outermost.
 //
 // They apply to every call of the client's services, to calls on a
-// connection given with WithGRPCConn, and to the raw stubs on Client.Conn
+// connection given with [WithGRPCConn], and to the raw stubs on [Client.Conn]
 // when the client created the connection. They see the caller's context and
 // call options, never the API key, which is added inside them. To run an
-// interceptor around each attempt instead, pass it with WithDialOptions (or
-// put it on the connection given to WithGRPCConn).
+// interceptor around each attempt instead, pass it with [WithDialOptions] (or
+// put it on the connection given to [WithGRPCConn]).
 //
 // Package xaiotel uses this hook to trace calls with OpenTelemetry.
 func WithInterceptors(unary grpc.UnaryClientInterceptor, stream grpc.StreamClientInterceptor) Option {
@@ -402,8 +402,8 @@ func WithInterceptors(unary grpc.UnaryClientInterceptor, stream grpc.StreamClien
 	})
 }
 
-// checkMetadata validates key/value pairs given to WithMetadata or
-// WithCallMetadata, with the rules gRPC applies to outgoing metadata before
+// checkMetadata validates key/value pairs given to [WithMetadata] or
+// [WithCallMetadata], with the rules gRPC applies to outgoing metadata before
 // every call, so that what is accepted here can be sent: keys of lower-case
 // letters, digits, '-', '_' and '.' (upper-case letters are accepted and
 // sent lower-cased), not reserved; values of printable ASCII (0x20 to 0x7E)

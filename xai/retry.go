@@ -25,15 +25,15 @@ import (
 // completion, stored, deleted or started something), so the call is never
 // retried, unary or streaming. This is the commit point of gRPC's own retry
 // design (gRFC A6), which the official Python SDK uses through its service
-// config (src/xai_sdk/client.py, with the defaults of DefaultRetryPolicy).
+// config (src/xai_sdk/client.py, with the defaults of [DefaultRetryPolicy]).
 // The wait before retry n is a random duration up to
 // min(InitialBackoff * Multiplier^(n-1), MaxBackoff), unless the server asks
 // for a specific wait with the "grpc-retry-pushback-ms" trailer (a negative
 // or malformed value there means "do not retry"). Retries stop when the
 // call's context is done or its deadline would pass during the wait.
 //
-// Zero fields take the values of DefaultRetryPolicy; negative ones are
-// errors. Set MaxAttempts to 1, or use WithoutRetry, to turn retries off.
+// Zero fields take the values of [DefaultRetryPolicy]; negative ones are
+// errors. Set MaxAttempts to 1, or use [WithoutRetry], to turn retries off.
 type RetryPolicy struct {
 	// MaxAttempts is the total number of attempts, the first included.
 	MaxAttempts int
@@ -48,7 +48,7 @@ type RetryPolicy struct {
 	Codes []codes.Code
 }
 
-// DefaultRetryPolicy returns the policy used unless WithRetryPolicy says
+// DefaultRetryPolicy returns the policy used unless [WithRetryPolicy] says
 // otherwise: up to 5 attempts on UNAVAILABLE, waiting up to 0.1 s, 0.2 s,
 // 0.4 s and 0.8 s, capped at 1 s.
 func DefaultRetryPolicy() RetryPolicy {
@@ -61,7 +61,7 @@ func DefaultRetryPolicy() RetryPolicy {
 	}
 }
 
-// noRetry is the policy of WithoutRetry.
+// noRetry is the policy of [WithoutRetry].
 var noRetry = RetryPolicy{MaxAttempts: 1}
 
 // resolve fills zero fields with defaults and checks the rest; option names
@@ -113,8 +113,8 @@ func (p RetryPolicy) resolve(option string) (RetryPolicy, error) {
 // same semantics (gRFC A6: retry only attempts that ended before response
 // headers arrived, which grpc-go reports as a nil header; honour
 // grpc-retry-pushback-ms), because gRPC's would lose what the SDK promises:
-// a policy per call (WithCallRetry, WithoutRetry) where gRPC's is per
-// connection; a log line per retry (WithLogger); more than 5 attempts
+// a policy per call ([WithCallRetry], [WithoutRetry]) where gRPC's is per
+// connection; a log line per retry ([WithLogger]); more than 5 attempts
 // (grpc-go caps maxAttempts at 5); and retries of requests over gRPC's
 // 256 KiB replay buffer, which grpc-go commits at once, so that a chat with
 // an image would never be retried. TestRetryMatchesGRPCRetry drives the same

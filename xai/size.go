@@ -51,7 +51,7 @@ func sendLimitError(err error) error {
 
 // recvLimitError converts gRPC's refusal to accept an oversized reply into
 // a local RESOURCE_EXHAUSTED that says what to do, or returns nil.
-// IsRateLimited is false for it.
+// [IsRateLimited] is false for it.
 func recvLimitError(err error) error {
 	size, limit, ok := parseSizes(err, "grpc: received message larger than max (")
 	if !ok {

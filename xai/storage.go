@@ -20,7 +20,7 @@ type Storage struct {
 	PublicURL bool
 	// PublicURLExpiresAfter is how long the public link works, from one
 	// hour to 30 days in whole seconds. Zero makes it last as long as the
-	// file. It requires PublicURL.
+	// file. It requires [PublicURL].
 	PublicURLExpiresAfter time.Duration
 }
 

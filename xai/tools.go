@@ -19,7 +19,7 @@ import (
 
 // Tool is a tool the model may use: a function you run ([FunctionTool],
 // [FunctionToolFor]) or a tool xAI runs on the server during the request
-// ([WebSearch], [XSearch], [CodeExecution], [CollectionsSearch], MCP,
+// ([WebSearch], [XSearch], [CodeExecution], [CollectionsSearch], [MCP],
 // [AttachmentSearch], [ImageGeneration]). A Tool that could not be built carries
 // its error, which the chat reports before anything is sent.
 type Tool struct {
@@ -426,7 +426,7 @@ func ImageGeneration(action ...ImageAction) Tool {
 	return Tool{pb: &xaiv1.Tool{Tool: &xaiv1.Tool_ImageGeneration{ImageGeneration: ig}}}
 }
 
-// MCPOption configures the MCP tool. Options set fields of the protobuf
+// MCPOption configures the [MCP] tool. Options set fields of the protobuf
 // message, so a func of this type can set any field the helpers do not
 // cover.
 type MCPOption func(*xaiv1.MCP)

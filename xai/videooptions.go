@@ -56,10 +56,10 @@ var videoResolutions = map[VideoResolution]xaiv1.VideoResolution{
 
 // VideoInput is a video given to the API: one to edit ([WithSourceVideo]) or
 // to extend ([VideoService.Extend]). Build it with [VideoURL] or [VideoFileID]; a
-// VideoInput that could not be built carries its error, which the call it
+// [VideoInput] that could not be built carries its error, which the call it
 // is given to returns before sending anything.
 //
-// The zero VideoInput is not valid.
+// The zero [VideoInput] is not valid.
 type VideoInput struct {
 	pb  *xaiv1.VideoUrlContent
 	err error

@@ -29,12 +29,12 @@ import (
 // import path of this package.
 const ScopeName = "github.com/gogrok/sdk/xai/xaiotel"
 
-// Environment variables read by WithTracing, with the names and meaning
+// Environment variables read by [WithTracing], with the names and meaning
 // the official Python SDK gives them (src/xai_sdk/telemetry/config.py:
 // get_tracer and should_disable_sensitive_attributes): each is on when set
 // to "1" or "true", in any case.
 const (
-	// EnvDisableTracing turns the spans off: WithTracing records none,
+	// EnvDisableTracing turns the spans off: [WithTracing] records none,
 	// whatever the options. Metrics are not tracing and stay on.
 	EnvDisableTracing = "XAI_SDK_DISABLE_TRACING"
 	// EnvDisableSensitiveAttributes keeps the spans to what identifies the
@@ -52,7 +52,7 @@ func envOn(name string) bool {
 	return v == "1" || v == "true"
 }
 
-// Option configures WithTracing.
+// Option configures [WithTracing].
 type Option interface {
 	apply(*config)
 }
@@ -96,8 +96,8 @@ func WithContent(capture bool) Option {
 // WithTracing returns a client option that traces every call of the client
 // with OpenTelemetry, one span per call, retries included, and measures its
 // generative AI calls, as the package documentation says. Nil options are
-// ignored. The environment variables EnvDisableTracing and
-// EnvDisableSensitiveAttributes are read once, here.
+// ignored. The environment variables [EnvDisableTracing] and
+// [EnvDisableSensitiveAttributes] are read once, here.
 func WithTracing(opts ...Option) xai.Option {
 	t := newTracer(opts)
 	return xai.WithInterceptors(t.unary, t.stream)
@@ -108,7 +108,7 @@ type tracer struct {
 	tracer  trace.Tracer
 	meters  *meters
 	content bool
-	// hide: EnvDisableSensitiveAttributes is on.
+	// hide: [EnvDisableSensitiveAttributes] is on.
 	hide bool
 }
 

@@ -9,7 +9,7 @@ import (
 // timestamps and when stored responses, deferred results and files expire.
 // A Clock is safe for concurrent use.
 //
-// A Clock made by NewClock stands still until Set or Advance moves it. The
+// A Clock made by [NewClock] stands still until Set or Advance moves it. The
 // clock a Server makes for itself when none is given follows the wall clock;
 // Set and Advance shift it, and it keeps ticking from there.
 type Clock struct {

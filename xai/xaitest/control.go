@@ -47,11 +47,11 @@ func WithControlKey(key string) Option {
 	}
 }
 
-// ControlKey returns the key of WithControlKey, or "" when the control
+// ControlKey returns the key of [WithControlKey], or "" when the control
 // service is off.
 func (s *Server) ControlKey() string { return s.cfg.controlKey }
 
-// checkControlKey validates the option WithControlKey.
+// checkControlKey validates the option [WithControlKey].
 func checkControlKey(cfg *config) error {
 	k := cfg.controlKey
 	switch {
@@ -118,7 +118,7 @@ func newControlService(s *Server) *controlService {
 	return c
 }
 
-// EnqueueReply calls Server.EnqueueReply.
+// EnqueueReply calls [Server.EnqueueReply].
 func (c *controlService) EnqueueReply(_ context.Context, req *controlv1.EnqueueReplyRequest) (*controlv1.EnqueueReplyResponse, error) {
 	r := req.GetReply()
 	if r == nil {
@@ -149,13 +149,13 @@ func (c *controlService) EnqueueReply(_ context.Context, req *controlv1.EnqueueR
 	return &controlv1.EnqueueReplyResponse{}, nil
 }
 
-// EnqueueToolFailure calls Server.EnqueueToolFailure.
+// EnqueueToolFailure calls [Server.EnqueueToolFailure].
 func (c *controlService) EnqueueToolFailure(_ context.Context, req *controlv1.EnqueueToolFailureRequest) (*controlv1.EnqueueToolFailureResponse, error) {
 	c.s.EnqueueToolFailure(ToolFailure{Type: req.GetType(), Message: req.GetMessage()})
 	return &controlv1.EnqueueToolFailureResponse{}, nil
 }
 
-// InjectFault calls Server.InjectFault.
+// InjectFault calls [Server.InjectFault].
 func (c *controlService) InjectFault(_ context.Context, req *controlv1.InjectFaultRequest) (*controlv1.InjectFaultResponse, error) {
 	switch m := req.GetMethod(); {
 	case m == "":
@@ -206,7 +206,7 @@ func (c *controlService) InjectFault(_ context.Context, req *controlv1.InjectFau
 	return &controlv1.InjectFaultResponse{}, nil
 }
 
-// SetLatency calls Server.SetLatency.
+// SetLatency calls [Server.SetLatency].
 func (c *controlService) SetLatency(_ context.Context, req *controlv1.SetLatencyRequest) (*controlv1.SetLatencyResponse, error) {
 	d, err := nonNegative("latency", req.GetLatency())
 	if err != nil {
@@ -216,7 +216,7 @@ func (c *controlService) SetLatency(_ context.Context, req *controlv1.SetLatency
 	return &controlv1.SetLatencyResponse{}, nil
 }
 
-// AdvanceClock calls Clock.Advance on the server's clock.
+// AdvanceClock calls [Clock.Advance] on the server's clock.
 func (c *controlService) AdvanceClock(_ context.Context, req *controlv1.AdvanceClockRequest) (*controlv1.AdvanceClockResponse, error) {
 	d, err := durationOf("by", req.GetBy())
 	if err != nil {
@@ -226,7 +226,7 @@ func (c *controlService) AdvanceClock(_ context.Context, req *controlv1.AdvanceC
 	return &controlv1.AdvanceClockResponse{Now: timestamppb.New(c.s.Clock().Now())}, nil
 }
 
-// EnqueueVideoOutcome calls Server.EnqueueVideoOutcome.
+// EnqueueVideoOutcome calls [Server.EnqueueVideoOutcome].
 func (c *controlService) EnqueueVideoOutcome(_ context.Context, req *controlv1.EnqueueVideoOutcomeRequest) (*controlv1.EnqueueVideoOutcomeResponse, error) {
 	if err := checkFinalStatus(req.GetStatus()); err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func (c *controlService) EnqueueVideoOutcome(_ context.Context, req *controlv1.E
 	return &controlv1.EnqueueVideoOutcomeResponse{}, nil
 }
 
-// EnqueueDeferredOutcome calls Server.EnqueueDeferredOutcome.
+// EnqueueDeferredOutcome calls [Server.EnqueueDeferredOutcome].
 func (c *controlService) EnqueueDeferredOutcome(_ context.Context, req *controlv1.EnqueueDeferredOutcomeRequest) (*controlv1.EnqueueDeferredOutcomeResponse, error) {
 	if err := checkFinalStatus(req.GetStatus()); err != nil {
 		return nil, err
@@ -248,7 +248,7 @@ func (c *controlService) EnqueueDeferredOutcome(_ context.Context, req *controlv
 	return &controlv1.EnqueueDeferredOutcomeResponse{}, nil
 }
 
-// SetIndexingDelay calls Server.SetIndexingDelay.
+// SetIndexingDelay calls [Server.SetIndexingDelay].
 func (c *controlService) SetIndexingDelay(_ context.Context, req *controlv1.SetIndexingDelayRequest) (*controlv1.SetIndexingDelayResponse, error) {
 	d, err := nonNegative("delay", req.GetDelay())
 	if err != nil {
@@ -258,7 +258,7 @@ func (c *controlService) SetIndexingDelay(_ context.Context, req *controlv1.SetI
 	return &controlv1.SetIndexingDelayResponse{}, nil
 }
 
-// FailIndexing calls Server.FailIndexing.
+// FailIndexing calls [Server.FailIndexing].
 func (c *controlService) FailIndexing(_ context.Context, req *controlv1.FailIndexingRequest) (*controlv1.FailIndexingResponse, error) {
 	if req.GetName() == "" {
 		return nil, invalid("name is required: the name of the document whose indexing fails")
@@ -267,7 +267,7 @@ func (c *controlService) FailIndexing(_ context.Context, req *controlv1.FailInde
 	return &controlv1.FailIndexingResponse{}, nil
 }
 
-// ListRequests calls Server.Requests.
+// ListRequests calls [Server.Requests].
 func (c *controlService) ListRequests(_ context.Context, req *controlv1.ListRequestsRequest) (*controlv1.ListRequestsResponse, error) {
 	out := &controlv1.ListRequestsResponse{}
 	for _, r := range c.s.Requests() {
@@ -292,7 +292,7 @@ func (c *controlService) ListRequests(_ context.Context, req *controlv1.ListRequ
 	return out, nil
 }
 
-// Reset calls Server.ResetScripts, then Server.ResetRequests.
+// Reset calls [Server.ResetScripts], then [Server.ResetRequests].
 func (c *controlService) Reset(context.Context, *controlv1.ResetRequest) (*controlv1.ResetResponse, error) {
 	c.s.ResetScripts()
 	c.s.ResetRequests()

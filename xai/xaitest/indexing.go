@@ -51,8 +51,8 @@ type indexingPlan struct {
 // moved d past that moment, the document's status is
 // DOCUMENT_STATUS_PROCESSING, its chunk count is known and its processed
 // chunk count grows with the time elapsed, and searches do not find it;
-// then it is PROCESSED (or FAILED). With a clock from NewClock, tests move
-// indexing along with Clock.Advance. The default, 0, indexes at once; a
+// then it is PROCESSED (or FAILED). With a clock from [NewClock], tests move
+// indexing along with [Clock.Advance]. The default, 0, indexes at once; a
 // negative d counts as 0.
 func (s *Server) SetIndexingDelay(d time.Duration) {
 	s.indexing.mu.Lock()

@@ -12,7 +12,7 @@ import (
 // request over a per-request limit is INVALID_ARGUMENT and a team over a
 // quota RESOURCE_EXHAUSTED, both naming the limit. They are the fake's
 // own limits, not the real service's. A zero field keeps its default; a
-// negative one is an error of NewServer. cmd/xaifake sets them with the
+// negative one is an error of [NewServer]. cmd/xaifake sets them with the
 // flags named below.
 type Limits struct {
 	// EmbedInputs is the most inputs one Embed request may carry
@@ -31,7 +31,7 @@ type Limits struct {
 	StoredResponsesPerTeam int
 }
 
-// DefaultLimits are the limits of a server made without WithLimits. With
+// DefaultLimits are the limits of a server made without [WithLimits]. With
 // them one fake stays well under 256 MiB under the adversarial requests of
 // the project's issue 11 (see docs/PERFORMANCE.md).
 var DefaultLimits = Limits{

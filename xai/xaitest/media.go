@@ -58,7 +58,7 @@ type imageService struct {
 
 // GenerateImage returns small deterministic PNG images derived from the
 // prompt, as base64 data URLs or as URLs (served by the media server of
-// WithMediaServer, unfetchable without it).
+// [WithMediaServer], unfetchable without it).
 func (is *imageService) GenerateImage(ctx context.Context, req *xaiv1.GenerateImageRequest) (*xaiv1.ImageResponse, error) {
 	if strings.TrimSpace(req.GetPrompt()) == "" {
 		return nil, invalid("prompt is required")

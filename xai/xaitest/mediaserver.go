@@ -31,26 +31,26 @@ const mediaSweepEvery = 64
 // (loopback, a port the system picks). Generated URLs then point there
 // (http://127.0.0.1:port/imgen/<hash>.png, .../vidgen/<hash>.mp4), so
 // clients can download what they got, as the official SDKs do; the links
-// expire on the server's Clock (see WithMediaLifetime), after which they
+// expire on the server's Clock (see [WithMediaLifetime]), after which they
 // answer 410 Gone, or 404 once forgotten. MediaURL returns the base URL.
 //
 // Without this option no listener is opened and generated URLs name a host
 // that never resolves (https://imgen.xaitest.invalid/...): tests that only
-// look at URLs need no extra port, and WithBufconn stays wholly in memory.
+// look at URLs need no extra port, and [WithBufconn] stays wholly in memory.
 // cmd/xaifake serves media by default.
 func WithMediaServer(addr string) Option {
 	return func(c *config) { c.mediaAddr = addr }
 }
 
 // WithMediaLifetime sets how long generated media can be downloaded from
-// the media server of WithMediaServer, measured on the server's Clock from
+// the media server of [WithMediaServer], measured on the server's Clock from
 // generation. The default is one hour. It must be positive.
 func WithMediaLifetime(d time.Duration) Option {
 	return func(c *config) { c.mediaLifetime = d }
 }
 
 // MediaURL returns the base URL of the media server, like
-// "http://127.0.0.1:41234", or "" without WithMediaServer.
+// "http://127.0.0.1:41234", or "" without [WithMediaServer].
 func (s *Server) MediaURL() string {
 	if s.media == nil {
 		return ""

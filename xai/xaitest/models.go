@@ -59,7 +59,7 @@ type Model struct {
 
 // WithModels adds models to the server's catalogue, next to the built-in
 // ones. A name or alias may not repeat one the catalogue already has, and
-// Reasoning and ImageInput apply to chat models only; NewServer reports
+// Reasoning and ImageInput apply to chat models only; [NewServer] reports
 // either mistake. Names not in the catalogue are rejected as on the real
 // service.
 func WithModels(models ...Model) Option {
@@ -72,7 +72,7 @@ func WithModels(models ...Model) Option {
 }
 
 // catalogue is the models a server knows: the built-in tables and those
-// added by WithModels.
+// added by [WithModels].
 type catalogue struct {
 	language  []*languageModel
 	embedding []*embeddingModel

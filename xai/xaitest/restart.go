@@ -17,11 +17,11 @@ var restartMu sync.Mutex
 // same in-memory state: stored responses, deferred jobs, files,
 // collections, batches, video jobs, health statuses, pending faults and
 // scripted replies, the request log, latency and clock all survive (the
-// state lives in the Server, made once by NewServer). Clients, Conn
+// state lives in the Server, made once by [NewServer]). Clients, Conn
 // included, reconnect by themselves on their next call; nothing has to be
 // re-dialled.
 //
-// Restart works only on a loopback server, not one made WithBufconn. It
+// Restart works only on a loopback server, not one made [WithBufconn]. It
 // must not run at the same time as Close or Shutdown, and it fails once
 // the server is closed. It returns when the new listener accepts
 // connections and every handler of the old one has returned.

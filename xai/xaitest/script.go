@@ -184,7 +184,7 @@ func pendingPolls(n int) int {
 
 // ResetScripts forgets every scripted reply, tool failure, fault, video
 // outcome, deferred outcome and indexing failure not used yet, and sets
-// the latency back to the value of WithLatency. What the server holds
+// the latency back to the value of [WithLatency]. What the server holds
 // stays: stored responses, files, collections, jobs, the clock, the
 // indexing delay, and the request record (see ResetRequests).
 func (s *Server) ResetScripts() {
@@ -333,9 +333,9 @@ func (r *Request) clone() Request {
 
 // Requests returns every call received since the start or the last
 // ResetRequests, oldest first, including calls that were rejected (only the
-// most recent ones under WithRequestLog). Calls without an accepted key are
+// most recent ones under [WithRequestLog]). Calls without an accepted key are
 // not among them: they are refused before their request is read. Nor are
-// the calls of the control service (see WithControlKey).
+// the calls of the control service (see [WithControlKey]).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -24,7 +24,7 @@ import (
 	controlv1 "github.com/gogrok/sdk/gen/xaitest/control/v1"
 )
 
-// DefaultAPIKey is the API key the server accepts when WithAPIKeys is not
+// DefaultAPIKey is the API key the server accepts when [WithAPIKeys] is not
 // given.
 const DefaultAPIKey = "xai-test-key"
 
@@ -61,7 +61,7 @@ type config struct {
 	controlKeySet  bool
 }
 
-// Option configures a Server made by NewServer.
+// Option configures a Server made by [NewServer].
 type Option func(*config)
 
 // WithAPIKeys sets the API keys the server accepts in the metadata
@@ -79,7 +79,7 @@ func WithAPIKeys(keys ...string) Option {
 // no split: Collections accepts the API keys, like every other service.
 // ManagementKey returns the first key. A key may not be both an API key and
 // a management key. Management keys belong to the team of the first API
-// key unless WithTeams places them elsewhere.
+// key unless [WithTeams] places them elsewhere.
 func WithManagementKeys(keys ...string) Option {
 	return func(c *config) { c.managementKeys = append([]string(nil), keys...) }
 }
@@ -104,7 +104,7 @@ func WithRetention(d time.Duration) Option {
 }
 
 // WithClock makes the server use c, for example a clock the test shares with
-// other fakes or a manual one from NewClock. By default the server follows
+// other fakes or a manual one from [NewClock]. By default the server follows
 // the wall clock.
 func WithClock(c *Clock) Option {
 	return func(cfg *config) { cfg.clock = c }
@@ -162,7 +162,7 @@ type Server struct {
 	draining  chan struct{} // closed when Shutdown or Close begins
 	closeOnce sync.Once
 
-	// The state of every service lives here, made once by NewServer, so
+	// The state of every service lives here, made once by [NewServer], so
 	// that Restart keeps all of it. Collections (with Documents, and
 	// chat's collections_search), Video and BatchMgmt keep theirs behind
 	// their own locks; the rest is behind mu.
@@ -359,7 +359,7 @@ func NewServer(opts ...Option) (*Server, error) {
 }
 
 // register attaches every service of the contract, so that none answers
-// with gRPC's generic "unknown service" error, to the state NewServer
+// with gRPC's generic "unknown service" error, to the state [NewServer]
 // made; then the standard health service and server reflection, so that
 // tools such as grpcurl and ghz find the services without proto files.
 func (s *Server) register() {
@@ -383,7 +383,7 @@ func (s *Server) register() {
 	reflection.Register(s.gs)
 }
 
-// newGRPCServer returns the gRPC server of NewServer and Restart, so that
+// newGRPCServer returns the gRPC server of [NewServer] and Restart, so that
 // the two are always configured alike.
 func (s *Server) newGRPCServer() *grpc.Server {
 	return grpc.NewServer(
@@ -439,11 +439,11 @@ func (s *Server) DialOptions() []grpc.DialOption {
 func (s *Server) Conn() *grpc.ClientConn { return s.conn }
 
 // APIKey returns a key the server accepts: the first key given to
-// WithAPIKeys, or DefaultAPIKey.
+// [WithAPIKeys], or DefaultAPIKey.
 func (s *Server) APIKey() string { return s.cfg.apiKeys[0] }
 
 // ManagementKey returns a key the Collections service accepts: the first
-// key given to WithManagementKeys, or APIKey without that option.
+// key given to [WithManagementKeys], or APIKey without that option.
 func (s *Server) ManagementKey() string {
 	if len(s.cfg.managementKeys) > 0 {
 		return s.cfg.managementKeys[0]
@@ -454,7 +454,7 @@ func (s *Server) ManagementKey() string {
 // Clock returns the server's clock.
 func (s *Server) Clock() *Clock { return s.clock }
 
-// SetLatency changes the delay added before every reply; see WithLatency.
+// SetLatency changes the delay added before every reply; see [WithLatency].
 // A negative d counts as zero.
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()

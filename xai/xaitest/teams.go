@@ -23,8 +23,8 @@ import (
 
 // WithTeams groups keys into teams: each entry maps a team name to its
 // keys, API keys or management keys. A key may belong to one team only,
-// and must be a key the server accepts (see WithAPIKeys and
-// WithManagementKeys). Keys named in no team keep the default: an API key
+// and must be a key the server accepts (see [WithAPIKeys] and
+// [WithManagementKeys]). Keys named in no team keep the default: an API key
 // is a team of its own, a management key joins the team of the first API
 // key. The team name is not a secret: Auth.get_api_key_info derives the
 // team_id from it.
@@ -36,13 +36,13 @@ func WithTeams(teams map[string][]string) Option {
 	return func(c *config) { c.teams = cp }
 }
 
-// team names the team of a key. A named team (WithTeams) is "name:" plus
+// team names the team of a key. A named team ([WithTeams]) is "name:" plus
 // its name; the team a key forms alone is "key:" plus a hash of the key,
 // so that no team value holds a secret.
 type team string
 
 // newTeams maps every accepted key to its team and checks the groups of
-// WithTeams.
+// [WithTeams].
 func newTeams(cfg *config) (map[string]team, error) {
 	teams := make(map[string]team)
 	for _, k := range cfg.apiKeys {

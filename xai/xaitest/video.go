@@ -332,7 +332,7 @@ func newVideoPlan(t team, m *videoModel, prompt string, secs int32, so *xaiv1.St
 }
 
 // finishVideo makes the finished response of a plan: a deterministic URL
-// (served by the media server of WithMediaServer, unfetchable without it),
+// (served by the media server of [WithMediaServer], unfetchable without it),
 // and a small stand-in MP4 file when the request asked for storage.
 func (s *Server) finishVideo(p *videoPlan) (*xaiv1.VideoResponse, error) {
 	name := hex.EncodeToString(p.seed[:12])
